@@ -1,0 +1,1 @@
+"""Edges of the system: the only modules that touch files, subprocesses and the network."""

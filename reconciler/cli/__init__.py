@@ -1,0 +1,1 @@
+"""The command line: parses options, builds the concrete adapters, prints results."""

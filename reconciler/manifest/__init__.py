@@ -1,0 +1,1 @@
+"""Manifest documents: their schema (``documents``) and their validation (``validator``)."""

@@ -1,0 +1,329 @@
+"""Turn loaded manifest documents into a validated ``Desired`` configuration.
+
+Pure: it gets the documents the YAML loader read, the plaintext sops produced for
+encrypted files, and a function that inspects logo files; it touches nothing itself.
+Every problem becomes a :class:`Diagnostic` with file, line and field path, and all of a
+run's problems are returned together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from reconciler.errors import Diagnostic
+from reconciler.manifest.documents import (
+    API_VERSION,
+    DOCUMENT_TYPES,
+    MUST_BE_ENCRYPTED,
+    CredentialsDocument,
+    LogoDocument,
+    ProductsDocument,
+    SettingsDocument,
+    is_encrypted_value,
+)
+from reconciler.models.desired import (
+    Credentials,
+    Desired,
+    DesiredProduct,
+    Logo,
+    LogoImage,
+    LogoImageError,
+    Settings,
+    Source,
+    TokenOverride,
+)
+from reconciler.models.product_url import pid_from_url
+from reconciler.models.secret import Secret
+from reconciler.models.source_document import FieldPath, SourceDocument, field_label, iter_strings
+
+DocKey = tuple[Path, int]
+InspectImage = Callable[[Path], LogoImage]
+API_KEY_PATTERN = re.compile(r"CJ\d+@api@[0-9A-Za-z]{16,}")
+
+
+def encrypt_hint(display: str) -> str:
+    """How to encrypt a manifest in place with the repository's .sops.yaml rules."""
+    return f"encrypt it with `sops --encrypt --in-place {display}` (the rules in .sops.yaml choose the keys and fields)"
+
+
+@dataclass
+class ValidationResult:
+    """The outcome of validation: a Desired configuration, or the problems that prevent one."""
+
+    desired: Desired | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def is_sops_file(doc: SourceDocument) -> bool:
+    """True when sops encrypted this document (it carries sops' metadata)."""
+    meta = doc.data.get("sops") if isinstance(doc.data, dict) else None
+    return isinstance(meta, dict) and "mac" in meta
+
+
+def validate(
+    documents: list[SourceDocument],
+    *,
+    plaintext: Mapping[DocKey, Any],
+    secrets_checked: bool,
+    inspect_image: InspectImage,
+    load_problems: list[Diagnostic] | None = None,
+) -> ValidationResult:
+    """Validate every document and build the Desired configuration when nothing is wrong."""
+    v = _Validation(plaintext=plaintext, secrets_checked=secrets_checked, inspect_image=inspect_image)
+    v.diagnostics.extend(load_problems or [])
+    for doc in documents:
+        v.document(doc)
+    return v.finish(files=tuple(sorted({d.display for d in documents})))
+
+
+class _Validation:
+    def __init__(self, *, plaintext: Mapping[DocKey, Any], secrets_checked: bool, inspect_image: InspectImage) -> None:
+        self.plaintext = plaintext
+        self.secrets_checked = secrets_checked
+        self.inspect_image = inspect_image
+        self.diagnostics: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.credentials: list[tuple[SourceDocument, CredentialsDocument | None]] = []
+        self.logos: dict[str, Logo] = {}
+        self.logo_refs: list[tuple[SourceDocument, FieldPath, str]] = []
+        self.products: dict[str, DesiredProduct] = {}
+        self.settings: list[tuple[SourceDocument, SettingsDocument]] = []
+        self.product_names: dict[str, Source] = {}
+
+    def error(self, doc: SourceDocument, path: FieldPath, message: str) -> None:
+        self.diagnostics.append(Diagnostic(doc.display, doc.line_of(path), field_label(path), message))
+
+    # -- one document -----------------------------------------------------------------
+    def document(self, doc: SourceDocument) -> None:
+        raw = doc.data
+        if not isinstance(raw, dict):
+            self.error(
+                doc,
+                (),
+                f"a manifest document must be a mapping with apiVersion, kind and spec (got {type(raw).__name__})",
+            )
+            return
+        self._plaintext_secrets(doc)
+        encrypted = is_sops_file(doc)
+        data = self.plaintext.get((doc.file, doc.index), raw) if encrypted else raw
+        data = {k: v for k, v in data.items() if k != "sops"}
+        version = data.get("apiVersion")
+        if version != API_VERSION:
+            shown = "missing" if version is None else repr(version)
+            self.error(doc, ("apiVersion",), f"apiVersion is {shown}; expected {API_VERSION!r}")
+            return
+        kind = data.get("kind")
+        model = DOCUMENT_TYPES.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            known = ", ".join(DOCUMENT_TYPES)
+            self.error(doc, ("kind",), f"unknown kind {kind!r} (expected one of {known})")
+            return
+        if kind == "Credentials" and not encrypted:
+            self.error(
+                doc, (), f"the Credentials document must be in a sops-encrypted file; {encrypt_hint(doc.display)}"
+            )
+            self.credentials.append((doc, None))
+            return
+        unchecked = encrypted and (doc.file, doc.index) not in self.plaintext
+        try:
+            parsed = model.model_validate(data, context={"encrypted": unchecked})
+        except ValidationError as exc:
+            for err in exc.errors():
+                self.error(doc, tuple(err["loc"]), _describe(err))
+            if kind == "Credentials":
+                self.credentials.append((doc, None))
+            return
+        if isinstance(parsed, CredentialsDocument):
+            self.credentials.append((doc, None if unchecked else parsed))
+        elif isinstance(parsed, LogoDocument):
+            self.logo(doc, parsed)
+        elif isinstance(parsed, ProductsDocument):
+            self.product_list(doc, parsed)
+        elif isinstance(parsed, SettingsDocument):
+            self.settings.append((doc, parsed))
+
+    def _plaintext_secrets(self, doc: SourceDocument) -> None:
+        for path, value in iter_strings(doc.data):
+            if path and path[0] == "sops":
+                continue
+            if path and path[-1] in MUST_BE_ENCRYPTED and not is_encrypted_value(value):
+                self.error(doc, path, f"this secret is in plaintext; {encrypt_hint(doc.display)}")
+            elif not is_encrypted_value(value) and API_KEY_PATTERN.search(value):
+                self.error(
+                    doc,
+                    path,
+                    f"this looks like a CJ API key in plaintext; move it to the Credentials file and {encrypt_hint(doc.display)}",
+                )
+
+    def logo(self, doc: SourceDocument, parsed: LogoDocument) -> None:
+        name = parsed.metadata.name
+        source = Source(doc.display, doc.line_of(()))
+        if name in self.logos:
+            self.error(
+                doc, ("metadata", "name"), f"a Logo named {name!r} is already declared at {self.logos[name].source}"
+            )
+            return
+        image = None
+        file = None
+        if parsed.spec.file is not None:
+            file = (doc.file.parent / parsed.spec.file).resolve()
+            try:
+                image = self.inspect_image(file)
+            except LogoImageError as exc:
+                self.error(doc, ("spec", "file"), f"{parsed.spec.file}: {exc}")
+                return
+            if parsed.spec.public_url is None:
+                self.warnings.append(
+                    Diagnostic(
+                        doc.display,
+                        doc.line_of(("spec", "file")),
+                        "spec.publicUrl",
+                        f"logo {name!r} has no publicUrl: CJ cannot fetch it at order time until it is hosted publicly",
+                    )
+                )
+        self.logos[name] = Logo(
+            name=name,
+            file=file,
+            url=parsed.spec.url,
+            public_url=parsed.spec.public_url,
+            default=parsed.spec.default,
+            image=image,
+            source=source,
+        )
+
+    def product_list(self, doc: SourceDocument, parsed: ProductsDocument) -> None:
+        name = parsed.metadata.name
+        if name in self.product_names:
+            self.error(
+                doc,
+                ("metadata", "name"),
+                f"a Products document named {name!r} is already declared at {self.product_names[name]}",
+            )
+        self.product_names.setdefault(name, Source(doc.display, doc.line_of(())))
+        for i, item in enumerate(parsed.spec.items):
+            path: FieldPath = ("spec", "items", i, "productUrl")
+            pid = pid_from_url(item.product_url)
+            source = Source(doc.display, doc.line_of(path))
+            if pid in self.products:
+                self.error(
+                    doc, path, f"product {pid} is already listed at {self.products[pid].source}; list each product once"
+                )
+                continue
+            if item.logo is not None:
+                self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
+            self.products[pid] = DesiredProduct(pid=pid, url=item.product_url, logo=item.logo, source=source)
+
+    # -- the whole configuration ------------------------------------------------------
+    def finish(self, *, files: tuple[str, ...]) -> ValidationResult:
+        credentials = self._credentials()
+        settings = self._settings()
+        for doc, path, name in self.logo_refs:
+            if name not in self.logos:
+                known = ", ".join(sorted(self.logos)) or "none are declared"
+                self.error(doc, path, f"no Logo named {name!r} (known logos: {known})")
+        defaults = [logo for logo in self.logos.values() if logo.default]
+        for extra in defaults[1:]:
+            self.diagnostics.append(
+                Diagnostic(
+                    extra.source.file,
+                    extra.source.line,
+                    "spec.default",
+                    f"logo {extra.name!r} is a second default; {defaults[0].name!r} at {defaults[0].source} is one already",
+                )
+            )
+        notes = (
+            []
+            if self.secrets_checked
+            else ["secret values were not checked: no sops key was available to decrypt them"]
+        )
+        if self.diagnostics:
+            return ValidationResult(None, self.diagnostics, self.warnings, notes)
+        desired = Desired(
+            credentials=credentials,
+            logos=tuple(self.logos.values()),
+            products=tuple(self.products.values()),
+            settings=settings,
+            files=files,
+        )
+        return ValidationResult(desired, [], self.warnings, notes)
+
+    def _credentials(self) -> Credentials | None:
+        if not self.credentials:
+            self.diagnostics.append(
+                Diagnostic(
+                    "(manifests)",
+                    None,
+                    "",
+                    "no Credentials document; add one (kind: Credentials) in a sops-encrypted file",
+                )
+            )
+            return None
+        first_doc = self.credentials[0][0]
+        for doc, _ in self.credentials[1:]:
+            self.error(
+                doc,
+                ("kind",),
+                f"a second Credentials document; the first is at {first_doc.display}:{first_doc.line_of(())}",
+            )
+        doc, parsed = self.credentials[0]
+        if parsed is None:
+            return None
+        spec = parsed.spec
+        override = None
+        if spec.access_token is not None or spec.refresh_token is not None:
+            override = TokenOverride(
+                access_token=_secret(spec.access_token),
+                access_token_expiry=spec.access_token_expiry,
+                refresh_token=_secret(spec.refresh_token),
+                refresh_token_expiry=spec.refresh_token_expiry,
+            )
+        return Credentials(
+            email=Secret(spec.email),
+            api_token=Secret(spec.api_token),
+            check_account_email=spec.check_account_email,
+            override=override,
+            source=Source(doc.display, doc.line_of(())),
+            file=doc.file,
+        )
+
+    def _settings(self) -> Settings:
+        if not self.settings:
+            return Settings()
+        first_doc = self.settings[0][0]
+        for doc, _ in self.settings[1:]:
+            self.error(
+                doc,
+                ("kind",),
+                f"a second Settings document; the first is at {first_doc.display}:{first_doc.line_of(())}",
+            )
+        doc, parsed = self.settings[0]
+        return Settings(
+            qps=parsed.spec.qps, points_budget=parsed.spec.points_budget, source=Source(doc.display, doc.line_of(()))
+        )
+
+
+def _secret(value: str | None) -> Secret | None:
+    return None if value is None else Secret(value)
+
+
+def _describe(err: ErrorDetails) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "missing required field"
+    if kind == "literal_error":
+        return str(err["msg"]).replace("Input should be", "must be")
+    message = str(err["msg"])
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return message.replace("Input should be", "must be")

@@ -1,0 +1,126 @@
+"""What the manifests ask for, after validation: the ``Desired`` configuration.
+
+Built by ``reconciler.manifest.validator`` and read by the planner and the CLI. Every
+item remembers where it was declared (file and line), so later errors and plans can point
+back at the manifest. Secret values are :class:`Secret` objects and never print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from reconciler.models.secret import Secret
+
+DEFAULT_QPS = 1.0
+DEFAULT_POINTS_BUDGET = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where something was declared."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class LogoImage:
+    """Facts about a logo file read from its bytes."""
+
+    format: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    sha256: str
+
+
+class LogoImageError(Exception):
+    """A logo file is missing, unreadable, too large or not an image; the text says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenOverride:
+    """A token pair set by hand in the Credentials manifest (debugging or emergency use)."""
+
+    access_token: Secret | None
+    access_token_expiry: datetime | None
+    refresh_token: Secret | None
+    refresh_token_expiry: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """The CJ account: its email and API token, decrypted in memory only."""
+
+    email: Secret
+    api_token: Secret
+    check_account_email: bool
+    override: TokenOverride | None
+    source: Source
+    file: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Logo:
+    """A print-on-demand logo: an image in the repository or an existing public URL."""
+
+    name: str
+    file: Path | None
+    url: str | None
+    public_url: str | None
+    default: bool
+    image: LogoImage | None
+    source: Source
+
+    @property
+    def fetch_url(self) -> str | None:
+        """The URL CJ fetches the artwork from at order time, if there is one."""
+        return self.url or self.public_url
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredProduct:
+    """A product the store sells, identified by its CJ pid (always a string)."""
+
+    pid: str
+    url: str
+    logo: str | None
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How cjrec may use the account: request rate and points per run."""
+
+    qps: float = DEFAULT_QPS
+    points_budget: int = DEFAULT_POINTS_BUDGET
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """The whole validated configuration.
+
+    ``credentials`` is None when the secrets could not be decrypted (no key): structure was
+    checked, secret values were not, and nothing that needs the API can run.
+    """
+
+    credentials: Credentials | None
+    logos: tuple[Logo, ...]
+    products: tuple[DesiredProduct, ...]
+    settings: Settings
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def default_logo(self) -> Logo | None:
+        """The logo POD products use when they name none."""
+        return next((logo for logo in self.logos if logo.default), None)
+
+    def logo(self, name: str) -> Logo | None:
+        """The logo called ``name``."""
+        return next((logo for logo in self.logos if logo.name == name), None)
