@@ -95,3 +95,43 @@ class LockError(CjrecError):
 
 class UsageError(CjrecError):
     """The command line or cjrec's own configuration is wrong."""
+
+
+class TransientApiError(ApiError):
+    """A failure worth retrying: 5xx, dropped connection, timeout, "system busy", 1600301."""
+
+
+class RateLimitedError(TransientApiError):
+    """CJ answered 429 / 1600200: too many requests for the account's qps."""
+
+
+class InvalidTokenError(ApiError):
+    """CJ rejected the access token (1600001): refresh, then re-authenticate."""
+
+
+class InvalidRefreshTokenError(ApiError):
+    """CJ rejected the refresh token (1600003): authenticate again with the API key."""
+
+
+class CredentialsError(ApiError):
+    """The API key or the account is refused (1600004-1600008): a person must act."""
+
+
+class AuthThrottledError(ApiError):
+    """getAccessToken may be called once per 300 s; cjrec will not call it again sooner."""
+
+
+class PointsExhaustedError(ApiError):
+    """The account's daily points are used up (16900500 or 429): no retry until 00:00 UTC."""
+
+
+class QuotaExhaustedError(ApiError):
+    """CJ's quota for this call is used up (1600201): no retry until it resets."""
+
+
+class PointsBudgetError(ApiError):
+    """The next call would exceed the run's pointsBudget from Settings."""
+
+
+class ProductUnavailableError(ApiError):
+    """The product is unknown, offline (1602001) or removed from shelves (1602002)."""

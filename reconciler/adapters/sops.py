@@ -70,7 +70,14 @@ class Sops:
         return self._call(["--decrypt", "--output-type", "json", str(path)], stdin=None, display=display, cwd=None)
 
     def encrypt_json(
-        self, plaintext: bytes, *, filename: Path, cwd: Path, display: str, age_recipients: Sequence[str] = ()
+        self,
+        plaintext: bytes,
+        *,
+        filename: Path,
+        cwd: Path,
+        display: str,
+        age_recipients: Sequence[str] = (),
+        pgp_fingerprints: Sequence[str] = (),
     ) -> bytes:
         """Encrypt JSON read from standard input, choosing recipients as sops would for ``filename``.
 
@@ -79,6 +86,8 @@ class Sops:
         args = ["--encrypt", "--input-type", "json", "--output-type", "json", "--filename-override", str(filename)]
         if age_recipients:
             args += ["--age", ",".join(age_recipients)]
+        if pgp_fingerprints:
+            args += ["--pgp", ",".join(pgp_fingerprints)]
         args.append("/dev/stdin")
         return self._call(args, stdin=plaintext, display=display, cwd=cwd)
 

@@ -6,13 +6,17 @@ import json
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler import __version__
 from reconciler.cli.console import Console, colour_wanted
-from reconciler.cli.wiring import Settings, load_configuration
+from reconciler.cli.settings import Settings
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, ManifestError, UsageError
+
+if TYPE_CHECKING:
+    from reconciler.models.desired import Desired
 
 DEFAULT_API_URL = "https://developers.cjdropshipping.com/api2.0/v1"
 
@@ -71,8 +75,15 @@ def cli(
 
     \b
     validate   check the manifests (offline)
+    token      show or refresh the cached CJ token;  logout  revoke it
+    sandbox    run a local CJ API for demos and tests
     schema     print the JSON Schema of the manifest documents
     """
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        logging.getLogger("urllib3").setLevel(logging.INFO)
     settings = Settings(
         manifests=manifests,
         state_dir=state_dir,
@@ -88,25 +99,125 @@ def cli(
 @click.pass_obj
 def validate(obj: _Context) -> None:
     """Check the manifests: structure, URLs, logos and (with a sops key) the secrets."""
-    from reconciler.adapters.sops import Sops
-
-    settings = obj.settings
-    result = load_configuration(
-        manifests=settings.manifests,
-        sops=Sops(binary=settings.sops_binary) if settings.sops_binary else Sops(),
-        need_secrets=False,
+    desired = _load(obj, need_secrets=False)
+    obj.console.success(
+        f"Valid: {len(desired.files)} files, {len(desired.products)} products, {len(desired.logos)} logos"
+        f" (qps {desired.settings.qps:g}, points budget {desired.settings.points_budget})."
     )
+
+
+def _load(obj: _Context, *, need_secrets: bool) -> Desired:
+    from reconciler.cli.wiring import load_configuration
+
+    result = load_configuration(manifests=obj.settings.manifests, sops=obj.settings.sops(), need_secrets=need_secrets)
     for warning in result.warnings:
         obj.console.warning(str(warning))
     if result.desired is None:
         raise ManifestError(result.diagnostics, hint="fix the lines above, then run `cjrec validate` again")
     for note in result.notes:
         obj.console.note(note)
-    desired = result.desired
+    return result.desired
+
+
+@cli.group()
+def token() -> None:
+    """The cached CJ access token: status and refresh."""
+
+
+@token.command("status")
+@click.pass_obj
+def token_status(obj: _Context) -> None:
+    """Show which token would be used, where it comes from, and when each expires (never the token)."""
+    from reconciler.cli.token_view import render_status
+    from reconciler.cli.wiring import connect
+
+    desired = _load(obj, need_secrets=True)
+    connection = connect(obj.settings, desired, sops=obj.settings.sops())
+    obj.console.out(render_status(connection.tokens.status(), now=connection.tokens.clock.now()))
+
+
+@token.command("refresh")
+@click.pass_obj
+def token_refresh(obj: _Context) -> None:
+    """Refresh the access token now (authenticating with the API key if no refresh token is usable)."""
+    from reconciler.cli.token_view import render_status
+    from reconciler.cli.wiring import connect
+
+    desired = _load(obj, need_secrets=True)
+    connection = connect(obj.settings, desired, sops=obj.settings.sops())
+    try:
+        connection.tokens.force_refresh()
+    finally:
+        connection.close()
+    obj.console.success(f"New access token from {connection.tokens.calls[-1] if connection.tokens.calls else 'CJ'}.")
+    obj.console.out(render_status(connection.tokens.status(), now=connection.tokens.clock.now()))
+
+
+@cli.command()
+@click.pass_obj
+def logout(obj: _Context) -> None:
+    """Revoke the tokens at CJ and clear the token cache."""
+    from reconciler.cli.wiring import connect
+
+    desired = _load(obj, need_secrets=True)
+    connection = connect(obj.settings, desired, sops=obj.settings.sops())
+    try:
+        revoked = connection.tokens.logout()
+    finally:
+        connection.close()
     obj.console.success(
-        f"Valid: {len(desired.files)} files, {len(desired.products)} products, {len(desired.logos)} logos"
-        f" (qps {desired.settings.qps:g}, points budget {desired.settings.points_budget})."
+        "Logged out: tokens revoked at CJ and the cache cleared." if revoked else "No live token; the cache is cleared."
     )
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only by default).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+@click.option(
+    "--qps", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Account QPS limit."
+)
+@click.option(
+    "--latency-ms", default=0.0, show_default=True, type=click.FloatRange(min=0), help="Added latency per call."
+)
+@click.option("--products", default=500, show_default=True, type=click.IntRange(3, 1_000_000), help="Catalog size.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Catalog and fault seed.")
+@click.option("--api-key", default=None, help="The API key the sandbox accepts (default: the demo key it prints).")
+@click.option("--email", default=None, help="The account email setting/get reports.")
+def sandbox(
+    host: str,
+    port: int,
+    qps: float,
+    latency_ms: float,
+    products: int,
+    seed: int,
+    api_key: str | None,
+    email: str | None,
+) -> None:
+    """Run a local CJ API (same endpoints, limits and failure modes) until interrupted."""
+    import dataclasses
+
+    from reconciler.sandbox import Sandbox, SandboxConfig
+
+    config = SandboxConfig(host=host, port=port, qps=qps, latency_ms=latency_ms, products=products, seed=seed)
+    if api_key:
+        config = dataclasses.replace(config, api_key=api_key)
+    if email:
+        config = dataclasses.replace(config, email=email)
+    server = Sandbox(config)
+    server.start()
+    click.echo(
+        f"CJ sandbox listening at {server.base_url}",
+    )
+    click.echo(f"  export CJREC_API_URL={server.base_url}")
+    click.echo(f"  demo API key: {config.api_key}   account email: {config.email}")
+    click.echo(
+        f"  admin: {server.admin_url}   (Ctrl-C to stop)",
+    )
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    finally:
+        server.stop()
 
 
 @cli.command()

@@ -1,7 +1,8 @@
-"""Build the concrete pieces (sops, loader, image inspector) and load the configuration.
+"""Build the concrete pieces and wire them: configuration loading and the CJ connection.
 
 The one place where adapters and pure logic meet: it reads the manifests, decrypts the
-sops-encrypted files in memory, and hands everything to the pure validator.
+sops-encrypted files in memory, hands everything to the pure validator, and builds the
+CJ client (transport, rate limiter, token cache and manager) for a run.
 """
 
 from __future__ import annotations
@@ -11,24 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.adapters.cj_api import CjApi, CjAuth
+from reconciler.adapters.cj_http import CjHttp
+from reconciler.adapters.clock import Clock, SystemClock
 from reconciler.adapters.image_files import inspect_image
+from reconciler.adapters.rate_limiter import RateLimiter
 from reconciler.adapters.sops import NoKeyError, Sops, SopsUnavailableError
-from reconciler.adapters.yaml_loader import load_manifests
+from reconciler.adapters.token_manager import TokenManager
+from reconciler.adapters.token_store import Recipients, TokenStore
+from reconciler.adapters.yaml_loader import load_file, load_manifests
+from reconciler.cli.settings import Settings
 from reconciler.errors import Diagnostic, SecretsError
 from reconciler.manifest.validator import DocKey, ValidationResult, is_sops_file, validate
+from reconciler.models.desired import Desired
 from reconciler.models.source_document import SourceDocument
-
-
-@dataclass(frozen=True)
-class Settings:
-    """cjrec's own configuration, from options and CJREC_* environment variables."""
-
-    manifests: Path
-    state_dir: Path
-    api_url: str
-    sops_binary: str | None
-    debug: bool
-    color: bool
 
 
 def load_configuration(*, manifests: Path, sops: Sops, need_secrets: bool) -> ValidationResult:
@@ -80,3 +77,43 @@ def load_configuration(*, manifests: Path, sops: Sops, need_secrets: bool) -> Va
 def _no_prefix(message: str, display: str) -> str:
     prefix = f"{display}: "
     return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+@dataclass
+class Connection:
+    """The concrete CJ client pieces for one run, built from the configuration."""
+
+    http: CjHttp
+    auth: CjAuth
+    tokens: TokenManager
+    api: CjApi
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def connect(settings: Settings, desired: Desired, *, sops: Sops, clock: Clock | None = None) -> Connection:
+    """Build the HTTP client, the token manager and the API for the configured account."""
+    credentials = desired.credentials
+    if credentials is None:
+        raise SecretsError(
+            "the Credentials could not be decrypted, so CJ cannot be contacted",
+            hint="make a sops key available: SOPS_AGE_KEY or SOPS_AGE_KEY_FILE",
+        )
+    clock = clock or SystemClock()
+    limiter = RateLimiter(qps=desired.settings.qps, clock=clock)
+    http = CjHttp(base_url=settings.api_url, clock=clock, limiter=limiter, points_budget=desired.settings.points_budget)
+    auth = CjAuth(http)
+    store = TokenStore(settings.state_dir, sops, fallback=_credentials_recipients(credentials.file))
+    tokens = TokenManager(
+        auth=auth, store=store, credentials=credentials, clock=clock, account_of=auth.account_settings
+    )
+    return Connection(http=http, auth=auth, tokens=tokens, api=CjApi(http, tokens))
+
+
+def _credentials_recipients(file: Path) -> Recipients:
+    docs, _ = load_file(file)
+    for doc in docs:
+        if isinstance(doc.data, dict) and "sops" in doc.data:
+            return Recipients.of_sops_metadata(doc.data["sops"])
+    return Recipients()

@@ -1,0 +1,91 @@
+"""The account-wide request pacer and the retry back-off policy.
+
+One :class:`RateLimiter` per account is shared by every thread of a run: each request
+reserves the next free slot under a lock, then waits for it outside the lock, so several
+requests may be in flight at once while their *starts* stay ``1/qps`` apart. A small safety
+margin absorbs the difference between our clock and CJ's. When CJ still answers 429, the
+rate is halved (multiplicative decrease) and then creeps back to the target (additive
+increase). Time and sleep come from an injected Clock, so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+
+from reconciler.adapters.clock import Clock
+
+DEFAULT_MARGIN = 0.03
+
+
+class RateLimiter:
+    """Paces request starts to at most ``qps`` per second, slowing down after a 429."""
+
+    def __init__(
+        self,
+        *,
+        qps: float,
+        clock: Clock,
+        margin: float = DEFAULT_MARGIN,
+        floor_fraction: float = 0.25,
+        recovery_per_s: float = 0.05,
+    ) -> None:
+        if qps <= 0:
+            raise ValueError("qps must be positive")
+        self.qps = qps
+        self._clock = clock
+        self._target = qps / (1.0 + margin)
+        self._rate = self._target
+        self._floor = qps * floor_fraction
+        self._recovery = qps * recovery_per_s  # rate regained per second without a 429
+        self._next_slot = float("-inf")
+        self._last_adjust = clock.monotonic()
+        self._lock = threading.Lock()
+        self.penalties = 0
+
+    @property
+    def rate(self) -> float:
+        """The current pace in requests per second."""
+        return self._rate
+
+    def acquire(self) -> float:
+        """Wait for the next slot; return how long this call waited."""
+        with self._lock:
+            now = self._clock.monotonic()
+            self._recover(now)
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + 1.0 / self._rate
+        wait = slot - now
+        if wait > 0:
+            self._clock.sleep(wait)
+        return wait
+
+    def penalize(self) -> None:
+        """CJ said 429: halve the pace and push the next slot one new interval away."""
+        with self._lock:
+            now = self._clock.monotonic()
+            self._rate = max(self._floor, self._rate / 2.0)
+            self._next_slot = max(self._next_slot, now + 1.0 / self._rate)
+            self._last_adjust = now
+            self.penalties += 1
+
+    def _recover(self, now: float) -> None:
+        elapsed = now - self._last_adjust
+        if elapsed > 0 and self._rate < self._target:
+            self._rate = min(self._target, self._rate + self._recovery * elapsed)
+        self._last_adjust = now
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry: capped exponential back-off with full jitter."""
+
+    max_attempts: int = 5
+    max_rate_limited_attempts: int = 8
+    base_s: float = 0.5
+    cap_s: float = 20.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based): uniform in [0, min(cap, base*2**attempt)]."""
+        return rng.uniform(0.0, min(self.cap_s, self.base_s * (2 ** (attempt - 1))))

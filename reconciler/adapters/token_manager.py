@@ -1,0 +1,275 @@
+"""Which CJ access token to use, and when to refresh or re-authenticate.
+
+The order of use: a token override in the Credentials manifest (if set and not expired),
+then the cached access token, then a refresh with the cached (or overridden) refresh
+token, then getAccessToken with the API key. Expiry always comes from the dates CJ
+returned. CJ allows getAccessToken once per 300 s, so the time of the last call is kept in
+the (encrypted) cache and cjrec refuses to call it again sooner, saying when it may. After
+authenticating, ``setting/get`` tells whose account the token opens, and a token for
+another account than the manifest's email is refused. Thread-safe: one manager serves
+every worker of a run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from reconciler.adapters.cj_api import CjAuth
+from reconciler.adapters.cj_http import AUTH_INTERVAL_S
+from reconciler.adapters.clock import Clock
+from reconciler.adapters.token_store import CachedTokens, TokenStore
+from reconciler.errors import AuthThrottledError, CredentialsError, InvalidRefreshTokenError, InvalidTokenError
+from reconciler.models.cj import AccountSettings, TokenPair
+from reconciler.models.desired import Credentials
+from reconciler.models.secret import Secret, mask_email
+
+DEFAULT_MARGIN = timedelta(hours=24)
+SOURCE_OVERRIDE = "manifest override"
+SOURCE_CACHE = "cache"
+SOURCE_REFRESH = "refreshAccessToken"
+SOURCE_AUTH = "getAccessToken"
+
+AccountCheck = Callable[[Secret], AccountSettings]  # whose account does a token open (``setting/get``)
+
+
+@dataclass(frozen=True)
+class TokenStatus:
+    """What ``cjrec token status`` shows: where the token comes from and when things expire — never a token."""
+
+    source: str | None
+    access_token_expiry: datetime | None
+    refresh_token_expiry: datetime | None
+    last_get_access_token_at: datetime | None
+    cache_file: str
+    cache_present: bool
+    discarded_reason: str | None
+
+
+class TokenManager:
+    """Gives out a valid access token, renewing and caching as CJ's rules require."""
+
+    def __init__(
+        self,
+        *,
+        auth: CjAuth,
+        store: TokenStore,
+        credentials: Credentials,
+        clock: Clock,
+        account_of: AccountCheck | None = None,
+        margin: timedelta = DEFAULT_MARGIN,
+    ) -> None:
+        self.auth = auth
+        self.store = store
+        self.credentials = credentials
+        self.clock = clock
+        self.account_of = account_of
+        self.margin = margin
+        self._lock = threading.RLock()
+        self._pair: TokenPair | None = None
+        self._source: str | None = None
+        self._cache: CachedTokens | None = None
+        self._cache_loaded = False
+        self._discarded: str | None = None
+        self._renewals = 0
+        self.calls: list[str] = []  # the authentication calls made, in order (for status and tests)
+
+    # -- the TokenSource protocol -----------------------------------------------------
+    def access_token(self) -> Secret:
+        """A usable access token (obtaining one if needed)."""
+        with self._lock:
+            if self._pair is not None and self._usable(self._pair.access_token_expiry, margin=False):
+                return self._pair.access_token
+            return self._obtain().access_token
+
+    def renew_after_rejection(self, rejected: Secret) -> Secret:
+        """CJ said 1600001 for ``rejected``: refresh once, then re-authenticate once."""
+        with self._lock:
+            if self._pair is not None and self._pair.access_token != rejected:
+                return self._pair.access_token  # another worker renewed already
+            self._renewals += 1
+            if self._renewals == 1:
+                refresh = self._refresh_candidate()
+                if refresh is not None:
+                    try:
+                        return self._refresh(refresh).access_token
+                    except InvalidRefreshTokenError:
+                        pass
+            if self._renewals <= 2:
+                return self._authenticate().access_token
+            raise InvalidTokenError(
+                "CJ keeps rejecting new access tokens",
+                call="token renewal",
+                hint="check the account at CJ; `cjrec logout` then a new run starts afresh",
+            )
+
+    # -- commands ---------------------------------------------------------------------
+    def force_refresh(self) -> TokenPair:
+        """``cjrec token refresh``: refresh now (or authenticate when no refresh token is usable)."""
+        with self._lock:
+            refresh = self._refresh_candidate()
+            if refresh is not None:
+                try:
+                    return self._refresh(refresh)
+                except InvalidRefreshTokenError:
+                    pass
+            return self._authenticate()
+
+    def logout(self) -> bool:
+        """Revoke the tokens at CJ and clear the cache; False when there was nothing to revoke."""
+        with self._lock:
+            cache = self._load_cache()
+            pair = self._pair or (cache.pair if cache else None)
+            revoked = False
+            if pair is not None and self._usable(pair.access_token_expiry, margin=False):
+                try:
+                    self.auth.logout(pair.access_token)
+                    self.calls.append("logout")
+                    revoked = True
+                except InvalidTokenError:
+                    revoked = False  # already invalid at CJ
+            self.store.clear()
+            self._pair = None
+            self._cache = None
+            return revoked
+
+    def status(self) -> TokenStatus:
+        """Where the token would come from now, without contacting CJ."""
+        with self._lock:
+            source, pair = self._offline_choice()
+            cache = self._load_cache()
+            return TokenStatus(
+                source=source,
+                access_token_expiry=pair.access_token_expiry if pair else None,
+                refresh_token_expiry=pair.refresh_token_expiry if pair else None,
+                last_get_access_token_at=cache.last_get_access_token_at if cache else None,
+                cache_file=self.store.display,
+                cache_present=self.store.path.exists(),
+                discarded_reason=self._discarded,
+            )
+
+    # -- internals --------------------------------------------------------------------
+    def _usable(self, expiry: datetime | None, *, margin: bool) -> bool:
+        if expiry is None:
+            return False
+        return expiry - (self.margin if margin else timedelta(0)) > self.clock.now()
+
+    def _load_cache(self) -> CachedTokens | None:
+        if not self._cache_loaded:
+            cache = self.store.load()
+            if cache is not None and cache.api_key_fingerprint != self.credentials.api_token.fingerprint():
+                self._discarded = "the cached token belongs to another API key (the key in the manifest changed)"
+                cache = None
+            self._cache = cache
+            self._cache_loaded = True
+        return self._cache
+
+    def _offline_choice(self) -> tuple[str | None, TokenPair | None]:
+        if self._pair is not None:
+            return self._source, self._pair
+        override = self.credentials.override
+        if override and override.access_token and self._usable(override.access_token_expiry, margin=False):
+            assert override.access_token_expiry is not None
+            return SOURCE_OVERRIDE, TokenPair(
+                override.access_token,
+                override.access_token_expiry,
+                override.refresh_token,
+                override.refresh_token_expiry,
+            )
+        cache = self._load_cache()
+        if cache and cache.pair and self._usable(cache.pair.access_token_expiry, margin=True):
+            return SOURCE_CACHE, cache.pair
+        if cache and cache.pair:
+            return "cache (needs refresh)", cache.pair
+        return None, None
+
+    def _obtain(self) -> TokenPair:
+        source, pair = self._offline_choice()
+        if pair is not None and source in (SOURCE_OVERRIDE, SOURCE_CACHE):
+            self._pair, self._source = pair, source
+            return pair
+        refresh = self._refresh_candidate()
+        if refresh is not None:
+            try:
+                return self._refresh(refresh)
+            except InvalidRefreshTokenError:
+                pass
+        return self._authenticate()
+
+    def _refresh_candidate(self) -> Secret | None:
+        candidates: list[TokenPair] = []
+        if self._pair is not None:
+            candidates.append(self._pair)
+        cache = self._load_cache()
+        if cache and cache.pair:
+            candidates.append(cache.pair)
+        override = self.credentials.override
+        if override and override.refresh_token:
+            candidates.append(
+                TokenPair(Secret(""), self.clock.now(), override.refresh_token, override.refresh_token_expiry)
+            )
+        for pair in candidates:
+            if pair.refresh_token is not None and self._usable(pair.refresh_token_expiry, margin=False):
+                return pair.refresh_token
+        return None
+
+    def _refresh(self, refresh_token: Secret) -> TokenPair:
+        self.calls.append("refreshAccessToken")
+        fresh = self.auth.refresh(refresh_token)
+        cache = self._load_cache()
+        open_id = fresh.open_id or (cache.pair.open_id if cache and cache.pair else None)
+        pair = TokenPair(
+            fresh.access_token,
+            fresh.access_token_expiry,
+            fresh.refresh_token or refresh_token,
+            fresh.refresh_token_expiry or (cache.pair.refresh_token_expiry if cache and cache.pair else None),
+            open_id,
+            fresh.created,
+        )
+        self._remember(pair, SOURCE_REFRESH, last_auth=cache.last_get_access_token_at if cache else None)
+        return pair
+
+    def _authenticate(self) -> TokenPair:
+        cache = self._load_cache()
+        last = cache.last_get_access_token_at if cache else None
+        now = self.clock.now()
+        if last is not None and (now - last).total_seconds() < AUTH_INTERVAL_S:
+            retry_at = last + timedelta(seconds=AUTH_INTERVAL_S)
+            raise AuthThrottledError(
+                "a new CJ access token is needed, but getAccessToken was already called at "
+                f"{last.isoformat(timespec='seconds')} and CJ allows it once per 300 s",
+                call="POST /authentication/getAccessToken",
+                hint=f"retry after {retry_at.isoformat(timespec='seconds')}",
+            )
+        # record the attempt first: even a failed call counts against CJ's 300 s limit
+        self._save(CachedTokens(self.credentials.api_token.fingerprint(), cache.pair if cache else None, now))
+        self.calls.append("getAccessToken")
+        pair = self.auth.get_access_token(self.credentials.api_token)
+        if self.account_of is not None and self.credentials.check_account_email:
+            self._check_account(pair)
+        self._remember(pair, SOURCE_AUTH, last_auth=now)
+        return pair
+
+    def _check_account(self, pair: TokenPair) -> None:
+        assert self.account_of is not None
+        self.calls.append("setting/get")
+        account = self.account_of(pair.access_token)
+        declared = self.credentials.email.reveal().strip().lower()
+        if account.open_email.strip().lower() != declared:
+            raise CredentialsError(
+                f"the API key belongs to the CJ account {mask_email(account.open_email)}, "
+                f"not to {mask_email(declared)} declared in {self.credentials.source}",
+                call="GET /setting/get",
+                hint="fix `email` or `apiToken` in the Credentials manifest, or set `checkAccountEmail: false`",
+            )
+
+    def _remember(self, pair: TokenPair, source: str, *, last_auth: datetime | None) -> None:
+        self._pair, self._source = pair, source
+        self._save(CachedTokens(self.credentials.api_token.fingerprint(), pair, last_auth, source))
+
+    def _save(self, cached: CachedTokens) -> None:
+        self.store.save(cached)
+        self._cache = cached
+        self._cache_loaded = True

@@ -1,0 +1,180 @@
+"""The token cache: CJ's access and refresh tokens, kept sops-encrypted in ``state/``.
+
+Read and written by the token manager. The cache is a secret, so it is never written in
+plaintext: the JSON is piped to sops, which encrypts it to the recipients of the
+repository's ``.sops.yaml`` rule for the cache's path (or, when no rule matches, to the
+Credentials file's own age/PGP recipients), and only the ciphertext reaches the disk,
+atomically. A CI job can therefore commit ``state/`` and the next job reuses the token.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from reconciler.adapters.atomic_file import write_atomic
+from reconciler.adapters.sops import NoKeyError, Sops
+from reconciler.errors import SecretsError, StateError
+from reconciler.models.cj import TokenPair
+from reconciler.models.secret import Secret
+
+CACHE_NAME = "token.sops.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Who the cache is encrypted to when no .sops.yaml rule covers it."""
+
+    age: tuple[str, ...] = ()
+    pgp: tuple[str, ...] = ()
+
+    @classmethod
+    def of_sops_metadata(cls, meta: object) -> Recipients:
+        """The recipients listed in a sops-encrypted document's ``sops`` block."""
+        if not isinstance(meta, dict):
+            return cls()
+        age = tuple(str(e["recipient"]) for e in meta.get("age") or [] if isinstance(e, dict) and e.get("recipient"))
+        pgp = tuple(str(e["fp"]) for e in meta.get("pgp") or [] if isinstance(e, dict) and e.get("fp"))
+        return cls(age, pgp)
+
+
+@dataclass(frozen=True)
+class CachedTokens:
+    """What the cache holds: the pair, whose API key it belongs to, and when we last authenticated."""
+
+    api_key_fingerprint: str
+    pair: TokenPair | None
+    last_get_access_token_at: datetime | None
+    source: str = "getAccessToken"
+
+    def to_json(self) -> bytes:
+        pair = self.pair
+        body: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
+            "api_key_fingerprint": self.api_key_fingerprint,
+            "last_get_access_token_at": _iso(self.last_get_access_token_at),
+            "source": self.source,
+        }
+        if pair is not None:
+            body.update(
+                access_token=pair.access_token.reveal(),
+                access_token_expiry=_iso(pair.access_token_expiry),
+                refresh_token=pair.refresh_token.reveal() if pair.refresh_token else None,
+                refresh_token_expiry=_iso(pair.refresh_token_expiry),
+                open_id=pair.open_id,
+                created=_iso(pair.created),
+            )
+        return json.dumps(body, sort_keys=True).encode()
+
+
+class TokenStore:
+    """Loads and saves the encrypted token cache at ``state_dir/token.sops.json``."""
+
+    def __init__(self, state_dir: Path, sops: Sops, *, fallback: Recipients | None = None) -> None:
+        self.path = state_dir / CACHE_NAME
+        self.sops = sops
+        self.fallback = fallback or Recipients()
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
+
+    def load(self) -> CachedTokens | None:
+        """The cache, or None when there is none yet."""
+        if not self.path.exists():
+            return None
+        try:
+            plaintext = self.sops.decrypt_json(self.path, display=self.display)
+        except NoKeyError:
+            raise
+        except SecretsError as exc:
+            raise StateError(
+                f"the token cache cannot be decrypted: {exc.message}",
+                hint=f"delete {self.display} to authenticate again (CJ allows that once per 300 s)",
+            ) from None
+        return _parse(plaintext, self.display)
+
+    def save(self, cached: CachedTokens) -> None:
+        """Encrypt and write the cache atomically."""
+        plaintext = cached.to_json()
+        cwd = self.path.parent.resolve()
+        cwd.mkdir(parents=True, exist_ok=True)
+        target = self.path.resolve()
+        try:
+            ciphertext = self.sops.encrypt_json(plaintext, filename=target, cwd=cwd, display=self.display)
+        except SecretsError as exc:
+            if not _no_rule(exc) or not (self.fallback.age or self.fallback.pgp):
+                raise SecretsError(
+                    f"cannot encrypt the token cache {self.display}: {exc.message}",
+                    hint="add a creation rule for state/token.sops.json to .sops.yaml (see `cjrec init`)",
+                ) from None
+            ciphertext = self.sops.encrypt_json(
+                plaintext,
+                filename=target,
+                cwd=cwd,
+                display=self.display,
+                age_recipients=self.fallback.age,
+                pgp_fingerprints=self.fallback.pgp,
+            )
+        write_atomic(self.path, ciphertext, mode=0o644, keep_backup=False)
+
+    def clear(self) -> None:
+        """Forget the cached tokens."""
+        self.path.unlink(missing_ok=True)
+
+
+def _no_rule(exc: SecretsError) -> bool:
+    text = exc.message.lower()
+    return "creation rules" in text or "config file not found" in text or "no matching" in text
+
+
+def _parse(plaintext: bytes, display: str) -> CachedTokens:
+    try:
+        body = json.loads(plaintext)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or body.get("format_version") != FORMAT_VERSION:
+        raise StateError(
+            f"{display}: the token cache is not in a format this cjrec understands",
+            hint=f"delete {display} to authenticate again",
+        )
+    try:
+        pair = None
+        if body.get("access_token"):
+            pair = TokenPair(
+                access_token=Secret(str(body["access_token"])),
+                access_token_expiry=_date(body["access_token_expiry"]),
+                refresh_token=Secret(str(body["refresh_token"])) if body.get("refresh_token") else None,
+                refresh_token_expiry=_date(body.get("refresh_token_expiry"))
+                if body.get("refresh_token_expiry")
+                else None,
+                open_id=str(body["open_id"]) if body.get("open_id") is not None else None,
+                created=_date(body["created"]) if body.get("created") else None,
+            )
+        last = body.get("last_get_access_token_at")
+        return CachedTokens(
+            api_key_fingerprint=str(body["api_key_fingerprint"]),
+            pair=pair,
+            last_get_access_token_at=_date(last) if last else None,
+            source=str(body.get("source") or "getAccessToken"),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise StateError(
+            f"{display}: the token cache is damaged (a field is missing or malformed)",
+            hint=f"delete {display} to authenticate again",
+        ) from None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _date(value: object) -> datetime:
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError("naive date")
+    return parsed

@@ -1,0 +1,28 @@
+"""cjrec's own configuration for one invocation, from options and CJREC_* variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reconciler.adapters.sops import Sops
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are, and how to talk to the user."""
+
+    manifests: Path
+    state_dir: Path
+    api_url: str
+    sops_binary: str | None
+    debug: bool
+    color: bool
+
+    def sops(self) -> Sops:
+        """The sops runner: the configured binary, or the default lookup."""
+        from reconciler.adapters.sops import Sops
+
+        return Sops(binary=self.sops_binary) if self.sops_binary else Sops()

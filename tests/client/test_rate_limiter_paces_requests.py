@@ -1,0 +1,70 @@
+"""The rate limiter paces request starts, backs off on 429 and recovers, without real sleeping."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+from reconciler.adapters.rate_limiter import RateLimiter, RetryPolicy
+from tests.client.fakes import FakeClock
+
+
+def test_starts_are_spaced_by_one_over_qps_plus_a_small_margin() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(qps=2, clock=clock)
+    start = clock.monotonic()
+    for _ in range(11):
+        limiter.acquire()
+    elapsed = clock.monotonic() - start
+    assert 5.0 <= elapsed <= 5.0 * 1.05
+
+
+def test_first_request_does_not_wait() -> None:
+    limiter = RateLimiter(qps=1, clock=FakeClock())
+    assert limiter.acquire() == 0
+
+
+def test_a_429_halves_the_rate_and_it_recovers_additively() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(qps=4, clock=clock)
+    full = limiter.rate
+    limiter.penalize()
+    assert abs(limiter.rate - full / 2) < 1e-9
+    limiter.penalize()
+    limiter.penalize()
+    limiter.penalize()
+    assert limiter.rate >= 4 * 0.25  # never below the floor
+    clock.advance(60)
+    limiter.acquire()
+    assert abs(limiter.rate - full) < 1e-9
+
+
+def test_concurrent_threads_share_one_schedule() -> None:
+    clock = FakeClock()
+    lock = threading.Lock()
+    limiter = RateLimiter(qps=5, clock=clock)
+    waits: list[float] = []
+
+    def work() -> None:
+        for _ in range(10):
+            w = limiter.acquire()
+            with lock:
+                waits.append(w)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(waits) == 40
+    # 40 reservations at 5/s need about 39 intervals of 0.2 s in all
+    assert clock.monotonic() - 1000.0 >= 39 * 0.2
+
+
+def test_backoff_is_full_jitter_capped() -> None:
+    policy = RetryPolicy(base_s=0.5, cap_s=4.0)
+    rng = random.Random(1)
+    for attempt in range(1, 12):
+        for _ in range(50):
+            delay = policy.backoff(attempt, rng)
+            assert 0 <= delay <= min(4.0, 0.5 * 2 ** (attempt - 1))
