@@ -81,9 +81,12 @@ class Sops:
     ) -> bytes:
         """Encrypt JSON read from standard input, choosing recipients as sops would for ``filename``.
 
-        With ``age_recipients`` the recipients are given explicitly instead of by ``.sops.yaml``.
+        With ``age_recipients``/``pgp_fingerprints`` the recipients are given explicitly and
+        ``.sops.yaml`` is ignored (sops would otherwise insist on a matching rule).
         """
         args = ["--encrypt", "--input-type", "json", "--output-type", "json", "--filename-override", str(filename)]
+        if age_recipients or pgp_fingerprints:
+            args = ["--config", os.devnull, *args]  # explicit recipients: .sops.yaml must not interfere
         if age_recipients:
             args += ["--age", ",".join(age_recipients)]
         if pgp_fingerprints:
