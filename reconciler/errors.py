@@ -93,6 +93,10 @@ class LockError(CjrecError):
     """Another cjrec run holds the state lock."""
 
 
+class CancelledError(CjrecError):
+    """The run was interrupted (Ctrl-C, SIGTERM) before this call was sent."""
+
+
 class UsageError(CjrecError):
     """The command line or cjrec's own configuration is wrong."""
 

@@ -29,6 +29,7 @@ from reconciler.adapters.rate_limiter import RateLimiter, RetryPolicy
 from reconciler.errors import (
     ApiError,
     AuthThrottledError,
+    CancelledError,
     CredentialsError,
     InvalidRefreshTokenError,
     InvalidTokenError,
@@ -142,6 +143,7 @@ class CjHttp:
         self.stats = CallStats()
         self._lock = threading.Lock()
         self._points_reserved = 0
+        self.cancel = threading.Event()  # set on Ctrl-C/SIGTERM: no new call is sent after it
         self.session = session or requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("https://", adapter)
@@ -238,6 +240,8 @@ class CjHttp:
         call: str,
     ) -> Envelope:
         self.limiter.acquire()
+        if self.cancel.is_set():
+            raise CancelledError(f"not sent: the run was interrupted ({call})")
         with self._lock:
             self.stats.attempts += 1
         headers = {"CJ-Access-Token": token.reveal()} if token is not None else {}

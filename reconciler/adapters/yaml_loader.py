@@ -8,6 +8,7 @@ Duplicate mapping keys, which PyYAML would silently overwrite, are reported here
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,21 @@ def load_manifests(root: Path) -> LoadResult:
         docs.extend(file_docs)
         problems.extend(file_problems)
     return LoadResult(docs, files, problems)
+
+
+def digest_files(files: list[Path], *, extra: list[str] | None = None) -> str:
+    """sha256 over the names and bytes of ``files`` (and ``extra`` strings, e.g. logo hashes)."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(display_path(path).encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"(unreadable)")
+        digest.update(b"\0")
+    for item in sorted(extra or []):
+        digest.update(item.encode() + b"\0")
+    return "sha256:" + digest.hexdigest()
 
 
 def load_file(path: Path) -> tuple[list[SourceDocument], list[Diagnostic]]:

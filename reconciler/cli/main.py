@@ -6,25 +6,16 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from reconciler import __version__
 from reconciler.cli.console import Console, colour_wanted
+from reconciler.cli.context import AppContext
 from reconciler.cli.settings import Settings
-from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, ManifestError, UsageError
-
-if TYPE_CHECKING:
-    from reconciler.models.desired import Desired
+from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, UsageError
 
 DEFAULT_API_URL = "https://developers.cjdropshipping.com/api2.0/v1"
-
-
-class _Context:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.console = Console(color=settings.color)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -92,31 +83,19 @@ def cli(
         debug=debug,
         color=colour_wanted(sys.stdout, no_color_flag=no_color),
     )
-    ctx.obj = _Context(settings)
+    ctx.obj = AppContext(settings)
 
 
 @cli.command()
 @click.pass_obj
-def validate(obj: _Context) -> None:
+def validate(obj: AppContext) -> None:
     """Check the manifests: structure, URLs, logos and (with a sops key) the secrets."""
-    desired = _load(obj, need_secrets=False)
+    desired = obj.load(need_secrets=False).desired
+    assert desired is not None
     obj.console.success(
         f"Valid: {len(desired.files)} files, {len(desired.products)} products, {len(desired.logos)} logos"
         f" (qps {desired.settings.qps:g}, points budget {desired.settings.points_budget})."
     )
-
-
-def _load(obj: _Context, *, need_secrets: bool) -> Desired:
-    from reconciler.cli.wiring import load_configuration
-
-    result = load_configuration(manifests=obj.settings.manifests, sops=obj.settings.sops(), need_secrets=need_secrets)
-    for warning in result.warnings:
-        obj.console.warning(str(warning))
-    if result.desired is None:
-        raise ManifestError(result.diagnostics, hint="fix the lines above, then run `cjrec validate` again")
-    for note in result.notes:
-        obj.console.note(note)
-    return result.desired
 
 
 @cli.group()
@@ -126,24 +105,26 @@ def token() -> None:
 
 @token.command("status")
 @click.pass_obj
-def token_status(obj: _Context) -> None:
+def token_status(obj: AppContext) -> None:
     """Show which token would be used, where it comes from, and when each expires (never the token)."""
     from reconciler.cli.token_view import render_status
     from reconciler.cli.wiring import connect
 
-    desired = _load(obj, need_secrets=True)
+    desired = obj.load(need_secrets=True).desired
+    assert desired is not None
     connection = connect(obj.settings, desired, sops=obj.settings.sops())
     obj.console.out(render_status(connection.tokens.status(), now=connection.tokens.clock.now()))
 
 
 @token.command("refresh")
 @click.pass_obj
-def token_refresh(obj: _Context) -> None:
+def token_refresh(obj: AppContext) -> None:
     """Refresh the access token now (authenticating with the API key if no refresh token is usable)."""
     from reconciler.cli.token_view import render_status
     from reconciler.cli.wiring import connect
 
-    desired = _load(obj, need_secrets=True)
+    desired = obj.load(need_secrets=True).desired
+    assert desired is not None
     connection = connect(obj.settings, desired, sops=obj.settings.sops())
     try:
         connection.tokens.force_refresh()
@@ -155,11 +136,12 @@ def token_refresh(obj: _Context) -> None:
 
 @cli.command()
 @click.pass_obj
-def logout(obj: _Context) -> None:
+def logout(obj: AppContext) -> None:
     """Revoke the tokens at CJ and clear the token cache."""
     from reconciler.cli.wiring import connect
 
-    desired = _load(obj, need_secrets=True)
+    desired = obj.load(need_secrets=True).desired
+    assert desired is not None
     connection = connect(obj.settings, desired, sops=obj.settings.sops())
     try:
         revoked = connection.tokens.logout()

@@ -20,7 +20,7 @@ from reconciler.adapters.rate_limiter import RateLimiter
 from reconciler.adapters.sops import NoKeyError, Sops, SopsUnavailableError
 from reconciler.adapters.token_manager import TokenManager
 from reconciler.adapters.token_store import Recipients, TokenStore
-from reconciler.adapters.yaml_loader import load_file, load_manifests
+from reconciler.adapters.yaml_loader import digest_files, load_file, load_manifests
 from reconciler.cli.settings import Settings
 from reconciler.errors import Diagnostic, SecretsError
 from reconciler.manifest.validator import DocKey, ValidationResult, is_sops_file, validate
@@ -65,13 +65,16 @@ def load_configuration(*, manifests: Path, sops: Sops, need_secrets: bool) -> Va
             continue
         for doc, data in zip(docs, decrypted, strict=True):
             plaintext[(doc.file, doc.index)] = data
-    return validate(
+    result = validate(
         loaded.documents,
         plaintext=plaintext,
         secrets_checked=secrets_checked,
         inspect_image=inspect_image,
         load_problems=problems,
     )
+    logos = [f"{logo.name}={logo.image.sha256}" for logo in result.desired.logos if logo.image] if result.desired else []
+    result.digest = digest_files(loaded.files, extra=logos)
+    return result
 
 
 def _no_prefix(message: str, display: str) -> str:

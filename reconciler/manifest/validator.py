@@ -8,6 +8,7 @@ run's problems are returned together.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,11 +47,21 @@ from reconciler.models.source_document import FieldPath, SourceDocument, field_l
 DocKey = tuple[Path, int]
 InspectImage = Callable[[Path], LogoImage]
 API_KEY_PATTERN = re.compile(r"CJ\d+@api@[0-9A-Za-z]{16,}")
+_SOPS_NAME = re.compile(r"\.sops\.ya?ml$")
+_YAML_SUFFIX = re.compile(r"\.ya?ml$")
 
 
 def encrypt_hint(display: str) -> str:
-    """How to encrypt a manifest in place with the repository's .sops.yaml rules."""
-    return f"encrypt it with `sops --encrypt --in-place {display}` (the rules in .sops.yaml choose the keys and fields)"
+    """How to encrypt a manifest in place with the repository's .sops.yaml rules.
+
+    The example .sops.yaml matches ``*.sops.yaml`` only (sops refuses other names with "no
+    matching creation rules"), so a file named otherwise is to be renamed first.
+    """
+    target = display if _SOPS_NAME.search(display) else _YAML_SUFFIX.sub(".sops.yaml", display)
+    command = f"`sops --encrypt --in-place {target}` (the rules in .sops.yaml choose the keys and fields)"
+    if target == display:
+        return f"encrypt it with {command}"
+    return f"rename it to {target} (the name the rules in .sops.yaml match), then encrypt it with {command}"
 
 
 @dataclass
@@ -61,6 +72,7 @@ class ValidationResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    digest: str = ""  # of every manifest file and logo image, so a saved plan can tell when they changed
 
 
 def is_sops_file(doc: SourceDocument) -> bool:
@@ -94,6 +106,7 @@ class _Validation:
         self.warnings: list[Diagnostic] = []
         self.credentials: list[tuple[SourceDocument, CredentialsDocument | None]] = []
         self.logos: dict[str, Logo] = {}
+        self.default_lines: dict[str, Source] = {}  # where each default logo says `default: true`
         self.logo_refs: list[tuple[SourceDocument, FieldPath, str]] = []
         self.products: dict[str, DesiredProduct] = {}
         self.settings: list[tuple[SourceDocument, SettingsDocument]] = []
@@ -190,9 +203,14 @@ class _Validation:
                         f"logo {name!r} has no publicUrl: CJ cannot fetch it at order time until it is hosted publicly",
                     )
                 )
+        if parsed.spec.default:
+            self.default_lines[name] = Source(doc.display, doc.line_of(("spec", "default")))
         self.logos[name] = Logo(
             name=name,
             file=file,
+            file_display=None
+            if parsed.spec.file is None
+            else posixpath.normpath(posixpath.join(posixpath.dirname(doc.display), parsed.spec.file)),
             url=parsed.spec.url,
             public_url=parsed.spec.public_url,
             default=parsed.spec.default,
@@ -232,12 +250,13 @@ class _Validation:
                 self.error(doc, path, f"no Logo named {name!r} (known logos: {known})")
         defaults = [logo for logo in self.logos.values() if logo.default]
         for extra in defaults[1:]:
+            where, first = self.default_lines[extra.name], self.default_lines[defaults[0].name]
             self.diagnostics.append(
                 Diagnostic(
-                    extra.source.file,
-                    extra.source.line,
+                    where.file,
+                    where.line,
                     "spec.default",
-                    f"logo {extra.name!r} is a second default; {defaults[0].name!r} at {defaults[0].source} is one already",
+                    f"logo {extra.name!r} is a second default; {defaults[0].name!r} at {first} is one already",
                 )
             )
         notes = (

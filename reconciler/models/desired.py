@@ -71,6 +71,7 @@ class Logo:
 
     name: str
     file: Path | None
+    file_display: str | None  # the file as the repository names it, e.g. manifests/logos/brand.png
     url: str | None
     public_url: str | None
     default: bool

@@ -1,0 +1,35 @@
+"""What every command gets: the settings, the console, and loading the configuration."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reconciler.cli.console import Console
+from reconciler.cli.settings import Settings
+from reconciler.errors import ManifestError
+
+if TYPE_CHECKING:
+    from reconciler.manifest.validator import ValidationResult
+
+
+class AppContext:
+    """Passed to every command by click (``@click.pass_obj``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.console = Console(color=settings.color)
+
+    def load(self, *, need_secrets: bool, quiet: bool = False) -> ValidationResult:
+        """Load and validate the manifests; raise ManifestError listing every problem."""
+        from reconciler.cli.wiring import load_configuration
+
+        result = load_configuration(manifests=self.settings.manifests, sops=self.settings.sops(), need_secrets=need_secrets)
+        if not quiet:
+            for warning in result.warnings:
+                self.console.warning(str(warning))
+        if result.desired is None:
+            raise ManifestError(result.diagnostics, hint="fix the lines above, then run `cjrec validate` again")
+        if not quiet:
+            for note in result.notes:
+                self.console.note(note)
+        return result

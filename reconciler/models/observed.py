@@ -1,0 +1,27 @@
+"""What CJ says now, as gathered for one plan: the My Products list and product details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reconciler.models.cj import MyProduct, ProductDetail
+
+
+@dataclass(frozen=True)
+class Observed:
+    """CJ's side of a plan.
+
+    ``my_products`` is None when the plan was made offline (nothing is known). ``details``
+    holds the products queried this run; ``unavailable`` the ones CJ answered 1602001 or
+    1602002 for, with the reason. ``calls`` and ``points`` are what gathering this cost.
+    """
+
+    my_products: dict[str, MyProduct] | None
+    details: dict[str, ProductDetail] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    calls: int = 0
+    points: int = 0
+
+    @classmethod
+    def offline(cls) -> Observed:
+        return cls(my_products=None)

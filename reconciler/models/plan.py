@@ -1,0 +1,248 @@
+"""The plan: every change cjrec will make, why, and what it costs.
+
+Made by the pure planner, shown by the renderers, saved by ``plan --out`` and carried out
+by the applier, which branches on :class:`Action` alone (a reason is for display only).
+A saved plan records the state it was made against (lineage and serial) and a digest of
+the manifests, so that apply can refuse it once either moved on, and a checksum of its own
+content, so that an edited plan file is refused too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+FORMAT_VERSION = 1
+
+
+class Action(Enum):
+    """What happens to one resource. Each has a display symbol."""
+
+    CREATE = "create"
+    ADOPT = "adopt"
+    UPDATE = "update"
+    READD = "re-add"
+    FORGET = "forget"
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS[self]
+
+    @property
+    def calls_cj(self) -> bool:
+        """True when applying it makes a call to CJ (addToMyProduct)."""
+        return self in (Action.CREATE, Action.READD)
+
+
+_SYMBOLS = {
+    Action.CREATE: "+",
+    Action.ADOPT: "<=",
+    Action.UPDATE: "~",
+    Action.READD: "+/",
+    Action.FORGET: "-",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One resource's change.
+
+    ``before`` is None for create and adopt (nothing recorded yet); ``after`` is None for
+    forget (nothing will be recorded). Both are the state records as JSON-ready dicts.
+    """
+
+    address: str
+    action: Action
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None = None
+    source: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.address.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.address.split(".", 1)[1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "action": self.action.value,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        return cls(
+            address=str(data["address"]),
+            action=Action(data["action"]),
+            before=data.get("before"),
+            after=data.get("after"),
+            reason=data.get("reason"),
+            source=data.get("source"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """A difference between what was recorded and what CJ says now."""
+
+    address: str
+    field: str
+    before: Any
+    after: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"address": self.address, "field": self.field, "before": self.before, "after": self.after}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Drift:
+        return cls(str(data["address"]), str(data["field"]), data.get("before"), data.get("after"))
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A warning or a piece of information attached to a resource (or to the whole plan)."""
+
+    address: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"address": self.address, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(data.get("address"), str(data["message"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """API calls and points: what planning spent and what applying will need."""
+
+    plan_calls: int
+    plan_points: int
+    apply_calls: int
+    apply_points: int
+    qps: float
+
+    @property
+    def apply_seconds(self) -> float:
+        """How long apply's calls take at the account's rate."""
+        return self.apply_calls / self.qps if self.qps > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan_calls": self.plan_calls,
+            "plan_points": self.plan_points,
+            "apply_calls": self.apply_calls,
+            "apply_points": self.apply_points,
+            "qps": self.qps,
+            "apply_seconds": round(self.apply_seconds, 1),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Cost:
+        return cls(
+            int(data["plan_calls"]),
+            int(data["plan_points"]),
+            int(data["apply_calls"]),
+            int(data["apply_points"]),
+            float(data["qps"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything apply will do, and the context it was made in."""
+
+    created_at: str
+    mode: str  # "normal" | "refresh-details" | "offline"
+    lineage: str | None
+    serial: int | None
+    manifests_digest: str
+    changes: tuple[Change, ...]
+    drift: tuple[Drift, ...] = ()
+    warnings: tuple[Finding, ...] = ()
+    unmanaged: tuple[Finding, ...] = ()
+    cost: Cost = field(default_factory=lambda: Cost(0, 0, 0, 0, 1.0))
+    managed_before: int = 0
+    cjrec_version: str = ""
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def counts(self) -> dict[str, int]:
+        """Number of changes per action, every action listed."""
+        counts = {action.value: 0 for action in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    def forgotten_products(self) -> int:
+        return sum(1 for c in self.changes if c.action is Action.FORGET and c.kind == "product")
+
+    @property
+    def is_mass_forget(self) -> bool:
+        """Forgets every managed product, or more than half of them when more than 10 are managed."""
+        forgotten = self.forgotten_products()
+        if forgotten == 0:
+            return False
+        if forgotten >= self.managed_before:
+            return True
+        return self.managed_before > 10 and forgotten * 2 > self.managed_before
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "cjrec_version": self.cjrec_version,
+            "created_at": self.created_at,
+            "mode": self.mode,
+            "state": {"lineage": self.lineage, "serial": self.serial},
+            "manifests_digest": self.manifests_digest,
+            "managed_before": self.managed_before,
+            "changes": [c.to_dict() for c in self.changes],
+            "drift": [d.to_dict() for d in self.drift],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "unmanaged": [u.to_dict() for u in self.unmanaged],
+            "summary": self.counts(),
+            "cost": self.cost.to_dict(),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON plan document, with a checksum over everything else."""
+        body = self.body()
+        return {**body, "checksum": checksum(body)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        """Parse a plan document; raises KeyError/TypeError/ValueError when it is malformed."""
+        state = data["state"]
+        return cls(
+            created_at=str(data["created_at"]),
+            mode=str(data["mode"]),
+            lineage=state.get("lineage"),
+            serial=state.get("serial"),
+            manifests_digest=str(data["manifests_digest"]),
+            changes=tuple(Change.from_dict(c) for c in data["changes"]),
+            drift=tuple(Drift.from_dict(d) for d in data["drift"]),
+            warnings=tuple(Finding.from_dict(w) for w in data["warnings"]),
+            unmanaged=tuple(Finding.from_dict(u) for u in data["unmanaged"]),
+            cost=Cost.from_dict(data["cost"]),
+            managed_before=int(data["managed_before"]),
+            cjrec_version=str(data.get("cjrec_version", "")),
+        )
+
+
+def checksum(body: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of a plan body."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,188 @@
+"""What the last apply recorded: the sync state kept in ``state/sync.json``.
+
+Read and written only through ``reconciler.adapters.state_store``; the planner compares it
+with the manifests and with CJ. It holds no secret (the openId, a webhook signing key,
+lives in the encrypted token cache), so it is safe to commit. The envelope follows
+OpenTofu's state file: ``format_version``, ``serial`` (bumped only when the content
+changes) and ``lineage`` (fixed when the state is created).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class VariantSnapshot:
+    """A variant as last seen at CJ (prices as decimal strings; stock is too volatile to record)."""
+
+    sku: str
+    price: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sku": self.sku, "price": self.price}
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSnapshot:
+    """A product as last seen at CJ."""
+
+    name: str
+    sku: str
+    sell_price: str
+    status: str
+    customization_version: int
+    variants: dict[str, VariantSnapshot]
+
+    @property
+    def is_pod(self) -> bool:
+        return self.customization_version > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "sku": self.sku,
+            "sell_price": self.sell_price,
+            "status": self.status,
+            "customization_version": self.customization_version,
+            "variants": {vid: v.to_dict() for vid, v in sorted(self.variants.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProductSnapshot:
+        return cls(
+            name=str(data["name"]),
+            sku=str(data["sku"]),
+            sell_price=str(data["sell_price"]),
+            status=str(data["status"]),
+            customization_version=int(data["customization_version"]),
+            variants={
+                str(vid): VariantSnapshot(sku=str(v["sku"]), price=None if v.get("price") is None else str(v["price"]))
+                for vid, v in dict(data["variants"]).items()
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRecord:
+    """A managed product: where it came from, what CJ said of it, and its logo (POD only)."""
+
+    pid: str
+    url: str
+    origin: str  # "added" (cjrec added it) | "adopted" (it was in My Products already)
+    snapshot: ProductSnapshot | None
+    logo: str | None = None
+    pod_properties: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "origin": self.origin,
+            "snapshot": self.snapshot.to_dict() if self.snapshot else None,
+            "logo": self.logo,
+            "pod_properties": self.pod_properties,
+        }
+
+    @classmethod
+    def from_dict(cls, pid: str, data: dict[str, Any]) -> ProductRecord:
+        snap = data.get("snapshot")
+        return cls(
+            pid=pid,
+            url=str(data["url"]),
+            origin=str(data["origin"]),
+            snapshot=ProductSnapshot.from_dict(snap) if snap else None,
+            logo=None if data.get("logo") is None else str(data["logo"]),
+            pod_properties=None if data.get("pod_properties") is None else str(data["pod_properties"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LogoRecord:
+    """A logo as cjrec synced it: image facts and where CJ fetches it."""
+
+    name: str
+    file: str | None
+    url: str | None
+    public_url: str | None
+    default: bool
+    sha256: str | None
+    format: str | None
+    width: int | None
+    height: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "url": self.url,
+            "public_url": self.public_url,
+            "default": self.default,
+            "sha256": self.sha256,
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+        }
+
+    @classmethod
+    def from_dict(cls, name: str, data: dict[str, Any]) -> LogoRecord:
+        def opt_int(key: str) -> int | None:
+            return None if data.get(key) is None else int(data[key])
+
+        def opt_str(key: str) -> str | None:
+            return None if data.get(key) is None else str(data[key])
+
+        return cls(
+            name=name,
+            file=opt_str("file"),
+            url=opt_str("url"),
+            public_url=opt_str("public_url"),
+            default=bool(data.get("default", False)),
+            sha256=opt_str("sha256"),
+            format=opt_str("format"),
+            width=opt_int("width"),
+            height=opt_int("height"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """The whole recorded state."""
+
+    lineage: str
+    serial: int
+    products: dict[str, ProductRecord] = field(default_factory=dict)
+    logos: dict[str, LogoRecord] = field(default_factory=dict)
+
+    def content(self) -> dict[str, Any]:
+        """The resources, without the envelope: what ``serial`` tracks."""
+        return {
+            "products": {pid: r.to_dict() for pid, r in sorted(self.products.items())},
+            "logos": {name: r.to_dict() for name, r in sorted(self.logos.items())},
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format_version": FORMAT_VERSION, "serial": self.serial, "lineage": self.lineage, **self.content()}
+
+    def with_product(self, record: ProductRecord) -> SyncState:
+        return replace(self, products={**self.products, record.pid: record})
+
+    def without_product(self, pid: str) -> SyncState:
+        return replace(self, products={k: v for k, v in self.products.items() if k != pid})
+
+    def with_logo(self, record: LogoRecord) -> SyncState:
+        return replace(self, logos={**self.logos, record.name: record})
+
+    def without_logo(self, name: str) -> SyncState:
+        return replace(self, logos={k: v for k, v in self.logos.items() if k != name})
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SyncState:
+        """Build from parsed JSON; raises KeyError/TypeError/ValueError on a malformed document."""
+        products = {str(pid): ProductRecord.from_dict(str(pid), rec) for pid, rec in dict(data["products"]).items()}
+        logos = {str(name): LogoRecord.from_dict(str(name), rec) for name, rec in dict(data["logos"]).items()}
+        serial = data["serial"]
+        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+            raise ValueError("serial must be a non-negative integer")
+        return cls(lineage=str(data["lineage"]), serial=serial, products=products, logos=logos)

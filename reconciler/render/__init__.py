@@ -1,0 +1,1 @@
+"""Turning plans and apply results into text, Markdown and JSON. Pure: strings out, no printing."""

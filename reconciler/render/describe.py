@@ -1,0 +1,109 @@
+"""Shared wording for plans: one-line descriptions of resources and before → after diffs.
+
+Used by the text and Markdown renderers so that both say the same thing the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.models.plan import Action, Change, Plan
+from reconciler.models.state import ProductSnapshot
+
+SENSITIVE = "(sensitive)"
+_PLURAL = {
+    Action.CREATE: "to create",
+    Action.ADOPT: "to adopt",
+    Action.UPDATE: "to update",
+    Action.READD: "to re-add",
+    Action.FORGET: "to forget",
+}
+
+
+def summarise_product(record: dict[str, Any] | None) -> str:
+    """``Name (SKU) · 3 variants · 9.50-12.00 · POD, logo brand``."""
+    if not record:
+        return ""
+    snap = record.get("snapshot")
+    if not snap:
+        return "details not queried"
+    from reconciler.planner.snapshots import price_range
+
+    snapshot = ProductSnapshot.from_dict(snap)
+    count = len(snapshot.variants)
+    parts = [
+        f"{snapshot.name or '(no name)'} ({snapshot.sku or 'no SKU'})",
+        f"{count} variant{'s' if count != 1 else ''}",
+        price_range(snapshot),
+    ]
+    if snapshot.is_pod:
+        parts.append(f"POD, logo {record['logo']}" if record.get("logo") else "POD, no logo")
+    if snapshot.status not in ("3", ""):
+        parts.append(f"status {snapshot.status}")
+    return " · ".join(parts)
+
+
+def summarise_logo(record: dict[str, Any] | None) -> str:
+    """``png 64x64, sha256 1a2b3c4d…, https://… (default)``."""
+    if not record:
+        return ""
+    parts = []
+    if record.get("file"):
+        size = f" {record['width']}x{record['height']}" if record.get("width") else ""
+        parts.append(f"{record.get('format') or 'image'}{size} {record['file']}")
+        if record.get("sha256"):
+            parts.append(f"sha256 {str(record['sha256'])[:12]}…")
+    url = record.get("url") or record.get("public_url")
+    parts.append(url or "no public URL")
+    text = ", ".join(parts)
+    return text + (" (default)" if record.get("default") else "")
+
+
+def summarise(change: Change) -> str:
+    """The one-line description of the resource a change is about."""
+    record = change.after if change.after is not None else change.before
+    return summarise_product(record) if change.kind == "product" else summarise_logo(record)
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` → ``{"a.b": 1}``."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, inner in value.items():
+            out.update(flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
+        return out if out or not prefix else {prefix: {}}
+    return {prefix: value}
+
+
+def field_diff(change: Change) -> list[tuple[str, Any, Any]]:
+    """``(field, before, after)`` for every field an update changes."""
+    before = flatten(change.before or {})
+    after = flatten(change.after or {})
+    return [
+        (key, before.get(key), after.get(key))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]
+
+
+def show(value: Any) -> str:
+    """A value as a plan shows it."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return value if len(value) <= 80 else value[:77] + "..."
+    return str(value)
+
+
+def summary_line(plan: Plan) -> str:
+    """``Plan: 2 to create, … Apply needs 3 calls (0 points), about 3 s at 1 qps.``"""
+    counts = plan.counts()
+    parts = ", ".join(f"{counts[a.value]} {_PLURAL[a]}" for a in Action)
+    cost = plan.cost
+    seconds = cost.apply_seconds
+    duration = f"about {seconds:.0f} s" if seconds < 120 else f"about {seconds / 60:.1f} min"
+    return (
+        f"Plan: {parts}. Apply needs {cost.apply_calls} call{'s' if cost.apply_calls != 1 else ''} "
+        f"({cost.apply_points} points), {duration} at {cost.qps:g} qps. "
+        f"Planning used {cost.plan_calls} calls and {cost.plan_points} points."
+    )

@@ -1,0 +1,74 @@
+"""The plan as Markdown for pull-request comments: a summary up front, details collapsible.
+
+GitHub limits a comment to 65,536 characters; the rendering stays under 60,000 and says so
+when it had to cut.
+"""
+
+from __future__ import annotations
+
+from reconciler.models.plan import Plan
+from reconciler.render.describe import field_diff, show, summarise, summary_line
+
+LIMIT = 60_000
+MARKER = "<!-- cjrec-plan -->"
+
+
+def render_markdown(plan: Plan, *, title: str = "cjrec plan") -> str:
+    """Markdown under LIMIT characters."""
+    head = [MARKER, f"### {title}", ""]
+    if not plan.changes:
+        head.append("**No changes.** CJ and the state match the manifests.")
+    else:
+        head.append(f"**{len(plan.changes)} change{'s' if len(plan.changes) != 1 else ''}.** " + summary_line(plan))
+    if plan.warnings:
+        head += ["", f"> [!WARNING]\n> {len(plan.warnings)} warning(s): see below."]
+    sections: list[list[str]] = []
+    if plan.changes:
+        body = ["```diff"]
+        for change in plan.changes:
+            prefix = {"+": "+", "-": "-", "~": "!", "<=": "+", "+/": "+"}.get(change.action.symbol, " ")
+            body.append(
+                f"{prefix} {change.action.symbol:>2} {change.address}  {change.action.value}  {summarise(change)}".rstrip()
+            )
+            if change.reason:
+                body.append(f"#      {change.reason}")
+            for key, before, after in field_diff(change) if change.action.value == "update" else []:
+                body.append(f"#      {key}: {show(before)} -> {show(after)}")
+        body.append("```")
+        sections.append(_details(f"Changes ({len(plan.changes)})", body))
+    if plan.drift:
+        rows = ["| resource | field | before | after |", "|---|---|---|---|"]
+        rows += [
+            f"| `{d.address}` | {d.field} | {_cell(show(d.before))} | {_cell(show(d.after))} |" for d in plan.drift
+        ]
+        sections.append(_details(f"Drift ({len(plan.drift)})", rows))
+    if plan.unmanaged:
+        rows = [f"- `{u.address}` {_cell(u.message)}" for u in plan.unmanaged]
+        sections.append(_details(f"Unmanaged products ({len(plan.unmanaged)})", rows))
+    if plan.warnings:
+        rows = [f"- {'`' + w.address + '` ' if w.address else ''}{_cell(w.message)}" for w in plan.warnings]
+        sections.append(_details(f"Warnings ({len(plan.warnings)})", rows, open_=True))
+    return _fit("\n".join(head), sections)
+
+
+def _details(summary: str, lines: list[str], *, open_: bool = False) -> list[str]:
+    return [f"<details{' open' if open_ else ''}><summary>{summary}</summary>", "", *lines, "", "</details>"]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _fit(head: str, sections: list[list[str]]) -> str:
+    out = head + "\n"
+    note = "\n\n_The plan was cut to fit a comment; run `cjrec plan` or download the plan artifact for all of it._\n"
+    budget = LIMIT - len(note)
+    for section in sections:
+        for i, line in enumerate(section):
+            addition = ("\n" if i == 0 else "") + line + "\n"
+            if len(out) + len(addition) > budget:
+                if section[0].startswith("<details") and i > 0:
+                    out += "\n</details>\n"
+                return out + note
+            out += addition
+    return out

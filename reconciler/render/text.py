@@ -1,0 +1,76 @@
+"""The human plan: one line per change with its symbol, drift, unmanaged products, warnings last.
+
+Colour is applied through a styling function the CLI passes (identity when colour is off),
+so this module stays pure and its output can be compared with golden files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.models.plan import Action, Plan
+from reconciler.render.describe import field_diff, show, summarise, summary_line
+
+Style = Callable[[str, str], str]  # (text, role) -> styled text
+
+_ROLE = {
+    Action.CREATE: "create",
+    Action.ADOPT: "adopt",
+    Action.UPDATE: "update",
+    Action.READD: "readd",
+    Action.FORGET: "forget",
+}
+MAX_UNMANAGED_SHOWN = 20
+
+
+def plain(text: str, role: str) -> str:
+    """No styling."""
+    return text
+
+
+def render_plan(plan: Plan, *, style: Style = plain) -> str:
+    """The plan as text, ending with a newline."""
+    lines: list[str] = []
+    if plan.mode == "offline":
+        lines.append(style("Planned offline: CJ was not contacted; new products are shown without details.", "note"))
+        lines.append("")
+    if not plan.changes:
+        lines.append(style("No changes. CJ and the state match the manifests.", "ok"))
+    else:
+        lines.append("cjrec will perform these actions:")
+        lines.append("")
+        width = max(len(c.address) for c in plan.changes)
+        for change in plan.changes:
+            symbol = style(f"{change.action.symbol:>2}", _ROLE[change.action])
+            label = change.action.value
+            description = summarise(change)
+            lines.append(
+                f"  {symbol} {change.address:<{width}}  {style(label, _ROLE[change.action])}  {description}".rstrip()
+            )
+            details = []
+            if change.reason:
+                details.append(change.reason)
+            if change.source:
+                details.append(f"at {change.source}")
+            if details:
+                lines.append(f"       {style('; '.join(details), 'dim')}")
+            if change.action is Action.UPDATE:
+                for key, before, after in field_diff(change):
+                    lines.append(f"       {key}: {show(before)} -> {show(after)}")
+    if plan.drift:
+        lines += ["", style("Drift (CJ changed since the last apply):", "heading")]
+        for drift in plan.drift:
+            lines.append(f"  ~ {drift.address}  {drift.field}: {show(drift.before)} -> {show(drift.after)}")
+    if plan.unmanaged:
+        lines += ["", style(f"Unmanaged (in My Products, in no manifest): {len(plan.unmanaged)}", "heading")]
+        for item in plan.unmanaged[:MAX_UNMANAGED_SHOWN]:
+            lines.append(f"  ? {item.address}  {item.message}")
+        if len(plan.unmanaged) > MAX_UNMANAGED_SHOWN:
+            lines.append(f"  … and {len(plan.unmanaged) - MAX_UNMANAGED_SHOWN} more (see --format json)")
+    if plan.warnings:
+        lines += ["", style("Warnings:", "warning")]
+        for warning in plan.warnings:
+            where = f"{warning.address}: " if warning.address else ""
+            lines.append(f"  ! {where}{warning.message}")
+    lines += ["", summary_line(plan)]
+    return "\n".join(lines) + "\n"
