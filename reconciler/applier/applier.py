@@ -91,8 +91,8 @@ class Applier:
     def apply(self, plan: Plan, state: SyncState) -> ApplyResult:
         """Apply ``plan`` to ``state`` (the state it was planned against, or a fresh one)."""
         self.hooks.started(len(plan.changes))
-        local = [c for c in plan.changes if not c.action.calls_cj]
-        remote = [c for c in plan.changes if c.action.calls_cj]
+        local = [c for c in plan.changes if not c.calls_cj]
+        remote = [c for c in plan.changes if c.calls_cj]
         current = state
         for change in local:
             current = _record(current, change)

@@ -23,6 +23,20 @@ def colour_wanted(stream: TextIO, *, no_color_flag: bool) -> bool:
     return bool(isatty and isatty())
 
 
+_ROLES: dict[str, dict[str, object]] = {
+    "create": {"fg": "green"},
+    "adopt": {"fg": "cyan"},
+    "update": {"fg": "yellow"},
+    "readd": {"fg": "magenta"},
+    "forget": {"fg": "red"},
+    "warning": {"fg": "yellow", "bold": True},
+    "heading": {"bold": True},
+    "dim": {"dim": True},
+    "ok": {"fg": "green"},
+    "note": {"fg": "cyan"},
+}
+
+
 class Console:
     """Formats and prints results, warnings and errors."""
 
@@ -31,6 +45,11 @@ class Console:
 
     def _style(self, text: str, **style: object) -> str:
         return click.style(text, **style) if self.color else text  # type: ignore[arg-type]
+
+    def role_style(self, text: str, role: str) -> str:
+        """Style for a plan element by its role (create, forget, warning…)."""
+        style = _ROLES.get(role)
+        return click.style(text, **style) if self.color and style else text  # type: ignore[arg-type]
 
     def out(self, text: str = "") -> None:
         """A line of normal output (stdout)."""

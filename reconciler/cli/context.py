@@ -23,7 +23,9 @@ class AppContext:
         """Load and validate the manifests; raise ManifestError listing every problem."""
         from reconciler.cli.wiring import load_configuration
 
-        result = load_configuration(manifests=self.settings.manifests, sops=self.settings.sops(), need_secrets=need_secrets)
+        result = load_configuration(
+            manifests=self.settings.manifests, sops=self.settings.sops(), need_secrets=need_secrets
+        )
         if not quiet:
             for warning in result.warnings:
                 self.console.warning(str(warning))

@@ -210,6 +210,17 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
 
 
+def _register() -> None:
+    from reconciler.cli.plan_commands import apply, plan
+    from reconciler.cli.state_commands import force_unlock, state
+
+    for command in (plan, apply, state, force_unlock):
+        cli.add_command(command)
+
+
+_register()
+
+
 def run(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every outcome to cjrec's exit codes (0, 1, 2, 130)."""
     sys.exit(main(argv))

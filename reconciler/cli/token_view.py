@@ -29,11 +29,11 @@ def render_status(status: TokenStatus, *, now: datetime) -> str:
     last = status.last_get_access_token_at.isoformat(timespec="seconds") if status.last_get_access_token_at else "-"
     source = status.source or "none (the next run authenticates with the API key)"
     lines = [
-        f"Token source:         {source}",
-        f"Access token expires: {_when(status.access_token_expiry, now)}",
+        f"Token source:          {source}",
+        f"Access token expires:  {_when(status.access_token_expiry, now)}",
         f"Refresh token expires: {_when(status.refresh_token_expiry, now)}",
-        f"Last getAccessToken:  {last}",
-        f"Cache file:           {status.cache_file} ({'present, sops-encrypted' if status.cache_present else 'absent'})",
+        f"Last getAccessToken:   {last}",
+        f"Cache file:            {status.cache_file} ({'present, sops-encrypted' if status.cache_present else 'absent'})",
     ]
     if status.discarded_reason:
         lines.append(f"Note: {status.discarded_reason}; it will not be used.")

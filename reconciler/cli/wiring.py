@@ -72,7 +72,9 @@ def load_configuration(*, manifests: Path, sops: Sops, need_secrets: bool) -> Va
         inspect_image=inspect_image,
         load_problems=problems,
     )
-    logos = [f"{logo.name}={logo.image.sha256}" for logo in result.desired.logos if logo.image] if result.desired else []
+    logos = (
+        [f"{logo.name}={logo.image.sha256}" for logo in result.desired.logos if logo.image] if result.desired else []
+    )
     result.digest = digest_files(loaded.files, extra=logos)
     return result
 

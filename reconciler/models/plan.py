@@ -31,11 +31,6 @@ class Action(Enum):
     def symbol(self) -> str:
         return _SYMBOLS[self]
 
-    @property
-    def calls_cj(self) -> bool:
-        """True when applying it makes a call to CJ (addToMyProduct)."""
-        return self in (Action.CREATE, Action.READD)
-
 
 _SYMBOLS = {
     Action.CREATE: "+",
@@ -68,6 +63,11 @@ class Change:
     @property
     def name(self) -> str:
         return self.address.split(".", 1)[1]
+
+    @property
+    def calls_cj(self) -> bool:
+        """True when applying it calls CJ: creating or re-adding a product (addToMyProduct)."""
+        return self.kind == "product" and self.action in (Action.CREATE, Action.READD)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -71,8 +71,9 @@ def pid_from_url(url: str) -> str:
 
 
 def _pid_from_current_path(path: str) -> str:
-    name = unquote(path[len("/product/") :])
-    if not name.endswith(".html") or "/" in name:
+    raw = path[len("/product/") :]
+    name = unquote(raw)  # after the "/" check: a percent-encoded slash in the cosmetic slug is harmless
+    if not name.endswith(".html") or "/" in raw:
         raise ProductUrlError(f"not a CJ product URL: the path must end in -p-<id>.html (expected {EXPECTED_FORM})")
     stem = name[: -len(".html")]
     marker = stem.rfind(_MARKER)

@@ -230,7 +230,7 @@ class _Builder:
             cost=Cost(
                 plan_calls=self.observed.calls,
                 plan_points=self.observed.points,
-                apply_calls=sum(1 for c in changes if c.action.calls_cj),
+                apply_calls=sum(1 for c in changes if c.calls_cj),
                 apply_points=0,
                 qps=self.request.qps,
             ),

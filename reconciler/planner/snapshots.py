@@ -30,7 +30,7 @@ def snapshot_of(detail: ProductDetail) -> ProductSnapshot:
 
 
 def _price(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else str(value)
 
 
 def drift_between(address: str, before: ProductSnapshot, after: ProductSnapshot) -> list[Drift]:

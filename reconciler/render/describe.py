@@ -9,6 +9,7 @@ from typing import Any
 
 from reconciler.models.plan import Action, Change, Plan
 from reconciler.models.state import ProductSnapshot
+from reconciler.planner.snapshots import price_range
 
 SENSITIVE = "(sensitive)"
 _PLURAL = {
@@ -27,8 +28,6 @@ def summarise_product(record: dict[str, Any] | None) -> str:
     snap = record.get("snapshot")
     if not snap:
         return "details not queried"
-    from reconciler.planner.snapshots import price_range
-
     snapshot = ProductSnapshot.from_dict(snap)
     count = len(snapshot.variants)
     parts = [
@@ -105,5 +104,5 @@ def summary_line(plan: Plan) -> str:
     return (
         f"Plan: {parts}. Apply needs {cost.apply_calls} call{'s' if cost.apply_calls != 1 else ''} "
         f"({cost.apply_points} points), {duration} at {cost.qps:g} qps. "
-        f"Planning used {cost.plan_calls} calls and {cost.plan_points} points."
+        f"Planning used {cost.plan_calls} call{'s' if cost.plan_calls != 1 else ''} and {cost.plan_points} points."
     )

@@ -1,0 +1,302 @@
+"""``cjrec plan`` and ``cjrec apply``: observe CJ, plan, show, confirm, apply, report."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from reconciler.cli.context import AppContext
+from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, StateError, UsageError
+
+if TYPE_CHECKING:
+    from reconciler.cli.wiring import Connection
+    from reconciler.models.desired import Desired
+    from reconciler.models.plan import Plan
+    from reconciler.models.state import SyncState
+
+
+def parse_duration(_ctx: click.Context | None, _param: click.Parameter | None, value: str) -> float:
+    """``90``, ``30s``, ``2m``, ``1h`` → seconds."""
+    text = value.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        if text and text[-1] in units:
+            return float(text[:-1]) * units[text[-1]]
+        return float(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a duration (examples: 30s, 2m, 1h)") from None
+
+
+def compute_plan(
+    obj: AppContext, desired: Desired, state: SyncState | None, digest: str, *, mode: str, connection: Connection | None
+) -> Plan:
+    """Observe CJ (unless offline), check the points cost first, and make the plan."""
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.applier.observe import observe
+    from reconciler.errors import PointsBudgetError
+    from reconciler.models.observed import Observed
+    from reconciler.planner.planner import PlanRequest, detail_cost, details_needed, make_plan
+
+    clock = SystemClock()
+    if connection is None:
+        observed = Observed.offline()
+    else:
+        needed = details_needed(desired, state, refresh_details=mode == "refresh-details")
+        cost = detail_cost(needed)
+        budget = desired.settings.points_budget
+        if cost > budget:
+            raise PointsBudgetError(
+                f"this plan needs {len(needed)} product detail queries ({cost} points), more than pointsBudget {budget}",
+                call="GET /product/query",
+                hint="raise `pointsBudget` in Settings, plan without --refresh-details, or add fewer products at once",
+            )
+        before_calls, before_points = connection.http.stats.calls, connection.http.stats.points_spent
+        observed = observe(connection.api, needed, qps=desired.settings.qps, stop=connection.http.cancel)
+        observed = replace(
+            observed,
+            calls=connection.http.stats.calls - before_calls,
+            points=connection.http.stats.points_spent - before_points,
+        )
+    request = PlanRequest(mode=mode, now=clock.now(), manifests_digest=digest, qps=desired.settings.qps)
+    return make_plan(desired, state, observed, request)
+
+
+def render(obj: AppContext, plan: Plan, fmt: str) -> str:
+    """The plan in the requested format."""
+    if fmt == "json":
+        return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        from reconciler.render.markdown import render_markdown
+
+        return render_markdown(plan)
+    from reconciler.render.text import render_plan
+
+    return render_plan(plan, style=obj.console.role_style)
+
+
+@click.command()
+@click.option(
+    "--refresh-details", is_flag=True, help="Re-query every managed product (10 points each) and report drift."
+)
+@click.option("--offline", is_flag=True, help="Make no API call at all: plan from the manifests and the state only.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for `cjrec apply FILE`."
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are, 1 on error."
+)
+@click.pass_obj
+def plan(
+    obj: AppContext, refresh_details: bool, offline: bool, fmt: str, out: Path | None, detailed_exitcode: bool
+) -> int:
+    """Show what apply would change, against the state and CJ's live API."""
+    from reconciler.adapters.atomic_file import write_atomic
+    from reconciler.adapters.state_store import StateStore
+    from reconciler.cli.wiring import connect
+
+    if refresh_details and offline:
+        raise UsageError("--refresh-details and --offline exclude each other")
+    loaded = obj.load(need_secrets=not offline)
+    desired = loaded.desired
+    assert desired is not None
+    state = StateStore(obj.settings.state_dir).load()
+    mode = "offline" if offline else ("refresh-details" if refresh_details else "normal")
+    connection = None if offline else connect(obj.settings, desired, sops=obj.settings.sops())
+    try:
+        result = compute_plan(obj, desired, state, loaded.digest, mode=mode, connection=connection)
+    finally:
+        if connection is not None:
+            connection.close()
+    click.echo(render(obj, result, fmt), nl=False, color=obj.console.color)
+    if out is not None:
+        write_atomic(out, (json.dumps(result.to_dict(), indent=2) + "\n").encode(), mode=0o644, keep_backup=False)
+        if fmt == "text":
+            obj.console.note(f"plan saved to {out}; apply exactly this plan with `cjrec apply {out}`")
+    return EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK
+
+
+def load_saved_plan(path: Path) -> Plan:
+    """Read a saved plan; refuse one that is damaged or was edited."""
+    from reconciler.models.plan import FORMAT_VERSION, Plan, checksum
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such plan file", hint="make one with `cjrec plan --out FILE`") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise StateError(
+            f"{path}: not a cjrec plan (cannot parse it: {str(exc)[:80]})", hint="run `cjrec plan --out FILE` again"
+        ) from None
+    if not isinstance(data, dict) or "checksum" not in data:
+        raise StateError(f"{path}: not a cjrec plan (no checksum)", hint="run `cjrec plan --out FILE` again")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise StateError(
+            f"{path}: plan format_version {data.get('format_version')!r} is not {FORMAT_VERSION}",
+            hint="plan again with this cjrec",
+        )
+    claimed = data.pop("checksum")
+    if checksum(data) != claimed:
+        raise StateError(
+            f"{path}: the saved plan was edited or damaged (checksum mismatch)",
+            hint="run `cjrec plan --out FILE` again",
+        )
+    try:
+        return Plan.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StateError(
+            f"{path}: the saved plan is malformed ({str(exc)[:80]})", hint="run `cjrec plan --out FILE` again"
+        ) from None
+
+
+def check_fresh(plan: Plan, state: SyncState | None, digest: str, path: Path) -> None:
+    """Refuse a saved plan once the state or the manifests moved on since it was made."""
+    stale = None
+    if plan.lineage is None and state is not None:
+        stale = "it was made when no state existed, and state has been written since"
+    elif plan.lineage is not None and state is None:
+        stale = "it was made against a state that no longer exists"
+    elif plan.lineage is not None and state is not None and plan.lineage != state.lineage:
+        stale = f"it was made against another state (lineage {plan.lineage}, now {state.lineage})"
+    elif plan.serial is not None and state is not None and plan.serial != state.serial:
+        stale = f"the state moved on since (serial {plan.serial} then, {state.serial} now)"
+    elif plan.manifests_digest != digest:
+        stale = "the manifests changed since"
+    if stale:
+        raise StateError(
+            f"Saved plan {path} is stale: {stale}", hint="run `cjrec plan --out FILE` again and apply that"
+        )
+    if plan.mode == "offline":
+        raise StateError(
+            f"Saved plan {path} was made with --offline and cannot be applied",
+            hint="run `cjrec plan --out FILE` online",
+        )
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (a cancelled CI job) like Ctrl-C while applying."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@click.command()
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
+@click.option(
+    "--allow-mass-forget", is_flag=True, help="Allow forgetting all, or more than half, of the managed products."
+)
+@click.option("--refresh-details", is_flag=True, help="Plan with fresh details of every managed product first.")
+@click.option(
+    "--lock-timeout", default="0s", callback=parse_duration, help="Wait this long for the state lock (e.g. 2m)."
+)
+@click.pass_obj
+def apply(
+    obj: AppContext,
+    plan_file: Path | None,
+    auto_approve: bool,
+    allow_mass_forget: bool,
+    refresh_details: bool,
+    lock_timeout: float,
+) -> int:
+    """Make CJ match the manifests (or apply exactly a saved PLAN_FILE)."""
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.state_lock import StateLock
+    from reconciler.adapters.state_store import StateStore
+    from reconciler.applier.applier import Applier
+    from reconciler.cli.progress import ProgressHooks
+    from reconciler.cli.wiring import connect
+    from reconciler.render.text import render_plan
+
+    if plan_file is not None and refresh_details:
+        raise UsageError("--refresh-details applies only when apply makes its own plan")
+    loaded = obj.load(need_secrets=True)
+    desired = loaded.desired
+    assert desired is not None
+    store = StateStore(obj.settings.state_dir)
+    with StateLock(obj.settings.state_dir, operation="apply", clock=SystemClock(), timeout_s=lock_timeout):
+        state = store.load()
+        connection = connect(obj.settings, desired, sops=obj.settings.sops())
+        try:
+            if plan_file is not None:
+                the_plan = load_saved_plan(plan_file)
+                check_fresh(the_plan, state, loaded.digest, plan_file)
+            else:
+                mode = "refresh-details" if refresh_details else "normal"
+                the_plan = compute_plan(obj, desired, state, loaded.digest, mode=mode, connection=connection)
+            click.echo(render_plan(the_plan, style=obj.console.role_style), nl=False, color=obj.console.color)
+            if not the_plan.has_changes:
+                obj.console.success("Apply complete: nothing to do.")
+                return EXIT_OK
+            if the_plan.is_mass_forget and not allow_mass_forget:
+                raise CjrecError(
+                    f"refusing to forget {the_plan.forgotten_products()} of {the_plan.managed_before} managed products",
+                    hint="if the manifests really lost these products, run again with --allow-mass-forget",
+                )
+            if not auto_approve and not _confirmed(obj):
+                return EXIT_ERROR
+            hooks = ProgressHooks()
+            applier = Applier(
+                adder=connection.api, store=store, qps=desired.settings.qps, hooks=hooks, stop=connection.http.cancel
+            )
+            with sigterm_as_interrupt():
+                result = applier.apply(the_plan, state or store.new_state())
+            hooks.close()
+        finally:
+            connection.close()
+    return _report(obj, result, connection)
+
+
+def _confirmed(obj: AppContext) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "refusing to apply without confirmation: standard input is not a terminal",
+            hint="review the plan above, then run again with --auto-approve (as CI does)",
+        )
+    answer = click.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        obj.console.out("Apply cancelled; nothing was changed.")
+        return False
+    return True
+
+
+def _report(obj: AppContext, result: object, connection: Connection) -> int:
+    from reconciler.applier.applier import ApplyResult
+
+    assert isinstance(result, ApplyResult)
+    stats = connection.http.stats
+    line = (
+        f"{len(result.done)} done, {len(result.failed)} failed, {len(result.not_started)} not started; "
+        f"{stats.calls} API calls, {stats.points_spent} points, {stats.rate_limited} answered 429."
+    )
+    for change, error in result.failed:
+        obj.console.error(CjrecError(f"{change.address}: {error.message}", hint=error.hint))
+    if result.interrupted:
+        obj.console.warning(f"Interrupted: {line} Everything done is recorded; run `cjrec apply` again to finish.")
+        return EXIT_INTERRUPTED
+    if not result.ok:
+        obj.console.warning(
+            f"Apply incomplete: {line} Successes are recorded; fix the cause and run `cjrec apply` again."
+        )
+        return EXIT_ERROR
+    obj.console.success(f"Apply complete: {line}")
+    return EXIT_OK
