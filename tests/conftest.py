@@ -120,9 +120,8 @@ class Workspace:
         relpath: str = "manifests/credentials.sops.yaml",
     ) -> Path:
         self.watch.secrets.update({email, token})
-        return self.encrypt(
-            relpath,
-            f"""
+        body = textwrap.dedent(
+            f"""\
             apiVersion: cjrec/v1
             kind: Credentials
             metadata: {{name: main}}
@@ -130,8 +129,9 @@ class Workspace:
               email: {email}
               apiToken: {token}
             """
-            + textwrap.indent(textwrap.dedent(extra), "  " if extra else ""),
         )
+        # ``extra`` holds more spec fields, one per line, at any indentation
+        return self.encrypt(relpath, body + textwrap.indent(textwrap.dedent(extra), "  "))
 
     def cli(self, *args: str, key: str | None = "default", env: dict[str, str] | None = None) -> Result:
         """Run cjrec in-process in this workspace; ``key=None`` runs without any sops key."""
