@@ -50,7 +50,7 @@ DEFAULT_API_URL = "https://developers.cjdropshipping.com/api2.0/v1"
     default=None,
     help="Path of the sops binary (default: sops on PATH, else beside this Python). Env: CJREC_SOPS.",
 )
-@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR set to anything).")
+@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR set to a non-empty value).")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 @click.pass_context
 def cli(
@@ -66,6 +66,9 @@ def cli(
 
     \b
     validate   check the manifests (offline)
+    plan       show what would change (--out saves it, --detailed-exitcode for CI)
+    apply      make CJ match (or apply exactly a saved plan)
+    state      list, show or forget recorded resources
     token      show or refresh the cached CJ token;  logout  revoke it
     sandbox    run a local CJ API for demos and tests
     schema     print the JSON Schema of the manifest documents

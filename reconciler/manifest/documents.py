@@ -11,7 +11,17 @@ import re
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    StrictBool,
+    StrictInt,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -48,9 +58,22 @@ class _Strict(BaseModel):
 class Metadata(_Strict):
     """Names a document; names are unique per kind."""
 
-    name: str = Field(pattern=NAME_PATTERN, description="lowercase letters, digits, '.', '_' and '-'")
+    name: str = Field(
+        description="lowercase letters, digits, '.', '_' and '-'; at most 63 characters",
+        json_schema_extra={"pattern": NAME_PATTERN},
+    )
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.fullmatch(NAME_PATTERN, value):
+            raise PydanticCustomError(
+                "name",
+                "names use lowercase letters, digits, '.', '_' and '-', start and end with a letter or digit, at most 63",
+            )
+        return value
 
 
 class CredentialsSpec(_Strict):
@@ -58,7 +81,7 @@ class CredentialsSpec(_Strict):
 
     email: str = Field(description="the CJ account's email (encrypted by the example .sops.yaml)")
     api_token: str = Field(min_length=1, description="the CJ API key; must be sops-encrypted")
-    check_account_email: bool = Field(default=True, description="fail when the token belongs to another account")
+    check_account_email: StrictBool = Field(default=True, description="fail when the token belongs to another account")
     access_token: str | None = Field(default=None, description="token override (advanced); must be encrypted")
     access_token_expiry: AwareDatetime | None = None
     refresh_token: str | None = Field(default=None, description="token override (advanced); must be encrypted")
@@ -95,7 +118,7 @@ class LogoSpec(_Strict):
     file: str | None = Field(default=None, min_length=1, description="image path relative to this manifest")
     url: str | None = Field(default=None, description="an existing public https image URL")
     public_url: str | None = Field(default=None, description="where CJ can fetch `file` at order time")
-    default: bool = Field(default=False, description="used by POD products that name no logo")
+    default: StrictBool = Field(default=False, description="used by POD products that name no logo")
 
     @field_validator("url", "public_url")
     @classmethod
@@ -138,8 +161,15 @@ class ProductsSpec(_Strict):
 class SettingsSpec(_Strict):
     """How cjrec may use the account."""
 
-    qps: float = Field(default=1, gt=0, le=10, description="the account's requests per second (CJ tiers 1, 2, 4, 6)")
-    points_budget: int = Field(default=20_000, ge=0, description="most API points one run may spend")
+    qps: float = Field(
+        default=1,
+        gt=0,
+        le=10,
+        strict=True,
+        allow_inf_nan=False,
+        description="the account's requests per second (CJ tiers 1, 2, 4, 6)",
+    )
+    points_budget: StrictInt = Field(default=20_000, ge=0, description="most API points one run may spend")
 
 
 class _Document(_Strict):

@@ -135,6 +135,9 @@ class _Validation:
             self.error(doc, ("apiVersion",), f"apiVersion is {shown}; expected {API_VERSION!r}")
             return
         kind = data.get("kind")
+        if kind is None:
+            self.error(doc, ("kind",), f"missing `kind` (one of {', '.join(DOCUMENT_TYPES)})")
+            return
         model = DOCUMENT_TYPES.get(kind) if isinstance(kind, str) else None
         if model is None:
             known = ", ".join(DOCUMENT_TYPES)

@@ -48,9 +48,13 @@ def pid_from_url(url: str) -> str:
     except ValueError as exc:
         raise ProductUrlError(f"not a valid URL ({exc}); expected {EXPECTED_FORM}") from None
     if parts.scheme.lower() not in ("https", "http"):
-        raise ProductUrlError(f"not a CJ product URL: it must start with https:// (expected {EXPECTED_FORM})")
+        raise ProductUrlError(f"not a CJ product URL: it must be an https:// link (expected {EXPECTED_FORM})")
     host = (parts.hostname or "").lower()
-    if parts.username is not None or parts.password is not None or port is not None:
+    if (
+        parts.username is not None
+        or parts.password is not None
+        or port not in (None, 443 if parts.scheme.lower() == "https" else 80)
+    ):
         raise ProductUrlError(f"not a CJ product URL: unexpected user or port (expected {EXPECTED_FORM})")
     path = parts.path
     if path.startswith("/product/") and host in _CURRENT_HOSTS:

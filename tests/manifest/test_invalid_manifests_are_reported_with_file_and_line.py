@@ -161,7 +161,7 @@ shop_case(
 shop_case(
     "missing-kind",
     "\napiVersion: cjrec/v1\nmetadata: {name: shop}\nspec: {items: []}\n",
-    at(1, "kind", "unknown kind"),
+    at(1, "kind", "missing `kind`"),
 )
 
 # unknown fields at every level
@@ -272,7 +272,7 @@ for _id, _name in [
     shop_case(
         _id,
         f"\napiVersion: cjrec/v1\nkind: Products\nmetadata:\n  name: {_name}\nspec: {{items: []}}\n",
-        at(4, "metadata.name", "match pattern"),
+        at(4, "metadata.name", "names use lowercase letters"),
     )
 shop_case(
     "name-that-is-a-number",
@@ -570,9 +570,9 @@ for _id, _url, _words in [
         f"https://cjdropshipping.com.evil.example/product/mug-p-{P}.html",
         "is not cjdropshipping.com",
     ),
-    ("url-with-ftp-scheme", f"ftp://cjdropshipping.com/product/mug-p-{P}.html", "must start with https://"),
-    ("url-without-scheme", f"cjdropshipping.com/product/mug-p-{P}.html", "must start with https://"),
-    ("bare-pid-instead-of-url", P, "must start with https://"),
+    ("url-with-ftp-scheme", f"ftp://cjdropshipping.com/product/mug-p-{P}.html", "must be an https:// link"),
+    ("url-without-scheme", f"cjdropshipping.com/product/mug-p-{P}.html", "must be an https:// link"),
+    ("bare-pid-instead-of-url", P, "must be an https:// link"),
     ("url-with-port", f"https://cjdropshipping.com:8443/product/mug-p-{P}.html", "unexpected user or port"),
     ("url-with-user", f"https://me@cjdropshipping.com/product/mug-p-{P}.html", "unexpected user or port"),
     ("url-with-broken-ipv6-host", f"https://[cjdropshipping.com/product/mug-p-{P}.html", "not a valid URL"),
@@ -610,7 +610,7 @@ for _id, _url, _words in [
     ("legacy-url-with-bad-id", "https://app.cjdropshipping.com/product-detail.html?id=mug", "neither a UUID"),
     ("legacy-url-on-another-host", f"https://shop.example/product-detail.html?id={P}", "host 'shop.example'"),
     ("search-page-url", "https://cjdropshipping.com/search?q=mug", "not a CJ product URL"),
-    ("empty-url", "", "must start with https://"),
+    ("empty-url", "", "must be an https:// link"),
 ]:
     shop_case(_id, products_with(_url), at(6, "spec.items[0].productUrl", _words))
 
