@@ -1,0 +1,195 @@
+"""The sandbox's back door: inspect and steer it, in process or over HTTP under ``/__sandbox``.
+
+:class:`Admin` holds the operations (``Sandbox`` exposes them as methods) and answers the
+admin endpoints, which take and give plain JSON, need no token, are not rate-limited,
+logged or faulted, and are served on the same host and port as the API:
+
+- ``GET /__sandbox/calls`` → ``{"calls": [...]}``; ``DELETE /__sandbox/calls`` clears the log
+- ``GET|POST /__sandbox/faults`` (partial JSON; ``{"reset": true}`` turns all off)
+- ``POST /__sandbox/invalidate-tokens``
+- ``GET|POST /__sandbox/clock`` (``{"advance_s": n}``)
+- ``GET|POST /__sandbox/products/<pid>`` (see :func:`~.catalog.apply_changes`)
+- ``GET /__sandbox/catalog?status=on_sale|offline|removed`` → ``{"pids": [...]}``
+- ``POST /__sandbox/my-products`` (``{"productIds": [...]}``, bypassing the API) and
+  ``POST /__sandbox/my-products/<pid>/remove`` (as if removed in CJ's web UI)
+- ``GET /__sandbox/state`` → my_products, points_used, points_remaining, qps, now, faults
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from urllib.parse import unquote
+
+from reconciler.sandbox import envelope as env
+from reconciler.sandbox.catalog import apply_changes
+from reconciler.sandbox.clock import cj_date, epoch_ms
+from reconciler.sandbox.envelope import Reply, Request
+from reconciler.sandbox.state import SandboxState
+
+ADMIN_PREFIX = "/__sandbox"
+
+
+class Admin:
+    """Operations on a sandbox's state; every one takes the state lock."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self._state = state
+
+    def calls(self) -> list[dict[str, object]]:
+        with self._state.lock:
+            return self._state.calls.all()
+
+    def clear_calls(self) -> int:
+        with self._state.lock:
+            return self._state.calls.clear()
+
+    def faults(self) -> dict[str, object]:
+        with self._state.lock:
+            return self._state.faults.as_dict()
+
+    def set_faults(self, changes: Mapping[str, object]) -> dict[str, object]:
+        """Change some faults (ValueError if one is wrong, then nothing changes); returns all."""
+        state = self._state
+        with state.lock:
+            points = state.faults.update(changes)
+            if points is not None:
+                state.account.points.set_remaining(state.clock.utc_day(), points)
+            return state.faults.as_dict()
+
+    def invalidate_tokens(self) -> int:
+        """Revoke every access and refresh token; returns how many grants were live."""
+        with self._state.lock:
+            return self._state.account.tokens.revoke_all()
+
+    def clock(self) -> dict[str, object]:
+        state = self._state
+        with state.lock:
+            return {"now": cj_date(state.clock.wall()), "offset_s": state.clock.offset_s}
+
+    def advance_clock(self, seconds: float) -> dict[str, object]:
+        with self._state.lock:
+            self._state.clock.advance(seconds)
+        return self.clock()
+
+    def product(self, pid: str) -> dict[str, object]:
+        """A product's full detail and availability; KeyError if the catalog has no such pid."""
+        with self._state.lock:
+            product = self._state.catalog.get(pid)
+            if product is None:
+                raise KeyError(pid)
+            return product.detail(with_inventory=True) | {"availability": product.availability}
+
+    def set_product(self, pid: str, changes: Mapping[str, object]) -> dict[str, object]:
+        """Change a product (KeyError: unknown pid; ValueError: bad change); returns it."""
+        with self._state.lock:
+            product = self._state.catalog.get(pid)
+            if product is None:
+                raise KeyError(pid)
+            apply_changes(product, changes)
+        return self.product(pid)
+
+    def add_to_my_products(self, pids: Sequence[str]) -> int:
+        """Put catalog products in My Products without API calls; returns how many were new."""
+        state = self._state
+        with state.lock:
+            missing = [pid for pid in pids if state.catalog.get(pid) is None]
+            if missing:
+                raise KeyError(missing[0])
+            now_ms = epoch_ms(state.clock.wall())
+            return sum(state.account.my_products.add(pid, now_ms) for pid in pids)
+
+    def remove_from_my_products(self, pid: str) -> bool:
+        with self._state.lock:
+            return self._state.account.my_products.remove(pid)
+
+    def my_product_ids(self) -> list[str]:
+        with self._state.lock:
+            return self._state.account.my_products.pids()
+
+    def points_used(self) -> int:
+        state = self._state
+        with state.lock:
+            return state.account.points.used(state.clock.utc_day())
+
+    def catalog_pids(self, status: str | None = None) -> list[str]:
+        with self._state.lock:
+            return self._state.catalog.pids(status)
+
+    def summary(self) -> dict[str, object]:
+        state = self._state
+        with state.lock:
+            day = state.clock.utc_day()
+            return {
+                "my_products": state.account.my_products.pids(),
+                "points_used": state.account.points.used(day),
+                "points_remaining": state.account.points.remaining(day),
+                "qps": state.config.qps,
+                "now": cj_date(state.clock.wall()),
+                "faults": state.faults.as_dict(),
+                "calls": len(state.calls),
+            }
+
+    def handle(self, request: Request) -> Reply:
+        """Answer one admin request; errors are ``{"error": ...}`` with HTTP 400 or 404."""
+        body = _json_body(request.body)
+        if body is None:
+            return env.admin_error("the body must be a JSON object")
+        route = request.path[len(ADMIN_PREFIX) :].rstrip("/")
+        try:
+            return self._route(request.method, route, body, request.query)
+        except KeyError as missing:
+            return env.admin_error(f"not found: {missing.args[0] if missing.args else route}", status=404)
+        except ValueError as problem:
+            return env.admin_error(str(problem))
+
+    def _route(self, method: str, route: str, body: dict[str, object], query: dict[str, list[str]]) -> Reply:
+        parts = [unquote(p) for p in route.split("/")[1:]]
+        match method, parts:
+            case "GET", ["calls"]:
+                return env.admin_json({"calls": self.calls()})
+            case "DELETE", ["calls"]:
+                return env.admin_json({"cleared": self.clear_calls()})
+            case "GET", ["faults"]:
+                return env.admin_json(self.faults())
+            case "POST", ["faults"]:
+                return env.admin_json(self.set_faults(body))
+            case "POST", ["invalidate-tokens"]:
+                return env.admin_json({"invalidated": self.invalidate_tokens()})
+            case "GET", ["clock"]:
+                return env.admin_json(self.clock())
+            case "POST", ["clock"]:
+                return env.admin_json(self.advance_clock(_seconds(body.get("advance_s", 0))))
+            case "GET", ["products", pid]:
+                return env.admin_json(self.product(pid))
+            case "POST", ["products", pid]:
+                return env.admin_json(self.set_product(pid, body))
+            case "GET", ["catalog"]:
+                status = query.get("status", [None])[0]
+                return env.admin_json({"pids": self.catalog_pids(status or None)})
+            case "POST", ["my-products"]:
+                pids = body.get("productIds")
+                if not isinstance(pids, list) or not all(isinstance(p, str) for p in pids):
+                    raise ValueError("productIds must be a list of pid strings")
+                return env.admin_json({"added": self.add_to_my_products([str(p) for p in pids])})
+            case "POST", ["my-products", pid, "remove"]:
+                return env.admin_json({"removed": self.remove_from_my_products(pid)})
+            case "GET", ["state"]:
+                return env.admin_json(self.summary())
+        raise KeyError(f"{method} {ADMIN_PREFIX}{route}")
+
+
+def _json_body(raw: bytes) -> dict[str, object] | None:
+    if not raw.strip():
+        return {}
+    try:
+        parsed: object = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        return None
+    return {str(k): v for k, v in parsed.items()} if isinstance(parsed, dict) else None
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError("advance_s must be a number of seconds, at least 0")
+    return float(value)
