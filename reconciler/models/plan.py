@@ -144,7 +144,7 @@ class Cost:
             "plan_points": self.plan_points,
             "apply_calls": self.apply_calls,
             "apply_points": self.apply_points,
-            "qps": self.qps,
+            "qps": float(self.qps),  # an int qps (the Settings default `1`) prints as 1, but reads back as 1.0
             "apply_seconds": round(self.apply_seconds, 1),
         }
 

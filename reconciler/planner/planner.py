@@ -142,9 +142,11 @@ class _Builder:
             )
             return
         snapshot: ProductSnapshot | None = snapshot_of(detail) if detail else (record.snapshot if record else None)
-        if unavailable is not None and record is not None and record.snapshot is not None:
-            snapshot = _with_status(record.snapshot, "unavailable")
+        if unavailable is not None and record is not None:
+            # warn even when it was never queried before (created offline): there is no snapshot to mark
             self.warnings.append(Finding(address, f"CJ says the product is {unavailable}; orders for it will fail"))
+            if record.snapshot is not None:
+                snapshot = _with_status(record.snapshot, "unavailable")
         if record is not None and record.snapshot is not None and snapshot is not None:
             self.drift.extend(drift_between(address, record.snapshot, snapshot))
         logo, pod = self._logo_for(product, snapshot, address)

@@ -11,10 +11,13 @@ from reconciler.render.describe import field_diff, show, summarise, summary_line
 
 LIMIT = 60_000
 MARKER = "<!-- cjrec-plan -->"
+_CUT_NOTE = "\n\n_The plan was cut to fit a comment; run `cjrec plan` or download the plan artifact for all of it._\n"
+_FENCE_CLOSE = "```\n"
+_DETAILS_CLOSE = "\n</details>\n"
 
 
-def render_markdown(plan: Plan, *, title: str = "cjrec plan") -> str:
-    """Markdown under LIMIT characters."""
+def render_markdown(plan: Plan, *, title: str = "cjrec plan", limit: int = LIMIT) -> str:
+    """Markdown of at most ``limit`` characters."""
     head = [MARKER, f"### {title}", ""]
     if not plan.changes:
         head.append("**No changes.** CJ and the state match the manifests.")
@@ -48,7 +51,7 @@ def render_markdown(plan: Plan, *, title: str = "cjrec plan") -> str:
     if plan.warnings:
         rows = [f"- {'`' + w.address + '` ' if w.address else ''}{_cell(w.message)}" for w in plan.warnings]
         sections.append(_details(f"Warnings ({len(plan.warnings)})", rows, open_=True))
-    return _fit("\n".join(head), sections)
+    return _fit("\n".join(head), sections, limit=limit)
 
 
 def _details(summary: str, lines: list[str], *, open_: bool = False) -> list[str]:
@@ -59,16 +62,30 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _fit(head: str, sections: list[list[str]]) -> str:
+def _fit(head: str, sections: list[list[str]], *, limit: int) -> str:
+    """The head and the sections, cut at a line when the whole would exceed ``limit``.
+
+    A cut closes the code fence and the ``<details>`` it happened in (an open fence would
+    swallow the rest of the comment), then says the plan was cut.
+    """
     out = head + "\n"
-    note = "\n\n_The plan was cut to fit a comment; run `cjrec plan` or download the plan artifact for all of it._\n"
-    budget = LIMIT - len(note)
+    whole = out + "".join(
+        ("\n" if i == 0 else "") + line + "\n" for section in sections for i, line in enumerate(section)
+    )
+    if len(whole) <= limit:
+        return whole
+    budget = limit - len(_CUT_NOTE) - len(_FENCE_CLOSE + _DETAILS_CLOSE)
     for section in sections:
+        fenced = False
         for i, line in enumerate(section):
             addition = ("\n" if i == 0 else "") + line + "\n"
             if len(out) + len(addition) > budget:
+                if fenced:
+                    out += _FENCE_CLOSE
                 if section[0].startswith("<details") and i > 0:
-                    out += "\n</details>\n"
-                return out + note
+                    out += _DETAILS_CLOSE
+                return out + _CUT_NOTE
             out += addition
+            if line.startswith("```"):
+                fenced = not fenced
     return out

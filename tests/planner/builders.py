@@ -1,0 +1,215 @@
+"""In-memory builders for planner and renderer tests: manifests, state, CJ answers, a fixed clock.
+
+Everything the pure planner takes is built here from a few keywords, so a test reads as
+the situation it sets up. No files, no network, no sops, no clock: ``NOW`` is fixed and
+``plan`` always passes the same ``PlanRequest`` apart from the mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from reconciler.applier.applier import _record
+from reconciler.models.cj import MyProduct, ProductDetail, Variant
+from reconciler.models.desired import Desired, DesiredProduct, Logo, LogoImage, Settings, Source
+from reconciler.models.observed import Observed
+from reconciler.models.plan import Plan
+from reconciler.models.state import LogoRecord, ProductRecord, SyncState
+from reconciler.planner.planner import PlanRequest, make_plan
+from reconciler.planner.snapshots import snapshot_of
+
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+DIGEST = "sha256:test"
+QPS = 2
+LINEAGE = "0b7c2f4e-2f7d-4b8e-9a55-3d8d1c0e7a11"
+PRODUCTS_FILE = "manifests/products.yaml"
+LOGOS_FILE = "manifests/logos.yaml"
+
+
+def pid(n: int) -> str:
+    """A numeric CJ pid (16 digits, so string order is number order)."""
+    return f"{1_700_000_000_000_000 + n}"
+
+
+def url_of(product_id: str, slug: str = "item") -> str:
+    return f"https://cjdropshipping.com/product/{slug}-p-{product_id}.html"
+
+
+# -- manifests ------------------------------------------------------------------------
+def product(
+    product_id: str, *, logo: str | None = None, line: int | None = None, url: str | None = None
+) -> DesiredProduct:
+    """A product entry of ``manifests/products.yaml``; the line defaults to one derived from the pid."""
+    return DesiredProduct(
+        pid=product_id,
+        url=url or url_of(product_id),
+        logo=logo,
+        source=Source(PRODUCTS_FILE, line if line is not None else 6 + int(product_id[-3:]) % 500),
+    )
+
+
+def logo(
+    name: str,
+    *,
+    default: bool = False,
+    public_url: str | None = "auto",
+    url: str | None = None,
+    content: bytes | None = None,
+    line: int = 4,
+) -> Logo:
+    """A logo. A file logo (``url=None``) gets an image and, unless told otherwise, a public URL."""
+    if url is not None:
+        return Logo(name, None, None, url, None, default, None, Source(LOGOS_FILE, line))
+    data = content if content is not None else name.encode()
+    image = LogoImage("png", 1000 + len(data), 64, 64, hashlib.sha256(data).hexdigest())
+    display = f"manifests/logos/{name}.png"
+    public = f"https://cdn.example.com/logos/{name}.png" if public_url == "auto" else public_url
+    return Logo(name, Path(display), display, None, public, default, image, Source(LOGOS_FILE, line))
+
+
+def desired(products: Iterable[DesiredProduct] = (), logos: Iterable[Logo] = ()) -> Desired:
+    return Desired(
+        credentials=None,
+        logos=tuple(logos),
+        products=tuple(products),
+        settings=Settings(qps=QPS),
+        files=(LOGOS_FILE, PRODUCTS_FILE),
+    )
+
+
+# -- CJ -------------------------------------------------------------------------------
+def detail(
+    product_id: str,
+    *,
+    name: str | None = None,
+    pod: bool = False,
+    prices: Iterable[str | None] = ("9.50", "12.00"),
+    status: str = "3",
+    sku: str | None = None,
+) -> ProductDetail:
+    """A product's details; one variant per price, vids ``<pid>-1``, ``<pid>-2``…"""
+    base_sku = sku or f"CJ{product_id[-6:]}"
+    variants = tuple(
+        Variant(
+            vid=f"{product_id}-{i}",
+            sku=f"{base_sku}-{i}",
+            key=f"Colour {i}",
+            price=None if price is None else Decimal(price),
+            stock=100,
+        )
+        for i, price in enumerate(prices, start=1)
+    )
+    return ProductDetail(
+        pid=product_id,
+        name=name or f"Product {product_id[-4:]}",
+        sku=base_sku,
+        sell_price="9.50",
+        status=status,
+        customization_version=2 if pod else 0,
+        image=None,
+        variants=variants,
+    )
+
+
+def listed(product_id: str, *, name: str | None = None, sku: str | None = None) -> MyProduct:
+    """A row of the My Products list."""
+    return MyProduct(
+        product_id,
+        f"Product {product_id[-4:]}" if name is None else name,
+        f"CJ{product_id[-6:]}" if sku is None else sku,
+        "9.50",
+        None,
+    )
+
+
+def observed(
+    *,
+    my_products: Iterable[str] | None = (),
+    details: Iterable[ProductDetail] = (),
+    unavailable: dict[str, str] | None = None,
+    calls: int = 0,
+    points: int = 0,
+) -> Observed:
+    """What CJ says: ``my_products=None`` means offline (nothing known)."""
+    return Observed(
+        my_products=None if my_products is None else {p: listed(p) for p in my_products},
+        details={d.pid: d for d in details},
+        unavailable=dict(unavailable or {}),
+        calls=calls,
+        points=points,
+    )
+
+
+# -- state ----------------------------------------------------------------------------
+def record(
+    product_id: str,
+    *,
+    seen: ProductDetail | None = None,
+    origin: str = "added",
+    logo: str | None = None,
+    pod: str | None = None,
+    url: str | None = None,
+    no_snapshot: bool = False,
+) -> ProductRecord:
+    """A recorded product; its snapshot is ``seen`` (default: ``detail(product_id)``)."""
+    snapshot = None if no_snapshot else snapshot_of(seen or detail(product_id))
+    return ProductRecord(product_id, url or url_of(product_id), origin, snapshot, logo, pod)
+
+
+def logo_record(source: Logo) -> LogoRecord:
+    """The record a logo gets once synced (written out here, not borrowed from the planner)."""
+    image = source.image
+    return LogoRecord(
+        name=source.name,
+        file=source.file_display,
+        url=source.url,
+        public_url=source.public_url,
+        default=source.default,
+        sha256=image.sha256 if image else None,
+        format=image.format if image else None,
+        width=image.width if image else None,
+        height=image.height if image else None,
+    )
+
+
+def state(products: Iterable[ProductRecord] = (), logos: Iterable[Logo] = (), *, serial: int = 7) -> SyncState:
+    return SyncState(
+        lineage=LINEAGE,
+        serial=serial,
+        products={r.pid: r for r in products},
+        logos={lg.name: logo_record(lg) for lg in logos},
+    )
+
+
+# -- planning and applying ------------------------------------------------------------
+def request(mode: str = "normal") -> PlanRequest:
+    return PlanRequest(mode=mode, now=NOW, manifests_digest=DIGEST, qps=QPS)
+
+
+def plan(want: Desired, recorded: SyncState | None, seen: Observed, *, mode: str = "normal") -> Plan:
+    return make_plan(want, recorded, seen, request(mode))
+
+
+def applied(result: Plan, recorded: SyncState | None) -> SyncState:
+    """The state after every change of ``result`` (what a fully successful apply records)."""
+    current = recorded or SyncState(lineage=LINEAGE, serial=0)
+    for change in result.changes:
+        current = _record(current, change)
+    return current
+
+
+def only(result: Plan, address: str) -> dict[str, Any]:
+    """The one change for ``address``, as its JSON dict."""
+    found = [c.to_dict() for c in result.changes if c.address == address]
+    assert len(found) == 1, f"expected one change for {address}, got {found}"
+    return found[0]
+
+
+def messages(result: Plan, address: str | None) -> list[str]:
+    """The warning messages attached to ``address`` (None: plan-wide warnings)."""
+    return [w.message for w in result.warnings if w.address == address]

@@ -1,0 +1,97 @@
+"""Representative plans for the renderer and plan-format tests, made by the real planner from builders.
+
+* ``no_changes``: everything recorded, listed and unchanged.
+* ``mixed``: every action on products and logos, drift, unmanaged products and every warning.
+* ``offline``: a plan made without asking CJ anything.
+* ``many_creates``: thousands of new products, to exercise the Markdown size limit.
+"""
+
+from __future__ import annotations
+
+from reconciler.models.observed import Observed
+from reconciler.models.plan import Plan
+from tests.planner.builders import desired, detail, logo, observed, pid, plan, product, record, state
+
+P = {n: pid(n) for n in range(1, 13)}
+PROMO_POD = '[{"areaName":"LogoArea","links":["https://img.example.com/promo.png"],"type":"1"}]'
+
+
+def no_changes() -> Plan:
+    brand = logo("brand", default=True)
+    recorded = state([record(P[1]), record(P[2], seen=detail(P[2], name="Canvas Tote"))], [brand])
+    return plan(desired([product(P[1]), product(P[2])], [brand]), recorded, observed(my_products=[P[1], P[2]]))
+
+
+def mixed() -> Plan:
+    """Refresh-details plan with create, adopt, update (drift, URL, logo), re-add, forget, logos and warnings."""
+    brand_now = logo("brand", content=b"brand v2")
+    promo = logo("promo", url="https://img.example.com/promo.png", line=12)
+    draft = logo("draft", public_url=None, line=20)
+    want = desired(
+        [
+            product(P[1], logo="brand", line=6),  # create; non-POD with a logo: warning
+            product(P[2], logo="brand", line=8),  # adopt, POD
+            product(P[3], line=10),  # update: drifted
+            product(P[4], line=12, url=f"https://cjdropshipping.com/product/new-name-p-{P[4]}.html"),  # update: URL
+            product(P[5], logo="brand", line=14),  # update: logo promo -> brand
+            product(P[6], line=16),  # re-add
+            product(P[8], line=18),  # create, POD without any logo: warning
+            product(P[9], logo="draft", line=20),  # create, POD logo without publicUrl: warning
+            product(P[10], line=22),  # recorded, now unavailable: warning
+        ],
+        [brand_now, promo, draft],
+    )
+    recorded = state(
+        [
+            record(P[3], seen=detail(P[3], name="Enamel Mug", prices=["9.50", "12.00"])),
+            record(P[4], seen=detail(P[4], name="Linen Apron")),
+            record(P[5], seen=detail(P[5], name="Logo Cap", pod=True), logo="promo", pod=PROMO_POD),
+            record(P[6], seen=detail(P[6], name="Desk Lamp"), origin="adopted"),
+            record(P[7], seen=detail(P[7], name="Old Poster")),
+            record(P[10], seen=detail(P[10], name="Retired Kettle")),
+        ],
+        [logo("brand", content=b"brand v1"), logo("retired")],
+        serial=41,
+    )
+    seen = observed(
+        my_products=[P[2], P[3], P[4], P[5], P[7], P[10], P[11], P[12]],
+        details=[
+            detail(P[1], name="Steel Water Bottle", prices=["7.25", "8.75", "11.00"]),
+            detail(P[2], name="Custom T-Shirt", pod=True, prices=["12.00"] * 4),
+            detail(P[3], name="Enamel Mug", prices=["9.50", "13.25", "14.00"], status="2"),
+            detail(P[4], name="Linen Apron"),
+            detail(P[5], name="Logo Cap", pod=True),
+            detail(P[6], name="Desk Lamp"),
+            detail(P[8], name="Printed Hoodie", pod=True, prices=["24.00", "26.00"]),
+            detail(P[9], name="Photo Mug", pod=True, prices=["10.00"]),
+        ],
+        unavailable={P[10]: "removed from shelves (1602002)"},
+        calls=10,
+        points=90,
+    )
+    return plan(want, recorded, seen, mode="refresh-details")
+
+
+def offline() -> Plan:
+    recorded = state(
+        [
+            record(P[1], seen=detail(P[1], name="Steel Water Bottle")),
+            record(P[2], seen=detail(P[2], name="Old Poster")),
+        ],
+        [logo("brand")],
+        serial=3,
+    )
+    want = desired(
+        [product(P[1], url=f"https://cjdropshipping.com/product/bottle-p-{P[1]}.html"), product(P[3], logo="brand")],
+        [logo("brand"), logo("promo", url="https://img.example.com/promo.png")],
+    )
+    return plan(want, recorded, Observed.offline(), mode="offline")
+
+
+def many_creates(count: int) -> Plan:
+    pids = [pid(n) for n in range(count)]
+    return plan(
+        desired([product(p) for p in pids]),
+        None,
+        observed(details=[detail(p) for p in pids], calls=count + 1, points=10 * count),
+    )
