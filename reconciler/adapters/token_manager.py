@@ -162,9 +162,17 @@ class TokenManager:
             if cache is not None and cache.api_key_fingerprint != self.credentials.api_token.fingerprint():
                 self._discarded = "the cached token belongs to another API key (the key in the manifest changed)"
                 cache = None
+            elif cache is not None and cache.account_fingerprint not in (None, self._account_fingerprint()):
+                self._discarded = (
+                    "the cached token was checked against another account email (the email in the manifest changed)"
+                )
+                cache = None
             self._cache = cache
             self._cache_loaded = True
         return self._cache
+
+    def _account_fingerprint(self) -> str:
+        return Secret(self.credentials.email.reveal().strip().lower()).fingerprint()
 
     def _offline_choice(self) -> tuple[str | None, TokenPair | None]:
         if self._pair is not None:
@@ -228,7 +236,12 @@ class TokenManager:
             open_id,
             fresh.created,
         )
-        self._remember(pair, SOURCE_REFRESH, last_auth=cache.last_get_access_token_at if cache else None)
+        self._remember(
+            pair,
+            SOURCE_REFRESH,
+            last_auth=cache.last_get_access_token_at if cache else None,
+            account=cache.account_fingerprint if cache else None,
+        )
         return pair
 
     def _authenticate(self) -> TokenPair:
@@ -244,12 +257,20 @@ class TokenManager:
                 hint=f"retry after {retry_at.isoformat(timespec='seconds')}",
             )
         # record the attempt first: even a failed call counts against CJ's 300 s limit
-        self._save(CachedTokens(self.credentials.api_token.fingerprint(), cache.pair if cache else None, now))
+        self._save(
+            CachedTokens(
+                self.credentials.api_token.fingerprint(),
+                cache.pair if cache else None,
+                now,
+                account_fingerprint=cache.account_fingerprint if cache else None,
+            )
+        )
         self.calls.append("getAccessToken")
         pair = self.auth.get_access_token(self.credentials.api_token)
-        if self.account_of is not None and self.credentials.check_account_email:
+        checked = self.account_of is not None and self.credentials.check_account_email
+        if checked:
             self._check_account(pair)
-        self._remember(pair, SOURCE_AUTH, last_auth=now)
+        self._remember(pair, SOURCE_AUTH, last_auth=now, account=self._account_fingerprint() if checked else None)
         return pair
 
     def _check_account(self, pair: TokenPair) -> None:
@@ -265,9 +286,9 @@ class TokenManager:
                 hint="fix `email` or `apiToken` in the Credentials manifest, or set `checkAccountEmail: false`",
             )
 
-    def _remember(self, pair: TokenPair, source: str, *, last_auth: datetime | None) -> None:
+    def _remember(self, pair: TokenPair, source: str, *, last_auth: datetime | None, account: str | None) -> None:
         self._pair, self._source = pair, source
-        self._save(CachedTokens(self.credentials.api_token.fingerprint(), pair, last_auth, source))
+        self._save(CachedTokens(self.credentials.api_token.fingerprint(), pair, last_auth, source, account))
 
     def _save(self, cached: CachedTokens) -> None:
         self.store.save(cached)

@@ -50,6 +50,7 @@ class CachedTokens:
     pair: TokenPair | None
     last_get_access_token_at: datetime | None
     source: str = "getAccessToken"
+    account_fingerprint: str | None = None  # of the account email the token was checked against
 
     def to_json(self) -> bytes:
         pair = self.pair
@@ -58,6 +59,7 @@ class CachedTokens:
             "api_key_fingerprint": self.api_key_fingerprint,
             "last_get_access_token_at": _iso(self.last_get_access_token_at),
             "source": self.source,
+            "account_fingerprint": self.account_fingerprint,
         }
         if pair is not None:
             body.update(
@@ -161,6 +163,7 @@ def _parse(plaintext: bytes, display: str) -> CachedTokens:
             pair=pair,
             last_get_access_token_at=_date(last) if last else None,
             source=str(body.get("source") or "getAccessToken"),
+            account_fingerprint=str(body["account_fingerprint"]) if body.get("account_fingerprint") else None,
         )
     except (KeyError, TypeError, ValueError):
         raise StateError(

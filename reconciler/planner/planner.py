@@ -149,6 +149,8 @@ class _Builder:
                 snapshot = _with_status(record.snapshot, "unavailable")
         if record is not None and record.snapshot is not None and snapshot is not None:
             self.drift.extend(drift_between(address, record.snapshot, snapshot))
+        if detail is not None and detail.variants and all(v.stock == 0 for v in detail.variants):
+            self.warnings.append(Finding(address, "is out of stock at CJ in every variant"))
         logo, pod = self._logo_for(product, snapshot, address)
         in_list = None if listed is None else pid in listed
         if record is None:
@@ -163,7 +165,27 @@ class _Builder:
             self.changes.append(Change(address, action, None, after.to_dict(), reason, str(product.source)))
             return
         after = ProductRecord(pid, product.url, record.origin, snapshot, logo, pod)
-        if in_list is False:
+        if in_list is False and unavailable is not None:
+            self.warnings.append(
+                Finding(
+                    address,
+                    f"is gone from My Products and CJ says it is {unavailable}: it cannot be added again; "
+                    "remove it from the manifests",
+                )
+            )
+            if after.to_dict() != record.to_dict():
+                self.changes.append(
+                    Change(
+                        address,
+                        Action.UPDATE,
+                        record.to_dict(),
+                        after.to_dict(),
+                        _why(record, after),
+                        str(product.source),
+                    )
+                )
+        elif in_list is False:
+            after = ProductRecord(pid, product.url, "added", snapshot, logo, pod)  # cjrec adds it this time
             self.changes.append(
                 Change(
                     address,

@@ -100,7 +100,12 @@ def summary_line(plan: Plan) -> str:
     parts = ", ".join(f"{counts[a.value]} {_PLURAL[a]}" for a in Action)
     cost = plan.cost
     seconds = cost.apply_seconds
-    duration = f"about {seconds:.0f} s" if seconds < 120 else f"about {seconds / 60:.1f} min"
+    if seconds == 0:
+        duration = "no time"
+    elif seconds < 1:
+        duration = "under 1 s"
+    else:
+        duration = f"about {seconds:.0f} s" if seconds < 120 else f"about {seconds / 60:.1f} min"
     return (
         f"Plan: {parts}. Apply needs {cost.apply_calls} call{'s' if cost.apply_calls != 1 else ''} "
         f"({cost.apply_points} points), {duration} at {cost.qps:g} qps. "

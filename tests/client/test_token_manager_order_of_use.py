@@ -330,3 +330,16 @@ def test_status_and_reprs_never_show_a_token() -> None:
     status = manager.status()
     assert "cached-access" not in repr(status) and "cached-refresh" not in repr(status)
     assert "cached-access" not in repr(cached())
+
+
+@responses.activate
+def test_a_cache_checked_against_another_account_email_is_discarded() -> None:
+    store = MemoryTokenStore()
+    manager, _, _ = build(store)
+    add_auth()
+    manager.access_token()
+    assert store.cached is not None
+    assert store.cached.account_fingerprint is not None
+    other, _, _ = build(store, credentials=creds(email="new-owner@example.com"))
+    assert other.status().source is None
+    assert "another account email" in (other.status().discarded_reason or "")

@@ -23,10 +23,23 @@ def test_a_product_gone_from_my_products_is_readded_with_the_reason() -> None:
     assert len(result.changes) == 1
 
 
-def test_a_readded_product_keeps_its_origin() -> None:
+def test_a_readded_product_becomes_one_cjrec_added() -> None:
     result = plan(desired([product(P1)]), state([record(P1, origin="adopted")]), observed(my_products=[]))
 
-    assert only(result, f"product.{P1}")["after"]["origin"] == "adopted"
+    assert only(result, f"product.{P1}")["after"]["origin"] == "added"
+
+
+def test_a_product_gone_from_my_products_that_cj_no_longer_sells_is_not_readded() -> None:
+    result = plan(
+        desired([product(P1)]),
+        state([record(P1)]),
+        observed(my_products=[], unavailable={P1: "removed from shelves (1602002)"}),
+        mode="refresh-details",
+    )
+
+    assert [c.action.value for c in result.changes] == ["update"]
+    assert result.cost.apply_calls == 0
+    assert any("cannot be added again" in w.message for w in result.warnings)
 
 
 def test_a_readd_also_takes_fresh_details_when_refreshed() -> None:
