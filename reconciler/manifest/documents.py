@@ -162,7 +162,7 @@ class SettingsSpec(_Strict):
     """How cjrec may use the account."""
 
     qps: float = Field(
-        default=1,
+        default=1.0,
         gt=0,
         le=10,
         strict=True,
