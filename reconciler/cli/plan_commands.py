@@ -6,6 +6,7 @@ import contextlib
 import json
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -258,12 +259,14 @@ def apply(
             applier = Applier(
                 adder=connection.api, store=store, qps=desired.settings.qps, hooks=hooks, stop=connection.http.cancel
             )
+            started = time.monotonic()
             with sigterm_as_interrupt():
                 result = applier.apply(the_plan, state or store.new_state())
+            elapsed = time.monotonic() - started
             hooks.close()
         finally:
             connection.close()
-    return _report(obj, result, connection)
+    return _report(obj, result, connection, elapsed)
 
 
 def _confirmed(obj: AppContext) -> bool:
@@ -279,14 +282,14 @@ def _confirmed(obj: AppContext) -> bool:
     return True
 
 
-def _report(obj: AppContext, result: object, connection: Connection) -> int:
+def _report(obj: AppContext, result: object, connection: Connection, elapsed: float) -> int:
     from reconciler.applier.applier import ApplyResult
 
     assert isinstance(result, ApplyResult)
     stats = connection.http.stats
     line = (
         f"{len(result.done)} done, {len(result.failed)} failed, {len(result.not_started)} not started; "
-        f"{stats.calls} API calls, {stats.points_spent} points, {stats.rate_limited} answered 429."
+        f"{stats.calls} API calls, {stats.points_spent} points, {stats.rate_limited} answered 429, {elapsed:.1f} s."
     )
     for change, error in result.failed:
         obj.console.error(CjrecError(f"{change.address}: {error.message}", hint=error.hint))
