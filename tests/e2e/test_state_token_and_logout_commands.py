@@ -55,3 +55,18 @@ def test_a_token_for_another_account_is_refused_by_the_cli(cjw: CjWorkspace) -> 
     assert result.exit_code == 1
     assert "d***@example.com" in result.stderr
     assert "checkAccountEmail: false" in result.stderr
+
+
+def test_a_hand_edited_state_stops_apply_and_is_left_untouched(cjw: CjWorkspace) -> None:
+    cjw.products(on_sale(cjw.sandbox, 2))
+    assert cjw.run("apply", "--auto-approve").exit_code == 0
+    path = cjw.root / "state" / "sync.json"
+    broken = path.read_text().replace('"serial"', '"serial" :: ', 1)
+    path.write_text(broken)
+    cjw.sandbox.clear_calls()
+    result = cjw.run("apply", "--auto-approve")
+    assert result.exit_code == 1
+    assert "sync.json" in result.stderr
+    assert "will not overwrite" in result.stderr
+    assert path.read_text() == broken
+    assert cjw.mutating_calls() == []
