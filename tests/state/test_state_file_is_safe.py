@@ -29,7 +29,7 @@ def test_the_first_write_creates_serial_1_and_a_lineage(tmp_path: Path) -> None:
     assert data["format_version"] == FORMAT_VERSION
     assert data["lineage"] == fresh.lineage
     assert list(data["products"]) == [PID]
-    assert isinstance(list(data["products"])[0], str)
+    assert isinstance(next(iter(data["products"])), str)
 
 
 def test_serial_is_bumped_only_when_the_content_changes(tmp_path: Path) -> None:
