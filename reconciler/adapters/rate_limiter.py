@@ -1,9 +1,11 @@
 """The account-wide request pacer and the retry back-off policy.
 
-One :class:`RateLimiter` per account is shared by every thread of a run: each request
-reserves the next free slot under a lock, then waits for it outside the lock, so several
-requests may be in flight at once while their *starts* stay ``1/qps`` apart. A small safety
-margin absorbs the difference between our clock and CJ's. When CJ still answers 429, the
+One :class:`RateLimiter` per account is shared by every thread of a run. A request may
+start ``1/qps`` after the previous one *actually* started: the gap is measured from real
+release times, not from planned slots, so a thread that overslept on a loaded machine
+pushes the next start back instead of squeezing two starts into CJ's one-second window.
+Threads wait outside the lock, so several requests may be in flight at once. A small
+safety margin absorbs the difference between our clock and CJ's. When CJ still answers 429, the
 rate is halved (multiplicative decrease) and then creeps back to the target (additive
 increase). Time and sleep come from an injected Clock, so tests never sleep.
 """
@@ -39,7 +41,7 @@ class RateLimiter:
         self._rate = self._target
         self._floor = qps * floor_fraction
         self._recovery = qps * recovery_per_s  # rate regained per second without a 429
-        self._next_slot = float("-inf")
+        self._last_release = float("-inf")
         self._last_adjust = clock.monotonic()
         self._lock = threading.Lock()
         self.penalties = 0
@@ -50,23 +52,25 @@ class RateLimiter:
         return self._rate
 
     def acquire(self) -> float:
-        """Wait for the next slot; return how long this call waited."""
-        with self._lock:
-            now = self._clock.monotonic()
-            self._recover(now)
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + 1.0 / self._rate
-        wait = slot - now
-        if wait > 0:
+        """Wait until a request may start; return how long this call waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock.monotonic()
+                self._recover(now)
+                wait = self._last_release + 1.0 / self._rate - now
+                if wait <= 0:
+                    self._last_release = now
+                    return waited
             self._clock.sleep(wait)
-        return wait
+            waited += wait
 
     def penalize(self) -> None:
         """CJ said 429: halve the pace and push the next slot one new interval away."""
         with self._lock:
             now = self._clock.monotonic()
             self._rate = max(self._floor, self._rate / 2.0)
-            self._next_slot = max(self._next_slot, now + 1.0 / self._rate)
+            self._last_release = max(self._last_release, now)
             self._last_adjust = now
             self.penalties += 1
 
