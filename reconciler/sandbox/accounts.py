@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.limits import IntervalGuard, PointsLedger, SlidingWindow
 from reconciler.sandbox.tokens import TokenStore
+from reconciler.sandbox.webhooks import Webhooks
 
 _KEY_FORM = re.compile(r"^(CJ\d+)@api@")
 
@@ -95,6 +96,7 @@ class Account:
         self.auth_guard = IntervalGuard(config.auth_interval_s)
         self.refresh_window = SlidingWindow(config.refresh_per_minute, 60.0)
         self.points = PointsLedger(config.daily_points)
+        self.webhooks = Webhooks()
 
     def settings(self) -> dict[str, object]:
         """``data`` of ``GET /setting/get``."""
@@ -110,16 +112,7 @@ class Account:
                     {"quotaUrl": "/api2.0/v1/product/list", "quotaLimit": self.points.daily // 50, "quotaType": 1},
                 ],
             },
-            "callback": {
-                "productType": "CANCEL",
-                "productCallbackUrls": [],
-                "stockType": "CANCEL",
-                "stockCallbackUrls": [],
-                "orderType": "CANCEL",
-                "orderCallbackUrls": [],
-                "logisticsType": "CANCEL",
-                "logisticsCallbackUrls": [],
-            },
+            "callback": self.webhooks.as_callback(),
             "root": "GENERAL",
             "isSandbox": True,
         }

@@ -26,6 +26,7 @@ from reconciler.sandbox.catalog import apply_changes
 from reconciler.sandbox.clock import cj_date, epoch_ms
 from reconciler.sandbox.envelope import Reply, Request
 from reconciler.sandbox.state import SandboxState
+from reconciler.sandbox.webhooks import TOPICS
 
 ADMIN_PREFIX = "/__sandbox"
 
@@ -116,6 +117,20 @@ class Admin:
         with self._state.lock:
             return self._state.catalog.pids(status)
 
+    def set_webhook(self, topic: str, kind: str, urls: Sequence[str]) -> dict[str, object]:
+        """Change a callback behind cjrec's back (as CJ's web UI would), to test drift."""
+        if topic not in TOPICS or kind not in ("ENABLE", "CANCEL"):
+            raise ValueError("topic must be product, stock, order or logistics; type ENABLE or CANCEL")
+        with self._state.lock:
+            self._state.account.webhooks.set(topic, kind, [str(u) for u in urls])
+            return self._state.account.webhooks.as_callback()
+
+    def webhooks(self) -> dict[str, object]:
+        """The callback configuration and the subscribed pids."""
+        with self._state.lock:
+            hooks = self._state.account.webhooks
+            return {"callback": hooks.as_callback(), "subscriptions": sorted(hooks.subscriptions)}
+
     def summary(self) -> dict[str, object]:
         state = self._state
         with state.lock:
@@ -176,6 +191,13 @@ class Admin:
                 return env.admin_json({"removed": self.remove_from_my_products(pid)})
             case "GET", ["state"]:
                 return env.admin_json(self.summary())
+            case "GET", ["webhooks"]:
+                return env.admin_json(self.webhooks())
+            case "POST", ["webhooks", topic]:
+                urls = body.get("callbackUrls") or []
+                if not isinstance(urls, list):
+                    raise ValueError("callbackUrls must be a list")
+                return env.admin_json(self.set_webhook(topic, str(body.get("type")), [str(u) for u in urls]))
         raise KeyError(f"{method} {ADMIN_PREFIX}{route}")
 
 

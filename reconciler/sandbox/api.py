@@ -28,7 +28,11 @@ from reconciler.sandbox.state import SandboxState
 
 API_PREFIX = "/api2.0/v1"
 AUTH_PREFIX = "/authentication/"
-COSTS = {"/product/query": 10}  # every other endpoint served here is free
+COSTS = {  # every other endpoint served here is free
+    "/product/query": 10,
+    "/webhook/product/subscribe": 10,
+    "/webhook/product/unsubscribe": 10,
+}
 
 
 class CjApi:

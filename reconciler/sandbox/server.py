@@ -298,5 +298,13 @@ class Sandbox:
         """All pids, or those ``on_sale`` (also ``"3"``), ``offline`` or ``removed``."""
         return self._admin.catalog_pids(status)
 
+    def set_webhook(self, topic: str, kind: str, urls: list[str]) -> dict[str, object]:
+        """Change a callback as CJ's web UI would (drift)."""
+        return self._admin.set_webhook(topic, kind, urls)
+
+    def webhooks(self) -> dict[str, object]:
+        """``{"callback": …, "subscriptions": [pids]}``."""
+        return self._admin.webhooks()
+
     def state(self) -> dict[str, object]:
         return self._admin.summary()
