@@ -14,6 +14,7 @@ exceed 2**53 and would be corrupted as floats.
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from reconciler.errors import CjrecError
@@ -24,6 +25,11 @@ _LEGACY_HOSTS = frozenset({"cjdropshipping.com", "www.cjdropshipping.com", "app.
 _UUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
 _NUMERIC = re.compile(r"[0-9]{15,20}")
 _MARKER = "-p-"
+# Latin letters that Unicode does not decompose into a base letter plus accents
+_FOLD = str.maketrans(
+    {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"}
+    | {"đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i", "ħ": "h", "Ħ": "H"}
+)
 
 
 class ProductUrlError(CjrecError):
@@ -96,9 +102,16 @@ def _pid_or_error(token: str) -> str:
 
 
 def slugify(name: str) -> str:
-    """Make the cosmetic slug CJ's site uses: lowercase words joined by hyphens."""
-    words = re.findall(r"[0-9a-z]+", name.lower())
-    return "-".join(words)
+    """Make the cosmetic slug CJ's site uses: lowercase ASCII words joined by hyphens.
+
+    Every run of other characters becomes one hyphen (``Men's Tee`` → ``men-s-tee``, as on
+    CJ's site). Accented Latin letters keep their base letter (``Déjà`` → ``deja``,
+    ``Straße`` → ``strasse``) and full-width forms their ASCII twin; scripts with no ASCII
+    spelling drop out, so the slug may be empty, which CJ's URLs allow.
+    """
+    folded = unicodedata.normalize("NFKD", name.translate(_FOLD))
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return "-".join(re.findall(r"[0-9a-z]+", plain.lower()))
 
 
 def product_url(pid: str, name: str = "") -> str:

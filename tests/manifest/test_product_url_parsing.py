@@ -183,7 +183,29 @@ def test_product_url_makes_the_current_form_with_a_slug() -> None:
         f"https://cjdropshipping.com/product/ceramic-coffee-mug-350-ml-p-{NUMERIC}.html"
     )
     assert product_url(UUID) == f"https://cjdropshipping.com/product/-p-{UUID}.html"
-    assert slugify("  Déjà  Vu -- T-Shirt ") == "d-j-vu-t-shirt"
+    assert slugify("  Déjà  Vu -- T-Shirt ") == "deja-vu-t-shirt"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Men's Casual Hoodie", "men-s-casual-hoodie"),
+        ("Straße & Café Mug", "strasse-cafe-mug"),
+        ("Ærø Ølglas Łódź", "aero-olglas-lodz"),
+        ("ＬＥＤ Ｌｉｇｈｔ ②", "led-light-2"),
+        ("İstanbul Ιωάννα 杯子", "istanbul"),
+        ("100% Cotton T-Shirt (Unisex) – 2024", "100-cotton-t-shirt-unisex-2024"),
+        ("陶瓷杯", ""),
+    ],
+)
+def test_slugify_folds_accents_and_joins_ascii_words_with_hyphens(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_any_name_gives_a_slug_of_lowercase_ascii_words_and_single_hyphens(name: str) -> None:
+    assert re.fullmatch(r"([0-9a-z]+(-[0-9a-z]+)*)?", slugify(name))
 
 
 # -- properties --------------------------------------------------------------------------
