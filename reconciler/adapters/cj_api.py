@@ -18,10 +18,12 @@ from typing import Any, Protocol
 from reconciler.adapters.cj_http import CjHttp, Envelope
 from reconciler.errors import ApiError, InvalidTokenError
 from reconciler.models.cj import AccountSettings, MyProduct, ProductDetail, TokenPair, Variant
+from reconciler.models.desired import WEBHOOK_TOPICS, WebhookSetting
 from reconciler.models.secret import Secret
 
 MY_PRODUCTS_PAGE_SIZE = 200
 MAX_PAGES = 10_000
+SUBSCRIPTION_BATCH = 100
 MAX_RENEWALS = 2  # refresh once, then re-authenticate once
 
 
@@ -109,6 +111,51 @@ class CjApi:
         env = self._authed("POST", "/product/addToMyProduct", body={"productId": pid})
         return not env.duplicate
 
+    def webhook_settings(self) -> dict[str, WebhookSetting]:
+        """The callback of every topic, from ``setting/get`` (free)."""
+        env = self._authed("GET", "/setting/get")
+        data = _mapping(env.data, "GET /setting/get", "data")
+        return parse_callbacks(data.get("callback"), call="GET /setting/get")
+
+    def set_webhooks(self, settings: dict[str, WebhookSetting]) -> None:
+        """``POST /webhook/set`` for the given topics (free)."""
+        body = {
+            topic: {"type": "ENABLE", "callbackUrls": [setting.url]}
+            if setting.enabled
+            else {"type": "CANCEL", "callbackUrls": []}
+            for topic, setting in sorted(settings.items())
+        }
+        self._authed("POST", "/webhook/set", body=body)
+
+    def product_subscriptions(self) -> frozenset[str]:
+        """Every pid with product event subscriptions, all pages (free)."""
+        found: set[str] = set()
+        page = 1
+        while page <= MAX_PAGES:
+            call = f"GET /webhook/product/subscribe/list?pageNum={page}"
+            env = self._authed(
+                "GET", "/webhook/product/subscribe/list", params={"pageNum": page, "pageSize": MY_PRODUCTS_PAGE_SIZE}
+            )
+            data = env.data
+            rows = data.get("content") if isinstance(data, dict) else data
+            if not isinstance(rows, list):
+                raise _shape(call, "data.content", "a list")
+            for i, row in enumerate(rows):
+                found.add(_id(row.get("productId") if isinstance(row, dict) else row, call, f"data.content[{i}]"))
+            total = data.get("totalPages") if isinstance(data, dict) else None
+            if not isinstance(total, int) or page >= total or not rows:
+                break
+            page += 1
+        return frozenset(found)
+
+    def subscribe_products(self, pids: list[str]) -> None:
+        """``POST /webhook/product/subscribe`` for at most 100 pids (10 points)."""
+        self._authed("POST", "/webhook/product/subscribe", body={"productIds": _batch(pids)})
+
+    def unsubscribe_products(self, pids: list[str]) -> None:
+        """``POST /webhook/product/unsubscribe`` for at most 100 pids (10 points)."""
+        self._authed("POST", "/webhook/product/unsubscribe", body={"productIds": _batch(pids)})
+
     def my_products(self) -> list[MyProduct]:
         """Every product in My Products, all pages (free)."""
         return list(self.iter_my_products())
@@ -131,6 +178,22 @@ class CjApi:
             if not isinstance(total_pages, int) or page >= total_pages or not rows:
                 return
             page += 1
+
+
+def parse_callbacks(raw: object, *, call: str) -> dict[str, WebhookSetting]:
+    """``callback`` of ``setting/get``: ``<topic>Type``/``<topic>CallbackUrls``, or ``{topic: {type, callbackUrls}}``."""
+    result: dict[str, WebhookSetting] = {}
+    source = raw if isinstance(raw, dict) else {}
+    for topic in WEBHOOK_TOPICS:
+        nested = source.get(topic)
+        if isinstance(nested, dict):
+            kind, urls = nested.get("type"), nested.get("callbackUrls")
+        else:
+            kind, urls = source.get(f"{topic}Type"), source.get(f"{topic}CallbackUrls")
+        url_list = [str(u) for u in urls] if isinstance(urls, list) else []
+        enabled = str(kind or "").upper() == "ENABLE"
+        result[topic] = WebhookSetting(enabled=enabled, url=url_list[0] if enabled and url_list else None)
+    return result
 
 
 def parse_account_settings(raw: object, *, call: str) -> AccountSettings:
@@ -199,6 +262,7 @@ def parse_product_detail(raw: object, *, call: str) -> ProductDetail:
                 key=str(v.get("variantKey") or ""),
                 price=_decimal(v.get("variantSellPrice")),
                 stock=_stock(v.get("inventories")),
+                image=str(v["variantImage"]) if v.get("variantImage") else None,
             )
         )
     version = data.get("customizationVersion") or 0
@@ -237,6 +301,12 @@ def _plain_name(value: object) -> str:
         if isinstance(items, list) and items:
             return str(items[0])
     return text
+
+
+def _batch(pids: list[str]) -> list[str]:
+    if not pids or len(pids) > SUBSCRIPTION_BATCH:
+        raise ValueError(f"subscriptions change 1 to {SUBSCRIPTION_BATCH} products per call, not {len(pids)}")
+    return list(pids)
 
 
 def _mapping(value: object, call: str, where: str) -> dict[str, Any]:

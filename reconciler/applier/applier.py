@@ -11,20 +11,31 @@ credentials, …) or an interruption stops new calls; running calls finish and a
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from reconciler.applier.workers import run_bounded, worker_count
 from reconciler.errors import CancelledError, CjrecError, ProductUnavailableError
-from reconciler.models.plan import Action, Change, Plan
-from reconciler.models.state import LogoRecord, ProductRecord, SyncState
+from reconciler.models.desired import WebhookSetting
+from reconciler.models.plan import SUBSCRIPTION_BATCH, SUBSCRIPTIONS_ADDRESS, Action, Change, Plan
+from reconciler.models.state import LogoRecord, ProductRecord, SyncState, WebhookRecord
 
 
 class ProductAdder(Protocol):
     """The one mutating call cjrec makes."""
 
     def add_to_my_products(self, pid: str) -> bool: ...
+
+
+class WebhookWriter(Protocol):
+    """The webhook calls: set topics, change product event subscriptions (at most 100 pids a call)."""
+
+    def set_webhooks(self, settings: dict[str, WebhookSetting]) -> None: ...
+
+    def subscribe_products(self, pids: list[str]) -> None: ...
+
+    def unsubscribe_products(self, pids: list[str]) -> None: ...
 
 
 class StateWriter(Protocol):
@@ -75,6 +86,7 @@ class Applier:
         *,
         adder: ProductAdder,
         store: StateWriter,
+        webhooks: WebhookWriter | None = None,
         qps: float,
         hooks: ApplyHooks | None = None,
         stop: threading.Event | None = None,
@@ -82,6 +94,7 @@ class Applier:
     ) -> None:
         self.adder = adder
         self.store = store
+        self.webhooks = webhooks
         self.qps = qps
         self.hooks = hooks or SilentHooks()
         self.stop = stop or threading.Event()
@@ -92,7 +105,8 @@ class Applier:
         """Apply ``plan`` to ``state`` (the state it was planned against, or a fresh one)."""
         self.hooks.started(len(plan.changes))
         local = [c for c in plan.changes if not c.calls_cj]
-        remote = [c for c in plan.changes if c.calls_cj]
+        remote = [c for c in plan.changes if c.calls_cj and c.kind == "product"]
+        hooks = [c for c in plan.changes if c.calls_cj and c.kind == "webhook"]
         current = state
         for change in local:
             current = _record(current, change)
@@ -130,13 +144,80 @@ class Applier:
             run_bounded(remote, add, workers=worker_count(self.qps, len(remote)), stop=self.stop)
         except KeyboardInterrupt:
             result.interrupted = True
-        result.not_started = [c for c in remote if c.address not in started]
+        if not result.interrupted:
+            try:
+                for change in hooks:
+                    if self.stop.is_set():
+                        break
+                    started.add(change.address)
+                    self._webhook(change, result)
+            except KeyboardInterrupt:
+                result.interrupted = True
+        result.not_started = [c for c in [*remote, *hooks] if c.address not in started]
         return result
+
+    def _webhook(self, change: Change, result: ApplyResult) -> None:
+        """Set one topic, or change subscriptions batch by batch, recording after each call."""
+        if self.webhooks is None:
+            raise ValueError("this applier was built without a webhook client")
+        try:
+            if change.address != SUBSCRIPTIONS_ADDRESS:
+                after = change.after or {}
+                self.webhooks.set_webhooks({change.name: WebhookSetting(bool(after["enabled"]), after.get("url"))})
+                result.state = self.store.write(_record(result.state, change), previous=result.state)
+            else:
+                subscribe, unsubscribe = change.subscription_delta()
+                for batch in _batches(subscribe):
+                    self.webhooks.subscribe_products(batch)
+                    result.state = self.store.write(_subscribed(result.state, add=batch), previous=result.state)
+                for batch in _batches(unsubscribe):
+                    self.webhooks.unsubscribe_products(batch)
+                    result.state = self.store.write(_subscribed(result.state, remove=batch), previous=result.state)
+                result.state = self.store.write(_record(result.state, change), previous=result.state)
+        except CancelledError:
+            return
+        except CjrecError as exc:
+            result.failed.append((change, exc))
+            self.hooks.change_done(change, exc)
+            if self.is_fatal(exc):
+                result.fatal = result.fatal or exc
+                self.stop.set()
+            return
+        result.done.append(change)
+        self.hooks.change_done(change, None)
+
+
+def _batches(pids: list[str]) -> list[list[str]]:
+    return [pids[i : i + SUBSCRIPTION_BATCH] for i in range(0, len(pids), SUBSCRIPTION_BATCH)]
+
+
+def _hooks_of(state: SyncState) -> WebhookRecord:
+    return state.webhooks or WebhookRecord(topics={}, subscriptions=())
+
+
+def _normalised(state: SyncState, record: WebhookRecord) -> SyncState:
+    empty = not record.topics and not record.subscriptions
+    return state.with_webhooks(None if empty else record)
+
+
+def _subscribed(state: SyncState, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> SyncState:
+    record = _hooks_of(state)
+    pids = (set(record.subscriptions) | set(add)) - set(remove)
+    return _normalised(state, WebhookRecord(record.topics, tuple(sorted(pids))))
 
 
 def _record(state: SyncState, change: Change) -> SyncState:
     """The state after ``change``."""
     kind, name = change.kind, change.name
+    if kind == "webhook":
+        record = _hooks_of(state)
+        if change.address == SUBSCRIPTIONS_ADDRESS:
+            pids = tuple(sorted((change.after or {}).get("subscribed", [])))
+            return _normalised(state, WebhookRecord(record.topics, pids))
+        topics = {k: v for k, v in record.topics.items() if k != name}
+        if change.action is not Action.FORGET and change.after is not None:
+            topics[name] = {"enabled": bool(change.after["enabled"]), "url": change.after.get("url")}
+        return _normalised(state, WebhookRecord(topics, record.subscriptions))
     if change.action is Action.FORGET:
         return state.without_product(name) if kind == "product" else state.without_logo(name)
     if change.after is None:

@@ -14,6 +14,7 @@ from typing import Protocol
 from reconciler.applier.workers import run_bounded, worker_count
 from reconciler.errors import CjrecError, ProductUnavailableError
 from reconciler.models.cj import MyProduct, ProductDetail
+from reconciler.models.desired import WebhookSetting
 from reconciler.models.observed import Observed
 
 
@@ -24,9 +25,21 @@ class CatalogReader(Protocol):
 
     def product_detail(self, pid: str) -> ProductDetail: ...
 
+    def webhook_settings(self) -> dict[str, WebhookSetting]: ...
 
-def observe(reader: CatalogReader, pids: list[str], *, qps: float, stop: threading.Event | None = None) -> Observed:
-    """My Products (all pages) and the details of ``pids``."""
+    def product_subscriptions(self) -> frozenset[str]: ...
+
+
+def observe(
+    reader: CatalogReader,
+    pids: list[str],
+    *,
+    qps: float,
+    stop: threading.Event | None = None,
+    webhooks: bool = False,
+    subscriptions: bool = False,
+) -> Observed:
+    """My Products (all pages), the details of ``pids`` and, when asked, the webhook settings and subscriptions."""
     listed = {row.pid: row for row in reader.my_products()}
     details: dict[str, ProductDetail] = {}
     unavailable: dict[str, str] = {}
@@ -55,4 +68,10 @@ def observe(reader: CatalogReader, pids: list[str], *, qps: float, stop: threadi
     run_bounded(pids, fetch, workers=worker_count(qps, len(pids)), stop=stop)
     if failures:
         raise failures[0]
-    return Observed(my_products=listed, details=details, unavailable=unavailable)
+    return Observed(
+        my_products=listed,
+        details=details,
+        unavailable=unavailable,
+        webhooks=reader.webhook_settings() if webhooks else None,
+        subscriptions=reader.product_subscriptions() if subscriptions else None,
+    )

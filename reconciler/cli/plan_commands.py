@@ -60,7 +60,16 @@ def compute_plan(
                 hint="raise `pointsBudget` in Settings, plan without --refresh-details, or add fewer products at once",
             )
         before_calls, before_points = connection.http.stats.calls, connection.http.stats.points_spent
-        observed = observe(connection.api, needed, qps=desired.settings.qps, stop=connection.http.cancel)
+        recorded_hooks = state.webhooks if state else None
+        observed = observe(
+            connection.api,
+            needed,
+            qps=desired.settings.qps,
+            stop=connection.http.cancel,
+            webhooks=desired.webhooks is not None or recorded_hooks is not None,
+            subscriptions=bool(desired.webhooks and desired.webhooks.subscribe_managed_products)
+            or bool(recorded_hooks and recorded_hooks.subscriptions),
+        )
         observed = replace(
             observed,
             calls=connection.http.stats.calls - before_calls,
@@ -257,7 +266,12 @@ def apply(
                 return EXIT_ERROR
             hooks = ProgressHooks()
             applier = Applier(
-                adder=connection.api, store=store, qps=desired.settings.qps, hooks=hooks, stop=connection.http.cancel
+                adder=connection.api,
+                store=store,
+                webhooks=connection.api,
+                qps=desired.settings.qps,
+                hooks=hooks,
+                stop=connection.http.cancel,
             )
             started = time.monotonic()
             with sigterm_as_interrupt():

@@ -172,6 +172,54 @@ class SettingsSpec(_Strict):
     points_budget: StrictInt = Field(default=20_000, ge=0, description="most API points one run may spend")
 
 
+class WebhookTopicSpec(_Strict):
+    """One webhook topic: ``{enabled: true, url: https://…}`` or ``{enabled: false}``."""
+
+    enabled: StrictBool
+    url: str | None = Field(default=None, description="public https callback URL (CJ refuses others)")
+
+    @field_validator("url")
+    @classmethod
+    def _public_https(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _https_url(value, "url")
+        host = (urlsplit(value).hostname or "").lower()
+        if host == "localhost" or host.endswith(".localhost") or _private_ip(host):
+            raise PydanticCustomError("public_url", f"CJ refuses callbacks to loopback or private addresses ({host})")
+        return value
+
+    @model_validator(mode="after")
+    def _url_when_enabled(self) -> WebhookTopicSpec:
+        if self.enabled and self.url is None:
+            raise PydanticCustomError("webhook", "an enabled topic needs a `url`")
+        if not self.enabled and self.url is not None:
+            raise PydanticCustomError("webhook", "`url` goes with `enabled: true`; remove it to turn the topic off")
+        return self
+
+
+class WebhooksSpec(_Strict):
+    """The webhook topics to manage (topics left out are not touched) and product event subscriptions."""
+
+    product: WebhookTopicSpec | None = None
+    stock: WebhookTopicSpec | None = None
+    order: WebhookTopicSpec | None = None
+    logistics: WebhookTopicSpec | None = None
+    subscribe_managed_products: StrictBool = Field(
+        default=False, description="subscribe to product/stock events for every managed product (10 points per 100)"
+    )
+
+
+def _private_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+
+
 class _Document(_Strict):
     api_version: Literal["cjrec/v1"]
 
@@ -208,11 +256,20 @@ class SettingsDocument(_Document):
     spec: SettingsSpec = Field(default_factory=SettingsSpec)
 
 
+class WebhooksDocument(_Document):
+    """kind: Webhooks (optional, at most one)."""
+
+    kind: Literal["Webhooks"]
+    metadata: Metadata | None = None
+    spec: WebhooksSpec
+
+
 DOCUMENT_TYPES: dict[str, type[_Document]] = {
     "Credentials": CredentialsDocument,
     "Logo": LogoDocument,
     "Products": ProductsDocument,
     "Settings": SettingsDocument,
+    "Webhooks": WebhooksDocument,
 }
 
 

@@ -27,9 +27,11 @@ from reconciler.manifest.documents import (
     LogoDocument,
     ProductsDocument,
     SettingsDocument,
+    WebhooksDocument,
     is_encrypted_value,
 )
 from reconciler.models.desired import (
+    WEBHOOK_TOPICS,
     Credentials,
     Desired,
     DesiredProduct,
@@ -39,6 +41,8 @@ from reconciler.models.desired import (
     Settings,
     Source,
     TokenOverride,
+    Webhooks,
+    WebhookSetting,
 )
 from reconciler.models.product_url import pid_from_url
 from reconciler.models.secret import Secret
@@ -110,6 +114,7 @@ class _Validation:
         self.logo_refs: list[tuple[SourceDocument, FieldPath, str]] = []
         self.products: dict[str, DesiredProduct] = {}
         self.settings: list[tuple[SourceDocument, SettingsDocument]] = []
+        self.webhooks: list[tuple[SourceDocument, WebhooksDocument]] = []
         self.product_names: dict[str, Source] = {}
 
     def error(self, doc: SourceDocument, path: FieldPath, message: str) -> None:
@@ -166,6 +171,8 @@ class _Validation:
             self.product_list(doc, parsed)
         elif isinstance(parsed, SettingsDocument):
             self.settings.append((doc, parsed))
+        elif isinstance(parsed, WebhooksDocument):
+            self.webhooks.append((doc, parsed))
 
     def _plaintext_secrets(self, doc: SourceDocument) -> None:
         for path, value in iter_strings(doc.data):
@@ -247,6 +254,7 @@ class _Validation:
     def finish(self, *, files: tuple[str, ...]) -> ValidationResult:
         credentials = self._credentials()
         settings = self._settings()
+        webhooks = self._webhooks()
         for doc, path, name in self.logo_refs:
             if name not in self.logos:
                 known = ", ".join(sorted(self.logos)) or "none are declared"
@@ -275,6 +283,7 @@ class _Validation:
             products=tuple(self.products.values()),
             settings=settings,
             files=files,
+            webhooks=webhooks,
         )
         return ValidationResult(desired, [], self.warnings, notes)
 
@@ -316,6 +325,25 @@ class _Validation:
             source=Source(doc.display, doc.line_of(())),
             file=doc.file,
         )
+
+    def _webhooks(self) -> Webhooks | None:
+        if not self.webhooks:
+            return None
+        first_doc = self.webhooks[0][0]
+        for doc, _ in self.webhooks[1:]:
+            self.error(
+                doc,
+                ("kind",),
+                f"a second Webhooks document; the first is at {first_doc.display}:{first_doc.line_of(())}",
+            )
+        doc, parsed = self.webhooks[0]
+        spec = parsed.spec
+        topics = {
+            topic: WebhookSetting(enabled=setting.enabled, url=setting.url)
+            for topic in WEBHOOK_TOPICS
+            if (setting := getattr(spec, topic)) is not None
+        }
+        return Webhooks(topics, spec.subscribe_managed_products, Source(doc.display, doc.line_of(())))
 
     def _settings(self) -> Settings:
         if not self.settings:

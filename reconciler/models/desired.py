@@ -103,6 +103,29 @@ class Settings:
     source: Source | None = None
 
 
+WEBHOOK_TOPICS = ("product", "stock", "order", "logistics")
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSetting:
+    """One webhook topic: on with a callback URL, or off."""
+
+    enabled: bool
+    url: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"enabled": self.enabled, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
+class Webhooks:
+    """The webhook topics the manifests manage, and whether managed products get event subscriptions."""
+
+    topics: dict[str, WebhookSetting]
+    subscribe_managed_products: bool
+    source: Source
+
+
 @dataclass(frozen=True, slots=True)
 class Desired:
     """The whole validated configuration.
@@ -116,6 +139,7 @@ class Desired:
     products: tuple[DesiredProduct, ...]
     settings: Settings
     files: tuple[str, ...] = field(default=())
+    webhooks: Webhooks | None = None
 
     @property
     def default_logo(self) -> Logo | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reconciler.models.cj import MyProduct, ProductDetail
+from reconciler.models.desired import WebhookSetting
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Observed:
     unavailable: dict[str, str] = field(default_factory=dict)
     calls: int = 0
     points: int = 0
+    webhooks: dict[str, WebhookSetting] | None = None  # CJ's callback settings, when asked
+    subscriptions: frozenset[str] | None = None  # pids with product event subscriptions, when asked
 
     @classmethod
     def offline(cls) -> Observed:

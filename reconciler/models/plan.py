@@ -16,6 +16,9 @@ from enum import Enum
 from typing import Any
 
 FORMAT_VERSION = 1
+SUBSCRIPTIONS_ADDRESS = "webhook.subscriptions"
+SUBSCRIPTION_BATCH = 100  # pids per subscribe/unsubscribe call
+SUBSCRIPTION_POINTS = 10  # per subscribe/unsubscribe call
 
 
 class Action(Enum):
@@ -66,8 +69,27 @@ class Change:
 
     @property
     def calls_cj(self) -> bool:
-        """True when applying it calls CJ: creating or re-adding a product (addToMyProduct)."""
-        return self.kind == "product" and self.action in (Action.CREATE, Action.READD)
+        """True when applying it calls CJ (adding a product, setting a webhook, changing subscriptions)."""
+        return self.cost()[0] > 0
+
+    def subscription_delta(self) -> tuple[list[str], list[str]]:
+        """For ``webhook.subscriptions``: (pids to subscribe, pids to unsubscribe)."""
+        before = set((self.before or {}).get("subscribed", []))
+        after = set((self.after or {}).get("subscribed", []))
+        return sorted(after - before), sorted(before - after)
+
+    def cost(self) -> tuple[int, int]:
+        """(calls, points) applying this change needs."""
+        if self.kind == "product":
+            return (1, 0) if self.action in (Action.CREATE, Action.READD) else (0, 0)
+        if self.address == SUBSCRIPTIONS_ADDRESS:
+            if self.action not in (Action.CREATE, Action.UPDATE):
+                return 0, 0
+            calls = sum(-(-len(batch) // SUBSCRIPTION_BATCH) for batch in self.subscription_delta())
+            return calls, calls * SUBSCRIPTION_POINTS
+        if self.kind == "webhook":
+            return (1, 0) if self.action in (Action.CREATE, Action.UPDATE) else (0, 0)
+        return 0, 0
 
     def to_dict(self) -> dict[str, Any]:
         return {

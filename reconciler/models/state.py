@@ -17,18 +17,33 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class VariantSnapshot:
-    """A variant as last seen at CJ (prices as decimal strings; stock is too volatile to record)."""
+    """A variant as last seen at CJ (prices as decimal strings; stock is too volatile to record).
+
+    ``variant_key`` is CJ's variantKey, the option values joined by ``-`` (``Black-M``).
+    ``variant_key`` and ``image`` are None in states written before cjrec recorded them.
+    """
 
     sku: str
     price: str | None
+    variant_key: str | None = None
+    image: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sku": self.sku, "price": self.price}
+        return {"sku": self.sku, "price": self.price, "variant_key": self.variant_key, "image": self.image}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VariantSnapshot:
+        def opt_str(key: str) -> str | None:
+            return None if data.get(key) is None else str(data[key])
+
+        return cls(
+            sku=str(data["sku"]), price=opt_str("price"), variant_key=opt_str("variant_key"), image=opt_str("image")
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class ProductSnapshot:
-    """A product as last seen at CJ."""
+    """A product as last seen at CJ (``image``: its main image; None in older states)."""
 
     name: str
     sku: str
@@ -36,6 +51,7 @@ class ProductSnapshot:
     status: str
     customization_version: int
     variants: dict[str, VariantSnapshot]
+    image: str | None = None
 
     @property
     def is_pod(self) -> bool:
@@ -48,6 +64,7 @@ class ProductSnapshot:
             "sell_price": self.sell_price,
             "status": self.status,
             "customization_version": self.customization_version,
+            "image": self.image,
             "variants": {vid: v.to_dict() for vid, v in sorted(self.variants.items())},
         }
 
@@ -59,10 +76,8 @@ class ProductSnapshot:
             sell_price=str(data["sell_price"]),
             status=str(data["status"]),
             customization_version=int(data["customization_version"]),
-            variants={
-                str(vid): VariantSnapshot(sku=str(v["sku"]), price=None if v.get("price") is None else str(v["price"]))
-                for vid, v in dict(data["variants"]).items()
-            },
+            variants={str(vid): VariantSnapshot.from_dict(dict(v)) for vid, v in dict(data["variants"]).items()},
+            image=None if data.get("image") is None else str(data["image"]),
         )
 
 
@@ -147,6 +162,25 @@ class LogoRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookRecord:
+    """The webhook topics cjrec set, and the product event subscriptions it made."""
+
+    topics: dict[str, dict[str, Any]]  # topic -> {"enabled": bool, "url": str | None}
+    subscriptions: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "topics": {t: {"enabled": bool(v["enabled"]), "url": v.get("url")} for t, v in sorted(self.topics.items())},
+            "subscriptions": sorted(self.subscriptions),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WebhookRecord:
+        topics = {str(t): {"enabled": bool(v["enabled"]), "url": v.get("url")} for t, v in dict(data["topics"]).items()}
+        return cls(topics=topics, subscriptions=tuple(sorted(str(p) for p in data["subscriptions"])))
+
+
+@dataclass(frozen=True, slots=True)
 class SyncState:
     """The whole recorded state."""
 
@@ -154,12 +188,14 @@ class SyncState:
     serial: int
     products: dict[str, ProductRecord] = field(default_factory=dict)
     logos: dict[str, LogoRecord] = field(default_factory=dict)
+    webhooks: WebhookRecord | None = None
 
     def content(self) -> dict[str, Any]:
         """The resources, without the envelope: what ``serial`` tracks."""
         return {
             "products": {pid: r.to_dict() for pid, r in sorted(self.products.items())},
             "logos": {name: r.to_dict() for name, r in sorted(self.logos.items())},
+            "webhooks": self.webhooks.to_dict() if self.webhooks else None,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,6 +206,9 @@ class SyncState:
 
     def without_product(self, pid: str) -> SyncState:
         return replace(self, products={k: v for k, v in self.products.items() if k != pid})
+
+    def with_webhooks(self, record: WebhookRecord | None) -> SyncState:
+        return replace(self, webhooks=record)
 
     def with_logo(self, record: LogoRecord) -> SyncState:
         return replace(self, logos={**self.logos, record.name: record})
@@ -185,4 +224,6 @@ class SyncState:
         serial = data["serial"]
         if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
             raise ValueError("serial must be a non-negative integer")
-        return cls(lineage=str(data["lineage"]), serial=serial, products=products, logos=logos)
+        hooks = data.get("webhooks")
+        webhooks = WebhookRecord.from_dict(hooks) if hooks else None
+        return cls(lineage=str(data["lineage"]), serial=serial, products=products, logos=logos, webhooks=webhooks)

@@ -19,6 +19,7 @@ from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Change, Cost, Drift, Finding, Plan
 from reconciler.models.state import LogoRecord, ProductRecord, ProductSnapshot, SyncState
 from reconciler.planner.snapshots import drift_between, pod_properties, snapshot_of
+from reconciler.planner.webhooks import plan_webhooks
 
 DETAIL_POINTS = 10
 MODES = ("normal", "refresh-details", "offline")
@@ -59,6 +60,7 @@ def make_plan(desired: Desired, recorded: SyncState | None, observed: Observed, 
     builder = _Builder(desired, recorded, observed, request)
     builder.logos()
     builder.products()
+    builder.webhooks()
     return builder.finish()
 
 
@@ -233,12 +235,19 @@ class _Builder:
             return logo.name, None
         return logo.name, pod_properties(url)
 
+    # -- webhooks -----------------------------------------------------------------------
+    def webhooks(self) -> None:
+        changes, drift = plan_webhooks(self.desired, self.recorded, self.observed)
+        self.changes.extend(changes)
+        self.drift.extend(drift)
+
     # -- the plan ---------------------------------------------------------------------
     def finish(self) -> Plan:
         if self.errors:
             raise ManifestError(self.errors, hint="CJ refuses these products; fix the manifests and plan again")
         order = {Action.FORGET: 0, Action.CREATE: 1, Action.ADOPT: 2, Action.READD: 3, Action.UPDATE: 4}
-        changes = sorted(self.changes, key=lambda c: (c.kind != "logo", order[c.action], c.address))
+        kinds = {"logo": 0, "product": 1, "webhook": 2}
+        changes = sorted(self.changes, key=lambda c: (kinds[c.kind], order[c.action], c.address))
         warnings = list(self.warnings)
         managed = len(self.recorded.products)
         plan = Plan(
@@ -254,8 +263,8 @@ class _Builder:
             cost=Cost(
                 plan_calls=self.observed.calls,
                 plan_points=self.observed.points,
-                apply_calls=sum(1 for c in changes if c.calls_cj),
-                apply_points=0,
+                apply_calls=sum(c.cost()[0] for c in changes),
+                apply_points=sum(c.cost()[1] for c in changes),
                 qps=self.request.qps,
             ),
             managed_before=managed,
@@ -273,9 +282,7 @@ class _Builder:
 
 
 def _with_status(snapshot: ProductSnapshot, status: str) -> ProductSnapshot:
-    return ProductSnapshot(
-        snapshot.name, snapshot.sku, snapshot.sell_price, status, snapshot.customization_version, snapshot.variants
-    )
+    return replace(snapshot, status=status)
 
 
 def _logo_record(logo: Logo) -> LogoRecord:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.models.plan import Action, Change, Plan
+from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS, Action, Change, Plan
 from reconciler.models.state import ProductSnapshot
 from reconciler.planner.snapshots import price_range
 
@@ -58,9 +58,24 @@ def summarise_logo(record: dict[str, Any] | None) -> str:
     return text + (" (default)" if record.get("default") else "")
 
 
+def summarise_webhook(change: Change) -> str:
+    """``on -> https://…`` for a topic; the subscription counts and their cost for subscriptions."""
+    if change.address == SUBSCRIPTIONS_ADDRESS:
+        subscribe, unsubscribe = change.subscription_delta()
+        total = len((change.after or change.before or {}).get("subscribed", []))
+        calls, points = change.cost()
+        return f"{total} product(s) subscribed; +{len(subscribe)} -{len(unsubscribe)} ({calls} calls, {points} points)"
+    record = change.after if change.after is not None else change.before
+    if not record:
+        return ""
+    return f"on -> {record.get('url')}" if record.get("enabled") else "off"
+
+
 def summarise(change: Change) -> str:
     """The one-line description of the resource a change is about."""
     record = change.after if change.after is not None else change.before
+    if change.kind == "webhook":
+        return summarise_webhook(change)
     return summarise_product(record) if change.kind == "product" else summarise_logo(record)
 
 

@@ -1,0 +1,111 @@
+"""Plan the webhook resources: one ``webhook.<topic>`` per managed topic, and ``webhook.subscriptions``.
+
+Pure, called by the planner. A topic is compared with what ``setting/get`` says (so a
+callback changed in CJ's web UI shows as drift and is set back) and with the state. The
+subscriptions resource holds the pids cjrec subscribed to product events: with
+``subscribeManagedProducts`` it follows the managed products; pids someone else subscribed
+are left alone. Topics or subscriptions dropped with the Webhooks document are forgotten,
+not changed at CJ, like products.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.models.desired import Desired
+from reconciler.models.observed import Observed
+from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS as SUBSCRIPTIONS
+from reconciler.models.plan import Action, Change, Drift
+from reconciler.models.state import SyncState
+
+
+def plan_webhooks(desired: Desired, recorded: SyncState, observed: Observed) -> tuple[list[Change], list[Drift]]:
+    """The webhook changes and the callback drift."""
+    changes: list[Change] = []
+    drift: list[Drift] = []
+    wanted = desired.webhooks
+    record = recorded.webhooks
+    recorded_topics: dict[str, dict[str, Any]] = dict(record.topics) if record else {}
+    source = str(wanted.source) if wanted else None
+    for topic, setting in sorted((wanted.topics if wanted else {}).items()):
+        address = f"webhook.{topic}"
+        want = setting.to_dict()
+        before = recorded_topics.get(topic)
+        seen = observed.webhooks.get(topic) if observed.webhooks is not None else None
+        live = seen.to_dict() if seen is not None else None
+        if live is not None and before is not None and live != before:
+            for key in ("enabled", "url"):
+                if live.get(key) != before.get(key):
+                    drift.append(Drift(address, key, before.get(key), live.get(key)))
+        current = live if live is not None else before
+        if before is None:
+            if live == want:
+                changes.append(
+                    Change(
+                        address,
+                        Action.ADOPT,
+                        None,
+                        want,
+                        "CJ already has this setting: recorded without a call",
+                        source,
+                    )
+                )
+            else:
+                changes.append(Change(address, Action.CREATE, None, want, "set at CJ with webhook/set", source))
+        elif current != want or before != want:
+            reason = (
+                "drifted at CJ (changed outside cjrec): set back"
+                if live is not None and live != before
+                else "changed in the manifests"
+            )
+            changes.append(Change(address, Action.UPDATE, before, want, reason, source))
+    for topic, before in sorted(recorded_topics.items()):
+        if wanted is None or topic not in wanted.topics:
+            changes.append(
+                Change(
+                    f"webhook.{topic}",
+                    Action.FORGET,
+                    before,
+                    None,
+                    "no longer in the manifests: cjrec stops managing it; CJ keeps the setting",
+                )
+            )
+    change = _subscriptions(desired, recorded, observed)
+    if change is not None:
+        changes.append(change)
+    return changes, drift
+
+
+def _subscriptions(desired: Desired, recorded: SyncState, observed: Observed) -> Change | None:
+    wanted = desired.webhooks
+    had = set(recorded.webhooks.subscriptions) if recorded.webhooks else set()
+    if wanted is None:
+        if had:
+            return Change(
+                SUBSCRIPTIONS,
+                Action.FORGET,
+                {"subscribed": sorted(had)},
+                None,
+                "the Webhooks document is gone: cjrec stops managing the subscriptions; CJ keeps them",
+            )
+        return None
+    want = {p.pid for p in desired.products} if wanted.subscribe_managed_products else set()
+    live = observed.subscriptions
+    current = (set(live) & (had | want)) if live is not None else had
+    if current == want and had == want:
+        return None
+    if not want and not had and not current:
+        return None
+    subscribe, unsubscribe = len(want - current), len(current - want)
+    reason = f"subscribe {subscribe}, unsubscribe {unsubscribe} product(s) to product and stock events"
+    if subscribe == 0 and unsubscribe == 0:
+        reason = "CJ already matches: recorded without a call"
+    action = Action.CREATE if not had and current == set() else Action.UPDATE
+    return Change(
+        SUBSCRIPTIONS,
+        action,
+        None if action is Action.CREATE else {"subscribed": sorted(current)},
+        {"subscribed": sorted(want)},
+        reason,
+        str(wanted.source),
+    )
