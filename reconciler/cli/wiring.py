@@ -7,13 +7,15 @@ CJ client (transport, rate limiter, token cache and manager) for a run.
 
 from __future__ import annotations
 
+import math
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reconciler.adapters.cj_api import CjApi, CjAuth
-from reconciler.adapters.cj_http import CjHttp
+from reconciler.adapters.cj_http import DEFAULT_TIMEOUT, CjHttp
 from reconciler.adapters.clock import Clock, SystemClock
 from reconciler.adapters.image_files import inspect_image
 from reconciler.adapters.rate_limiter import RateLimiter
@@ -22,7 +24,7 @@ from reconciler.adapters.token_manager import TokenManager
 from reconciler.adapters.token_store import Recipients, TokenStore
 from reconciler.adapters.yaml_loader import digest_files, load_file, load_manifests
 from reconciler.cli.settings import Settings
-from reconciler.errors import Diagnostic, SecretsError
+from reconciler.errors import Diagnostic, SecretsError, UsageError
 from reconciler.manifest.validator import DocKey, ValidationResult, is_sops_file, validate
 from reconciler.models.desired import Desired
 from reconciler.models.source_document import SourceDocument
@@ -107,13 +109,42 @@ def connect(settings: Settings, desired: Desired, *, sops: Sops, clock: Clock | 
         )
     clock = clock or SystemClock()
     limiter = RateLimiter(qps=desired.settings.qps, clock=clock)
-    http = CjHttp(base_url=settings.api_url, clock=clock, limiter=limiter, points_budget=desired.settings.points_budget)
+    http = CjHttp(
+        base_url=settings.api_url,
+        clock=clock,
+        limiter=limiter,
+        points_budget=desired.settings.points_budget,
+        timeout=http_timeout(os.environ.get(TIMEOUT_VARIABLE)),
+    )
     auth = CjAuth(http)
     store = TokenStore(settings.state_dir, sops, fallback=_credentials_recipients(credentials.file))
     tokens = TokenManager(
         auth=auth, store=store, credentials=credentials, clock=clock, account_of=auth.account_settings
     )
     return Connection(http=http, auth=auth, tokens=tokens, api=CjApi(http, tokens))
+
+
+TIMEOUT_VARIABLE = "CJREC_HTTP_TIMEOUT"
+
+
+def http_timeout(value: str | None) -> tuple[float, float]:
+    """The (connect, read) timeouts: CJREC_HTTP_TIMEOUT seconds to wait for an answer, else the default.
+
+    A slow proxy may need more than the default 30 s; tests of read timeouts need less.
+    The connect timeout never exceeds the read timeout.
+    """
+    if value is None or not value.strip():
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 0 < seconds <= 3600):
+        raise UsageError(
+            f"{TIMEOUT_VARIABLE} {value[:40]!r} is not a number of seconds between 0 and 3600",
+            hint=f"e.g. {TIMEOUT_VARIABLE}=60, or unset it for the default of {DEFAULT_TIMEOUT[1]:g} s",
+        )
+    return (min(DEFAULT_TIMEOUT[0], seconds), seconds)
 
 
 def _credentials_recipients(file: Path) -> Recipients:
