@@ -39,13 +39,14 @@ class AccountSettings:
 
 @dataclass(frozen=True, slots=True)
 class Variant:
-    """One variant of a product with its price and stock."""
+    """One variant of a product with its price and stock (``key`` is CJ's variantKey, e.g. ``Black-M``)."""
 
     vid: str
     sku: str
     key: str
     price: Decimal | None
     stock: int | None
+    image: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 Pure helpers of the planner: turn a ``ProductDetail`` from the API into the snapshot the
 state records, and compare a recorded snapshot with a fresh one field by field (name, SKU,
-price, status, POD kind, and per variant: added, gone, price changed).
+price, status, POD kind, main image, and per variant: added, gone, price, option values or
+image changed). A value first recorded (a state written before cjrec recorded it) is not drift.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ def snapshot_of(detail: ProductDetail) -> ProductSnapshot:
         sell_price=detail.sell_price,
         status=detail.status,
         customization_version=detail.customization_version,
-        variants={v.vid: VariantSnapshot(sku=v.sku, price=_price(v.price)) for v in detail.variants},
+        variants={
+            v.vid: VariantSnapshot(sku=v.sku, price=_price(v.price), variant_key=v.key or None, image=v.image)
+            for v in detail.variants
+        },
+        image=detail.image,
     )
 
 
@@ -40,14 +45,21 @@ def drift_between(address: str, before: ProductSnapshot, after: ProductSnapshot)
         old, new = getattr(before, name), getattr(after, name)
         if old != new:
             found.append(Drift(address, name, old, new))
+    if before.image is not None and before.image != after.image:
+        found.append(Drift(address, "image", before.image, after.image))
     for vid in sorted(set(before.variants) | set(after.variants)):
         old_v, new_v = before.variants.get(vid), after.variants.get(vid)
         if old_v is None and new_v is not None:
             found.append(Drift(address, f"variants.{vid}", None, f"added ({new_v.sku}, {new_v.price})"))
         elif new_v is None and old_v is not None:
             found.append(Drift(address, f"variants.{vid}", f"{old_v.sku}, {old_v.price}", None))
-        elif old_v is not None and new_v is not None and old_v.price != new_v.price:
-            found.append(Drift(address, f"variants.{vid}.price", old_v.price, new_v.price))
+        elif old_v is not None and new_v is not None:
+            if old_v.price != new_v.price:
+                found.append(Drift(address, f"variants.{vid}.price", old_v.price, new_v.price))
+            for name in ("variant_key", "image"):
+                old_value, new_value = getattr(old_v, name), getattr(new_v, name)
+                if old_value is not None and old_value != new_value:
+                    found.append(Drift(address, f"variants.{vid}.{name}", old_value, new_value))
     return found
 
 

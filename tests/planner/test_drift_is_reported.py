@@ -1,14 +1,16 @@
 """With fresh details (``--refresh-details``), every difference from the recorded snapshot is drift.
 
-Drift is recorded-versus-observed: price per variant, status, name, SKU, POD kind, variants
-added or gone. Each drifted product also gets an update (CJ is not called; the state takes
+Drift is recorded-versus-observed: price, option values and image per variant, status, name,
+SKU, POD kind, main image, variants added or gone. Each drifted product also gets an update (CJ is not called; the state takes
 the new snapshot) whose reason says it drifted remotely.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from reconciler.models.cj import ProductDetail
 from reconciler.models.plan import Action, Drift
 from reconciler.render.describe import field_diff
 from tests.planner.builders import desired, detail, observed, only, pid, plan, product, record, state
@@ -115,3 +117,49 @@ def test_the_update_diff_shows_the_drifted_field_before_and_after() -> None:
     )
 
     assert field_diff(result.changes[0]) == [(f"snapshot.variants.{P1}-2.price", "12.00", "12.50")]
+
+
+def with_images(seen: ProductDetail, tag: str) -> ProductDetail:
+    """``seen`` with a main image and one image per variant, all named after ``tag``."""
+    variants = tuple(replace(v, image=f"https://img.example.com/{tag}/{v.vid}.jpg") for v in seen.variants)
+    return replace(seen, image=f"https://img.example.com/{tag}/main.jpg", variants=variants)
+
+
+def test_a_changed_image_or_option_value_is_reported() -> None:
+    before = with_images(detail(P1), "old")
+    now = with_images(detail(P1), "new")
+    now = replace(now, variants=(replace(now.variants[0], key="Colour 9"), *now.variants[1:]))
+    result = plan(
+        desired([product(P1)]),
+        state([record(P1, seen=before)]),
+        observed(my_products=[P1], details=[now]),
+        mode="refresh-details",
+    )
+
+    assert [d.field for d in result.drift] == [
+        "image",
+        f"variants.{P1}-1.variant_key",
+        f"variants.{P1}-1.image",
+        f"variants.{P1}-2.image",
+    ]
+    assert result.drift[1] == Drift(ADDRESS, f"variants.{P1}-1.variant_key", "Colour 1", "Colour 9")
+
+
+def test_images_and_option_values_first_recorded_are_an_update_but_not_drift() -> None:
+    """A state written before cjrec recorded images and variantKey learns them quietly."""
+    old = record(P1)
+    assert old.snapshot is not None
+    bare = {vid: replace(v, variant_key=None, image=None) for vid, v in old.snapshot.variants.items()}
+    legacy = replace(old, snapshot=replace(old.snapshot, image=None, variants=bare))
+    result = plan(
+        desired([product(P1)]),
+        state([legacy]),
+        observed(my_products=[P1], details=[with_images(detail(P1), "now")]),
+        mode="refresh-details",
+    )
+
+    assert result.drift == ()
+    change = only(result, ADDRESS)
+    assert change["action"] == "update"
+    assert change["after"]["snapshot"]["image"] == "https://img.example.com/now/main.jpg"
+    assert change["after"]["snapshot"]["variants"][f"{P1}-1"]["variant_key"] == "Colour 1"

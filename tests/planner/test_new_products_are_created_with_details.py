@@ -42,9 +42,10 @@ def test_a_new_product_is_created_with_its_snapshot_and_source() -> None:
             "sell_price": "9.50",
             "status": "3",
             "customization_version": 0,
+            "image": None,
             "variants": {
-                f"{P1}-1": {"sku": "CJMUG-1", "price": "9.50"},
-                f"{P1}-2": {"sku": "CJMUG-2", "price": "12.00"},
+                f"{P1}-1": {"sku": "CJMUG-1", "price": "9.50", "variant_key": "Colour 1", "image": None},
+                f"{P1}-2": {"sku": "CJMUG-2", "price": "12.00", "variant_key": "Colour 2", "image": None},
             },
         },
         "logo": None,
