@@ -65,6 +65,7 @@ def cli(
     """cjrec keeps a CJ Dropshipping account in line with YAML manifests in git.
 
     \b
+    init       scaffold a configuration repository (manifests, .sops.yaml, CI)
     validate   check the manifests (offline)
     plan       show what would change (--out saves it, --detailed-exitcode for CI)
     apply      make CJ match (or apply exactly a saved plan)
@@ -214,10 +215,11 @@ def schema() -> None:
 
 
 def _register() -> None:
+    from reconciler.cli.init_command import init
     from reconciler.cli.plan_commands import apply, plan
     from reconciler.cli.state_commands import force_unlock, state
 
-    for command in (plan, apply, state, force_unlock):
+    for command in (init, plan, apply, state, force_unlock):
         cli.add_command(command)
 
 

@@ -1,0 +1,207 @@
+"""``cjrec init [DIR]``: scaffold a configuration repository, never overwriting a file.
+
+Writes the manifests (a Credentials template to fill in and encrypt, example Products,
+Logo and Settings), ``.sops.yaml`` rules covering the manifests and the token cache,
+``state/``, the CI pipelines (GitHub Actions and GitLab CI) and a pre-commit
+configuration. It uses the user's age key when there is one (SOPS_AGE_KEY,
+SOPS_AGE_KEY_FILE or sops' default key file), and otherwise makes one: the private key goes
+to sops' default key file with mode 0600, never into the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from reconciler import __version__
+from reconciler.cli.context import AppContext
+from reconciler.errors import EXIT_OK, UsageError
+
+CREDENTIALS_TEMPLATE = """\
+# yaml-language-server: $schema=https://cjrec.dev/schema/cjrec-v1.json
+# Fill in your CJ account's email and API key (CJ: My CJ > Authorization > API), then
+# encrypt this file before committing it:
+#     sops --encrypt --in-place manifests/credentials.sops.yaml
+# cjrec refuses to run while it is in plaintext.
+apiVersion: cjrec/v1
+kind: Credentials
+metadata: {name: main}
+spec:
+  email: you@example.com
+  apiToken: REPLACE-WITH-YOUR-CJ-API-KEY
+"""
+
+PRODUCTS_TEMPLATE = """\
+# yaml-language-server: $schema=https://cjrec.dev/schema/cjrec-v1.json
+# The CJ products this store sells, by their CJ URL (both URL forms work).
+apiVersion: cjrec/v1
+kind: Products
+metadata: {name: storefront}
+spec:
+  items:
+    - productUrl: https://cjdropshipping.com/product/mens-t-shirt-p-2503190327561613000.html
+      logo: brand   # print-on-demand products print this logo
+"""
+
+LOGOS_TEMPLATE = """\
+# yaml-language-server: $schema=https://cjrec.dev/schema/cjrec-v1.json
+# Print-on-demand logos. Use `file: logos/brand.png` for an image kept in this repository
+# (with `publicUrl:` where it is hosted), or `url:` for an image already online.
+apiVersion: cjrec/v1
+kind: Logo
+metadata: {name: brand}
+spec:
+  url: https://cdn.example.com/brand.png
+  default: true
+"""
+
+SETTINGS_TEMPLATE = """\
+# yaml-language-server: $schema=https://cjrec.dev/schema/cjrec-v1.json
+apiVersion: cjrec/v1
+kind: Settings
+spec:
+  qps: 1               # your CJ plan's request rate: Free 1, Plus 2, Prime 4, Advanced 6
+  pointsBudget: 20000  # most API points one run may spend (CJ gives 50,000 a day)
+"""
+
+SOPS_RULES = """\
+# sops rules: the secret fields of the manifests, and the whole token cache in state/.
+creation_rules:
+  - path_regex: manifests/.*\\.sops\\.ya?ml$
+    encrypted_regex: ^(email|apiToken|accessToken|refreshToken)$
+    age: {recipient}
+  - path_regex: state/token\\.sops\\.json$
+    age: {recipient}
+"""
+
+STATE_GITIGNORE = "# the lock is per run, never committed\n*.lock\n"
+STATE_README = (
+    "# state/\n\ncjrec's sync state (`sync.json`, no secrets) and the sops-encrypted token cache\n"
+    "(`token.sops.json`). CI commits this folder after every apply.\n"
+)
+ROOT_GITIGNORE = "# saved plans and local virtualenvs\nplan.json\nplan.md\n.venv/\n"
+
+
+@dataclass
+class Scaffold:
+    """What init wrote and what it kept."""
+
+    written: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    def file(self, root: Path, relpath: str, content: str | bytes, *, mode: int = 0o644) -> None:
+        path = root / relpath
+        if path.exists():
+            self.kept.append(relpath)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode() if isinstance(content, str) else content
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        self.written.append(relpath)
+
+
+def template(name: str) -> str:
+    """A packaged template, with the cjrec version filled in."""
+    text = resources.files("reconciler.templates").joinpath(name).read_text(encoding="utf-8")
+    return text.replace("@CJREC_VERSION@", __version__)
+
+
+def default_key_file() -> Path:
+    """sops' default age key file: $XDG_CONFIG_HOME/sops/age/keys.txt (~/.config on Linux)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "sops" / "age" / "keys.txt"
+
+
+def existing_recipient() -> tuple[str, str] | None:
+    """(public key, where it came from) of the user's age key, if there is one."""
+    from pyrage import x25519
+
+    candidates: list[tuple[str, str]] = []
+    if os.environ.get("SOPS_AGE_KEY"):
+        candidates.append((os.environ["SOPS_AGE_KEY"], "SOPS_AGE_KEY"))
+    for name, path in (
+        ("SOPS_AGE_KEY_FILE", os.environ.get("SOPS_AGE_KEY_FILE")),
+        ("the default key file", str(default_key_file())),
+    ):
+        if path and Path(path).is_file():
+            candidates.append((Path(path).read_text(encoding="utf-8"), f"{name} ({path})"))
+    for text, origin in candidates:
+        for raw in text.splitlines():
+            line = raw.strip()
+            if line.startswith("AGE-SECRET-KEY-"):
+                try:
+                    return str(x25519.Identity.from_str(line).to_public()), origin
+                except Exception:  # noqa: BLE001,S112 - a malformed line: try the next one
+                    continue
+    return None
+
+
+def new_key() -> tuple[str, Path]:
+    """Make an age key, append it to sops' default key file (mode 0600); return (public key, file)."""
+    from pyrage import x25519
+
+    identity = x25519.Identity.generate()
+    public = str(identity.to_public())
+    path = default_key_file()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(f"# created by cjrec init\n# public key: {public}\n{identity}\n")
+    os.chmod(path, 0o600)
+    return public, path
+
+
+@click.command("init")
+@click.argument("directory", required=False, default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--age-recipient", help="Encrypt to this age public key (e.g. your team's) instead of your own.")
+@click.pass_obj
+def init(obj: AppContext, directory: Path, age_recipient: str | None) -> int:
+    """Scaffold a cjrec configuration repository in DIRECTORY (default: here). Never overwrites a file."""
+    root = directory
+    root.mkdir(parents=True, exist_ok=True)
+    if age_recipient:
+        if not age_recipient.startswith("age1"):
+            raise UsageError(f"{age_recipient[:20]!r} is not an age public key (age1…)")
+        recipient, origin = age_recipient, "--age-recipient"
+    else:
+        found = existing_recipient()
+        if found is not None:
+            recipient, origin = found
+        elif (root / ".sops.yaml").exists():
+            recipient, origin = "", ".sops.yaml (kept)"
+        else:
+            recipient, key_file = new_key()
+            origin = f"a new key in {key_file} (mode 0600; back it up, and add it as the CI secret SOPS_AGE_KEY)"
+    done = Scaffold()
+    done.file(root, "manifests/credentials.sops.yaml", CREDENTIALS_TEMPLATE)
+    done.file(root, "manifests/products.yaml", PRODUCTS_TEMPLATE)
+    done.file(root, "manifests/logos.yaml", LOGOS_TEMPLATE)
+    done.file(root, "manifests/settings.yaml", SETTINGS_TEMPLATE)
+    if recipient:
+        done.file(root, ".sops.yaml", SOPS_RULES.format(recipient=recipient))
+    done.file(root, "state/.gitignore", STATE_GITIGNORE)
+    done.file(root, "state/README.md", STATE_README)
+    done.file(root, ".github/workflows/cjrec.yml", template("github-workflow.yml"))
+    done.file(root, ".gitlab-ci.yml", template("gitlab-ci.yml"))
+    done.file(root, ".pre-commit-config.yaml", template("pre-commit-config.yaml"))
+    done.file(root, ".gitignore", ROOT_GITIGNORE)
+    console = obj.console
+    for path in done.written:
+        console.out(f"  created  {path}")
+    for path in done.kept:
+        console.out(f"  kept     {path} (exists)")
+    console.out(f"\nage key: {origin}" + (f"\n  public key {recipient}" if recipient else ""))
+    where = "" if root.resolve() == Path.cwd().resolve() else f"cd {directory} && "
+    console.success("\nNext:")
+    console.out(
+        f"  1. {where}$EDITOR manifests/credentials.sops.yaml && sops --encrypt --in-place manifests/credentials.sops.yaml"
+    )
+    console.out(f"  2. {where}cjrec plan")
+    console.out(f"  3. {where}cjrec apply")
+    return EXIT_OK

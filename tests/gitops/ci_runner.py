@@ -1,0 +1,158 @@
+"""Run the shell steps of the GitHub workflow `cjrec init` writes, as a runner would, on this machine.
+
+`uses:` steps are stood in for: checkout is the test's git work tree, setup-python is this
+interpreter, upload-artifact checks its files exist (``if-no-files-found: error``). A stub
+`gh` keeps pull-request comments in a JSON file, and a `python` shim turns `pip install
+cjrec==…` into a no-op (cjrec is installed already; nothing is downloaded). Expressions
+`${{ … }}` are substituted from a small table, as GitHub would before the shell runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+GH_STUB = r'''#!/usr/bin/env python3
+"""A stand-in for the GitHub CLI: `gh api` on issue comments, kept in $GH_STUB_STORE."""
+import json, os, sys
+store = os.environ["GH_STUB_STORE"]
+comments = json.load(open(store)) if os.path.exists(store) else []
+args = sys.argv[1:]
+with open(store + ".log", "a") as log:
+    log.write(" ".join(args) + "\n")
+if os.environ.get("GH_STUB_FAIL"):
+    print("gh: HTTP 403: Resource not accessible by integration", file=sys.stderr)
+    sys.exit(1)
+method = args[args.index("--method") + 1] if "--method" in args else "GET"
+body = None
+if "-F" in args:
+    value = args[args.index("-F") + 1]
+    assert value.startswith("body=@")
+    body = open(value[len("body=@"):]).read()
+if method == "GET":
+    marker = "<!-- cjrec-plan -->"
+    for c in comments:
+        if marker in c["body"]:
+            print(c["id"])
+elif method == "POST":
+    comments.append({"id": len(comments) + 1, "body": body})
+elif method == "PATCH":
+    url = next(a for a in args if a.startswith("repos/"))
+    cid = int(url.rsplit("/", 1)[1])
+    next(c for c in comments if c["id"] == cid)["body"] = body
+json.dump(comments, open(store, "w"))
+'''
+
+PYTHON_SHIM = """#!/bin/sh
+# pip install of cjrec is a no-op here: this interpreter has it already
+if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then echo "(pip install skipped in the test)"; exit 0; fi
+exec {python} "$@"
+"""
+
+
+@dataclass
+class StepResult:
+    name: str
+    exit_code: int
+    output: str
+
+
+@dataclass
+class JobResult:
+    job: str
+    steps: list[StepResult] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return all(s.exit_code == 0 for s in self.steps)
+
+    def step(self, name: str) -> StepResult:
+        return next(s for s in self.steps if s.name == name)
+
+
+class WorkflowRunner:
+    """Runs one job of the workflow in ``repo`` with the given secrets and extra environment."""
+
+    def __init__(
+        self, workflow: Path, *, repo: Path, tools: Path, env: dict[str, str], expressions: dict[str, str]
+    ) -> None:
+        self.workflow: dict[str, Any] = yaml.safe_load(workflow.read_text())
+        self.repo = repo
+        self.tools = tools
+        self.env = env
+        self.expressions = expressions
+        tools.mkdir(parents=True, exist_ok=True)
+        gh = tools / "gh"
+        gh.write_text(GH_STUB.replace("#!/usr/bin/env python3", f"#!{sys.executable}", 1))
+        gh.chmod(0o755)
+        shim = tools / "python"
+        shim.write_text(PYTHON_SHIM.format(python=sys.executable))
+        shim.chmod(0o755)
+
+    def substitute(self, text: str) -> str:
+        def value(match: re.Match[str]) -> str:
+            key = match.group(1).strip()
+            if key not in self.expressions:
+                raise KeyError(f"the test has no value for ${{{{ {key} }}}}")
+            return self.expressions[key]
+
+        return re.sub(r"\$\{\{(.*?)\}\}", value, text)
+
+    def run_job(self, name: str, *, extra_env: dict[str, str] | None = None) -> JobResult:
+        job = self.workflow["jobs"][name]
+        result = JobResult(name)
+        out_file = self.tools / f"{name}.output"
+        summary_file = self.tools / f"{name}.summary"
+        out_file.write_text("")
+        summary_file.write_text("")
+        base = {
+            **os.environ,
+            **self.env,
+            **{k: self.substitute(str(v)) for k, v in (self.workflow.get("env") or {}).items()},
+            **{k: self.substitute(str(v)) for k, v in (job.get("env") or {}).items()},
+            "GITHUB_OUTPUT": str(out_file),
+            "GITHUB_STEP_SUMMARY": str(summary_file),
+            "PATH": os.pathsep.join([str(self.tools), str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+            **(extra_env or {}),
+        }
+        failed = False
+        for index, step in enumerate(job["steps"]):
+            name_ = step.get("name") or step.get("uses") or f"step {index}"
+            condition = str(step.get("if", ""))
+            if failed and "always()" not in condition:
+                continue
+            if "uses" in step:
+                code, output = self._uses(step)
+            else:
+                env = {**base, **{k: self.substitute(str(v)) for k, v in (step.get("env") or {}).items()}}
+                script = self.substitute(textwrap.dedent(step["run"]))
+                done = subprocess.run(
+                    ["bash", "-e", "-c", script], cwd=self.repo, env=env, capture_output=True, text=True, check=False
+                )
+                code, output = done.returncode, done.stdout + done.stderr
+            result.steps.append(StepResult(name_, code, output))
+            failed = failed or code != 0
+        for line in out_file.read_text().splitlines():
+            key, _, val = line.partition("=")
+            result.outputs[key] = val
+        result.summary = summary_file.read_text()
+        return result
+
+    def _uses(self, step: dict[str, Any]) -> tuple[int, str]:
+        action = str(step["uses"])
+        if action.startswith("actions/upload-artifact"):
+            path = self.repo / step["with"]["path"]
+            if not path.exists() and step["with"].get("if-no-files-found") == "error":
+                return 1, f"no file found at {path}"
+            return 0, f"uploaded {path.name}"
+        return 0, f"({action} stood in for by the test)"

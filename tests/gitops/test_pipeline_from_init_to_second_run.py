@@ -1,0 +1,190 @@
+"""From an empty folder to a running pipeline: init, encrypt, pull-request plan, merge apply, quiet second run.
+
+The shell steps of the GitHub workflow `cjrec init` writes run here in order (see
+ci_runner.py), against `cjrec sandbox`, with a real git remote for the state commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.models.product_url import product_url
+from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
+from tests.gitops.ci_runner import WorkflowRunner
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def cj() -> Iterator[Sandbox]:
+    with Sandbox(SandboxConfig(qps=10, products=60, seed=21)) as sandbox:
+        yield sandbox
+
+
+class Repo:
+    """A configuration repository made by `cjrec init`, with a bare git remote standing in for GitHub."""
+
+    def __init__(self, tmp: Path, sandbox: Sandbox) -> None:
+        self.tmp = tmp
+        self.home = tmp / "home"
+        self.path = tmp / "repo"
+        self.origin = tmp / "origin.git"
+        self.sandbox = sandbox
+        self.env = {
+            **os.environ,
+            "HOME": str(self.home),
+            "XDG_CONFIG_HOME": str(self.home / ".config"),
+            "SOPS_DISABLE_VERSION_CHECK": "1",
+            "CJREC_API_URL": sandbox.base_url,
+            "NO_COLOR": "1",
+            "GIT_AUTHOR_NAME": "Store Owner",
+            "GIT_AUTHOR_EMAIL": "owner@example.com",
+            "GIT_COMMITTER_NAME": "Store Owner",
+            "GIT_COMMITTER_EMAIL": "owner@example.com",
+            "PATH": os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
+        }
+        for name in ("SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE"):
+            self.env.pop(name, None)
+
+    def sh(self, *args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            list(args), cwd=cwd or self.path, env=self.env, capture_output=True, text=True, check=False
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return done
+
+    def private_key(self) -> str:
+        keys = (self.home / ".config" / "sops" / "age" / "keys.txt").read_text()
+        return next(line for line in keys.splitlines() if line.startswith("AGE-SECRET-KEY-"))
+
+    def products(self, pids: list[str]) -> None:
+        items = "\n".join(f"    - productUrl: {product_url(pid, 'item')}" for pid in pids)
+        (self.path / "manifests" / "products.yaml").write_text(
+            f"apiVersion: cjrec/v1\nkind: Products\nmetadata: {{name: storefront}}\nspec:\n  items:\n{items}\n"
+        )
+
+    def runner(self, checkout: Path | None = None) -> WorkflowRunner:
+        return WorkflowRunner(
+            (checkout or self.path) / ".github" / "workflows" / "cjrec.yml",
+            repo=checkout or self.path,
+            tools=self.tmp / "tools",
+            env={**self.env, "GITHUB_REPOSITORY": "acme/shop", "GH_STUB_STORE": str(self.tmp / "comments.json")},
+            expressions={
+                "secrets.SOPS_AGE_KEY": self.private_key(),
+                "github.token": "test-token",
+                "github.event.pull_request.number": "7",
+            },
+        )
+
+    def comments(self) -> list[dict[str, object]]:
+        path = self.tmp / "comments.json"
+        return json.loads(path.read_text()) if path.exists() else []
+
+
+@pytest.fixture
+def repo(tmp_path: Path, cj: Sandbox) -> Repo:
+    r = Repo(tmp_path, cj)
+    r.sh(str(BIN / "cjrec"), "init", str(r.path), cwd=tmp_path)
+    return r
+
+
+def test_from_init_through_pull_request_and_merge_to_a_second_run_that_plans_no_changes(repo: Repo) -> None:
+    sandbox = repo.sandbox
+    assert (repo.home / ".config" / "sops" / "age" / "keys.txt").stat().st_mode & 0o777 == 0o600
+    assert "AGE-SECRET-KEY" not in "".join(p.read_text() for p in repo.path.rglob("*") if p.is_file())
+    # the store owner fills in the credentials and encrypts them with the rules init wrote
+    creds = repo.path / "manifests" / "credentials.sops.yaml"
+    creds.write_text(
+        creds.read_text().replace("you@example.com", DEMO_EMAIL).replace("REPLACE-WITH-YOUR-CJ-API-KEY", DEMO_API_KEY)
+    )
+    repo.sh("sops", "--encrypt", "--in-place", "manifests/credentials.sops.yaml")
+    assert DEMO_API_KEY not in creds.read_text()
+    repo.sh("git", "init", "-q", "-b", "main")
+    repo.sh("git", "add", ".")
+    repo.sh("git", "commit", "-q", "-m", "cjrec init")
+    repo.sh("git", "init", "-q", "--bare", "-b", "main", str(repo.origin), cwd=repo.tmp)
+    repo.sh("git", "remote", "add", "origin", str(repo.origin))
+    repo.sh("git", "push", "-q", "-u", "origin", "main")
+
+    # a pull request adds products
+    pids = sandbox.catalog_pids("on_sale")[:4]
+    repo.sh("git", "checkout", "-q", "-b", "more-products")
+    repo.products(pids[:3])
+    repo.sh("git", "commit", "-q", "-am", "sell three products")
+    plan = repo.runner().run_job("plan")
+    assert plan.ok, [(s.name, s.output[-500:]) for s in plan.steps if s.exit_code]
+    assert plan.outputs["exitcode"] == "2"
+    assert "<!-- cjrec-plan -->" in plan.summary
+    assert [len(c["body"]) > 0 for c in repo.comments()] == [True]  # type: ignore[arg-type]
+    assert (repo.path / "plan.json").exists()
+    assert not [c for c in sandbox.calls() if str(c["path"]).endswith("addToMyProduct")]
+
+    # a second push to the pull request updates the same comment
+    repo.products(pids)
+    repo.sh("git", "commit", "-q", "-am", "and a fourth")
+    again = repo.runner().run_job("plan")
+    assert again.ok, [(s.name, s.output[-800:]) for s in again.steps if s.exit_code]
+    comments = repo.comments()
+    assert len(comments) == 1
+    assert pids[3] in str(comments[0]["body"])
+    assert "--method PATCH" in (repo.tmp / "comments.json.log").read_text()
+
+    # merge, then the push pipeline applies and commits state/ back
+    repo.sh("git", "checkout", "-q", "main")
+    repo.sh("git", "merge", "-q", "--no-ff", "-m", "Merge more-products", "more-products")
+    repo.sh("git", "push", "-q", "origin", "main")
+    apply = repo.runner().run_job("apply")
+    assert apply.ok, [(s.name, s.output[-800:]) for s in apply.steps if s.exit_code]
+    assert set(pids) <= set(sandbox.my_product_ids())
+    log = repo.sh("git", "log", "--format=%s", "-1", "main", cwd=repo.origin).stdout
+    assert "[skip ci]" in log
+    files = repo.sh("git", "show", "--name-only", "--format=", "main", cwd=repo.origin).stdout.split()
+    assert "state/sync.json" in files
+    assert "state/token.sops.json" in files
+
+    # the next pipeline run, on a fresh checkout, plans nothing and reuses the committed token
+    sandbox.clear_calls()
+    fresh = repo.tmp / "ci-checkout"
+    repo.sh("git", "clone", "-q", str(repo.origin), str(fresh), cwd=repo.tmp)
+    second = repo.runner(fresh).run_job("plan")
+    assert second.ok
+    assert second.outputs["exitcode"] == "0"
+    assert "No changes" in second.summary
+    assert not [c for c in sandbox.calls() if "/authentication/" in str(c["path"])]
+
+    # the daily drift check passes, then fails visibly once CJ changes a price
+    assert repo.runner(fresh).run_job("drift").ok
+    sandbox.set_product(pids[0], sellPrice="999.99")
+    drift = repo.runner(fresh).run_job("drift")
+    assert not drift.ok
+    assert "::error title=CJ drifted::" in drift.steps[-1].output
+    assert "999.99" in drift.summary
+
+
+def test_a_failure_to_post_the_plan_comment_fails_the_job(repo: Repo) -> None:
+    creds = repo.path / "manifests" / "credentials.sops.yaml"
+    creds.write_text(
+        creds.read_text().replace("you@example.com", DEMO_EMAIL).replace("REPLACE-WITH-YOUR-CJ-API-KEY", DEMO_API_KEY)
+    )
+    repo.sh("sops", "--encrypt", "--in-place", "manifests/credentials.sops.yaml")
+    result = repo.runner().run_job("plan", extra_env={"GH_STUB_FAIL": "1"})
+    assert not result.ok
+    assert result.steps[-1].exit_code != 0
+    assert "Comment the plan" in result.steps[-1].name
+
+
+def test_a_plan_error_fails_the_plan_job_before_anything_is_posted(repo: Repo) -> None:
+    result = repo.runner().run_job("plan")  # credentials are still the plaintext template
+    assert not result.ok
+    assert repo.comments() == []
+    failing = next(s for s in result.steps if s.exit_code)
+    assert failing.name == "Validate"
+    assert "plaintext" in failing.output
