@@ -1,0 +1,123 @@
+"""The synced catalog as records a store can import: JSON Lines or CSV, from the state alone.
+
+Called by ``cjrec export``. Pure: it takes the recorded :class:`SyncState` and returns
+text, so exporting needs no API call and no sops key. One record per managed product,
+products by pid and variants by vid (the state's own order), so the same state always
+gives the same bytes.
+
+A JSON Lines record::
+
+    {"pid", "url", "origin", "name", "sku", "status", "sell_price", "customization_version",
+     "is_pod", "image", "logo", "logo_url", "pod_properties",
+     "variants": [{"vid", "sku", "variant_key", "price", "image"}, ...]}
+
+CSV has one row per variant with the product's columns repeated (:data:`CSV_COLUMNS`); a
+product without recorded variants gets one row with the variant columns empty. Values
+are exactly what CJ gave: ``status`` is CJ's code (``"3"`` is on sale; cjrec writes
+``"unavailable"`` once CJ refuses the product), prices are decimal strings (a product's
+``sell_price`` may be a range), ``variant_key`` is CJ's variantKey (option values joined
+by ``-``, e.g. ``Black-M``), and ``pod_properties`` is the string CJ expects on an order
+line of a print-on-demand product. Text is not altered for spreadsheets.
+
+Stock is absent on purpose: the state does not record it, because it changes by the
+minute and would make every state commit a diff. Ask CJ for stock at order time.
+Products whose details were never queried (planned offline) have ``null`` details.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from reconciler.models.state import ProductRecord, SyncState
+
+FORMATS = ("jsonl", "csv")
+
+PRODUCT_COLUMNS = (
+    "pid",
+    "url",
+    "origin",
+    "name",
+    "sku",
+    "status",
+    "sell_price",
+    "customization_version",
+    "is_pod",
+    "image",
+    "logo",
+    "logo_url",
+    "pod_properties",
+)
+VARIANT_COLUMNS = ("vid", "variant_sku", "variant_key", "variant_price", "variant_image")
+CSV_COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
+
+
+def catalog_records(state: SyncState) -> list[dict[str, Any]]:
+    """One record per managed product, by pid."""
+    return [_record(state, state.products[pid]) for pid in sorted(state.products)]
+
+
+def _record(state: SyncState, record: ProductRecord) -> dict[str, Any]:
+    snap = record.snapshot
+    logo = state.logos.get(record.logo) if record.logo else None
+    return {
+        "pid": record.pid,
+        "url": record.url,
+        "origin": record.origin,
+        "name": snap.name if snap else None,
+        "sku": snap.sku if snap else None,
+        "status": snap.status if snap else None,
+        "sell_price": snap.sell_price if snap else None,
+        "customization_version": snap.customization_version if snap else None,
+        "is_pod": snap.is_pod if snap else None,
+        "image": snap.image if snap else None,
+        "logo": record.logo,
+        "logo_url": (logo.url or logo.public_url) if logo else None,
+        "pod_properties": record.pod_properties,
+        "variants": [
+            {"vid": vid, "sku": v.sku, "variant_key": v.variant_key, "price": v.price, "image": v.image}
+            for vid, v in sorted(snap.variants.items())
+        ]
+        if snap
+        else [],
+    }
+
+
+def to_jsonl(records: list[dict[str, Any]]) -> str:
+    """One JSON object per line (UTF-8 text, not escaped), each line ending in a newline."""
+    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
+
+
+def to_csv(records: list[dict[str, Any]]) -> str:
+    """A header row, then one row per variant (``\\n`` line ends, fields quoted only when needed)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for record in records:
+        product = [_cell(record[column]) for column in PRODUCT_COLUMNS]
+        variants = record["variants"] or [None]
+        for variant in variants:
+            if variant is None:
+                writer.writerow(product + [""] * len(VARIANT_COLUMNS))
+            else:
+                keys = ("vid", "sku", "variant_key", "price", "image")
+                writer.writerow(product + [_cell(variant[key]) for key in keys])
+    return buffer.getvalue()
+
+
+def render_catalog(state: SyncState, fmt: str) -> str:
+    """The export in ``fmt`` (``jsonl`` or ``csv``)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    records = catalog_records(state)
+    return to_csv(records) if fmt == "csv" else to_jsonl(records)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
