@@ -70,6 +70,8 @@ def cli(
     plan       show what would change (--out saves it, --detailed-exitcode for CI)
     apply      make CJ match (or apply exactly a saved plan)
     state      list, show or forget recorded resources
+    import     write a manifest adopting the products already in My Products
+    export     write the synced catalog as JSON Lines or CSV (from the state)
     token      show or refresh the cached CJ token;  logout  revoke it
     sandbox    run a local CJ API for demos and tests
     schema     print the JSON Schema of the manifest documents
@@ -215,11 +217,12 @@ def schema() -> None:
 
 
 def _register() -> None:
+    from reconciler.cli.catalog_commands import export, import_command
     from reconciler.cli.init_command import init
     from reconciler.cli.plan_commands import apply, plan
     from reconciler.cli.state_commands import force_unlock, state
 
-    for command in (init, plan, apply, state, force_unlock):
+    for command in (init, plan, apply, state, force_unlock, import_command, export):
         cli.add_command(command)
 
 
