@@ -12,22 +12,23 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.adapters.cj_api import CjApi, CjAuth
-from reconciler.adapters.cj_http import DEFAULT_TIMEOUT, CjHttp
-from reconciler.adapters.clock import Clock, SystemClock
 from reconciler.adapters.image_files import inspect_image
-from reconciler.adapters.rate_limiter import RateLimiter
 from reconciler.adapters.sops import NoKeyError, Sops, SopsUnavailableError
-from reconciler.adapters.token_manager import TokenManager
-from reconciler.adapters.token_store import Recipients, TokenStore
 from reconciler.adapters.yaml_loader import digest_files, load_file, load_manifests
 from reconciler.cli.settings import Settings
 from reconciler.errors import Diagnostic, SecretsError, UsageError
 from reconciler.manifest.validator import DocKey, ValidationResult, is_sops_file, validate
 from reconciler.models.desired import Desired
 from reconciler.models.source_document import SourceDocument
+
+if TYPE_CHECKING:  # the CJ client (and requests with it) is imported only by commands that call CJ
+    from reconciler.adapters.cj_api import CjApi, CjAuth
+    from reconciler.adapters.cj_http import CjHttp
+    from reconciler.adapters.clock import Clock
+    from reconciler.adapters.token_manager import TokenManager
+    from reconciler.adapters.token_store import Recipients
 
 
 def load_configuration(*, manifests: Path, sops: Sops, need_secrets: bool) -> ValidationResult:
@@ -101,6 +102,13 @@ class Connection:
 
 def connect(settings: Settings, desired: Desired, *, sops: Sops, clock: Clock | None = None) -> Connection:
     """Build the HTTP client, the token manager and the API for the configured account."""
+    from reconciler.adapters.cj_api import CjApi, CjAuth
+    from reconciler.adapters.cj_http import CjHttp
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.rate_limiter import RateLimiter
+    from reconciler.adapters.token_manager import TokenManager
+    from reconciler.adapters.token_store import TokenStore
+
     credentials = desired.credentials
     if credentials is None:
         raise SecretsError(
@@ -133,6 +141,8 @@ def http_timeout(value: str | None) -> tuple[float, float]:
     A slow proxy may need more than the default 30 s; tests of read timeouts need less.
     The connect timeout never exceeds the read timeout.
     """
+    from reconciler.adapters.cj_http import DEFAULT_TIMEOUT
+
     if value is None or not value.strip():
         return DEFAULT_TIMEOUT
     try:
@@ -148,6 +158,8 @@ def http_timeout(value: str | None) -> tuple[float, float]:
 
 
 def _credentials_recipients(file: Path) -> Recipients:
+    from reconciler.adapters.token_store import Recipients
+
     docs, _ = load_file(file)
     for doc in docs:
         if isinstance(doc.data, dict) and "sops" in doc.data:
