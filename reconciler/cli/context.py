@@ -21,11 +21,13 @@ class AppContext:
 
     def load(self, *, need_secrets: bool, quiet: bool = False) -> ValidationResult:
         """Load and validate the manifests; raise ManifestError listing every problem."""
+        from reconciler.cli.heap import collector_paused
         from reconciler.cli.wiring import load_configuration
 
-        result = load_configuration(
-            manifests=self.settings.manifests, sops=self.settings.sops(), need_secrets=need_secrets
-        )
+        with collector_paused():
+            result = load_configuration(
+                manifests=self.settings.manifests, sops=self.settings.sops(), need_secrets=need_secrets
+            )
         if not quiet:
             for warning in result.warnings:
                 self.console.warning(str(warning))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reconciler.cli.context import AppContext
+from reconciler.cli.heap import collector_paused
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, StateError, UsageError
 
 if TYPE_CHECKING:
@@ -76,7 +77,8 @@ def compute_plan(
             points=connection.http.stats.points_spent - before_points,
         )
     request = PlanRequest(mode=mode, now=clock.now(), manifests_digest=digest, qps=desired.settings.qps)
-    return make_plan(desired, state, observed, request)
+    with collector_paused():
+        return make_plan(desired, state, observed, request)
 
 
 def render(obj: AppContext, plan: Plan, fmt: str) -> str:
@@ -118,7 +120,8 @@ def plan(
     loaded = obj.load(need_secrets=not offline)
     desired = loaded.desired
     assert desired is not None
-    state = StateStore(obj.settings.state_dir).load()
+    with collector_paused():
+        state = StateStore(obj.settings.state_dir).load()
     mode = "offline" if offline else ("refresh-details" if refresh_details else "normal")
     connection = None if offline else connect(obj.settings, desired, sops=obj.settings.sops())
     try:
@@ -244,7 +247,8 @@ def apply(
     assert desired is not None
     store = StateStore(obj.settings.state_dir)
     with StateLock(obj.settings.state_dir, operation="apply", clock=SystemClock(), timeout_s=lock_timeout):
-        state = store.load()
+        with collector_paused():
+            state = store.load()
         connection = connect(obj.settings, desired, sops=obj.settings.sops())
         try:
             if plan_file is not None:
