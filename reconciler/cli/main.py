@@ -209,8 +209,14 @@ def sandbox(
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of cjrec/v1 manifest documents (for yaml-language-server)."""
+@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True)
+def schema(fmt: str) -> None:
+    """Print the JSON Schema of cjrec/v1 manifest documents (or the Markdown reference made from it)."""
+    if fmt == "markdown":
+        from reconciler.manifest.reference import markdown_reference
+
+        click.echo(markdown_reference(), nl=False)
+        return
     from reconciler.manifest.documents import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
