@@ -59,6 +59,11 @@ def pid_from_url(url: str) -> str:
     canonical = _CANONICAL_URL.fullmatch(url)
     if canonical is not None:
         return canonical.group(1)
+    return _pid_from_parsed_url(url)
+
+
+def _pid_from_parsed_url(url: str) -> str:
+    """The full parse: every form and spelling pid_from_url accepts, and the reason for refusing the rest."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port

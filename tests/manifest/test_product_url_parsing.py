@@ -317,6 +317,30 @@ def test_any_valid_url_in_either_form_gives_the_same_pid(
     assert pid_from_url(legacy) == pid_from_url(current) == pid.upper()
 
 
+CANONICALISH = st.builds(
+    lambda host, slug, pid, suffix: f"https://{host}/product/{slug}-p-{pid}{suffix}",
+    host=st.sampled_from(["cjdropshipping.com", "www.cjdropshipping.com", "app.cjdropshipping.com"]),
+    slug=st.one_of(st.from_regex(r"[0-9a-z-]{0,20}", fullmatch=True), st.text(max_size=10)),
+    pid=st.one_of(NUMERIC_PIDS, UUID_PIDS, UUID_PIDS.map(str.upper), PID_LIKE, st.just("p-" + NUMERIC)),
+    suffix=st.sampled_from([".html", ".html", ".html?x=1", ".html#f", ".htm", "-p-.html", ".html "]),
+)
+
+
+def _outcome(parse: object, url: str) -> str:
+    try:
+        return parse(url)  # type: ignore[operator,no-any-return]
+    except ProductUrlError:
+        return "refused"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(CANONICALISH, URLISH))
+def test_the_shortcut_for_canonical_urls_agrees_with_the_full_parse(url: str) -> None:
+    from reconciler.models.product_url import _pid_from_parsed_url
+
+    assert _outcome(pid_from_url, url) == _outcome(_pid_from_parsed_url, url)
+
+
 def test_uuid_pid_is_canonical_whatever_case_it_came_in() -> None:
     for _ in range(20):
         u = str(uuid.uuid4())
