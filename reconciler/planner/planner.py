@@ -149,7 +149,7 @@ class _Builder:
             self.warnings.append(Finding(address, f"CJ says the product is {unavailable}; orders for it will fail"))
             if record.snapshot is not None:
                 snapshot = _with_status(record.snapshot, "unavailable")
-        if record is not None and record.snapshot is not None and snapshot is not None:
+        if record is not None and record.snapshot is not None and snapshot is not None and snapshot != record.snapshot:
             self.drift.extend(drift_between(address, record.snapshot, snapshot))
         if detail is not None and detail.variants and all(v.stock == 0 for v in detail.variants):
             self.warnings.append(Finding(address, "is out of stock at CJ in every variant"))
@@ -175,7 +175,7 @@ class _Builder:
                     "remove it from the manifests",
                 )
             )
-            if after.to_dict() != record.to_dict():
+            if not _same(after, record):
                 self.changes.append(
                     Change(
                         address,
@@ -198,7 +198,7 @@ class _Builder:
                     str(product.source),
                 )
             )
-        elif after.to_dict() != record.to_dict():
+        elif not _same(after, record):
             self.changes.append(
                 Change(
                     address, Action.UPDATE, record.to_dict(), after.to_dict(), _why(record, after), str(product.source)
@@ -279,6 +279,12 @@ class _Builder:
                 )
             )
         return replace(plan, warnings=tuple(warnings))
+
+
+def _same(a: ProductRecord, b: ProductRecord) -> bool:
+    """Equal as recorded. Comparing the records first is a shortcut (most are unchanged, and their
+    to_dict() at 50,000 products took a third of the plan); to_dict() decides when they differ."""
+    return a == b or a.to_dict() == b.to_dict()
 
 
 def _with_status(snapshot: ProductSnapshot, status: str) -> ProductSnapshot:
