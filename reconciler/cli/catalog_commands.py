@@ -80,10 +80,12 @@ def import_command(obj: AppContext, out: Path | None, name: str, force: bool) ->
     if replacing:
         _warn_dropped(obj, desired, target, shown, {p.pid for p in products})
     if not products:
-        obj.console.success(
-            f"Nothing to import: all {_count(len(listed), 'product')} in My Products are already in the manifests."
-            + (f" {shown} was left as it is." if replacing else "")
+        why = (
+            f"all {_count(skipped, 'product')} in My Products are already in the manifests"
+            if skipped
+            else "My Products holds no product"
         )
+        obj.console.success(f"Nothing to import: {why}." + (f" {shown} was left as it is." if replacing else ""))
         return EXIT_OK
     header = ImportHeader(
         generated_at=SystemClock().now(), cjrec_version=__version__, listed=len(listed), skipped=skipped

@@ -103,6 +103,11 @@ def test_nothing_to_import_writes_no_file(cjw: CjWorkspace) -> None:
     assert result.exit_code == 0, result.output
     assert "Nothing to import: all 2 products in My Products are already in the manifests." in result.stdout
     assert not (cjw.root / IMPORTED).exists()
+    cjw.sandbox.remove_from_my_products(pids[0])
+    cjw.sandbox.remove_from_my_products(pids[1])
+    empty = cjw.run("import")
+    assert empty.exit_code == 0, empty.output
+    assert "Nothing to import: My Products holds no product." in empty.stdout
 
 
 def test_import_never_overwrites_a_file_without_force(cjw: CjWorkspace) -> None:
