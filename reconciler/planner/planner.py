@@ -133,7 +133,12 @@ class _Builder:
         record = self.recorded.products.get(pid)
         detail = self.observed.details.get(pid)
         unavailable = self.observed.unavailable.get(pid)
-        if unavailable is not None and record is None:
+        if unavailable is not None and record is None and listed is not None and pid in listed:
+            # already in My Products, so nothing needs adding: adopt it, but say orders will fail
+            self.warnings.append(
+                Finding(address, f"is in My Products but CJ says it is {unavailable}: adopted; orders for it will fail")
+            )
+        elif unavailable is not None and record is None:
             self.errors.append(
                 Diagnostic(
                     product.source.file,

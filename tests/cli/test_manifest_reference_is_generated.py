@@ -11,7 +11,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "manifest-reference.md"
 
 
 def test_the_committed_reference_matches_the_models() -> None:
-    assert DOC.read_text() == markdown_reference(), "regenerate: cjrec schema --format markdown > docs/manifest-reference.md"
+    assert DOC.read_text() == markdown_reference(), (
+        "regenerate: cjrec schema --format markdown > docs/manifest-reference.md"
+    )
 
 
 def test_every_kind_and_every_spec_field_is_documented() -> None:

@@ -64,7 +64,7 @@ def client(
         clock=clock,
         limiter=RateLimiter(qps=qps, clock=clock),
         retry=retry or RetryPolicy(base_s=0.05, cap_s=0.5),
-        timeout=(2.0, 2.0),
+        timeout=(5.0, 15.0),
     )
     auth = CjAuth(http)
     manager = TokenManager(

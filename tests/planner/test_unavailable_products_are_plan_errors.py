@@ -63,11 +63,6 @@ def test_every_unavailable_product_is_reported_at_once() -> None:
     assert str(caught.value).startswith("2 problems in the manifests:")
 
 
-def test_an_unavailable_product_already_in_my_products_is_still_an_error() -> None:
-    with pytest.raises(ManifestError):
-        plan(desired([product(P1)]), None, observed(my_products=[P1], unavailable={P1: REMOVED}))
-
-
 def test_a_recorded_product_that_became_unavailable_is_a_warning_and_recorded_as_such() -> None:
     result = plan(
         desired([product(P1)]),
@@ -110,3 +105,14 @@ def test_an_unavailable_product_being_forgotten_is_no_error() -> None:
     result = plan(desired(), state([record(P1)]), observed(my_products=[P1], unavailable={P1: REMOVED}))
 
     assert [c.action.value for c in result.changes] == ["forget"]
+
+
+def test_an_unavailable_product_already_in_my_products_is_adopted_with_a_warning() -> None:
+    result = plan(
+        desired([product(P1)]),
+        None,
+        observed(my_products=[P1], unavailable={P1: "not found or offline (1602001)"}),
+    )
+    assert [(c.address, c.action.value) for c in result.changes] == [(f"product.{P1}", "adopt")]
+    assert result.cost.apply_calls == 0
+    assert any("adopted; orders for it will fail" in w.message for w in result.warnings)
