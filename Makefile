@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,bench]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -21,9 +21,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 -m "not soak"
 
 lint: $(STAMP)
-	$(BIN)/ruff check reconciler tests scripts
+	$(BIN)/ruff check reconciler tests scripts benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks --out BENCHMARKS.md
 
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q -m soak

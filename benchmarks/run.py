@@ -1,0 +1,130 @@
+"""``python -m benchmarks``: run the benchmarks and write BENCHMARKS.md.
+
+Parses the options, runs the chosen benchmarks in a temporary folder (everything is made
+afresh: age key, sandboxes, workspaces) and renders the report. ``--smoke`` runs each
+benchmark at toy size in a few seconds, as the test suite does, to keep the harness working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks import calls_points, offline_scale, reference, startup, throughput, workspace
+from benchmarks.machine import describe, load_average
+from benchmarks.report import Results, render
+
+REPO = Path(__file__).resolve().parent.parent
+BENCHMARKS = ("throughput", "calls", "offline", "startup")
+SMOKE_ROWS = ((10.0, 5.0),)
+
+
+def _rows(text: str) -> list[tuple[float, float]]:
+    """``1x20,6x300`` → [(1, 20), (6, 300)]: qps x latency in ms."""
+    rows = []
+    for item in text.split(","):
+        qps, _, latency = item.partition("x")
+        rows.append((float(qps), float(latency or 0)))
+    return rows
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="where to write the report")
+    p.add_argument("--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {', '.join(BENCHMARKS)}")
+    p.add_argument("--seconds", type=float, default=30.0, help="seconds of calls per throughput row (first apply)")
+    p.add_argument(
+        "--rows",
+        type=_rows,
+        default=list(throughput.ROWS),
+        help="throughput rows as QPSxLATENCY_MS, comma-separated (default: 1,2,4,6 x 20,300)",
+    )
+    p.add_argument("--reference-products", type=int, default=5, help="products the reference client adds per row")
+    p.add_argument("--first", type=int, default=50, help="products of the first apply in the calls benchmark")
+    p.add_argument("--managed", type=int, default=1000, help="managed products in the calls benchmark's (c)")
+    p.add_argument(
+        "--sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=list(offline_scale.SIZES),
+        help="offline sizes, comma-separated",
+    )
+    p.add_argument("--runs", type=int, default=5, help="measured runs per offline command")
+    p.add_argument("--startup-runs", type=int, default=15, help="measured runs per start-up command")
+    p.add_argument("--source", type=Path, help="run cjrec from this checkout (python -m reconciler) instead")
+    p.add_argument("--smoke", action="store_true", help="toy sizes, a few seconds: checks the harness only")
+    p.add_argument("--workdir", type=Path, help="keep the workspaces here instead of a temporary folder")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown:
+        parser().error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    if args.smoke:
+        args.rows, args.seconds, args.reference_products = list(SMOKE_ROWS), 2.0, 1
+        args.first, args.managed, args.sizes, args.runs, args.startup_runs = 3, 10, [20, 50], 1, 1
+    if args.source is not None:
+        workspace.use_command(workspace.Command.from_source(args.source))
+    started = time.monotonic()
+    results = Results(machine=describe(args.source or REPO), command=_command(argv))
+    results.options = {
+        "benchmarks": ", ".join(chosen),
+        "throughput rows": " ".join(f"{q:g}×{lat:g}ms" for q, lat in args.rows),
+        "seconds per row": f"{args.seconds:g}",
+        "offline sizes": ", ".join(f"{n:,}" for n in args.sizes),
+        "offline runs": str(args.runs),
+        "start-up runs": str(args.startup_runs),
+    }
+    key = workspace.AgeKey.generate()
+    with tempfile.TemporaryDirectory(prefix="cjrec-bench-") as tmp:
+        root = args.workdir or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        if "startup" in chosen:
+            _say("start-up")
+            results.startup = startup.run(root, runs=args.startup_runs)
+        if "offline" in chosen:
+            _say(f"offline scale at {', '.join(map(str, args.sizes))} products")
+            results.offline = offline_scale.run(root, sizes=args.sizes, runs=args.runs, key=key)
+        if "calls" in chosen:
+            _say("calls and points")
+            results.calls_qps = 10.0 if args.smoke else 6.0
+            results.calls = calls_points.run(
+                root, first=args.first, managed=args.managed, qps=results.calls_qps, key=key
+            )
+        if "throughput" in chosen:
+            _say(f"apply throughput, {len(args.rows)} rows of about {args.seconds:g} s plus the reference client")
+            pause = 0.05 if args.smoke else reference.PAUSE_S
+            results.throughput = []
+            for qps, latency in args.rows:
+                _say(f"  qps {qps:g}, latency {latency:g} ms")
+                results.throughput.append(
+                    throughput.run_row(
+                        root,
+                        key,
+                        qps=qps,
+                        latency_ms=latency,
+                        seconds=args.seconds,
+                        reference_products=args.reference_products,
+                        reference_pause_s=pause,
+                    )
+                )
+    results.elapsed_s = time.monotonic() - started
+    results.load_at_end = load_average()
+    args.out.write_text(render(results))
+    _say(f"wrote {args.out}")
+    return 0
+
+
+def _command(argv: Sequence[str] | None) -> str:
+    words = list(sys.argv[1:] if argv is None else argv)
+    return "make bench" if not words else "python -m benchmarks " + " ".join(words)
+
+
+def _say(text: str) -> None:
+    print(f"bench: {text}", file=sys.stderr, flush=True)

@@ -1,0 +1,35 @@
+"""The benchmark harness keeps working: each benchmark at toy size against a real `cjrec sandbox`.
+
+`make bench` is a benchmark, not a test, so nothing here asserts a time. What is checked is
+that every benchmark runs to the end (sandbox child, sops-encrypted workspace, measured cjrec
+children, the reference client) and that the report it writes has its sections and figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.run import main
+
+SECTIONS = {
+    "throughput": ("## 1. Apply throughput", "| 10 | 5 ms |"),
+    "calls": ("## 2. Calls and points", "(c′) one more added among 11 managed"),
+    "offline": ("## 3. Offline scale", "| `plan --offline` | 50 |"),
+    "startup": ("## 4. Start-up", "| `cjrec --help` |"),
+}
+
+
+@pytest.mark.parametrize("benchmark", sorted(SECTIONS))
+def test_each_benchmark_runs_at_toy_size_and_is_reported(benchmark: str, tmp_path: Path) -> None:
+    out = tmp_path / "BENCHMARKS.md"
+
+    code = main(["--smoke", "--only", benchmark, "--out", str(out), "--workdir", str(tmp_path / "work")])
+
+    assert code == 0
+    report = out.read_text()
+    for heading in ("## Summary", "## Machine", "## How to reproduce"):
+        assert heading in report
+    for expected in SECTIONS[benchmark]:
+        assert expected in report
