@@ -74,6 +74,7 @@ class TokenManager:
         self._cache_loaded = False
         self._discarded: str | None = None
         self._renewals = 0
+        self._renewal_failure: CredentialsError | AuthThrottledError | None = None
         self.calls: list[str] = []  # the authentication calls made, in order (for status and tests)
 
     # -- the TokenSource protocol -----------------------------------------------------
@@ -85,25 +86,39 @@ class TokenManager:
             return self._obtain().access_token
 
     def renew_after_rejection(self, rejected: Secret) -> Secret:
-        """CJ said 1600001 for ``rejected``: refresh once, then re-authenticate once."""
+        """CJ said 1600001 for ``rejected``: refresh once, then re-authenticate once.
+
+        If renewing failed for good (the API key refused, getAccessToken not allowed yet),
+        every other worker that still holds ``rejected`` gets that same error, not a new
+        attempt or a vaguer one.
+        """
         with self._lock:
             if self._pair is not None and self._pair.access_token != rejected:
                 return self._pair.access_token  # another worker renewed already
-            self._renewals += 1
-            if self._renewals == 1:
-                refresh = self._refresh_candidate()
-                if refresh is not None:
-                    try:
-                        return self._refresh(refresh).access_token
-                    except InvalidRefreshTokenError:
-                        pass
-            if self._renewals <= 2:
-                return self._authenticate().access_token
-            raise InvalidTokenError(
-                "CJ keeps rejecting new access tokens",
-                call="token renewal",
-                hint="check the account at CJ; `cjrec logout` then a new run starts afresh",
-            )
+            if self._renewal_failure is not None:
+                raise self._renewal_failure
+            try:
+                return self._renew()
+            except (CredentialsError, AuthThrottledError) as exc:
+                self._renewal_failure = exc
+                raise
+
+    def _renew(self) -> Secret:
+        self._renewals += 1
+        if self._renewals == 1:
+            refresh = self._refresh_candidate()
+            if refresh is not None:
+                try:
+                    return self._refresh(refresh).access_token
+                except InvalidRefreshTokenError:
+                    pass
+        if self._renewals <= 2:
+            return self._authenticate().access_token
+        raise InvalidTokenError(
+            "CJ keeps rejecting new access tokens",
+            call="token renewal",
+            hint="check the account at CJ; `cjrec logout` then a new run starts afresh",
+        )
 
     # -- commands ---------------------------------------------------------------------
     def force_refresh(self) -> TokenPair:
