@@ -309,8 +309,15 @@ def _report(obj: AppContext, result: object, connection: Connection, elapsed: fl
         f"{len(result.done)} done, {len(result.failed)} failed, {len(result.not_started)} not started; "
         f"{stats.calls} API calls, {stats.points_spent} points, {stats.rate_limited} answered 429, {elapsed:.1f} s."
     )
+    same_error: dict[tuple[str, str | None], list[str]] = {}  # one message for the workers a fatal error stopped
     for change, error in result.failed:
-        obj.console.error(CjrecError(f"{change.address}: {error.message}", hint=error.hint))
+        same_error.setdefault((error.message, error.hint), []).append(change.address)
+    for (message, hint), addresses in same_error.items():
+        if len(addresses) == 1:
+            obj.console.error(CjrecError(f"{addresses[0]}: {message}", hint=hint))
+        else:
+            shown = ", ".join(addresses[:3]) + (f" and {len(addresses) - 3} more" if len(addresses) > 3 else "")
+            obj.console.error(CjrecError(f"{len(addresses)} changes failed ({shown}): {message}", hint=hint))
     if result.interrupted:
         obj.console.warning(f"Interrupted: {line} Everything done is recorded; run `cjrec apply` again to finish.")
         return EXIT_INTERRUPTED
