@@ -2,17 +2,20 @@
 
 Called by the CLI between the two planner steps. The API is injected (anything with
 ``my_products`` and ``product_detail``), so this module stays free of HTTP. Detail
-queries run on a few threads under the client's rate limiter; a product CJ calls
-unavailable (1602001/1602002) is recorded as such, any other failure stops the plan.
+queries and the other reads run together on a few threads under the client's rate limiter;
+a product CJ calls unavailable (1602001/1602002) is recorded as such, any other failure
+stops the plan.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from reconciler.applier.workers import run_bounded, worker_count
-from reconciler.errors import CjrecError, ProductUnavailableError
+from reconciler.errors import ProductUnavailableError
 from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import WebhookSetting
 from reconciler.models.observed import Observed
@@ -39,13 +42,30 @@ def observe(
     webhooks: bool = False,
     subscriptions: bool = False,
 ) -> Observed:
-    """My Products (all pages), the details of ``pids`` and, when asked, the webhook settings and subscriptions."""
-    listed = {row.pid: row for row in reader.my_products()}
+    """My Products (all pages), the details of ``pids`` and, when asked, the webhook settings and subscriptions.
+
+    The reads are independent, so they all run on the same few threads under the client's
+    rate limiter, the My Products listing first: no read waits for another's round trip.
+    """
+    listed: dict[str, MyProduct] = {}
     details: dict[str, ProductDetail] = {}
     unavailable: dict[str, str] = {}
-    failures: list[CjrecError] = []
+    settings: list[dict[str, WebhookSetting]] = []  # filled by the one read of each, when asked
+    subscribed: list[frozenset[str]] = []
+    failures: list[Exception] = []
     lock = threading.Lock()
     stop = stop or threading.Event()
+
+    def list_my_products() -> None:
+        rows = reader.my_products()
+        with lock:
+            listed.update((row.pid, row) for row in rows)
+
+    def read_webhooks() -> None:
+        settings.append(reader.webhook_settings())
+
+    def read_subscriptions() -> None:
+        subscribed.append(reader.product_subscriptions())
 
     def fetch(pid: str) -> None:
         try:
@@ -57,21 +77,28 @@ def observe(
             with lock:
                 unavailable[pid] = reason
             return
-        except CjrecError as exc:
-            with lock:
-                failures.append(exc)
-            stop.set()
-            return
         with lock:
             details[pid] = detail
 
-    run_bounded(pids, fetch, workers=worker_count(qps, len(pids)), stop=stop)
+    def run(read: Callable[[], None]) -> None:
+        try:
+            read()
+        except Exception as exc:  # noqa: BLE001 - stops the others and is raised again in the calling thread
+            with lock:
+                failures.append(exc)
+            stop.set()
+
+    reads: list[Callable[[], None]] = [list_my_products]
+    reads += [read_webhooks] if webhooks else []
+    reads += [read_subscriptions] if subscriptions else []
+    reads += [functools.partial(fetch, pid) for pid in pids]
+    run_bounded(reads, run, workers=worker_count(qps, len(reads)), stop=stop)
     if failures:
         raise failures[0]
     return Observed(
         my_products=listed,
         details=details,
         unavailable=unavailable,
-        webhooks=reader.webhook_settings() if webhooks else None,
-        subscriptions=reader.product_subscriptions() if subscriptions else None,
+        webhooks=settings[0] if settings else None,
+        subscriptions=subscribed[0] if subscribed else None,
     )
