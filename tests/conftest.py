@@ -1,25 +1,39 @@
 """Shared test fixtures: throw-away age keys, sops workspaces and an in-process CLI runner.
 
-Every CLI run made through :class:`CliRun` is recorded; after each test the outputs are
-scanned for the secret values the test used, so no test can pass while leaking one.
+The session-wide secret check (:class:`SecretWatch`, autouse): every CLI run is recorded,
+in-process through :meth:`Workspace.cli` or as a ``python -m reconciler`` subprocess (its
+``communicate()`` output), and after each test the check fails the test if any secret in play
+appears in plaintext in: that output (``--debug`` tracebacks and plans included), the log
+records, any file cjrec wrote in a workspace (state, token cache, saved plans, temp files),
+or a sandbox's call log as cjrec sent it (no token in a URL, none outside the fields meant
+for it). Secrets in play are the test's own (API token, email) plus, for every sandbox the
+test started, the API key, the openId and every access and refresh token it issued. Files
+cjrec wrote that hold secrets must be sops-encrypted, or, outside the repository, mode 0600.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyrage import x25519
 
 from reconciler.cli.main import main
+from reconciler.sandbox import server as sandbox_server
+from tests import figures
 
 SOPS = str(Path(sys.executable).parent / "sops")
 API_TOKEN = "CJ7654321@api@" + "0123456789abcdef" * 2
@@ -39,6 +53,42 @@ def make_age_key() -> AgeKey:
     return AgeKey(private=str(identity), public=str(identity.to_public()))
 
 
+# -- the figures of the run (tests/figures.py) ----------------------------------------------
+_SESSION_START = [0.0]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    import time
+
+    _SESSION_START[0] = time.monotonic()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist controller: collect the figures a worker counted."""
+    data = getattr(node, "workeroutput", {}).get("cjrec_figures")
+    if data:
+        figures.merge(json.loads(data))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import time
+
+    config: Any = session.config
+    if hasattr(config, "workerinput"):  # an xdist worker hands its figures to the controller
+        config.workeroutput["cjrec_figures"] = json.dumps(figures.snapshot())
+        return
+    figures.write_report(
+        figures.snapshot(), exit_status=int(exitstatus), duration_s=time.monotonic() - _SESSION_START[0]
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    counts = figures.snapshot()
+    if figures.has_reliability_figures(counts) and not hasattr(terminalreporter.config, "workerinput"):
+        terminalreporter.write_line(figures.summary_line(counts))
+
+
 @pytest.fixture(scope="session")
 def age_key() -> AgeKey:
     return make_age_key()
@@ -55,23 +105,195 @@ class Result:
         return self.stdout + self.stderr
 
 
+REDACTED_IN_CALL_LOG = "(redacted)"
+# The only places a secret may travel in a call cjrec sends: (path suffix, body field).
+SECRET_FIELDS = frozenset(
+    {("/authentication/getAccessToken", "apiKey"), ("/authentication/refreshAccessToken", "refreshToken")}
+)
+MAX_SCANNED_FILE = 8 << 20
+
+
+def sandbox_secrets(sandbox: sandbox_server.Sandbox) -> set[str]:
+    """The API key, the openId and every token a sandbox ever issued (read from its internals)."""
+    state = sandbox._state
+    with state.lock:
+        account = state.account
+        return {account.api_key, str(account.open_id), *account.tokens.issued()}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 @dataclass
 class SecretWatch:
-    """Secret values in play during one test, and every output the CLI produced."""
+    """Secret values in play during one test, and everything cjrec produced that could leak one.
+
+    ``secrets`` and ``outputs`` are the original interface (tests add to both directly);
+    ``sources`` give more secrets when the check runs (tokens issued during the test),
+    ``roots`` are workspaces whose files are scanned, ``inputs`` the digests of the files the
+    test itself wrote there (test input may hold a plaintext secret on purpose; cjrec output
+    may not), ``sandboxes`` the sandboxes whose call logs are checked.
+    """
 
     secrets: set[str] = field(default_factory=set)
     outputs: list[str] = field(default_factory=list)
+    sources: list[Callable[[], Iterable[str]]] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)
+    inputs: dict[Path, str] = field(default_factory=dict)
+    sandboxes: list[sandbox_server.Sandbox] = field(default_factory=list)
+    check_call_logs: bool = True
+    stats: Counter[str] = field(default_factory=Counter)
+
+    def record(self, text: str | bytes | None) -> None:
+        """Keep one more piece of cjrec output for the check."""
+        if text:
+            self.outputs.append(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
+
+    def add_root(self, root: Path) -> None:
+        if root not in self.roots:
+            self.roots.append(root)
+
+    def note_input(self, path: Path) -> None:
+        """``path`` was written by the test itself (not by cjrec) with its current content."""
+        with contextlib.suppress(OSError):
+            self.inputs[path.resolve()] = _digest(path.read_bytes())
+
+    def watch_sandbox(self, sandbox: sandbox_server.Sandbox) -> None:
+        if all(s is not sandbox for s in self.sandboxes):
+            self.sandboxes.append(sandbox)
+            self.sources.append(lambda: sandbox_secrets(sandbox))
+
+    def all_secrets(self) -> set[str]:
+        found = set(self.secrets)
+        for source in self.sources:
+            found.update(source())
+        return {s for s in found if s and len(s) >= 8}
+
+    def leaks(self) -> list[str]:
+        """Where a secret was found, described without the secret itself."""
+        secrets = self.all_secrets()
+        encoded = [s.encode() for s in secrets]
+        problems: list[str] = []
+        for i, text in enumerate(self.outputs):
+            self.stats["outputs_scanned"] += 1
+            if any(secret in text for secret in secrets):
+                first = text.strip().splitlines()[0][:60] if text.strip() else ""
+                problems.append(f"a secret value appeared in CLI output #{i + 1} (starting {first!r})")
+        for path, data in self._written_files():
+            self.stats["files_scanned"] += 1
+            if any(secret in data for secret in encoded):
+                problems.append(f"a secret value appeared in plaintext in {path}")
+            problems.extend(self._at_rest(path, data))
+        for sandbox in self.sandboxes if self.check_call_logs else []:
+            problems.extend(self._call_log(sandbox))
+        return problems
+
+    def _written_files(self) -> Iterator[tuple[Path, bytes]]:
+        for root in self.roots:
+            if not root.is_dir():
+                continue
+            for folder, dirs, files in os.walk(root):
+                dirs[:] = [d for d in dirs if d != ".git"]
+                for name in files:
+                    path = Path(folder, name)
+                    try:
+                        info = path.lstat()
+                        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SCANNED_FILE:
+                            continue
+                        data = path.read_bytes()
+                    except OSError:
+                        continue
+                    if self.inputs.get(path.resolve()) != _digest(data):
+                        yield path, data
+
+    def _at_rest(self, path: Path, data: bytes) -> list[str]:
+        """A file cjrec wrote that holds secrets is sops-encrypted, or (outside the repository) 0600."""
+        problems = []
+        if path.name == "token.sops.json" or (path.name.startswith(".token.sops.json.") and path.suffix == ".tmp"):
+            try:
+                doc: Any = json.loads(data)
+            except ValueError:
+                doc = None
+            plain = (
+                [k for k, v in doc.items() if k != "sops" and isinstance(v, str) and not v.startswith("ENC[")]
+                if isinstance(doc, dict)
+                else []
+            )
+            if not isinstance(doc, dict) or "sops" not in doc or plain:
+                problems.append(f"{path} holds tokens but is not sops-encrypted (plaintext fields: {plain})")
+        if any(part == ".home" for part in path.parts) and path.stat().st_mode & 0o077:
+            problems.append(
+                f"{path}, outside the repository, is readable by others (mode {path.stat().st_mode & 0o777:o})"
+            )
+        return problems
+
+    def _call_log(self, sandbox: sandbox_server.Sandbox) -> list[str]:
+        problems = []
+        for call in sandbox.calls():
+            self.stats["api_calls_checked"] += 1
+            where = f"{call.get('method')} {call.get('path')}"
+            if call.get("token_in_url"):
+                problems.append(f"cjrec sent a secret in the URL of {where}")
+            for name in _redacted_fields(call.get("query"), "query") + _redacted_fields(call.get("body"), "body"):
+                if not any(str(call.get("path", "")).endswith(p) and name == f"body.{f}" for p, f in SECRET_FIELDS):
+                    problems.append(f"cjrec sent a secret in {name} of {where}")
+        return problems
 
     def check(self) -> None:
-        for text in self.outputs:
-            for secret in self.secrets:
-                assert secret not in text, "a secret value appeared in CLI output"
+        problems = self.leaks()
+        figures.add("secrets_found", len(problems))
+        for name, count in self.stats.items():
+            figures.add(f"secret_scan_{name}", count)
+        assert not problems, "secret leak: " + "; ".join(problems[:5])
+
+
+def _redacted_fields(value: object, where: str) -> list[str]:
+    if isinstance(value, dict):
+        return [name for k, v in value.items() for name in _redacted_fields(v, f"{where}.{k}")]
+    if isinstance(value, list):
+        return [name for i, v in enumerate(value) for name in _redacted_fields(v, f"{where}[{i}]")]
+    return [where] if value == REDACTED_IN_CALL_LOG else []
+
+
+def _is_cjrec_run(args: object) -> bool:
+    """A subprocess that runs cjrec (``python -m reconciler …`` or the ``cjrec`` script), not ``cjrec sandbox``."""
+    argv = [str(a) for a in args] if isinstance(args, list | tuple) else [str(args)]
+    if "-m" in argv and argv.index("-m") + 1 < len(argv) and argv[argv.index("-m") + 1] == "reconciler":
+        rest = argv[argv.index("-m") + 2 :]
+    elif argv and Path(argv[0]).name == "cjrec":
+        rest = argv[1:]
+    else:
+        return False
+    return "sandbox" not in rest  # `cjrec sandbox` prints the public demo key by design
 
 
 @pytest.fixture(autouse=True)
-def secret_watch() -> Iterator[SecretWatch]:
+def secret_watch(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> Iterator[SecretWatch]:
     watch = SecretWatch(secrets={API_TOKEN, EMAIL})
+    # the sandbox's own tests talk to it with a raw client and put tokens in URLs on purpose
+    watch.check_call_logs = "tests/sandbox/" not in request.node.nodeid.replace(os.sep, "/")
+    original_init = sandbox_server.Sandbox.__init__
+
+    def init(self: sandbox_server.Sandbox, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        watch.watch_sandbox(self)
+
+    original_communicate = subprocess.Popen.communicate
+
+    def communicate(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> Any:
+        out, err = original_communicate(self, *args, **kwargs)
+        if _is_cjrec_run(self.args):
+            watch.record(out)
+            watch.record(err)
+        return out, err
+
+    monkeypatch.setattr(sandbox_server.Sandbox, "__init__", init)
+    monkeypatch.setattr(subprocess.Popen, "communicate", communicate)
     yield watch
+    watch.record(caplog.text)
     watch.check()
 
 
@@ -88,12 +310,14 @@ class Workspace:
         path = self.root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"))
+        self.watch.note_input(path)
         return path
 
     def write_bytes(self, relpath: str, data: bytes) -> Path:
         path = self.root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+        self.watch.note_input(path)
         return path
 
     def encrypt(self, relpath: str, text: str) -> Path:
@@ -106,6 +330,7 @@ class Workspace:
             check=True,
             capture_output=True,
         )
+        self.watch.note_input(path)
         return path
 
     def sops_env(self) -> dict[str, str]:
@@ -151,7 +376,7 @@ class Workspace:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(list(args))
         result = Result(code, out.getvalue(), err.getvalue())
-        self.watch.outputs.append(result.output)
+        self.watch.record(result.output)
         return result
 
 
@@ -170,6 +395,8 @@ def workspace(tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkey
     root = tmp_path / "repo"
     root.mkdir()
     (root / ".sops.yaml").write_text(SOPS_RULES.format(public=age_key.public))
+    secret_watch.add_root(root)
+    secret_watch.note_input(root / ".sops.yaml")
     return Workspace(root=root, key=age_key, watch=secret_watch, monkeypatch=monkeypatch)
 
 

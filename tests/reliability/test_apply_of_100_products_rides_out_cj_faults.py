@@ -1,0 +1,161 @@
+"""An apply of 100 products completes with the right end state under each fault CJ is known for.
+
+Six scenarios, each on its own sandbox (its own account, rate windows and seeded faults),
+run at the same time as real ``cjrec apply`` processes so the suite stays fast:
+
+* 10% of answers are HTTP 500/502/503 (HTML pages or empty bodies);
+* 5% of connections are dropped without an answer;
+* read timeouts: 5% of answers are held back longer than cjrec waits (``CJREC_HTTP_TIMEOUT=1``),
+  and CJ *did* process those calls, so a retried add meets "already in My Products";
+* a burst of HTTP 429 / 1600200 in the middle of the run;
+* every token invalidated in the middle of the run (1600001): refresh fails (1600003), one
+  getAccessToken, and the run carries on;
+* 10% "System busy" (1600000).
+
+Each run must exit 0 with all 100 products added and recorded, My Products must equal the
+manifests, and a plan afterwards must show no changes. The test also checks that the fault
+really happened (a scenario that injected nothing proves nothing).
+
+cjrec authenticates before the faults start (its token is cached): getAccessToken is
+deliberately not retried, since CJ allows it once per 300 s (see docs/RELIABILITY.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from reconciler.sandbox import Sandbox
+from tests import figures
+from tests.conftest import AgeKey, SecretWatch
+from tests.e2e.conftest import CjWorkspace
+from tests.reliability.conftest import (
+    Job,
+    Trigger,
+    added_pids,
+    adds_at_least,
+    age_token_cache,
+    new_sandbox,
+    new_workspace,
+    on_sale,
+    run_together,
+)
+
+PRODUCTS = 100
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    faults: dict[str, object]
+    env: dict[str, str]
+    trigger: Callable[[Sandbox], Trigger] | None = None
+    prepare: Callable[[CjWorkspace], None] | None = None
+
+
+def after_calls(count: int) -> Callable[[list[dict[str, object]]], bool]:
+    return lambda calls: len(calls) >= count
+
+
+def burst_of_429s(sandbox: Sandbox) -> None:
+    sandbox.set_faults(burst_429=12)
+
+
+def invalidate(sandbox: Sandbox) -> None:
+    sandbox.invalidate_tokens()
+
+
+SCENARIOS = [
+    Scenario("10% 5xx answers", {"error_rate_5xx": 0.10}, {}),
+    Scenario("5% dropped connections", {"drop_rate": 0.05}, {}),
+    Scenario("read timeouts", {"timeout_rate": 0.05, "timeout_s": 2.5}, {"CJREC_HTTP_TIMEOUT": "1"}),
+    Scenario(
+        "a burst of 429s",
+        {},
+        {},
+        trigger=lambda sb: Trigger(sb, after_calls(60), lambda: burst_of_429s(sb)),
+    ),
+    Scenario(
+        "all tokens invalidated mid-run",
+        {},
+        {},
+        trigger=lambda sb: Trigger(sb, adds_at_least(30), lambda: invalidate(sb)),
+        prepare=age_token_cache,  # the last getAccessToken was a while ago, as in a real scheduled run
+    ),
+    Scenario("10% 'system busy' (1600000)", {"busy_rate": 0.10}, {}),
+]
+
+
+def faulted(calls: list[dict[str, object]]) -> int:
+    return sum(1 for c in calls if c.get("fault")) + sum(1 for c in calls if c.get("code") == 1600001)
+
+
+def test_an_apply_of_100_products_rides_out_each_fault(
+    tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs: list[tuple[Scenario, Job, list[str]]] = []
+    sandboxes = []
+    try:
+        for number, scenario in enumerate(SCENARIOS):
+            sandbox = new_sandbox(seed=20 + number)
+            sandboxes.append(sandbox)
+            ws = new_workspace(
+                tmp_path / f"s{number}", sandbox, key=age_key, watch=secret_watch, monkeypatch=monkeypatch
+            )
+            pids = on_sale(sandbox, PRODUCTS)
+            ws.products(pids)
+            assert ws.run("token", "refresh").exit_code == 0
+            if scenario.prepare:
+                scenario.prepare(ws)
+            if scenario.faults:
+                sandbox.set_faults(**scenario.faults)
+            trigger = scenario.trigger(sandbox) if scenario.trigger else None
+            jobs.append((scenario, Job(ws, ("apply", "--auto-approve"), scenario.env, trigger), pids))
+
+        run_together([job for _, job, _ in jobs])
+
+        problems = []
+        ridden_out = 0
+        for scenario, job, pids in jobs:
+            sandbox, result = job.ws.sandbox, job.result
+            assert result is not None
+            calls = job.calls()
+            if result.exit_code != 0 or f"Apply complete: {PRODUCTS} done, 0 failed" not in result.output:
+                problems.append(f"{scenario.name}: exit {result.exit_code}: {result.stderr[-1500:]}")
+                continue
+            sandbox.set_faults(reset=True)
+            if sorted(sandbox.my_product_ids()) != sorted(pids):
+                problems.append(f"{scenario.name}: My Products differs from the manifests")
+            state = job.ws.state()
+            if sorted(state["products"]) != sorted(pids):  # type: ignore[arg-type]
+                problems.append(f"{scenario.name}: the state does not record the 100 products")
+            added_ok = [
+                str(c["body"]["productId"])
+                for c in calls
+                if c.get("code") == 200 and "addToMyProduct" in str(c["path"])
+            ]  # type: ignore[index]
+            if sorted(added_ok) != sorted(pids):
+                problems.append(f"{scenario.name}: CJ did not add each product exactly once")
+            count = faulted(calls)
+            if count == 0:
+                problems.append(f"{scenario.name}: no fault was injected")
+            if scenario.trigger and (job.trigger is None or job.trigger.fired_at is None):
+                problems.append(f"{scenario.name}: the mid-run fault never fired")
+            if "invalidated" in scenario.name:
+                auths = [c for c in calls if str(c["path"]).endswith("/getAccessToken")]
+                if len(auths) != 1 or auths[0].get("code") != 200:
+                    problems.append(f"{scenario.name}: expected exactly one getAccessToken, got {len(auths)}")
+            plan = job.ws.run("plan", "--detailed-exitcode")
+            if plan.exit_code != 0:
+                problems.append(f"{scenario.name}: plan after apply shows changes or fails: {plan.output[-800:]}")
+            ridden_out += count
+            assert set(added_pids(calls)) <= set(pids)
+        assert problems == []
+        figures.add("fault_scenarios_passed", len(jobs))
+        figures.add("faults_ridden_out", ridden_out)
+    finally:
+        for sandbox in sandboxes:
+            sandbox.stop()
