@@ -124,13 +124,7 @@ class TokenManager:
     def force_refresh(self) -> TokenPair:
         """``cjrec token refresh``: refresh now (or authenticate when no refresh token is usable)."""
         with self._lock:
-            refresh = self._refresh_candidate()
-            if refresh is not None:
-                try:
-                    return self._refresh(refresh)
-                except InvalidRefreshTokenError:
-                    pass
-            return self._authenticate()
+            return self._refresh_or_authenticate()
 
     def logout(self) -> bool:
         """Revoke the tokens at CJ and clear the cache; False when there was nothing to revoke."""
@@ -213,6 +207,10 @@ class TokenManager:
         if pair is not None and source in (SOURCE_OVERRIDE, SOURCE_CACHE):
             self._pair, self._source = pair, source
             return pair
+        return self._refresh_or_authenticate()
+
+    def _refresh_or_authenticate(self) -> TokenPair:
+        """Refresh with a usable refresh token; when there is none or CJ rejects it, authenticate."""
         refresh = self._refresh_candidate()
         if refresh is not None:
             try:

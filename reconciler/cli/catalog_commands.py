@@ -52,7 +52,6 @@ def import_command(obj: AppContext, out: Path | None, name: str, force: bool) ->
     from reconciler.adapters.atomic_file import write_atomic
     from reconciler.adapters.clock import SystemClock
     from reconciler.adapters.yaml_loader import display_path
-    from reconciler.cli.wiring import connect
     from reconciler.manifest.documents import NAME_PATTERN
     from reconciler.render.imported_manifest import ImportHeader, render_products_manifest
 
@@ -67,13 +66,9 @@ def import_command(obj: AppContext, out: Path | None, name: str, force: bool) ->
     replacing = target.exists()
     if replacing:
         _check_replaceable(target, shown, force=force)
-    desired = obj.load(need_secrets=True).desired
-    assert desired is not None
-    connection = connect(obj.settings, desired, sops=obj.settings.sops())
-    try:
+    desired = obj.desired()
+    with obj.connect(desired) as connection:
         listed = connection.api.my_products()
-    finally:
-        connection.close()
     products, skipped, invalid = _partition(listed, desired, target)
     for row in invalid:
         obj.console.warning(f"skipped {row.pid[:40]!r} ({row.name or 'no name'}): not a CJ product id")

@@ -9,7 +9,9 @@ from reconciler.cli.settings import Settings
 from reconciler.errors import ManifestError
 
 if TYPE_CHECKING:
+    from reconciler.cli.wiring import Connection
     from reconciler.manifest.validator import ValidationResult
+    from reconciler.models.desired import Desired
 
 
 class AppContext:
@@ -37,3 +39,15 @@ class AppContext:
             for note in result.notes:
                 self.console.note(note)
         return result
+
+    def desired(self) -> Desired:
+        """The validated configuration with its secrets decrypted (a sops key is needed)."""
+        desired = self.load(need_secrets=True).desired
+        assert desired is not None  # load raises otherwise
+        return desired
+
+    def connect(self, desired: Desired) -> Connection:
+        """The CJ client for ``desired``'s account; use it as a context manager so it is closed."""
+        from reconciler.cli.wiring import connect
+
+        return connect(self.settings, desired, sops=self.settings.sops())

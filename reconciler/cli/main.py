@@ -97,7 +97,7 @@ def cli(
 def validate(obj: AppContext) -> None:
     """Check the manifests: structure, URLs, logos and (with a sops key) the secrets."""
     desired = obj.load(need_secrets=False).desired
-    assert desired is not None
+    assert desired is not None  # load raises otherwise
     obj.console.success(
         f"Valid: {len(desired.files)} files, {len(desired.products)} products, {len(desired.logos)} logos"
         f" (qps {desired.settings.qps:g}, points budget {desired.settings.points_budget})."
@@ -114,12 +114,9 @@ def token() -> None:
 def token_status(obj: AppContext) -> None:
     """Show which token would be used, where it comes from, and when each expires (never the token)."""
     from reconciler.cli.token_view import render_status
-    from reconciler.cli.wiring import connect
 
-    desired = obj.load(need_secrets=True).desired
-    assert desired is not None
-    connection = connect(obj.settings, desired, sops=obj.settings.sops())
-    obj.console.out(render_status(connection.tokens.status(), now=connection.tokens.clock.now()))
+    with obj.connect(obj.desired()) as connection:
+        obj.console.out(render_status(connection.tokens.status(), now=connection.tokens.clock.now()))
 
 
 @token.command("refresh")
@@ -127,15 +124,9 @@ def token_status(obj: AppContext) -> None:
 def token_refresh(obj: AppContext) -> None:
     """Refresh the access token now (authenticating with the API key if no refresh token is usable)."""
     from reconciler.cli.token_view import render_status
-    from reconciler.cli.wiring import connect
 
-    desired = obj.load(need_secrets=True).desired
-    assert desired is not None
-    connection = connect(obj.settings, desired, sops=obj.settings.sops())
-    try:
+    with obj.connect(obj.desired()) as connection:
         connection.tokens.force_refresh()
-    finally:
-        connection.close()
     obj.console.success(f"New access token from {connection.tokens.calls[-1] if connection.tokens.calls else 'CJ'}.")
     obj.console.out(render_status(connection.tokens.status(), now=connection.tokens.clock.now()))
 
@@ -144,15 +135,8 @@ def token_refresh(obj: AppContext) -> None:
 @click.pass_obj
 def logout(obj: AppContext) -> None:
     """Revoke the tokens at CJ and clear the token cache."""
-    from reconciler.cli.wiring import connect
-
-    desired = obj.load(need_secrets=True).desired
-    assert desired is not None
-    connection = connect(obj.settings, desired, sops=obj.settings.sops())
-    try:
+    with obj.connect(obj.desired()) as connection:
         revoked = connection.tokens.logout()
-    finally:
-        connection.close()
     obj.console.success(
         "Logged out: tokens revoked at CJ and the cache cleared." if revoked else "No live token; the cache is cleared."
     )

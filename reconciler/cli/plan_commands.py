@@ -113,7 +113,6 @@ def plan(
     """Show what apply would change, against the state and CJ's live API."""
     from reconciler.adapters.atomic_file import write_atomic
     from reconciler.adapters.state_store import StateStore
-    from reconciler.cli.wiring import connect
 
     if refresh_details and offline:
         raise UsageError("--refresh-details and --offline exclude each other")
@@ -123,7 +122,7 @@ def plan(
     with collector_paused():
         state = StateStore(obj.settings.state_dir).load()
     mode = "offline" if offline else ("refresh-details" if refresh_details else "normal")
-    connection = None if offline else connect(obj.settings, desired, sops=obj.settings.sops())
+    connection = None if offline else obj.connect(desired)
     try:
         result = compute_plan(obj, desired, state, loaded.digest, mode=mode, connection=connection)
     finally:
@@ -237,7 +236,6 @@ def apply(
     from reconciler.adapters.state_store import StateStore
     from reconciler.applier.applier import Applier
     from reconciler.cli.progress import ProgressHooks
-    from reconciler.cli.wiring import connect
     from reconciler.render.text import render_plan
 
     if plan_file is not None and refresh_details:
@@ -249,7 +247,7 @@ def apply(
     with StateLock(obj.settings.state_dir, operation="apply", clock=SystemClock(), timeout_s=lock_timeout):
         with collector_paused():
             state = store.load()
-        connection = connect(obj.settings, desired, sops=obj.settings.sops())
+        connection = obj.connect(desired)
         try:
             if plan_file is not None:
                 the_plan = load_saved_plan(plan_file)

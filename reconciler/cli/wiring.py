@@ -99,6 +99,12 @@ class Connection:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def connect(settings: Settings, desired: Desired, *, sops: Sops, clock: Clock | None = None) -> Connection:
     """Build the HTTP client, the token manager and the API for the configured account."""
