@@ -107,16 +107,68 @@ def parse_text(text: str, *, file: Path, display: str) -> tuple[list[SourceDocum
         if node is None:
             continue
         lines: dict[FieldPath, int] = {}
-        data = _to_data(node, (), lines, problems, display)
+        budget = [budget_limit(node)]
+        try:
+            data = _to_data(node, (), lines, problems, display, budget)
+        except _TooLarge as exc:
+            problems.append(Diagnostic(display, exc.line, "", str(exc)))
+            continue
         if data is None:
             continue
         docs.append(SourceDocument(file, display, index, data, lines))
     return docs, problems
 
 
+MAX_EXPANDED_VALUES = 100_000
+MAX_DEPTH = 64  # manifests need fewer than ten levels; this keeps every later recursion safe
+
+
+class _TooLarge(Exception):
+    """Aliases expand the document beyond its budget (a "billion laughs" document), or it nests too deep."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _distinct_nodes(root: yaml.Node) -> int:
+    """How many nodes the document really has (an alias is the same node object seen again)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return len(seen)
+
+
+def budget_limit(root: yaml.Node) -> int:
+    """Values a document may expand to: aliases may repeat parts of it, but not blow it up."""
+    return max(MAX_EXPANDED_VALUES, 2 * _distinct_nodes(root))
+
+
 def _to_data(
-    node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], problems: list[Diagnostic], display: str
+    node: yaml.Node,
+    path: FieldPath,
+    lines: dict[FieldPath, int],
+    problems: list[Diagnostic],
+    display: str,
+    budget: list[int],
 ) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge(
+            f"YAML aliases (*name) expand this document to more than {MAX_EXPANDED_VALUES} values; "
+            "write the values out instead of repeating anchors",
+            node.start_mark.line + 1,
+        )
+    if len(path) > MAX_DEPTH:
+        raise _TooLarge(f"values are nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -140,11 +192,11 @@ def _to_data(
                 )
                 continue
             child = (*path, str(key))
-            result[str(key)] = _to_data(value_node, child, lines, problems, display)
+            result[str(key)] = _to_data(value_node, child, lines, problems, display, budget)
             lines[child] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_to_data(item, (*path, i), lines, problems, display) for i, item in enumerate(node.value)]
+        return [_to_data(item, (*path, i), lines, problems, display, budget) for i, item in enumerate(node.value)]
     return _scalar(node)
 
 
