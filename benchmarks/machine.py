@@ -71,7 +71,9 @@ def describe(repo: Path) -> Machine:
     """The machine now."""
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 0)
     commit = _output(["git", "rev-parse", "--short", "HEAD"], cwd=repo)
-    dirty = _output(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo)
+    dirty = _output(
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", "reconciler", "benchmarks"], cwd=repo
+    )
     return Machine(
         cpu=_cpu_model(),
         cores=affinity,
@@ -80,6 +82,6 @@ def describe(repo: Path) -> Machine:
         python=f"{platform.python_implementation()} {platform.python_version()}",
         system=f"{platform.system()} {platform.release()}",
         sops=_output([SOPS, "--version"]),
-        commit=commit + (" (with uncommitted changes)" if dirty not in ("", "unknown") else ""),
+        commit=commit + (" (with uncommitted changes to the code)" if dirty not in ("", "unknown") else ""),
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )

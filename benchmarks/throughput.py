@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import reference
-from benchmarks.calllog import Slice, summarise
+from benchmarks.calllog import Slice, kind_of, summarise
 from benchmarks.process import Measurement
 from benchmarks.sandbox import SandboxProcess
 from benchmarks.workspace import AgeKey, Workspace
@@ -42,6 +42,7 @@ class Row:
     latency_ms: float
     products: int
     plan: Phase
+    plan_reads: Slice  # the plan's calls after authentication: My Products and the detail queries
     apply: Phase
     reference: Slice
     reference_failures: int
@@ -55,6 +56,11 @@ class Row:
     @property
     def plan_ratio(self) -> float:
         return self.plan.calls.rate / self.qps
+
+    @property
+    def plan_reads_ratio(self) -> float:
+        """The plan phase without getAccessToken and the account check: what every later plan does."""
+        return self.plan_reads.rate / self.qps
 
     @property
     def rate_limited_share(self) -> float:
@@ -114,6 +120,7 @@ def run_row(
         latency_ms=latency_ms,
         products=n,
         plan=Phase(plan, summarise(after_plan)),
+        plan_reads=summarise([c for c in after_plan if kind_of(c) not in ("auth", "account")]),
         apply=Phase(apply, summarise(after_apply[len(after_plan) :])),
         reference=summarise([c for c in after_ref[len(after_apply) :] if not c.is_auth]),
         reference_failures=ref.failures,
