@@ -296,7 +296,7 @@ def _plain_name(value: object) -> str:
     if text.startswith("["):
         try:
             items = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return text
         if isinstance(items, list) and items:
             return str(items[0])

@@ -364,7 +364,7 @@ def _json_or_none(content: bytes) -> Any:
 
     try:
         return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested thousands deep
         return None
 
 

@@ -49,7 +49,7 @@ def read_info(path: Path) -> LockInfo | None:
     try:
         data = json.loads(path.read_text() or "null")
         return LockInfo(**data) if isinstance(data, dict) else None
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, RecursionError):
         return None
 
 

@@ -63,6 +63,11 @@ class StateStore:
                 f"{self.display}:{exc.lineno}: the state is not valid JSON ({exc.msg}); cjrec will not overwrite it",
                 hint=hint,
             ) from None
+        except RecursionError:  # arrays or objects nested thousands deep: no state cjrec wrote
+            raise StateError(
+                f"{self.display}: the state is nested too deeply to be a cjrec state; cjrec will not overwrite it",
+                hint=hint,
+            ) from None
         if not isinstance(data, dict):
             raise StateError(f"{self.display}: the state must be a JSON object", hint=hint)
         version = data.get("format_version")

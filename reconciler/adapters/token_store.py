@@ -137,7 +137,7 @@ def _no_rule(exc: SecretsError) -> bool:
 def _parse(plaintext: bytes, display: str) -> CachedTokens:
     try:
         body = json.loads(plaintext)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if not isinstance(body, dict) or body.get("format_version") != FORMAT_VERSION:
         raise StateError(

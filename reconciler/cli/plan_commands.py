@@ -144,7 +144,7 @@ def load_saved_plan(path: Path) -> Plan:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{path}: no such plan file", hint="make one with `cjrec plan --out FILE`") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise StateError(
             f"{path}: not a cjrec plan (cannot parse it: {str(exc)[:80]})", hint="run `cjrec plan --out FILE` again"
         ) from None
