@@ -40,16 +40,23 @@ def inspect_image(path: Path) -> LogoImage:
 def sniff(data: bytes) -> tuple[str, int | None, int | None]:
     """Return (format, width, height) for PNG/JPEG/WebP bytes; raise ImageError otherwise."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        if len(data) >= 24 and data[12:16] == b"IHDR":
-            width, height = struct.unpack(">II", data[16:24])
-            return "png", width, height
-        return "png", None, None
+        if len(data) < 33 or data[12:16] != b"IHDR" or data.find(b"IEND", 33) < 0:
+            raise ImageError(CUT_SHORT.format("PNG"))
+        width, height = struct.unpack(">II", data[16:24])
+        return "png", width, height
     if data.startswith(b"\xff\xd8\xff"):
+        if data.find(b"\xff\xd9", 3) < 0:  # the end-of-image marker
+            raise ImageError(CUT_SHORT.format("JPEG"))
         width_height = _jpeg_size(data)
         return ("jpeg", *width_height)
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        if int.from_bytes(data[4:8], "little") + 8 > len(data):
+            raise ImageError(CUT_SHORT.format("WebP"))
         return ("webp", *_webp_size(data))
     raise ImageError("not a PNG, JPEG or WebP image (judged by its content, not its name)")
+
+
+CUT_SHORT = "the {} image is cut short (its end is missing); copy the whole file again"
 
 
 def _jpeg_size(data: bytes) -> tuple[int | None, int | None]:
