@@ -78,6 +78,9 @@ class StateStore:
             )
         if version != FORMAT_VERSION:
             raise StateError(f"{self.display}: unknown format_version {version!r}", hint=hint)
+        for key in ("products", "logos"):  # an edited `[]` must not read as "nothing recorded"
+            if key in data and not isinstance(data[key], dict):
+                raise StateError(f"{self.display}: the state fails validation (`{key}` is not an object)", hint=hint)
         try:
             state = SyncState.from_dict(data)
             uuid.UUID(state.lineage)
