@@ -22,7 +22,7 @@ from types import TracebackType
 
 from reconciler import __version__
 from reconciler.adapters.clock import Clock
-from reconciler.errors import LockError
+from reconciler.errors import LockError, StateError
 
 LOCK_NAME = "cjrec.lock"
 POLL_S = 0.2
@@ -73,10 +73,9 @@ class StateLock:
 
     def acquire(self) -> LockInfo:
         """Take the lock, waiting up to ``timeout_s``; raise LockError naming the holder otherwise."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = self.clock.monotonic() + self.timeout_s
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = self._open()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -103,6 +102,16 @@ class StateLock:
         os.pwrite(fd, json.dumps(asdict(self.info)).encode(), 0)
         os.fsync(fd)
         return self.info
+
+    def _open(self) -> int:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StateError(
+                f"{self.path.parent}: cannot lock the state ({exc.strerror or type(exc).__name__})",
+                hint="the state directory (--state-dir, CJREC_STATE_DIR) must be a folder cjrec can write",
+            ) from None
 
     def release(self) -> None:
         """Clear the holder's details and unlock."""
