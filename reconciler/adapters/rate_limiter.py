@@ -32,7 +32,14 @@ class RateLimiter:
         margin: float = DEFAULT_MARGIN,
         floor_fraction: float = 0.25,
         recovery_per_s: float = 0.05,
+        assume_recent_call: bool = False,
     ) -> None:
+        """``assume_recent_call``: pace the first request as if one had just started.
+
+        A process cannot see the calls of the cjrec process that ran just before it on the same
+        account (``plan --out`` then ``apply plan.json`` in CI start well within CJ's one-second
+        window), so the CLI counts its own start as a call: the first request waits one interval.
+        """
         if qps <= 0:
             raise ValueError("qps must be positive")
         self.qps = qps
@@ -41,7 +48,7 @@ class RateLimiter:
         self._rate = self._target
         self._floor = qps * floor_fraction
         self._recovery = qps * recovery_per_s  # rate regained per second without a 429
-        self._last_release = float("-inf")
+        self._last_release = clock.monotonic() if assume_recent_call else float("-inf")
         self._last_adjust = clock.monotonic()
         self._lock = threading.Lock()
         self.penalties = 0

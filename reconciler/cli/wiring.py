@@ -122,7 +122,7 @@ def connect(settings: Settings, desired: Desired, *, sops: Sops, clock: Clock | 
             hint="make a sops key available: SOPS_AGE_KEY or SOPS_AGE_KEY_FILE",
         )
     clock = clock or SystemClock()
-    limiter = RateLimiter(qps=desired.settings.qps, clock=clock)
+    limiter = RateLimiter(qps=desired.settings.qps, clock=clock, assume_recent_call=True)
     http = CjHttp(
         base_url=settings.api_url,
         clock=clock,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 
@@ -22,6 +23,22 @@ def test_starts_are_spaced_by_one_over_qps_plus_a_small_margin() -> None:
 def test_first_request_does_not_wait() -> None:
     limiter = RateLimiter(qps=1, clock=FakeClock())
     assert limiter.acquire() == 0
+
+
+def test_a_limiter_that_assumes_a_recent_call_paces_its_first_request_too() -> None:
+    # plan then apply: two processes back to back, the second blind to the first one's last call
+    clock = FakeClock()
+    previous = RateLimiter(qps=1, clock=clock)
+    starts = []
+    for _ in range(3):
+        previous.acquire()
+        starts.append(clock.monotonic())
+    clock.advance(0.4)  # the next process starts up
+    following = RateLimiter(qps=1, clock=clock, assume_recent_call=True)
+    for _ in range(3):
+        following.acquire()
+        starts.append(clock.monotonic())
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(starts))
 
 
 def test_a_429_halves_the_rate_and_it_recovers_additively() -> None:
