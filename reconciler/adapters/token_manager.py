@@ -14,14 +14,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from reconciler.adapters.cj_api import CjAuth
 from reconciler.adapters.cj_http import AUTH_INTERVAL_S
 from reconciler.adapters.clock import Clock
 from reconciler.adapters.token_store import CachedTokens, TokenStore
-from reconciler.errors import AuthThrottledError, CredentialsError, InvalidRefreshTokenError, InvalidTokenError
+from reconciler.errors import (
+    AuthThrottledError,
+    CjrecError,
+    CredentialsError,
+    InvalidRefreshTokenError,
+    InvalidTokenError,
+)
 from reconciler.models.cj import AccountSettings, TokenPair
 from reconciler.models.desired import Credentials
 from reconciler.models.secret import Secret, mask_email
@@ -31,6 +37,7 @@ SOURCE_OVERRIDE = "manifest override"
 SOURCE_CACHE = "cache"
 SOURCE_REFRESH = "refreshAccessToken"
 SOURCE_AUTH = "getAccessToken"
+UNVERIFIED = "unverified"  # the account of a pair CJ issued when the account check could not run (busy, quota…)
 
 AccountCheck = Callable[[Secret], AccountSettings]  # whose account does a token open (``setting/get``)
 
@@ -171,7 +178,7 @@ class TokenManager:
             if cache is not None and cache.api_key_fingerprint != self.credentials.api_token.fingerprint():
                 self._discarded = "the cached token belongs to another API key (the key in the manifest changed)"
                 cache = None
-            elif cache is not None and cache.account_fingerprint not in (None, self._account_fingerprint()):
+            elif cache is not None and cache.account_fingerprint not in (None, UNVERIFIED, self._account_fingerprint()):
                 self._discarded = (
                     "the cached token was checked against another account email (the email in the manifest changed)"
                 )
@@ -205,9 +212,22 @@ class TokenManager:
     def _obtain(self) -> TokenPair:
         source, pair = self._offline_choice()
         if pair is not None and source in (SOURCE_OVERRIDE, SOURCE_CACHE):
+            if source == SOURCE_CACHE:
+                self._verify_cached(pair)
             self._pair, self._source = pair, source
             return pair
         return self._refresh_or_authenticate()
+
+    def _checking_account(self) -> bool:
+        return self.account_of is not None and self.credentials.check_account_email
+
+    def _verify_cached(self, pair: TokenPair) -> None:
+        """A cached pair whose account could not be checked when CJ issued it is checked before its first use."""
+        cache = self._load_cache()
+        if cache is None or cache.account_fingerprint != UNVERIFIED or not self._checking_account():
+            return
+        self._check_account(pair)
+        self._save(replace(cache, account_fingerprint=self._account_fingerprint()))
 
     def _refresh_or_authenticate(self) -> TokenPair:
         """Refresh with a usable refresh token; when there is none or CJ rejects it, authenticate."""
@@ -249,12 +269,14 @@ class TokenManager:
             open_id,
             fresh.created,
         )
-        self._remember(
-            pair,
-            SOURCE_REFRESH,
-            last_auth=cache.last_get_access_token_at if cache else None,
-            account=cache.account_fingerprint if cache else None,
-        )
+        last_auth = cache.last_get_access_token_at if cache else None
+        account = cache.account_fingerprint if cache else None
+        if account == UNVERIFIED and self._checking_account():
+            key = self.credentials.api_token.fingerprint()
+            self._save(CachedTokens(key, pair, last_auth, SOURCE_REFRESH, UNVERIFIED))  # CJ spent the old refresh token
+            self._check_account(pair)
+            account = self._account_fingerprint()
+        self._remember(pair, SOURCE_REFRESH, last_auth=last_auth, account=account)
         return pair
 
     def _authenticate(self) -> TokenPair:
@@ -280,9 +302,18 @@ class TokenManager:
         )
         self.calls.append("getAccessToken")
         pair = self.auth.get_access_token(self.credentials.api_token)
-        checked = self.account_of is not None and self.credentials.check_account_email
+        checked = self._checking_account()
         if checked:
-            self._check_account(pair)
+            try:
+                self._check_account(pair)
+            except CredentialsError:
+                raise
+            except CjrecError:
+                # CJ issued the pair but could not say whose account it opens: keep it (unused) for the
+                # next run, which checks it first, instead of waiting out CJ's 300 s rule for another
+                key = self.credentials.api_token.fingerprint()
+                self._save(CachedTokens(key, pair, now, SOURCE_AUTH, UNVERIFIED))
+                raise
         self._remember(pair, SOURCE_AUTH, last_auth=now, account=self._account_fingerprint() if checked else None)
         return pair
 
