@@ -335,5 +335,5 @@ make bench                                    # installs, runs every benchmark, 
 ```
 
 This run: {options}. Everything runs on loopback against `cjrec sandbox` children; nothing
-reaches CJ. A throw-away age key is made for each run, so no key is needed or kept. The whole run
-takes about a quarter of an hour, almost all of it the throughput rows waiting on the rate limit."""
+reaches CJ. A throw-away age key is made for each run, so no key is needed or kept. Almost all of
+the run's time is the throughput rows waiting on the rate limit, as they should."""
