@@ -213,7 +213,10 @@ class TokenManager:
         source, pair = self._offline_choice()
         if pair is not None and source in (SOURCE_OVERRIDE, SOURCE_CACHE):
             if source == SOURCE_CACHE:
-                self._verify_cached(pair)
+                try:
+                    self._verify_cached(pair)
+                except InvalidTokenError:  # the unverified pair died meanwhile: get a new one
+                    return self._refresh_or_authenticate()
             self._pair, self._source = pair, source
             return pair
         return self._refresh_or_authenticate()
