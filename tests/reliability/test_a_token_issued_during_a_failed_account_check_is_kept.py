@@ -27,9 +27,9 @@ def auth_paths(calls: list[dict[str, object]]) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("same_account", [True, False])
+@pytest.mark.parametrize("then", ["same account", "another account", "kept pair invalidated"])
 def test_the_pair_is_kept_and_its_account_checked_by_the_next_run(
-    tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch, same_account: bool
+    tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch, then: str
 ) -> None:
     sandbox = new_sandbox(products=20)
     try:
@@ -45,11 +45,17 @@ def test_the_pair_is_kept_and_its_account_checked_by_the_next_run(
         assert auth_paths(sandbox.calls()) == ["refreshAccessToken", "getAccessToken", "get"]
 
         sandbox.set_faults(quota_exhausted=False)
-        if not same_account:  # the manifest now names another account than the key opens
+        if then == "another account":  # the manifest now names another account than the key opens
             ws.credentials(email="someone.else@example.com", token=DEMO_API_KEY)
+        if then == "kept pair invalidated":  # and five minutes later
+            sandbox.invalidate_tokens()
+            age_token_cache(ws)
         sandbox.clear_calls()
         later = ws.run("plan")  # well within 300 s of the getAccessToken above
-        if same_account:
+        if then == "kept pair invalidated":
+            assert later.exit_code == 0, later.output
+            assert auth_paths(sandbox.calls()) == ["get", "refreshAccessToken", "getAccessToken", "get"]
+        elif then == "same account":
             assert later.exit_code == 0, later.output
             assert auth_paths(sandbox.calls()) == ["get"]  # the kept pair, checked once, no new getAccessToken
             assert ws.run("plan").exit_code == 0
