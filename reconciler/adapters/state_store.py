@@ -34,6 +34,7 @@ class StateStore:
         self.dir = state_dir
         self.path = state_dir / STATE_NAME
         self.backup = state_dir / (STATE_NAME + ".backup")
+        self._swept = False
 
     @property
     def display(self) -> str:
@@ -112,8 +113,16 @@ class StateStore:
             return previous
         serial = (previous.serial + 1) if previous is not None else max(state.serial, 1)
         stored = replace(state, serial=serial)
+        if not self._swept:
+            self._sweep()
         write_atomic(self.path, render_state(stored), mode=0o644, keep_backup=True)
         return stored
+
+    def _sweep(self) -> None:
+        """Remove temp files a killed run left mid-write (state writers hold the lock, so none is in use)."""
+        self._swept = True
+        for stray in self.dir.glob(f".{STATE_NAME}.*.tmp"):
+            stray.unlink(missing_ok=True)
 
 
 def _describe(exc: Exception) -> str:
