@@ -139,11 +139,13 @@ def test_every_kill_point_of_a_write_leaves_the_old_or_the_new_version(tmp_path:
         strays = {p.name for p in target.parent.iterdir()} - {name, name + ".backup"}
         if any(not (s.startswith(f".{name}.") and s.endswith(".tmp")) for s in strays):
             return f"kill {where}: unexpected files {sorted(strays)}"
-        if kind == "state":  # and the next write goes through
+        if kind == "state":  # and the next write goes through, sweeping the interrupted temp file
             store = StateStore(target.parent)
             previous = store.load()
             store.write(state_with(6), previous=previous)
             assert store.load() is not None
+            if list(target.parent.glob(f".{name}.*.tmp")):
+                return f"kill {where}: the next write left the interrupted temp file behind"
         return None
 
     points = range(1, len(steps) + 2)

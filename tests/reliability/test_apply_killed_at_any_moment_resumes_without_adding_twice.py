@@ -14,8 +14,8 @@ milliseconds, so some land during a state write. After each kill:
   no product was sent to addToMyProduct twice (one processed but unrecorded add is adopted
   from My Products by the next plan, not added again).
 
-Finally an apply without a kill finishes, My Products equals the manifests and plan shows
-no changes. ``make soak`` runs a longer version (more rounds, more products, random moments).
+Finally an apply without a kill finishes, My Products equals the manifests, plan shows
+no changes, and no temp file of an interrupted state write is left in ``state/``. ``make soak`` runs a longer version (more rounds, more products, random moments).
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def run_kill_rounds(
         assert ws.run("token", "refresh").exit_code == 0  # a kill during getAccessToken is CJ's 300 s rule, not ours
         store = StateStore(ws.root / "state")
         kills = 0
+        strays: set[str] = set()  # temp files of state writes a kill interrupted
         for number, (planned, planned_amount) in enumerate(moments, 1):
             kind, amount = planned, planned_amount
             before = store.load()
@@ -128,6 +129,7 @@ def run_kill_rounds(
             lock = StateLock(ws.root / "state", operation="check", clock=SystemClock())
             lock.acquire()  # a killed holder leaves no lock held
             lock.release()
+            strays |= {p.name for p in (ws.root / "state").glob(".sync.json.*.tmp")}
             round_adds = added_pids(sandbox.calls()[start:])
             assert not set(round_adds) & recorded_before, f"round {number}: re-added a product recorded as added"
 
@@ -137,11 +139,13 @@ def run_kill_rounds(
         assert sorted(sandbox.my_product_ids()) == sorted(pids)
         state = store.load()
         assert state is not None and sorted(state.products) == sorted(pids)
+        assert not list((ws.root / "state").glob(".sync.json.*.tmp")), "the next write sweeps interrupted temp files"
         twice = [pid for pid, n in Counter(added_pids(sandbox.calls())).items() if n > 1]
         assert twice == [], f"products sent to addToMyProduct more than once: {twice}"
         plan = ws.run("plan", "--detailed-exitcode")
         assert plan.exit_code == 0, plan.output
         figures.add("crashes_survived", kills)
+        figures.add("temp_files_swept_after_kills", len(strays))
         # kills that landed after CJ added a product and before cjrec recorded it: adopted, not added again
         figures.add("adds_adopted_after_kill", sum(1 for r in state.products.values() if r.origin == "adopted"))
     finally:
