@@ -111,6 +111,8 @@ SECRET_FIELDS = frozenset(
     {("/authentication/getAccessToken", "apiKey"), ("/authentication/refreshAccessToken", "refreshToken")}
 )
 MAX_SCANNED_FILE = 8 << 20
+# Secrets recognised by their form: an age private key belongs only in a 0600 key file outside the repository.
+SECRET_PREFIXES = ("AGE-SECRET-KEY-1",)
 
 
 def sandbox_secrets(sandbox: sandbox_server.Sandbox) -> set[str]:
@@ -177,12 +179,15 @@ class SecretWatch:
         problems: list[str] = []
         for i, text in enumerate(self.outputs):
             self.stats["outputs_scanned"] += 1
-            if any(secret in text for secret in secrets):
+            if any(secret in text for secret in secrets) or any(prefix in text for prefix in SECRET_PREFIXES):
                 first = text.strip().splitlines()[0][:60] if text.strip() else ""
                 problems.append(f"a secret value appeared in CLI output #{i + 1} (starting {first!r})")
         for path, data in self._written_files():
             self.stats["files_scanned"] += 1
-            if any(secret in data for secret in encoded):
+            outside = any(part == ".home" for part in path.parts)
+            if any(secret in data for secret in encoded) or (
+                not outside and any(prefix.encode() in data for prefix in SECRET_PREFIXES)
+            ):
                 problems.append(f"a secret value appeared in plaintext in {path}")
             problems.extend(self._at_rest(path, data))
         for sandbox in self.sandboxes if self.check_call_logs else []:

@@ -82,6 +82,10 @@ def test_the_watch_catches_every_kind_of_leak(tmp_path: Path, secret_watch: Secr
             assert words in found[name][0] or name == "output"
             assert access not in found[name][0] and refresh not in found[name][0]  # the report never shows the secret
 
+        keyed = watch_over(clean)
+        keyed.record("your key: AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ")
+        assert len(keyed.leaks()) == 1  # an age private key is recognised by its form
+
         noted = watch_over(cases["file"][0])
         noted.sources.append(lambda: sandbox_secrets(sandbox))
         noted.note_input(cases["file"][0] / "out.json")  # written by the test itself: test input, not cjrec output
