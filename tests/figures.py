@@ -4,7 +4,8 @@ Tests count what they proved with :func:`add` (only after their assertions passe
 failing test adds nothing). Each pytest process keeps its own counts; under xdist the
 workers hand theirs to the controller (hooks in ``tests/conftest.py``), which writes
 ``build/reliability-figures.json`` at the end of the session and prints one summary line.
-``python -m tests.figures`` rewrites the figures block of docs/RELIABILITY.md from that file.
+``python -m tests.figures`` rewrites the figures block of docs/RELIABILITY.md from that file
+(and refuses a file from a run of only part of the suite).
 """
 
 from __future__ import annotations
@@ -45,6 +46,17 @@ LABELS = {
     "secret_scan_api_calls_checked": "API calls checked for a secret in the URL or outside its field",
 }
 
+# a run that did not reach each of these did not run the whole reliability suite
+REQUIRED = (
+    "crashes_survived",
+    "atomic_write_kills",
+    "fault_scenarios_passed",
+    "stops_then_resumed",
+    "bad_inputs_tried",
+    "fuzz_examples",
+    "stateful_examples",
+)
+
 _lock = threading.Lock()
 _counts: Counter[str] = Counter()
 
@@ -76,6 +88,7 @@ def write_report(counts: dict[str, int], *, exit_status: int, duration_s: float)
         return None
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     body = {
+        "complete": all(counts.get(name, 0) for name in REQUIRED),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "exit_status": exit_status,
         "duration_s": round(duration_s, 1),
@@ -126,5 +139,7 @@ def update_doc() -> None:
 if __name__ == "__main__":
     if not REPORT.exists():
         sys.exit(f"{REPORT} does not exist: run `make test` first")
+    if not json.loads(REPORT.read_text()).get("complete") and "--force" not in sys.argv:
+        sys.exit(f"{REPORT} is from a run of part of the suite; run `make test` (or pass --force)")
     update_doc()
     print(f"updated {DOC} from {REPORT}")
