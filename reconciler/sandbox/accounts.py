@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.limits import IntervalGuard, PointsLedger, SlidingWindow
+from reconciler.sandbox.sourcing import SourcingDesk
 from reconciler.sandbox.tokens import TokenStore
 from reconciler.sandbox.webhooks import Webhooks
 
@@ -97,6 +98,7 @@ class Account:
         self.refresh_window = SlidingWindow(config.refresh_per_minute, 60.0)
         self.points = PointsLedger(config.daily_points)
         self.webhooks = Webhooks()
+        self.sourcing = SourcingDesk(per_day=config.sourcing_per_day, seed=config.seed)
 
     def settings(self) -> dict[str, object]:
         """``data`` of ``GET /setting/get``."""

@@ -13,6 +13,10 @@ logged or faulted, and are served on the same host and port as the API:
 - ``POST /__sandbox/my-products`` (``{"productIds": [...]}``, bypassing the API) and
   ``POST /__sandbox/my-products/<pid>/remove`` (as if removed in CJ's web UI)
 - ``GET /__sandbox/state`` → my_products, points_used, points_remaining, qps, now, faults
+- ``GET /__sandbox/sourcing`` → ``{"requests": [...], "filed_today", "per_day"}``;
+  ``POST /__sandbox/sourcing/<sourceId>`` answers a request as CJ's agent would
+  (:meth:`~.sourcing.SourcingDesk.answer`: ``{"outcome": "succeeded"|"failed"|"in_progress", …}``)
+- ``GET|POST /__sandbox/freight`` (``{"noStock": "empty"|"error", "routes": {"CN-US": [...]}}``)
 """
 
 from __future__ import annotations
@@ -131,6 +135,31 @@ class Admin:
             hooks = self._state.account.webhooks
             return {"callback": hooks.as_callback(), "subscriptions": sorted(hooks.subscriptions)}
 
+    def sourcing(self) -> dict[str, object]:
+        """Every sourcing request with what was filed, and today's count against the daily limit."""
+        state = self._state
+        with state.lock:
+            desk = state.account.sourcing
+            return {
+                "requests": [request.admin_view() for request in desk.all()],
+                "filed_today": desk.filed_on(state.clock.utc_day()),
+                "per_day": desk.per_day,
+            }
+
+    def answer_sourcing(self, source_id: str, changes: Mapping[str, object]) -> dict[str, object]:
+        """Play CJ's agent on one request (KeyError: unknown id or pid; ValueError: bad change)."""
+        state = self._state
+        with state.lock:
+            return state.account.sourcing.answer(source_id, changes, state.catalog).admin_view()
+
+    def freight(self) -> dict[str, object]:
+        with self._state.lock:
+            return self._state.freight.as_dict()
+
+    def set_freight(self, changes: Mapping[str, object]) -> dict[str, object]:
+        with self._state.lock:
+            return self._state.freight.configure(changes)
+
     def summary(self) -> dict[str, object]:
         state = self._state
         with state.lock:
@@ -191,6 +220,14 @@ class Admin:
                 return env.admin_json({"removed": self.remove_from_my_products(pid)})
             case "GET", ["state"]:
                 return env.admin_json(self.summary())
+            case "GET", ["sourcing"]:
+                return env.admin_json(self.sourcing())
+            case "POST", ["sourcing", source_id]:
+                return env.admin_json(self.answer_sourcing(source_id, body))
+            case "GET", ["freight"]:
+                return env.admin_json(self.freight())
+            case "POST", ["freight"]:
+                return env.admin_json(self.set_freight(body))
             case "GET", ["webhooks"]:
                 return env.admin_json(self.webhooks())
             case "POST", ["webhooks", topic]:

@@ -24,6 +24,8 @@ from reconciler.sandbox.clock import cj_date
 from reconciler.sandbox.endpoints import ENDPOINTS, Call
 from reconciler.sandbox.envelope import Reply, Request
 from reconciler.sandbox.faults import Draw, FaultKind
+from reconciler.sandbox.freight import FREIGHT_ENDPOINTS
+from reconciler.sandbox.sourcing import SOURCING_ENDPOINTS
 from reconciler.sandbox.state import SandboxState
 
 API_PREFIX = "/api2.0/v1"
@@ -32,7 +34,9 @@ COSTS = {  # every other endpoint served here is free
     "/product/query": 10,
     "/webhook/product/subscribe": 10,
     "/webhook/product/unsubscribe": 10,
+    "/logistic/freightCalculate": 10,
 }
+ROUTES = {**ENDPOINTS, **SOURCING_ENDPOINTS, **FREIGHT_ENDPOINTS}
 
 
 class CjApi:
@@ -45,7 +49,7 @@ class CjApi:
         state = self._state
         with state.lock:
             now_mono, now_wall = state.clock.monotonic(), state.clock.wall()
-            draw = state.faults.draw()
+            draw = state.faults.draw(request.path.removeprefix(API_PREFIX))
             reply = self._faulted(draw)
             if reply is None:
                 reply = self._limited(request, now_mono) or self._serve(request, now_mono, now_wall)
@@ -85,7 +89,7 @@ class CjApi:
         subpath = request.path[len(API_PREFIX) :] if request.path.startswith(API_PREFIX + "/") else None
         endpoint: Callable[[Call], Reply] | None = None
         if subpath is not None:
-            endpoint = ENDPOINTS.get((request.method, subpath))
+            endpoint = ROUTES.get((request.method, subpath))
         if subpath is None or endpoint is None:
             return env.failure(env.NOT_FOUND, f"Interface not found: {request.method} {request.path}", status=404)
         call = Call(state, request.query, request.body, request.headers.get("cj-access-token", ""), now_mono, now_wall)

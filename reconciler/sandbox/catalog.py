@@ -150,12 +150,27 @@ class Catalog:
         self._products = {p.pid: p for p in products}
         self._by_sku = {p.sku: p for p in products}
         self._by_variant_sku = {v.sku: p for p in products for v in p.variants}
+        self._by_vid = {v.vid: (p, v) for p in products for v in p.variants}
 
     def __len__(self) -> int:
         return len(self._products)
 
     def get(self, pid: str) -> Product | None:
         return self._products.get(pid)
+
+    def add(self, product: Product) -> Product:
+        """List a new product (a sourcing request CJ answered); ValueError if its pid or a SKU is taken."""
+        if product.pid in self._products or product.sku in self._by_sku:
+            raise ValueError(f"product {product.pid} or SKU {product.sku} is already in the catalog")
+        self._products[product.pid] = product
+        self._by_sku[product.sku] = product
+        self._by_variant_sku.update((v.sku, product) for v in product.variants)
+        self._by_vid.update((v.vid, (product, v)) for v in product.variants)
+        return product
+
+    def variant(self, vid: str) -> tuple[Product, Variant] | None:
+        """The product and variant of ``vid``."""
+        return self._by_vid.get(vid)
 
     def by_sku(self, sku: str) -> Product | None:
         return self._by_sku.get(sku)

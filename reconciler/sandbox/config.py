@@ -25,7 +25,7 @@ class FaultSettings:
 
     The rates are probabilities per API call (their sum must not exceed 1); ``burst_429``
     makes the next n API calls answer HTTP 429; ``points_remaining`` sets today's remaining
-    points once at start.
+    points once at start; ``paths``, when not empty, limits the drawn faults to those endpoints.
     """
 
     error_rate_5xx: float = 0.0
@@ -37,6 +37,7 @@ class FaultSettings:
     api_key_invalid: bool = False
     quota_exhausted: bool = False
     points_remaining: int | None = None
+    paths: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         rates = (self.error_rate_5xx, self.drop_rate, self.busy_rate, self.timeout_rate)
@@ -59,6 +60,7 @@ class SandboxConfig:
     ``port=0`` picks a free port. ``qps`` is the account's request rate (CJ Free = 1):
     ``floor(qps)`` calls in any one-second window, or one call per ``1/qps`` seconds below 1.
     ``ip_qps`` is CJ's per-IP limit (10/s), which caps ``qps`` for a single client machine.
+    ``sourcing_per_day`` is how many sourcing requests CJ accepts per UTC day (5 live).
     ``enforce_qps=False`` turns both windows off (the 300 s getAccessToken guard and the
     refresh limit stay). Lifetimes and intervals are in seconds.
     """
@@ -78,6 +80,7 @@ class SandboxConfig:
     daily_points: int = 50_000
     enforce_qps: bool = True
     ip_qps: int = 10
+    sourcing_per_day: int = 5
     faults: FaultSettings = field(default_factory=FaultSettings)
 
     def __post_init__(self) -> None:
@@ -99,5 +102,7 @@ class SandboxConfig:
             raise ValueError("refresh_per_minute must be at least 1")
         if self.daily_points < 0:
             raise ValueError("daily_points must not be negative")
+        if self.sourcing_per_day < 0:
+            raise ValueError("sourcing_per_day must not be negative")
         if self.ip_qps < 1:
             raise ValueError("ip_qps must be at least 1")

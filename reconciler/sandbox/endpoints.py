@@ -11,14 +11,17 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reconciler.sandbox import envelope as env
 from reconciler.sandbox.catalog import Product
 from reconciler.sandbox.clock import cj_date, epoch_ms
 from reconciler.sandbox.envelope import Reply
-from reconciler.sandbox.state import SandboxState
 from reconciler.sandbox.tokens import TokenPair
 from reconciler.sandbox.webhooks import MAX_BATCH, TOPICS, callback_url_problem
+
+if TYPE_CHECKING:  # the state holds the desks whose endpoint modules import Call from here
+    from reconciler.sandbox.state import SandboxState
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200

@@ -86,6 +86,12 @@ def success(data: object, *, message: str = "Success") -> Reply:
     return Reply(200, _encode(body), code=OK)
 
 
+def plain_success(data: object) -> Reply:
+    """The success envelope of CJ's sourcing endpoint: ``success: true, code: 0``, no ``result``, no ``requestId``."""
+    body = {"success": True, "code": 0, "message": None, "data": data}
+    return Reply(200, _encode(body), code=0)
+
+
 def failure(code: int, message: str, *, status: int = 200, data: object = None) -> Reply:
     """CJ's failure answer; CJ sends most failures with HTTP 200."""
     body = {

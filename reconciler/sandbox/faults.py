@@ -17,6 +17,8 @@ What each fault does to a call (decided in :mod:`.api`):
 - ``quota_exhausted``: every call past authentication answers 1600201 while set.
 - ``points_remaining``: sets today's remaining points once (not a lasting fault).
 - ``latency_ms``: every API answer waits this long (after the rate limit counted the call).
+- ``paths``: when not empty, the drawn faults (the 429 burst and the rates) hit only calls to
+  these endpoints (``["/product/sourcing/queryList"]``); the others draw no fault.
 """
 
 from __future__ import annotations
@@ -29,7 +31,16 @@ from enum import Enum
 from reconciler.sandbox.config import FaultSettings
 
 _RATES = ("error_rate_5xx", "drop_rate", "busy_rate", "timeout_rate")
-_FIELDS = {*_RATES, "latency_ms", "timeout_s", "burst_429", "api_key_invalid", "quota_exhausted", "points_remaining"}
+_FIELDS = {
+    *_RATES,
+    "latency_ms",
+    "timeout_s",
+    "burst_429",
+    "api_key_invalid",
+    "quota_exhausted",
+    "points_remaining",
+    "paths",
+}
 
 
 class FaultKind(Enum):
@@ -63,10 +74,13 @@ class Faults:
         self.burst_429 = settings.burst_429
         self.api_key_invalid = settings.api_key_invalid
         self.quota_exhausted = settings.quota_exhausted
+        self.paths: tuple[str, ...] = tuple(settings.paths)
 
-    def draw(self) -> Draw:
-        """The fault for the next call. Always consumes the same amount of randomness."""
+    def draw(self, path: str = "") -> Draw:
+        """The fault for the next call to ``path``. Always consumes the same amount of randomness."""
         roll, pick = self._rng.random(), self._rng.random()
+        if self.paths and path not in self.paths:
+            return Draw(FaultKind.NONE)
         if self.burst_429 > 0:
             self.burst_429 -= 1
             return Draw(FaultKind.BURST_429)
@@ -106,6 +120,11 @@ class Faults:
                 if not isinstance(changes[name], bool):
                     raise ValueError(f"{name} must be true or false")
                 values[name] = changes[name]
+        if "paths" in changes:
+            paths = changes["paths"]
+            if not isinstance(paths, list | tuple) or not all(isinstance(p, str) and p.startswith("/") for p in paths):
+                raise ValueError("paths must be a list of endpoint paths such as /product/sourcing/queryList")
+            values["paths"] = tuple(str(p) for p in paths)
         points: int | None = None
         if changes.get("points_remaining") is not None:
             points = int(_number(changes["points_remaining"], "points_remaining", low=0.0, integer=True))
@@ -127,6 +146,7 @@ class Faults:
             "burst_429": self.burst_429,
             "api_key_invalid": self.api_key_invalid,
             "quota_exhausted": self.quota_exhausted,
+            "paths": list(self.paths),
         }
 
 

@@ -308,3 +308,18 @@ class Sandbox:
 
     def state(self) -> dict[str, object]:
         return self._admin.summary()
+
+    def sourcing_requests(self) -> list[dict[str, object]]:
+        """Every sourcing request filed, oldest first, with what was filed and its status."""
+        requests = self._admin.sourcing()["requests"]
+        assert isinstance(requests, list)
+        return requests
+
+    def answer_sourcing(self, source_id: str, **changes: object) -> dict[str, object]:
+        """Answer a request as CJ's agent: ``outcome="succeeded"`` (a new product is listed), or
+        ``outcome="failed", reason="…"``, ``sourceStatus="2"``, ``omitProductId=True``."""
+        return self._admin.answer_sourcing(source_id, changes)
+
+    def set_freight(self, **changes: object) -> dict[str, object]:
+        """E.g. ``set_freight(noStock="error")`` or ``set_freight(routes={"CN-US": [...]})``."""
+        return self._admin.set_freight(changes)

@@ -16,6 +16,7 @@ from reconciler.sandbox.catalog import Catalog, generate_catalog
 from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.freight import FreightDesk
 from reconciler.sandbox.limits import SlidingWindow
 
 
@@ -31,6 +32,7 @@ class SandboxState:
         self.account = Account(config)
         self.faults = Faults(config.faults, latency_ms=config.latency_ms, seed=config.seed)
         self.calls = CallLog()
+        self.freight = FreightDesk()
         self._ip_windows: dict[str, SlidingWindow] = {}
         if config.faults.points_remaining is not None:
             self.account.points.set_remaining(self.clock.utc_day(), config.faults.points_remaining)
