@@ -133,6 +133,14 @@ class QuotaExhaustedError(ApiError):
     """CJ's quota for this call is used up (1600201): no retry until it resets."""
 
 
+class SourcingLimitError(ApiError):
+    """CJ's daily limit of sourcing requests is reached (1600000 "Exceeded the daily source limit")."""
+
+
+class OutcomeUnknownError(ApiError):
+    """A create's answer was lost (timeout, dropped connection, gateway error): CJ may or may not have acted."""
+
+
 class PointsBudgetError(ApiError):
     """The next call would exceed the run's pointsBudget from Settings."""
 

@@ -15,11 +15,13 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from reconciler.adapters.cj_http import CjHttp, Envelope
-from reconciler.errors import ApiError, InvalidTokenError
+from reconciler.adapters.cj_http import SOURCING_CREATE, CjHttp, Envelope, answer_lost
+from reconciler.errors import ApiError, InvalidTokenError, OutcomeUnknownError, TransientApiError
 from reconciler.models.cj import AccountSettings, MyProduct, ProductDetail, TokenPair, Variant
 from reconciler.models.desired import WEBHOOK_TOPICS, WebhookSetting
+from reconciler.models.markets import FreightAnswer, FreightOption, parse_aging, parse_price
 from reconciler.models.secret import Secret
+from reconciler.models.sourcing import QUERY_BATCH, SourcingStatus
 
 MY_PRODUCTS_PAGE_SIZE = 200
 MAX_PAGES = 10_000
@@ -178,6 +180,141 @@ class CjApi:
             if not isinstance(total_pages, int) or page >= total_pages or not rows:
                 return
             page += 1
+
+
+    def create_sourcing(self, body: dict[str, Any]) -> str:
+        """``POST /product/sourcing/create`` (free): file a sourcing request, return CJ's ``cjSourcingId``.
+
+        Never repeated when its answer is lost (CJ has no idempotency key): that, and a
+        success whose id cannot be read, raise :class:`OutcomeUnknownError` — CJ may have
+        filed it. The daily limit raises :class:`~reconciler.errors.SourcingLimitError`.
+        """
+        call = f"POST {SOURCING_CREATE}"
+        try:
+            env = self._authed("POST", SOURCING_CREATE, body=body, retry_lost=False)
+        except TransientApiError as exc:
+            if not answer_lost(exc):
+                raise
+            raise OutcomeUnknownError(
+                f"the answer to a sourcing request was lost ({exc.message}): CJ may have filed it",
+                call=call,
+                code=exc.code,
+                http_status=exc.http_status,
+                request_id=exc.request_id,
+                hint="the next plan says how to settle it; cjrec will not file this URL again by itself",
+            ) from None
+        data = env.data.get("cjSourcingId") if isinstance(env.data, dict) else None
+        if isinstance(data, int) and not isinstance(data, bool):
+            return str(data)
+        if isinstance(data, str) and data.strip():
+            return data.strip()
+        raise OutcomeUnknownError(
+            "CJ accepted a sourcing request but its answer has no readable data.cjSourcingId",
+            call=call,
+            request_id=env.request_id,
+            hint="the next plan says how to settle it; cjrec will not file this URL again by itself",
+        )
+
+    def sourcing_status(self, source_ids: list[str]) -> tuple[dict[str, SourcingStatus], list[str]]:
+        """``GET /product/sourcing/queryList`` for 1 to 100 ids (free).
+
+        Returns the rows CJ sent, by id, and what could not be read in its answer (a row
+        that is not an object or has no sourceId); an answer that is not a list at all is an
+        ApiError naming the field.
+        """
+        if not source_ids or len(source_ids) > QUERY_BATCH:
+            raise ValueError(f"queryList takes 1 to {QUERY_BATCH} ids, not {len(source_ids)}")
+        call = "GET /product/sourcing/queryList"
+        env = self._authed("GET", "/product/sourcing/queryList", params={"sourceIds": list(source_ids)})
+        rows = env.data
+        if isinstance(rows, dict):  # some CJ list answers wrap the rows
+            rows = rows.get("list", rows.get("content"))
+        if rows is None:
+            rows = []
+        if not isinstance(rows, list):
+            raise _shape(call, "data", "a list of sourcing requests")
+        found: dict[str, SourcingStatus] = {}
+        problems: list[str] = []
+        for i, row in enumerate(rows):
+            parsed = parse_sourcing_row(row)
+            if isinstance(parsed, str):
+                problems.append(f"data[{i}] {parsed}")
+            else:
+                found[parsed.source_id] = parsed
+        return found, problems
+
+    def freight_quote(self, origin: str, destination: str, vid: str, *, quantity: int = 1) -> FreightAnswer:
+        """``POST /logistic/freightCalculate`` for one variant (10 points): the options CJ quotes.
+
+        An empty answer (an origin without stock, as CJ may answer) gives no options; options
+        with an unreadable price or aging are left out and named in ``problems``.
+        """
+        body = {
+            "startCountryCode": origin,
+            "endCountryCode": destination,
+            "products": [{"quantity": quantity, "vid": vid}],
+        }
+        env = self._authed("POST", "/logistic/freightCalculate", body=body)
+        rows = env.data
+        if rows is None:
+            rows = []
+        if not isinstance(rows, list):
+            return FreightAnswer(origin, (), (f"CJ's answer from {origin} is not a list of options",))
+        options: list[FreightOption] = []
+        problems: list[str] = []
+        for i, row in enumerate(rows):
+            parsed = parse_freight_row(origin, row)
+            if isinstance(parsed, str):
+                problems.append(f"option {i + 1} from {origin} {parsed}")
+            else:
+                options.append(parsed)
+        return FreightAnswer(origin, tuple(options), tuple(problems))
+
+
+def parse_sourcing_row(row: object) -> SourcingStatus | str:
+    """One queryList row, or what is wrong with it. Numbers for ids and statuses are read as text."""
+    if not isinstance(row, dict):
+        return "is not an object"
+    source_id = _text_or_none(row.get("sourceId"))
+    if source_id is None:
+        return "has no sourceId"
+    status = _text_or_none(row.get("sourceStatus")) or ""
+    return SourcingStatus(
+        source_id=source_id,
+        status=status,
+        status_text=_text_or_none(row.get("sourceStatusStr")) or "",
+        number=_text_or_none(row.get("sourceNumber")),
+        cj_product_id=_text_or_none(row.get("cjProductId")),
+        cj_variant_sku=_text_or_none(row.get("cjVariantSku")),
+        fail_reason=_text_or_none(row.get("failReasonStr")) or _text_or_none(row.get("failReason")),
+    )
+
+
+def parse_freight_row(origin: str, row: object) -> FreightOption | str:
+    """One freightCalculate option, or what is wrong with it."""
+    if not isinstance(row, dict):
+        return "is not an object"
+    name = _text_or_none(row.get("logisticName"))
+    if name is None:
+        return "has no logisticName"
+    price = parse_price(row.get("logisticPrice"))
+    if price is None:
+        return f"({name}) has no readable logisticPrice ({str(row.get('logisticPrice'))[:20]!r})"
+    aging = parse_aging(str(row.get("logisticAging") or ""))
+    if aging is None:
+        return f"({name}) has no readable logisticAging ({str(row.get('logisticAging'))[:20]!r})"
+    return FreightOption(origin=origin, name=name, price=price, min_days=aging[0], max_days=aging[1])
+
+
+def _text_or_none(value: object) -> str | None:
+    """A string or whole number as text; None for null, empty, booleans and anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
 
 
 def parse_callbacks(raw: object, *, call: str) -> dict[str, WebhookSetting]:

@@ -38,6 +38,7 @@ from reconciler.errors import (
     ProductUnavailableError,
     QuotaExhaustedError,
     RateLimitedError,
+    SourcingLimitError,
     TransientApiError,
     UsageError,
 )
@@ -51,6 +52,8 @@ SUCCESS_CODES = frozenset({200, 0})
 DUPLICATE_ADD_CODE = 1600000
 DUPLICATE_ADD_TEXT = "has been added"
 AUTH_INTERVAL_S = 300.0
+SOURCING_CREATE = "/product/sourcing/create"  # where 1600000 means the daily limit, not "busy" or "already added"
+SOURCING_LIMIT_TEXT = "daily source limit"
 
 # Points each endpoint costs (shared/cj-api.md); everything else used here is free.
 POINT_COSTS: dict[str, int] = {
@@ -61,6 +64,7 @@ POINT_COSTS: dict[str, int] = {
     "/product/stock/queryByVid": 10,
     "/webhook/product/subscribe": 10,
     "/webhook/product/unsubscribe": 10,
+    "/logistic/freightCalculate": 10,
 }
 
 
@@ -162,12 +166,19 @@ class CjHttp:
         method: str,
         path: str,
         *,
-        params: dict[str, str | int] | None = None,
+        params: dict[str, str | int | list[str]] | None = None,
         body: dict[str, Any] | None = None,
         token: Secret | None = None,
         retry_transient: bool = True,
+        retry_lost: bool = True,
     ) -> Envelope:
-        """Make one logical call (with its retries) and return the envelope, or raise an ApiError."""
+        """Make one logical call (with its retries) and return the envelope, or raise an ApiError.
+
+        ``retry_lost=False`` is for calls that are not safe to repeat (a create without an
+        idempotency key): a transient failure whose answer was lost (no CJ code: timeout,
+        dropped connection, gateway page, HTTP 5xx) is raised at once, because CJ may have
+        acted; one CJ answered itself (busy, 1600301, 429) is retried as usual.
+        """
         cost = points_for(path)
         self._reserve_points(path, cost)
         call = f"{method} {path}"
@@ -194,8 +205,10 @@ class CjHttp:
                         ) from None
                     self._wait_retry(limited, call, "rate limited")
                     continue
-                except TransientApiError:
+                except TransientApiError as exc:
                     if not retry_transient or attempt >= self.retry.max_attempts:
+                        raise
+                    if not retry_lost and answer_lost(exc):
                         raise
                     self._wait_retry(attempt, call, "transient failure")
                     continue
@@ -234,7 +247,7 @@ class CjHttp:
         method: str,
         path: str,
         *,
-        params: dict[str, str | int] | None,
+        params: dict[str, str | int | list[str]] | None,
         body: dict[str, Any] | None,
         token: Secret | None,
         call: str,
@@ -271,6 +284,11 @@ class CjHttp:
         return interpret(response.status_code, response.content, call=call)
 
 
+def answer_lost(error: TransientApiError) -> bool:
+    """True when CJ's application did not answer (no CJ code, or HTTP 5xx): it may have acted or not."""
+    return error.code is None or (error.http_status is not None and error.http_status >= 500)
+
+
 def interpret(status: int, content: bytes, *, call: str) -> Envelope:
     """Turn an HTTP answer into an Envelope, or raise the ApiError it means."""
     payload = _json_or_none(content)
@@ -299,7 +317,7 @@ def interpret(status: int, content: bytes, *, call: str) -> Envelope:
         if payload.get("result") is True or payload.get("success") is True:
             return Envelope(int(code), message, payload.get("data"), request_id)
         raise ApiError("CJ's answer has no `result: true`; not treating it as success", http_status=status, **kw)
-    if code == DUPLICATE_ADD_CODE and DUPLICATE_ADD_TEXT in message.lower():
+    if code == DUPLICATE_ADD_CODE and DUPLICATE_ADD_TEXT in message.lower() and _path_of(call) != SOURCING_CREATE:
         return Envelope(int(code), message, payload.get("data"), request_id, duplicate=True)
     raise _error_for(status, code, message, kw)
 
@@ -307,6 +325,15 @@ def interpret(status: int, content: bytes, *, call: str) -> Envelope:
 def _error_for(status: int, code: object, message: str, kw: dict[str, Any]) -> ApiError:
     lowered = message.lower()
     shown = message or "(no message)"
+    if SOURCING_LIMIT_TEXT in lowered or (
+        code == DUPLICATE_ADD_CODE and _path_of(str(kw["call"])) == SOURCING_CREATE and "busy" not in lowered
+    ):
+        return SourcingLimitError(
+            f"CJ's daily limit of sourcing requests is reached: {shown}",
+            http_status=status,
+            hint="CJ accepts a few sourcing requests per day; the rest are filed by a run after 00:00 UTC",
+            **kw,
+        )
     if (
         code == 16900500
         or (code == 429 and status != 429)
@@ -357,6 +384,11 @@ def _error_for(status: int, code: object, message: str, kw: dict[str, Any]) -> A
     if code in (1600100, 1600101):
         return ApiError(f"CJ says this interface is unavailable: {shown}", http_status=status, **kw)
     return ApiError(f"CJ answered with an error: {shown}", http_status=status, **kw)
+
+
+def _path_of(call: str) -> str:
+    """``/product/sourcing/create`` of ``POST /product/sourcing/create?x=1``."""
+    return call.split(" ", 1)[-1].split("?", 1)[0]
 
 
 def _json_or_none(content: bytes) -> Any:
