@@ -8,6 +8,7 @@ a JSON Schema for editors. Field names are camelCase in YAML. Values that sops e
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -136,20 +137,97 @@ class LogoSpec(_Strict):
         return self
 
 
-class ProductItem(_Strict):
-    """One product, by its CJ URL."""
+SOURCING_TEXT_MAX = 200  # CJ's limit on productName and productImage of a sourcing request
+_SOURCING_ONLY = ("name", "image", "remark", "price", "sourcing_id")
 
-    product_url: str = Field(description="https://cjdropshipping.com/product/<name>-p-<id>.html")
+
+def is_cj_host(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return host == "cjdropshipping.com" or host.endswith(".cjdropshipping.com")
+
+
+class ProductItem(_Strict):
+    """One product: ``productUrl`` (a CJ product), or ``sourceUrl`` (a product CJ is asked to source)."""
+
+    product_url: str | None = Field(default=None, description="https://cjdropshipping.com/product/<name>-p-<id>.html")
+    source_url: str | None = Field(
+        default=None,
+        description="a product page elsewhere (AliExpress, Amazon, 1688…) CJ is asked to source; needs name and image",
+    )
+    name: str | None = Field(
+        default=None, min_length=1, max_length=SOURCING_TEXT_MAX, description="with sourceUrl: the product's name"
+    )
+    image: str | None = Field(
+        default=None, max_length=SOURCING_TEXT_MAX, description="with sourceUrl: an https image URL of the product"
+    )
+    remark: str | None = Field(
+        default=None, max_length=1000, description="with sourceUrl: notes for CJ's agent (target country, specs)"
+    )
+    price: Decimal | None = Field(
+        default=None, ge=0, max_digits=12, decimal_places=2, description="with sourceUrl: the target price in USD"
+    )
+    sourcing_id: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,30}$",
+        description="with sourceUrl: adopt this existing CJ sourcing request instead of filing a new one",
+    )
     logo: str | None = Field(default=None, pattern=NAME_PATTERN, description="the name of a Logo")
 
     @field_validator("product_url")
     @classmethod
-    def _url(cls, value: str) -> str:
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             pid_from_url(value)
         except ProductUrlError as exc:
             raise PydanticCustomError("product_url", str(exc)) from None
         return value
+
+    @field_validator("source_url")
+    @classmethod
+    def _source_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _https_url(value, "sourceUrl")
+        if is_cj_host(urlsplit(value).hostname or ""):
+            raise PydanticCustomError(
+                "source_url", "this is a CJ product page: list it with `productUrl`, not `sourceUrl`"
+            )
+        return value
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str | None) -> str | None:
+        return None if value is None else _https_url(value, "image")
+
+    @field_validator("sourcing_id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: object) -> object:
+        # a bare 19-digit id in YAML is an integer: read it exactly, as text
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ProductItem:
+        if (self.product_url is None) == (self.source_url is None):
+            raise PydanticCustomError(
+                "product_source",
+                "give exactly one of `productUrl` (a CJ product) or `sourceUrl` (a product page CJ is asked to source)",
+            )
+        if self.product_url is not None:
+            given = [to_camel(name) for name in _SOURCING_ONLY if getattr(self, name) is not None]
+            if given:
+                raise PydanticCustomError(
+                    "product_source", f"{', '.join(given)} go with `sourceUrl`; a `productUrl` product is CJ's already"
+                )
+        else:
+            missing = [name for name in ("name", "image") if getattr(self, name) is None]
+            if missing:
+                raise PydanticCustomError(
+                    "product_source",
+                    f"a `sourceUrl` item needs {' and '.join(missing)} (CJ requires both, at most 200 characters)",
+                )
+        return self
 
 
 class ProductsSpec(_Strict):
@@ -170,6 +248,9 @@ class SettingsSpec(_Strict):
         description="the account's requests per second (CJ tiers 1, 2, 4, 6)",
     )
     points_budget: StrictInt = Field(default=20_000, ge=0, description="most API points one run may spend")
+    sourcing_per_day: StrictInt = Field(
+        default=5, ge=0, le=100, description="most sourcing requests filed per UTC day (CJ accepts 5)"
+    )
 
 
 class WebhookTopicSpec(_Strict):
@@ -208,6 +289,33 @@ class WebhooksSpec(_Strict):
     subscribe_managed_products: StrictBool = Field(
         default=False, description="subscribe to product/stock events for every managed product (10 points per 100)"
     )
+
+
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+
+
+class MarketSpec(_Strict):
+    """A country the store sells to, and how fast and cheap shipping there must be."""
+
+    country: str = Field(pattern=COUNTRY_PATTERN, description="ISO 3166 two-letter code, e.g. US")
+    max_days: StrictInt = Field(ge=1, le=120, description="most transit days (the upper bound of CJ's aging)")
+    max_shipping: Decimal = Field(ge=0, max_digits=10, decimal_places=2, description="most shipping cost, USD")
+    from_: list[str] = Field(
+        default_factory=lambda: ["CN"],
+        alias="from",
+        min_length=1,
+        description="warehouse countries to ship from (default [CN]), e.g. [CN, US]",
+    )
+
+    @field_validator("from_")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not re.fullmatch(COUNTRY_PATTERN, origin):
+                raise PydanticCustomError("country", f"{origin!r} is not a two-letter country code such as CN")
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("country", "each origin once")
+        return value
 
 
 def _private_ip(host: str) -> bool:
@@ -264,9 +372,18 @@ class WebhooksDocument(_Document):
     spec: WebhooksSpec
 
 
+class MarketDocument(_Document):
+    """kind: Market (one per country)."""
+
+    kind: Literal["Market"]
+    metadata: Metadata
+    spec: MarketSpec
+
+
 DOCUMENT_TYPES: dict[str, type[_Document]] = {
     "Credentials": CredentialsDocument,
     "Logo": LogoDocument,
+    "Market": MarketDocument,
     "Products": ProductsDocument,
     "Settings": SettingsDocument,
     "Webhooks": WebhooksDocument,

@@ -25,6 +25,8 @@ from reconciler.manifest.documents import (
     MUST_BE_ENCRYPTED,
     CredentialsDocument,
     LogoDocument,
+    MarketDocument,
+    ProductItem,
     ProductsDocument,
     SettingsDocument,
     WebhooksDocument,
@@ -44,9 +46,11 @@ from reconciler.models.desired import (
     Webhooks,
     WebhookSetting,
 )
+from reconciler.models.markets import Market
 from reconciler.models.product_url import pid_from_url
 from reconciler.models.secret import Secret
 from reconciler.models.source_document import FieldPath, SourceDocument, field_label, iter_strings
+from reconciler.models.sourcing import SourcingItem, normalise_url
 
 DocKey = tuple[Path, int]
 InspectImage = Callable[[Path], LogoImage]
@@ -116,6 +120,10 @@ class _Validation:
         self.settings: list[tuple[SourceDocument, SettingsDocument]] = []
         self.webhooks: list[tuple[SourceDocument, WebhooksDocument]] = []
         self.product_names: dict[str, Source] = {}
+        self.sourcing: dict[str, SourcingItem] = {}  # by normalised sourceUrl
+        self.sourcing_ids: dict[str, Source] = {}
+        self.markets: dict[str, Market] = {}  # by country
+        self.market_names: dict[str, Source] = {}
 
     def error(self, doc: SourceDocument, path: FieldPath, message: str) -> None:
         self.diagnostics.append(Diagnostic(doc.display, doc.line_of(path), field_label(path), message))
@@ -173,6 +181,8 @@ class _Validation:
             self.settings.append((doc, parsed))
         elif isinstance(parsed, WebhooksDocument):
             self.webhooks.append((doc, parsed))
+        elif isinstance(parsed, MarketDocument):
+            self.market(doc, parsed)
 
     def _plaintext_secrets(self, doc: SourceDocument) -> None:
         for path, value in iter_strings(doc.data):
@@ -238,6 +248,10 @@ class _Validation:
             )
         self.product_names.setdefault(name, Source(doc.display, doc.line_of(())))
         for i, item in enumerate(parsed.spec.items):
+            if item.source_url is not None:
+                self.sourcing_item(doc, i, item)
+                continue
+            assert item.product_url is not None  # the model requires one of the two
             path: FieldPath = ("spec", "items", i, "productUrl")
             pid = pid_from_url(item.product_url)
             source = Source(doc.display, doc.line_of(path))
@@ -249,6 +263,64 @@ class _Validation:
             if item.logo is not None:
                 self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
             self.products[pid] = DesiredProduct(pid=pid, url=item.product_url, logo=item.logo, source=source)
+
+    def sourcing_item(self, doc: SourceDocument, i: int, item: ProductItem) -> None:
+        """A ``sourceUrl`` item: each URL once across all files, each adopted sourcingId once."""
+        if item.source_url is None or item.name is None or item.image is None:
+            raise ValueError("a sourceUrl item without name or image passed the model")  # the model refuses these
+        path: FieldPath = ("spec", "items", i, "sourceUrl")
+        source = Source(doc.display, doc.line_of(path))
+        key = normalise_url(item.source_url)
+        if key in self.sourcing:
+            self.error(
+                doc, path, f"this sourceUrl is already listed at {self.sourcing[key].source}; list each product once"
+            )
+            return
+        if item.sourcing_id is not None:
+            if item.sourcing_id in self.sourcing_ids:
+                self.error(
+                    doc,
+                    ("spec", "items", i, "sourcingId"),
+                    f"sourcing request {item.sourcing_id} is already adopted at {self.sourcing_ids[item.sourcing_id]}",
+                )
+                return
+            self.sourcing_ids[item.sourcing_id] = Source(doc.display, doc.line_of(("spec", "items", i, "sourcingId")))
+        if item.logo is not None:
+            self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
+        self.sourcing[key] = SourcingItem(
+            url=item.source_url,
+            name=item.name,
+            image=item.image,
+            remark=item.remark,
+            price=item.price,
+            sourcing_id=item.sourcing_id,
+            logo=item.logo,
+            source=source,
+        )
+
+    def market(self, doc: SourceDocument, parsed: MarketDocument) -> None:
+        name, spec = parsed.metadata.name, parsed.spec
+        if name in self.market_names:
+            self.error(
+                doc, ("metadata", "name"), f"a Market named {name!r} is already declared at {self.market_names[name]}"
+            )
+            return
+        self.market_names[name] = Source(doc.display, doc.line_of(()))
+        if spec.country in self.markets:
+            self.error(
+                doc,
+                ("spec", "country"),
+                f"market {spec.country} is already declared at {self.markets[spec.country].source}; one Market per country",
+            )
+            return
+        self.markets[spec.country] = Market(
+            name=name,
+            country=spec.country,
+            max_days=spec.max_days,
+            max_shipping=spec.max_shipping,
+            origins=tuple(spec.from_),
+            source=Source(doc.display, doc.line_of(("spec", "country"))),
+        )
 
     # -- the whole configuration ------------------------------------------------------
     def finish(self, *, files: tuple[str, ...]) -> ValidationResult:
@@ -284,6 +356,8 @@ class _Validation:
             settings=settings,
             files=files,
             webhooks=webhooks,
+            sourcing=tuple(self.sourcing.values()),
+            markets=tuple(self.markets.values()),
         )
         return ValidationResult(desired, [], self.warnings, notes)
 
@@ -357,7 +431,10 @@ class _Validation:
             )
         doc, parsed = self.settings[0]
         return Settings(
-            qps=parsed.spec.qps, points_budget=parsed.spec.points_budget, source=Source(doc.display, doc.line_of(()))
+            qps=parsed.spec.qps,
+            points_budget=parsed.spec.points_budget,
+            source=Source(doc.display, doc.line_of(())),
+            sourcing_per_day=parsed.spec.sourcing_per_day,
         )
 
 

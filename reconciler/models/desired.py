@@ -10,11 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.models.secret import Secret
 
+if TYPE_CHECKING:  # these modules import Source from here
+    from reconciler.models.markets import Market
+    from reconciler.models.sourcing import SourcingItem
+
 DEFAULT_QPS = 1.0
 DEFAULT_POINTS_BUDGET = 20_000
+DEFAULT_SOURCING_PER_DAY = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +102,12 @@ class DesiredProduct:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """How cjrec may use the account: request rate and points per run."""
+    """How cjrec may use the account: request rate, points per run, sourcing requests per UTC day."""
 
     qps: float = DEFAULT_QPS
     points_budget: int = DEFAULT_POINTS_BUDGET
     source: Source | None = None
+    sourcing_per_day: int = DEFAULT_SOURCING_PER_DAY
 
 
 WEBHOOK_TOPICS = ("product", "stock", "order", "logistics")
@@ -140,6 +147,8 @@ class Desired:
     settings: Settings
     files: tuple[str, ...] = field(default=())
     webhooks: Webhooks | None = None
+    sourcing: tuple[SourcingItem, ...] = ()  # Products items with sourceUrl
+    markets: tuple[Market, ...] = ()
 
     @property
     def default_logo(self) -> Logo | None:

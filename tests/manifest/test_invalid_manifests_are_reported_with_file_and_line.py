@@ -237,7 +237,7 @@ shop_case(
 shop_case(
     "item-without-productUrl",
     "\napiVersion: cjrec/v1\nkind: Products\nmetadata: {name: shop}\nspec:\n  items:\n    - logo: brand\n",
-    at(6, "spec.items[0].productUrl", "missing required field"),
+    at(6, "spec.items[0]", "give exactly one of `productUrl` (a CJ product) or `sourceUrl`"),
 )
 shop_case(
     "productUrl-is-a-number",
