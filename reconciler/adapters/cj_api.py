@@ -400,6 +400,8 @@ def parse_product_detail(raw: object, *, call: str) -> ProductDetail:
                 price=_decimal(v.get("variantSellPrice")),
                 stock=_stock(v.get("inventories")),
                 image=str(v["variantImage"]) if v.get("variantImage") else None,
+                weight=_decimal(v.get("variantWeight")),
+                stock_countries=_stock_countries(v.get("inventories")),
             )
         )
     version = data.get("customizationVersion") or 0
@@ -480,6 +482,21 @@ def _stock(value: object) -> int | None:
         if isinstance(item, dict) and isinstance(item.get("totalInventory"), int):
             total += item["totalInventory"]
     return total
+
+
+def _stock_countries(value: object) -> tuple[str, ...]:
+    """The warehouse countries (``countryCode``) with units in stock, sorted."""
+    if not isinstance(value, list):
+        return ()
+    found = {
+        str(item["countryCode"]).upper()
+        for item in value
+        if isinstance(item, dict)
+        and isinstance(item.get("countryCode"), str)
+        and isinstance(item.get("totalInventory"), int)
+        and item["totalInventory"] > 0
+    }
+    return tuple(sorted(found))
 
 
 def _shape(call: str, where: str, expected: str) -> ApiError:

@@ -47,6 +47,8 @@ class Variant:
     price: Decimal | None
     stock: int | None
     image: str | None = None
+    weight: Decimal | None = None  # grams (variantWeight)
+    stock_countries: tuple[str, ...] = ()  # warehouse countries with stock, when inventories were asked for
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,10 +82,13 @@ class FreightOption:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FreightOption:
+        price = parse_price(data["price"])
+        if price is None:
+            raise ValueError(f"freight price {str(data['price'])[:20]!r} is not an amount")
         return cls(
             origin=str(data["origin"]),
             name=str(data["name"]),
-            price=Decimal(str(data["price"])),
+            price=price,
             min_days=int(data["min_days"]),
             max_days=int(data["max_days"]),
         )

@@ -1,4 +1,4 @@
-"""What CJ says now, as gathered for one plan: the My Products list and product details."""
+"""What CJ says now, as gathered for one plan: My Products, product details, sourcing statuses, freight quotes."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import WebhookSetting
+from reconciler.models.markets import MarketQuote
+from reconciler.models.sourcing import SourcingStatus
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,12 @@ class Observed:
     points: int = 0
     webhooks: dict[str, WebhookSetting] | None = None  # CJ's callback settings, when asked
     subscriptions: frozenset[str] | None = None  # pids with product event subscriptions, when asked
+    # sourcing requests by id, as queryList answered (None: not asked, offline or no open request)
+    sourcing: dict[str, SourcingStatus] | None = None
+    sourcing_problems: tuple[str, ...] = ()  # rows of CJ's answer that could not be read
+    sourcing_error: str | None = None  # queryList failed (after its retries): statuses are as last recorded
+    # fresh freight quotes by (pid, country); ``best`` is left for the planner to choose
+    freight: dict[tuple[str, str], MarketQuote] = field(default_factory=dict)
 
     @classmethod
     def offline(cls) -> Observed:

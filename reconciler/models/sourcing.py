@@ -156,6 +156,7 @@ class SourcingRecord:
     reason: str | None = None
     cj_status: str | None = None
     origin: str = "filed"  # "filed" by cjrec | "adopted" (sourcingId given in the manifest)
+    name: str | None = None  # the product name asked for, for display
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:
@@ -181,6 +182,7 @@ class SourcingRecord:
             "reason": self.reason,
             "cj_status": self.cj_status,
             "origin": self.origin,
+            "name": self.name,
         }
 
     @classmethod
@@ -200,6 +202,7 @@ class SourcingRecord:
             reason=opt("reason"),
             cj_status=opt("cj_status"),
             origin=str(data.get("origin") or "filed"),
+            name=opt("name"),
         )
 
 

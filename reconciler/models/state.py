@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from reconciler.models.markets import MarketQuote
+from reconciler.models.sourcing import SourcingQuota, SourcingRecord
+
 FORMAT_VERSION = 1
 
 
@@ -182,21 +185,40 @@ class WebhookRecord:
 
 @dataclass(frozen=True, slots=True)
 class SyncState:
-    """The whole recorded state."""
+    """The whole recorded state.
+
+    ``sourcing``: sourcing requests by normalised sourceUrl; ``sourcing_quota``: creates sent
+    on the last UTC day one was; ``markets``: freight quotes by country, then pid. The three
+    are written only when not empty, so states of earlier versions read and write unchanged.
+    """
 
     lineage: str
     serial: int
     products: dict[str, ProductRecord] = field(default_factory=dict)
     logos: dict[str, LogoRecord] = field(default_factory=dict)
     webhooks: WebhookRecord | None = None
+    sourcing: dict[str, SourcingRecord] = field(default_factory=dict)
+    sourcing_quota: SourcingQuota | None = None
+    markets: dict[str, dict[str, MarketQuote]] = field(default_factory=dict)
 
     def content(self) -> dict[str, Any]:
         """The resources, without the envelope: what ``serial`` tracks."""
-        return {
+        content: dict[str, Any] = {
             "products": {pid: r.to_dict() for pid, r in sorted(self.products.items())},
             "logos": {name: r.to_dict() for name, r in sorted(self.logos.items())},
             "webhooks": self.webhooks.to_dict() if self.webhooks else None,
         }
+        if self.sourcing:
+            content["sourcing"] = {key: r.to_dict() for key, r in sorted(self.sourcing.items())}
+        if self.sourcing_quota is not None:
+            content["sourcing_quota"] = self.sourcing_quota.to_dict()
+        if self.markets:
+            content["markets"] = {
+                country: {pid: q.to_dict() for pid, q in sorted(quotes.items())}
+                for country, quotes in sorted(self.markets.items())
+                if quotes
+            }
+        return content
 
     def to_dict(self) -> dict[str, Any]:
         return {"format_version": FORMAT_VERSION, "serial": self.serial, "lineage": self.lineage, **self.content()}
@@ -216,6 +238,22 @@ class SyncState:
     def without_logo(self, name: str) -> SyncState:
         return replace(self, logos={k: v for k, v in self.logos.items() if k != name})
 
+    def with_sourcing(self, record: SourcingRecord) -> SyncState:
+        return replace(self, sourcing={**self.sourcing, record.key: record})
+
+    def without_sourcing(self, key: str) -> SyncState:
+        return replace(self, sourcing={k: v for k, v in self.sourcing.items() if k != key})
+
+    def with_quota(self, quota: SourcingQuota) -> SyncState:
+        return replace(self, sourcing_quota=quota)
+
+    def with_market(self, country: str, quotes: dict[str, MarketQuote] | None) -> SyncState:
+        """Replace the quotes of one market (None or empty: forget the market)."""
+        markets = {k: v for k, v in self.markets.items() if k != country}
+        if quotes:
+            markets[country] = dict(quotes)
+        return replace(self, markets=markets)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SyncState:
         """Build from parsed JSON; raises KeyError/TypeError/ValueError on a malformed document."""
@@ -226,4 +264,19 @@ class SyncState:
             raise ValueError("serial must be a non-negative integer")
         hooks = data.get("webhooks")
         webhooks = WebhookRecord.from_dict(hooks) if hooks else None
-        return cls(lineage=str(data["lineage"]), serial=serial, products=products, logos=logos, webhooks=webhooks)
+        sourcing = {str(k): SourcingRecord.from_dict(dict(r)) for k, r in dict(data.get("sourcing") or {}).items()}
+        quota = data.get("sourcing_quota")
+        markets = {
+            str(country): {str(pid): MarketQuote.from_dict(str(country), dict(q)) for pid, q in dict(quotes).items()}
+            for country, quotes in dict(data.get("markets") or {}).items()
+        }
+        return cls(
+            lineage=str(data["lineage"]),
+            serial=serial,
+            products=products,
+            logos=logos,
+            webhooks=webhooks,
+            sourcing=sourcing,
+            sourcing_quota=SourcingQuota.from_dict(dict(quota)) if quota else None,
+            markets=markets,
+        )
