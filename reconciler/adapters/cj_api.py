@@ -181,7 +181,6 @@ class CjApi:
                 return
             page += 1
 
-
     def create_sourcing(self, body: dict[str, Any]) -> str:
         """``POST /product/sourcing/create`` (free): file a sourcing request, return CJ's ``cjSourcingId``.
 

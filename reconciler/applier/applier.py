@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol, cast
 
 from reconciler.applier.executor import ApplyHooks, ApplyResult, Executor, Run, SilentHooks, StateWriter
 from reconciler.applier.logos import LogoExecutor
+from reconciler.applier.markets import MarketExecutor
 from reconciler.applier.products import ProductAdder, ProductExecutor
+from reconciler.applier.sourcing import SourcingExecutor, SourcingFiler
 from reconciler.applier.webhooks import WebhookExecutor, WebhookWriter
 from reconciler.errors import CjrecError, ProductUnavailableError
+from reconciler.models.desired import DEFAULT_SOURCING_PER_DAY
 from reconciler.models.plan import Change, Plan
 from reconciler.models.state import SyncState
 
@@ -35,14 +39,25 @@ __all__ = [
 ]
 
 
-class CjWriter(ProductAdder, WebhookWriter, Protocol):
+class CjWriter(ProductAdder, WebhookWriter, SourcingFiler, Protocol):
     """Every call apply makes: the union of the executors' clients."""
 
 
-def executors(client: CjWriter) -> tuple[Executor, ...]:
-    """One executor per kind, in the order their calls run: products are added before
-    webhooks subscribe to them."""
-    return (LogoExecutor(), ProductExecutor(client), WebhookExecutor(client))
+def executors(
+    client: CjWriter,
+    *,
+    sourcing_per_day: int = DEFAULT_SOURCING_PER_DAY,
+    now: Callable[[], datetime] | None = None,
+) -> tuple[Executor, ...]:
+    """One executor per kind, in the order their calls run: sourcing requests are filed
+    first (they are quick and limited per day), products are added before webhooks
+    subscribe to them. ``now`` is the clock sourcing counts its daily limit by."""
+    sourcing = (
+        SourcingExecutor(client, per_day=sourcing_per_day, now=now)
+        if now
+        else SourcingExecutor(client, per_day=sourcing_per_day)
+    )
+    return (LogoExecutor(), sourcing, ProductExecutor(client), MarketExecutor(), WebhookExecutor(client))
 
 
 class _NoCalls:
@@ -72,8 +87,10 @@ class Applier:
         hooks: ApplyHooks | None = None,
         stop: threading.Event | None = None,
         fatal: Callable[[CjrecError], bool] | None = None,
+        sourcing_per_day: int = DEFAULT_SOURCING_PER_DAY,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
-        self.executors = executors(client)
+        self.executors = executors(client, sourcing_per_day=sourcing_per_day, now=now)
         self.store = store
         self.qps = qps
         self.hooks = hooks or SilentHooks()

@@ -63,6 +63,7 @@ class ApplyResult:
     done: list[Change] = field(default_factory=list)
     failed: list[tuple[Change, CjrecError]] = field(default_factory=list)
     not_started: list[Change] = field(default_factory=list)
+    deferred: list[tuple[Change, str]] = field(default_factory=list)  # left planned on purpose (a daily limit), why
     interrupted: bool = False
     fatal: CjrecError | None = None
 
@@ -117,6 +118,12 @@ class Run:
         with self._lock:
             self.result.done.append(change)
         self.hooks.change_done(change, None)
+
+    def defer(self, change: Change, why: str) -> None:
+        """Leave ``change`` planned for a later run on purpose (CJ's daily limit): neither done nor failed."""
+        with self._lock:
+            self.started.add(change.address)
+            self.result.deferred.append((change, why))
 
     def failed(self, change: Change, error: CjrecError) -> None:
         """Record the failure; a fatal one stops every further call."""

@@ -40,28 +40,49 @@ def parse_duration(_ctx: click.Context | None, _param: click.Parameter | None, v
 def compute_plan(
     obj: AppContext, desired: Desired, state: SyncState | None, digest: str, *, mode: str, connection: Connection | None
 ) -> Plan:
-    """Observe CJ (unless offline), check the points cost first, and make the plan."""
+    """Observe CJ (unless offline), check the points cost first, and make the plan.
+
+    In order: where open sourcing requests stand (free; a succeeded one adds its product to
+    the products to plan), then My Products and the details of new products, then the
+    freight quotes those need for the markets.
+    """
     from reconciler.adapters.clock import SystemClock
     from reconciler.applier.observe import observe
+    from reconciler.applier.observe_cj_work import observe_freight, observe_sourcing
     from reconciler.errors import PointsBudgetError
     from reconciler.models.observed import Observed
+    from reconciler.planner.markets import quote_budget, quote_requests
     from reconciler.planner.planner import PlanRequest, detail_cost, details_needed, make_plan
+    from reconciler.planner.sourcing import ids_to_check, with_sourced_products
     from reconciler.planner.webhooks import needs_settings, needs_subscriptions
 
     clock = SystemClock()
     if connection is None:
         observed = Observed.offline()
     else:
-        needed = details_needed(desired, state, refresh_details=mode == "refresh-details")
+        before_calls, before_points = connection.http.stats.calls, connection.http.stats.points_spent
+        ids = ids_to_check(desired, state)
+        seen = observe_sourcing(connection.api, ids) if ids else None
+        sourcing = Observed(
+            my_products=None,
+            sourcing=seen.statuses if seen else None,
+            sourcing_problems=seen.problems if seen else (),
+            sourcing_error=seen.error if seen else None,
+        )
+        effective = with_sourced_products(desired, state, sourcing)
+        needed = details_needed(effective, state, refresh_details=mode == "refresh-details")
         cost = detail_cost(needed)
+        freight = quote_budget(effective, state, needed)
         budget = desired.settings.points_budget
-        if cost > budget:
+        if cost + freight > budget:
+            what = f"{len(needed)} product detail queries ({cost} points)"
+            if freight:
+                what += f" and up to {freight // 10} freight quotes ({freight} points)"
             raise PointsBudgetError(
-                f"this plan needs {len(needed)} product detail queries ({cost} points), more than pointsBudget {budget}",
-                call="GET /product/query",
+                f"this plan needs {what}, more than pointsBudget {budget}",
+                call="GET /product/query" if not freight else "POST /logistic/freightCalculate",
                 hint="raise `pointsBudget` in Settings, plan without --refresh-details, or add fewer products at once",
             )
-        before_calls, before_points = connection.http.stats.calls, connection.http.stats.points_spent
         observed = observe(
             connection.api,
             needed,
@@ -70,6 +91,18 @@ def compute_plan(
             webhooks=needs_settings(desired, state),
             subscriptions=needs_subscriptions(desired, state),
         )
+        observed = replace(
+            observed,
+            sourcing=sourcing.sourcing,
+            sourcing_problems=sourcing.sourcing_problems,
+            sourcing_error=sourcing.sourcing_error,
+        )
+        if effective.markets:
+            requests = quote_requests(effective, state, observed)
+            quotes = observe_freight(
+                connection.api, requests, qps=desired.settings.qps, now=clock.now(), stop=connection.http.cancel
+            )
+            observed = replace(observed, freight=quotes)
         observed = replace(
             observed,
             calls=connection.http.stats.calls - before_calls,
@@ -272,6 +305,7 @@ def apply(
                 qps=desired.settings.qps,
                 hooks=hooks,
                 stop=connection.http.cancel,
+                sourcing_per_day=desired.settings.sourcing_per_day,
             )
             started = time.monotonic()
             with sigterm_as_interrupt():
@@ -301,10 +335,19 @@ def _report(obj: AppContext, result: object, connection: Connection, elapsed: fl
 
     assert isinstance(result, ApplyResult)
     stats = connection.http.stats
+    waiting = f", {len(result.deferred)} left for tomorrow" if result.deferred else ""
     line = (
-        f"{len(result.done)} done, {len(result.failed)} failed, {len(result.not_started)} not started; "
+        f"{len(result.done)} done, {len(result.failed)} failed, {len(result.not_started)} not started{waiting}; "
         f"{stats.calls} API calls, {stats.points_spent} points, {stats.rate_limited} answered 429, {elapsed:.1f} s."
     )
+    if result.deferred:
+        why = result.deferred[0][1]
+        shown = ", ".join(change.address for change, _ in result.deferred[:3])
+        more = f" and {len(result.deferred) - 3} more" if len(result.deferred) > 3 else ""
+        obj.console.note(
+            f"{len(result.deferred)} sourcing request(s) not filed today ({shown}{more}): {why}; "
+            "they stay planned, and `cjrec apply` after 00:00 UTC files them"
+        )
     same_error: dict[tuple[str, str | None], list[str]] = {}  # one message for the workers a fatal error stopped
     for change, error in result.failed:
         same_error.setdefault((error.message, error.hint), []).append(change.address)

@@ -98,6 +98,7 @@ class DesiredProduct:
     url: str
     logo: str | None
     source: Source
+    note: str | None = None  # where it came from when not a productUrl (a sourcing request), for the plan
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,6 +154,18 @@ class MarketQuote:
 
 
 @dataclass(frozen=True, slots=True)
+class QuoteRequest:
+    """One product to quote for one market: the variant, and the origins to ask (one call each)."""
+
+    pid: str
+    country: str
+    vid: str
+    origins: tuple[str, ...]
+    market_origins: tuple[str, ...]  # the market's `from`, recorded with the quote
+    skipped: tuple[str, ...] = ()  # origins left out, with why
+
+
+@dataclass(frozen=True, slots=True)
 class FreightAnswer:
     """CJ's answer to one quote request: the readable options, and what could not be read or was refused."""
 

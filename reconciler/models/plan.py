@@ -123,7 +123,12 @@ def _webhook_cost(change: Change) -> tuple[int, int]:
 #: is not listed never calls CJ (its changes are only recorded). The plan totals these,
 #: the renderers show them, and the applier hands the changes with calls to the kind's
 #: executor; a new kind whose apply calls CJ adds its rule here.
+def _sourcing_cost(change: Change) -> tuple[int, int]:
+    return (1, 0) if change.action in (Action.CREATE, Action.READD) else (0, 0)  # sourcing/create is free
+
+
 APPLY_COSTS: dict[str, Callable[[Change], tuple[int, int]]] = {
+    "sourcing": _sourcing_cost,
     "product": _product_cost,
     "webhook": _webhook_cost,
 }
@@ -210,6 +215,7 @@ class Plan:
     drift: tuple[Drift, ...] = ()
     warnings: tuple[Finding, ...] = ()
     unmanaged: tuple[Finding, ...] = ()
+    status: tuple[Finding, ...] = ()  # where requests CJ is working on stand (sourcing), shown on every plan
     cost: Cost = field(default_factory=lambda: Cost(0, 0, 0, 0, 1.0))
     managed_before: int = 0
     cjrec_version: str = ""
@@ -251,6 +257,7 @@ class Plan:
             "drift": [d.to_dict() for d in self.drift],
             "warnings": [w.to_dict() for w in self.warnings],
             "unmanaged": [u.to_dict() for u in self.unmanaged],
+            **({"status": [s.to_dict() for s in self.status]} if self.status else {}),
             "summary": self.counts(),
             "cost": self.cost.to_dict(),
         }
@@ -274,6 +281,7 @@ class Plan:
             drift=tuple(Drift.from_dict(d) for d in data["drift"]),
             warnings=tuple(Finding.from_dict(w) for w in data["warnings"]),
             unmanaged=tuple(Finding.from_dict(u) for u in data["unmanaged"]),
+            status=tuple(Finding.from_dict(s) for s in data.get("status", [])),
             cost=Cost.from_dict(data["cost"]),
             managed_before=int(data["managed_before"]),
             cjrec_version=str(data.get("cjrec_version", "")),

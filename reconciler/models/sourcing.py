@@ -157,6 +157,7 @@ class SourcingRecord:
     cj_status: str | None = None
     origin: str = "filed"  # "filed" by cjrec | "adopted" (sourcingId given in the manifest)
     name: str | None = None  # the product name asked for, for display
+    request: dict[str, Any] | None = None  # the body of the create call (what CJ was or is to be asked)
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:
@@ -183,6 +184,7 @@ class SourcingRecord:
             "cj_status": self.cj_status,
             "origin": self.origin,
             "name": self.name,
+            "request": self.request,
         }
 
     @classmethod
@@ -203,6 +205,7 @@ class SourcingRecord:
             cj_status=opt("cj_status"),
             origin=str(data.get("origin") or "filed"),
             name=opt("name"),
+            request=dict(data["request"]) if isinstance(data.get("request"), dict) else None,
         )
 
 

@@ -70,5 +70,6 @@ class KindPlan:
     drift: list[Drift] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     unmanaged: list[Finding] = field(default_factory=list)
+    status: list[Finding] = field(default_factory=list)  # where work CJ does for us stands (sourcing requests)
     errors: list[Diagnostic] = field(default_factory=list)
     error_hint: str | None = None

@@ -26,23 +26,13 @@ from decimal import Decimal
 
 from reconciler.models.cj import ProductDetail
 from reconciler.models.desired import Desired
-from reconciler.models.markets import QUOTE_POINTS, Market, MarketQuote, best_option, closest_option
+from reconciler.models.markets import QUOTE_POINTS, Market, MarketQuote, QuoteRequest, best_option, closest_option
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Change, Finding
 from reconciler.models.state import SyncState
+from reconciler.planner.kind import KindPlan, PlanContext
 
 KIND = "market"
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteRequest:
-    """One product to quote for one market: the variant, and the origins to ask (one call each)."""
-
-    pid: str
-    country: str
-    vid: str
-    origins: tuple[str, ...]
-    skipped: tuple[str, ...] = ()  # origins left out, with why
 
 
 @dataclass
@@ -88,16 +78,22 @@ def _request(pid: str, market: Market, detail: ProductDetail | None, recorded: S
         if variant.stock_countries:
             origins = tuple(o for o in market.origins if o in variant.stock_countries)
             skipped = tuple(f"no stock in {o}" for o in market.origins if o not in variant.stock_countries)
-            return QuoteRequest(pid, market.country, variant.vid, origins, skipped)
-        return QuoteRequest(pid, market.country, variant.vid, market.origins)
+            return QuoteRequest(pid, market.country, variant.vid, origins, market.origins, skipped)
+        return QuoteRequest(pid, market.country, variant.vid, market.origins, market.origins)
     record = recorded.products.get(pid) if recorded else None
     if record is None or record.snapshot is None or not record.snapshot.variants:
         return None  # nothing known to quote yet (an offline plan); the next plan quotes it
     vid = next(iter(record.snapshot.variants))
-    return QuoteRequest(pid, market.country, vid, market.origins)
+    return QuoteRequest(pid, market.country, vid, market.origins, market.origins)
 
 
-def plan_markets(desired: Desired, recorded: SyncState, observed: Observed, *, now: datetime) -> MarketsPlan:
+def plan_markets(context: PlanContext) -> KindPlan:
+    """The kind planner (``planner/kind.py``): market changes and unreachable-market warnings."""
+    found = market_plan(context.desired, context.recorded, context.observed, now=context.request.now)
+    return KindPlan(changes=found.changes, warnings=found.warnings)
+
+
+def market_plan(desired: Desired, recorded: SyncState, observed: Observed, *, now: datetime) -> MarketsPlan:
     """The market changes (recording quotes) and the warnings for products that cannot reach a market."""
     plan = MarketsPlan()
     products = {p.pid for p in desired.products}

@@ -23,7 +23,9 @@ from reconciler.models.plan import Action, Cost, Finding, Plan
 from reconciler.models.state import SyncState
 from reconciler.planner.kind import MODES, KindPlan, PlanContext, PlanRequest
 from reconciler.planner.logos import plan_logos
+from reconciler.planner.markets import plan_markets
 from reconciler.planner.products import DETAIL_POINTS, detail_cost, details_needed, plan_products
+from reconciler.planner.sourcing import plan_sourcing, with_sourced_products
 from reconciler.planner.webhooks import plan_webhooks
 
 __all__ = ["DETAIL_POINTS", "KINDS", "MODES", "PlanRequest", "detail_cost", "details_needed", "make_plan"]
@@ -32,7 +34,9 @@ __all__ = ["DETAIL_POINTS", "KINDS", "MODES", "PlanRequest", "detail_cost", "det
 #: changes kind by kind in this order, and within a kind by action, then address.
 KINDS: tuple[tuple[str, Callable[[PlanContext], KindPlan]], ...] = (
     ("logo", plan_logos),
+    ("sourcing", plan_sourcing),
     ("product", plan_products),
+    ("market", plan_markets),
     ("webhook", plan_webhooks),
 )
 
@@ -40,9 +44,12 @@ _ACTION_ORDER = {Action.FORGET: 0, Action.CREATE: 1, Action.ADOPT: 2, Action.REA
 
 
 def make_plan(desired: Desired, recorded: SyncState | None, observed: Observed, request: PlanRequest) -> Plan:
-    """The plan that takes the recorded state to the desired one, given what CJ says."""
+    """The plan that takes the recorded state to the desired one, given what CJ says.
+
+    Products that sourcing requests became are planned as products of the manifests.
+    """
     context = PlanContext(
-        desired=desired,
+        desired=with_sourced_products(desired, recorded, observed),
         recorded=recorded or SyncState(lineage="", serial=0),
         has_state=recorded is not None,
         observed=observed,
@@ -75,6 +82,7 @@ def _assemble(context: PlanContext, found: list[KindPlan]) -> Plan:
         drift=tuple(drift for kind_plan in found for drift in kind_plan.drift),
         warnings=(),
         unmanaged=tuple(finding for kind_plan in found for finding in kind_plan.unmanaged),
+        status=tuple(finding for kind_plan in found for finding in kind_plan.status),
         cost=Cost(
             plan_calls=observed.calls,
             plan_points=observed.points,

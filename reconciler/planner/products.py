@@ -126,7 +126,7 @@ class _Products:
             elif listed is None:
                 action, reason = Action.CREATE, "planned offline: CJ was not asked whether it is in My Products"
             else:
-                action, reason = Action.CREATE, "new in the manifests"
+                action, reason = Action.CREATE, product.note or "new in the manifests"
             self.found.changes.append(Change(address, action, None, after.to_dict(), reason, str(product.source)))
             return
         after = ProductRecord(pid, product.url, record.origin, snapshot, logo, pod)

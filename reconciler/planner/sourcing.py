@@ -43,6 +43,7 @@ from reconciler.models.sourcing import (
     third_product_id,
 )
 from reconciler.models.state import SyncState
+from reconciler.planner.kind import KindPlan, PlanContext
 
 KIND = "sourcing"
 
@@ -99,8 +100,10 @@ def sourced_products(desired: Desired, recorded: SyncState | None, observed: Obs
             if status is not None and status.phase == PHASE_SUCCEEDED:
                 pid = status.cj_product_id
         if pid:
+            request = (record.sourcing_id if record else None) or item.sourcing_id
+            note = f"sourced by CJ from {item.url} (sourcing request {request}): added to My Products"
             products.append(
-                DesiredProduct(pid=pid, url=product_url(pid, item.name), logo=item.logo, source=item.source)
+                DesiredProduct(pid=pid, url=product_url(pid, item.name), logo=item.logo, source=item.source, note=note)
             )
     return tuple(products)
 
@@ -114,7 +117,13 @@ def with_sourced_products(desired: Desired, recorded: SyncState | None, observed
     return replace(desired, products=desired.products + extra) if extra else desired
 
 
-def plan_sourcing(desired: Desired, recorded: SyncState, observed: Observed, *, now: datetime) -> SourcingPlan:
+def plan_sourcing(context: PlanContext) -> KindPlan:
+    """The kind planner (``planner/kind.py``): sourcing changes, warnings and status lines."""
+    found = plan_requests(context.desired, context.recorded, context.observed, now=context.request.now)
+    return KindPlan(changes=found.changes, warnings=found.warnings, status=found.status)
+
+
+def plan_requests(desired: Desired, recorded: SyncState, observed: Observed, *, now: datetime) -> SourcingPlan:
     """The sourcing changes, warnings and status lines for one plan made at ``now``."""
     plan = SourcingPlan()
     day = utc_day(now)
@@ -137,6 +146,7 @@ def plan_sourcing(desired: Desired, recorded: SyncState, observed: Observed, *, 
         status = _status_for(item, record, observed)
         if _plan_item(plan, item, record, status, observed, now):
             files.append((item, record))
+    files.sort(key=lambda pair: (pair[1] is not None, pair[0].address))  # plan order: creates, then re-files
     for index, (item, record) in enumerate(files):
         _file(plan, item, record, now, waiting=index >= allowance, per_day=per_day, quota=quota, day=day)
     wanted = {item.key for item in desired.sourcing}
@@ -246,6 +256,7 @@ def _file(
         fingerprint=item.fingerprint,
         third_product_id=third_product_id(item.url),
         name=item.name,
+        request=item.create_body(),
     )
     if record is None:
         action, reason = Action.CREATE, "new in the manifests: a sourcing request is filed with CJ (0 points)"

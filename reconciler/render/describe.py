@@ -10,6 +10,7 @@ from typing import Any
 from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS, Action, Change, Plan
 from reconciler.models.state import ProductSnapshot
 from reconciler.planner.snapshots import price_range
+from reconciler.safe_text import for_terminal
 
 SENSITIVE = "(sensitive)"
 _PLURAL = {
@@ -71,11 +72,55 @@ def summarise_webhook(change: Change) -> str:
     return f"on -> {record.get('url')}" if record.get("enabled") else "off"
 
 
+def summarise_sourcing(record: dict[str, Any] | None) -> str:
+    """``"Desk Lamp" · request 1890… · open`` (or ``to be filed``)."""
+    if not record:
+        return ""
+    name = for_terminal(record.get("name") or "(no name)", limit=60)
+    ident = record.get("sourcing_id")
+    phase = record.get("phase")
+    if phase == "succeeded":
+        state = f"succeeded: product {record.get('pid')}"
+    elif phase == "failed":
+        state = f"failed: {for_terminal(record.get('reason') or 'no reason', limit=80)}"
+    elif ident:
+        state = "open at CJ"
+    else:
+        state = "to be filed"
+    return " · ".join([f'"{name}"', *([f"request {ident}"] if ident else []), state])
+
+
+def summarise_market(record: dict[str, Any] | None) -> str:
+    """``12 products quoted, 10 within the limits, cheapest $3.20``."""
+    if not record:
+        return ""
+    quotes = dict(record.get("quotes") or {})
+    fitting = [q["best"] for q in quotes.values() if isinstance(q, dict) and q.get("best")]
+    text = f"{len(quotes)} product(s) quoted, {len(fitting)} within the limits"
+    if fitting:
+        cheapest = min(fitting, key=lambda b: float(b.get("price", 0)))
+        text += f", cheapest ${float(cheapest['price']):.2f} ({for_terminal(cheapest.get('name'), limit=40)})"
+    return text
+
+
+def verb(change: Change) -> str:
+    """The word a plan line uses for a change: its action, or what the action means for the kind."""
+    if change.kind == "sourcing" and change.action is Action.CREATE:
+        return "source"
+    if change.kind == "sourcing" and change.action is Action.READD:
+        return "re-source"
+    return change.action.value
+
+
 def summarise(change: Change) -> str:
     """The one-line description of the resource a change is about."""
     record = change.after if change.after is not None else change.before
     if change.kind == "webhook":
         return summarise_webhook(change)
+    if change.kind == "sourcing":
+        return summarise_sourcing(record)
+    if change.kind == "market":
+        return summarise_market(record)
     return summarise_product(record) if change.kind == "product" else summarise_logo(record)
 
 

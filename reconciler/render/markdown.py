@@ -7,7 +7,7 @@ when it had to cut.
 from __future__ import annotations
 
 from reconciler.models.plan import Plan
-from reconciler.render.describe import field_diff, show, summarise, summary_line
+from reconciler.render.describe import field_diff, show, summarise, summary_line, verb
 
 LIMIT = 60_000
 MARKER = "<!-- cjrec-plan -->"
@@ -31,7 +31,7 @@ def render_markdown(plan: Plan, *, title: str = "cjrec plan", limit: int = LIMIT
         for change in plan.changes:
             prefix = {"+": "+", "-": "-", "~": "!", "<=": "+", "+/": "+"}.get(change.action.symbol, " ")
             body.append(
-                f"{prefix} {change.action.symbol:>2} {change.address}  {change.action.value}  {summarise(change)}".rstrip()
+                f"{prefix} {change.action.symbol:>2} {change.address}  {verb(change)}  {summarise(change)}".rstrip()
             )
             if change.reason:
                 body.append(f"#      {change.reason}")
@@ -48,6 +48,9 @@ def render_markdown(plan: Plan, *, title: str = "cjrec plan", limit: int = LIMIT
     if plan.unmanaged:
         rows = [f"- `{u.address}` {_cell(u.message)}" for u in plan.unmanaged]
         sections.append(_details(f"Unmanaged products ({len(plan.unmanaged)})", rows))
+    if plan.status:
+        rows = [f"- `{s.address}` {_cell(s.message)}" for s in plan.status]
+        sections.append(_details(f"Sourcing requests at CJ ({len(plan.status)})", rows))
     if plan.warnings:
         rows = [f"- {'`' + w.address + '` ' if w.address else ''}{_cell(w.message)}" for w in plan.warnings]
         sections.append(_details(f"Warnings ({len(plan.warnings)})", rows, open_=True))

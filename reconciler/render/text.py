@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reconciler.models.plan import Action, Plan
-from reconciler.render.describe import field_diff, show, summarise, summary_line
+from reconciler.render.describe import field_diff, show, summarise, summary_line, verb
 
 Style = Callable[[str, str], str]  # (text, role) -> styled text
 
@@ -42,7 +42,7 @@ def render_plan(plan: Plan, *, style: Style = plain) -> str:
         width = max(len(c.address) for c in plan.changes)
         for change in plan.changes:
             symbol = style(f"{change.action.symbol:>2}", _ROLE[change.action])
-            label = change.action.value
+            label = verb(change)
             description = summarise(change)
             lines.append(
                 f"  {symbol} {change.address:<{width}}  {style(label, _ROLE[change.action])}  {description}".rstrip()
@@ -67,6 +67,10 @@ def render_plan(plan: Plan, *, style: Style = plain) -> str:
             lines.append(f"  ? {item.address}  {item.message}")
         if len(plan.unmanaged) > MAX_UNMANAGED_SHOWN:
             lines.append(f"  … and {len(plan.unmanaged) - MAX_UNMANAGED_SHOWN} more (see --format json)")
+    if plan.status:
+        lines += ["", style(f"Sourcing requests at CJ: {len(plan.status)}", "heading")]
+        for item in plan.status:
+            lines.append(f"  · {item.address}  {item.message}")
     if plan.warnings:
         lines += ["", style("Warnings:", "warning")]
         for warning in plan.warnings:

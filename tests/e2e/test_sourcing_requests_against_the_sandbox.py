@@ -1,0 +1,146 @@
+"""Sourcing requests end to end, `cjrec` against `cjrec sandbox` over real HTTP.
+
+A request goes from ``+ source`` to filed (its id recorded), to in progress on every plan,
+to a product once CJ's agent (played through ``/__sandbox/``) succeeds; a failed one stays
+failed until the item changes; CJ's daily limit leaves the rest planned without failing the
+run; faults and bad answers on queryList are reported, never crashed on.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.e2e.conftest import CjWorkspace
+from tests.sandbox.conftest import Wire
+
+IMAGE = "https://ae01.alicdn.com/kf/lamp.jpg"
+
+
+def sourcing_items(ws: CjWorkspace, count: int, *, remark: str | None = None, start: int = 0) -> None:
+    items = []
+    for i in range(start, start + count):
+        item = f"    - sourceUrl: https://www.aliexpress.com/item/{1005006000 + i}.html\n"
+        item += f"      name: Desk Lamp {i}\n      image: {IMAGE}\n"
+        if remark:
+            item += f"      remark: '{remark}'\n"
+        items.append(item)
+    ws.write(
+        "manifests/sourced.yaml",
+        "apiVersion: cjrec/v1\nkind: Products\nmetadata: {name: sourced}\nspec:\n  items:\n" + "".join(items),
+    )
+
+
+def sourcing_state(ws: CjWorkspace) -> dict[str, Any]:
+    state = ws.state()
+    records = state.get("sourcing", {})
+    assert isinstance(records, dict)
+    return records
+
+
+def plan_json(ws: CjWorkspace) -> dict[str, Any]:
+    result = ws.run("plan", "--format", "json")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    return json.loads(result.stdout)  # type: ignore[attr-defined]
+
+
+def test_a_request_goes_from_filed_to_a_managed_product(cjw: CjWorkspace) -> None:
+    sourcing_items(cjw, 1, remark="ship to US")
+    cjw.products([])
+
+    planned = cjw.run("plan", "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.output  # type: ignore[attr-defined]
+    assert "+ sourcing.www.aliexpress.com/item/1005006000.html  source" in planned.stdout  # type: ignore[attr-defined]
+
+    applied = cjw.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output  # type: ignore[attr-defined]
+    (record,) = sourcing_state(cjw).values()
+    (filed,) = cjw.sandbox.sourcing_requests()
+    assert record["phase"] == "open" and record["sourcing_id"] == filed["sourceId"]
+    assert filed["remark"] == "ship to US" and filed["thirdProductId"] == record["third_product_id"]
+    assert filed["productName"] == "Desk Lamp 0" and filed["productImage"] == IMAGE
+
+    waiting = cjw.run("plan", "--detailed-exitcode")
+    assert waiting.exit_code == 0, waiting.output  # type: ignore[attr-defined]
+    assert "Sourcing requests at CJ: 1" in waiting.stdout  # type: ignore[attr-defined]
+    assert f"in progress for 0 min (CJ: Sourcing); request {filed['sourceId']}" in waiting.stdout  # type: ignore[attr-defined]
+
+    cjw.sandbox.answer_sourcing(str(filed["sourceId"]), outcome="succeeded")
+    done = plan_json(cjw)
+    by_address = {c["address"]: c for c in done["changes"]}
+    source = by_address["sourcing.www.aliexpress.com/item/1005006000.html"]
+    assert source["action"] == "update" and source["after"]["phase"] == "succeeded"
+    pid = source["after"]["pid"]
+    product = by_address[f"product.{pid}"]
+    assert product["action"] == "create"
+    assert "sourced by CJ from https://www.aliexpress.com/item/1005006000.html" in product["reason"]
+    assert product["after"]["snapshot"]["name"] == "Desk Lamp 0"  # details were queried like any new product
+
+    assert cjw.run("apply", "--auto-approve").exit_code == 0  # type: ignore[attr-defined]
+    assert pid in cjw.sandbox.my_product_ids()
+    assert cjw.state()["products"][pid]["origin"] == "added"  # type: ignore[index]
+    final = cjw.run("plan", "--detailed-exitcode")
+    assert final.exit_code == 0, final.output  # type: ignore[attr-defined]
+    assert "No changes" in final.stdout  # type: ignore[attr-defined]
+    assert len(cjw.sandbox.sourcing_requests()) == 1
+
+
+def test_a_failed_request_stays_failed_until_the_item_changes(cjw: CjWorkspace) -> None:
+    sourcing_items(cjw, 1)
+    cjw.products([])
+    assert cjw.run("apply", "--auto-approve").exit_code == 0  # type: ignore[attr-defined]
+    (filed,) = cjw.sandbox.sourcing_requests()
+    cjw.sandbox.answer_sourcing(str(filed["sourceId"]), outcome="failed", reason="The product link is invalid")
+
+    assert cjw.run("apply", "--auto-approve").exit_code == 0  # type: ignore[attr-defined]
+    (record,) = sourcing_state(cjw).values()
+    assert (record["phase"], record["reason"]) == ("failed", "The product link is invalid")
+    again = cjw.run("plan", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output  # type: ignore[attr-defined]
+    assert "failed: The product link is invalid" in again.stdout  # type: ignore[attr-defined]
+    assert "change the item (e.g. its remark) to file a new one" in again.stdout  # type: ignore[attr-defined]
+
+    sourcing_items(cjw, 1, remark="the listing moved: https://www.aliexpress.com/item/99.html")
+    changed = plan_json(cjw)
+    (refile,) = changed["changes"]
+    assert refile["action"] == "re-add" and "a new request is filed" in refile["reason"]
+    assert cjw.run("apply", "--auto-approve").exit_code == 0  # type: ignore[attr-defined]
+    _first, second = cjw.sandbox.sourcing_requests()
+    assert second["remark"].startswith("the listing moved")
+    (record,) = sourcing_state(cjw).values()
+    assert (record["phase"], record["sourcing_id"]) == ("open", second["sourceId"])
+
+
+def test_the_daily_limit_stops_filing_without_failing_the_run(cjw: CjWorkspace) -> None:
+    sourcing_items(cjw, 7)
+    cjw.products([])
+    planned = cjw.run("plan")
+    assert planned.stdout.count("waits for tomorrow") == 2  # type: ignore[attr-defined]
+
+    applied = cjw.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output  # type: ignore[attr-defined]
+    assert "2 left for tomorrow" in applied.output  # type: ignore[attr-defined]
+    assert len(cjw.sandbox.sourcing_requests()) == 5
+    assert cjw.state()["sourcing_quota"]["filed"] == 5  # type: ignore[index]
+    left = cjw.run("plan", "--detailed-exitcode")
+    assert left.exit_code == 2 and left.stdout.count("waits for tomorrow") == 2  # type: ignore[attr-defined]
+    assert cjw.run("apply", "--auto-approve").exit_code == 0  # type: ignore[attr-defined]
+    assert len(cjw.sandbox.sourcing_requests()) == 5  # nothing more asked of CJ today
+
+
+def test_cjs_own_limit_answer_is_obeyed_when_requests_were_filed_elsewhere(cjw: CjWorkspace) -> None:
+    sourcing_items(cjw, 3)
+    cjw.products([])
+    # someone filed 4 by hand today: CJ refuses the 2nd create of this run with 1600000
+    wire = Wire(cjw.sandbox)
+    wire.login()
+    for i in range(4):
+        wire.api("POST", "/product/sourcing/create", body={"productName": f"hand {i}", "productImage": IMAGE})
+    cjw.sandbox.advance_clock(301)  # past the getAccessToken guard, still the same UTC day
+    applied = cjw.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output  # type: ignore[attr-defined]
+    assert "2 left for tomorrow" in applied.output  # type: ignore[attr-defined]
+    assert "daily limit" in applied.output  # type: ignore[attr-defined]
+    quota = cjw.state()["sourcing_quota"]
+    assert quota["exhausted"] is True and quota["filed"] == 1  # type: ignore[index]
+    assert len(sourcing_state(cjw)) == 1
