@@ -144,3 +144,48 @@ def test_cjs_own_limit_answer_is_obeyed_when_requests_were_filed_elsewhere(cjw: 
     quota = cjw.state()["sourcing_quota"]
     assert quota["exhausted"] is True and quota["filed"] == 1  # type: ignore[index]
     assert len(sourcing_state(cjw)) == 1
+
+
+def filed_requests(ws: CjWorkspace, count: int) -> list[str]:
+    sourcing_items(ws, count)
+    ws.products([])
+    assert ws.run("apply", "--auto-approve").exit_code == 0  # type: ignore[attr-defined]
+    return [str(r["sourceId"]) for r in ws.sandbox.sourcing_requests()]
+
+
+def test_faults_on_query_list_are_ridden_out_or_reported_and_the_plan_still_made(cjw: CjWorkspace) -> None:
+    (source_id,) = filed_requests(cjw, 1)
+    cjw.sandbox.answer_sourcing(source_id, outcome="succeeded")
+    cjw.sandbox.set_faults(burst_429=1, busy_rate=0.0, paths=["/product/sourcing/queryList"])
+    ridden = plan_json(cjw)  # one 429 then an answer: retried, the success is seen
+    assert any(c["address"].startswith("product.") for c in ridden["changes"])
+
+    cjw.sandbox.set_faults(busy_rate=1.0, paths=["/product/sourcing/queryList"])
+    result = cjw.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    out = result.stdout  # type: ignore[attr-defined]
+    assert "could not ask CJ where the sourcing requests stand" in out and "System busy" in out
+    assert "as last recorded (CJ could not be asked)" in out
+    assert "Traceback" not in result.output  # type: ignore[attr-defined]
+    calls = [c for c in cjw.sandbox.calls() if str(c["path"]).endswith("/queryList")]
+    assert len(calls) >= 3  # retried before giving up
+
+    cjw.sandbox.set_faults(reset=True)
+    assert any(c["address"].startswith("product.") for c in plan_json(cjw)["changes"])
+
+
+def test_bad_answers_to_query_list_are_reported_not_crashed_on(cjw: CjWorkspace) -> None:
+    odd, bare = filed_requests(cjw, 2)
+    unknown = "1234567890123456789"
+    with (cjw.root / "manifests/sourced.yaml").open("a") as manifest:
+        manifest.write(f"    - sourceUrl: https://a.test/x\n      name: X\n      image: {IMAGE}\n")
+        manifest.write(f'      sourcingId: "{unknown}"\n')
+    cjw.sandbox.answer_sourcing(odd, sourceStatus="7", sourceStatusStr="Waiting for supplier")
+    cjw.sandbox.answer_sourcing(bare, outcome="succeeded", omitProductId=True)
+    result = cjw.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    out = result.stdout  # type: ignore[attr-defined]
+    assert f"CJ's queryList does not return request {unknown}; is the id right?" in out
+    assert "CJ status '7' (Waiting for supplier) is not one cjrec knows, so it is shown as in progress" in out
+    assert f"CJ says request {bare} succeeded but gives no cjProductId: shown as in progress" in out
+    assert "product." not in out.split("Sourcing requests")[0]  # nothing created from a success without a pid
