@@ -3,12 +3,16 @@
 It starts ``cjrec sandbox`` on a free loopback port, copies the example manifests into a
 temporary folder with a freshly generated age key and a Credentials file encrypted to it
 (no key is ever committed), then runs: validate, token status, plan, apply, plan again
-(which must show no changes), and stops the sandbox. The key lives only in the child
-processes' environment and the temporary folder, which is removed at the end.
+(which must show no changes). Then a product CJ does not sell yet: a ``sourceUrl`` item and a
+``Market`` are added, the sourcing request is filed, CJ's agent (played through the sandbox's
+``/__sandbox/sourcing`` back door) sources it, and the next apply adds CJ's product to My
+Products, with freight quotes for the market. Then it stops the sandbox. The key lives only in
+the child processes' environment and the temporary folder, which is removed at the end.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from pyrage import x25519
@@ -23,6 +28,22 @@ from pyrage import x25519
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL
 
 ROOT = Path(__file__).resolve().parent.parent
+SOURCED = """apiVersion: cjrec/v1
+kind: Products
+metadata: {name: sourced}
+spec:
+  items:
+    - sourceUrl: https://www.aliexpress.com/item/1005006000000.html
+      name: Foldable LED Desk Lamp
+      image: https://ae01.alicdn.com/kf/desk-lamp.jpg
+      remark: warm white, ships to the US
+      price: 6.50
+---
+apiVersion: cjrec/v1
+kind: Market
+metadata: {name: us}
+spec: {country: US, maxDays: 12, maxShipping: 6.00, from: [CN]}
+"""
 
 
 def step(title: str) -> None:
@@ -47,6 +68,63 @@ def start_sandbox(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
             return proc, found.group(1)
     proc.kill()
     raise SystemExit("the sandbox did not start")
+
+
+def admin(url: str, route: str, body: dict[str, object] | None = None) -> dict[str, object]:
+    """Call the sandbox's back door (plain JSON, no token), as CJ's side of the demo."""
+    root = url.rsplit("/api2.0/v1", 1)[0]
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(  # noqa: S310 - the sandbox's own http://127.0.0.1 URL
+        root + "/__sandbox" + route,
+        data=data,
+        method="POST" if data else "GET",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback only
+        parsed: dict[str, object] = json.loads(answer.read())
+        return parsed
+
+
+def run_steps(cjrec: list[str], steps: list[tuple[str, list[str], int]], *, env: dict[str, str], work: Path) -> bool:
+    for title, args, expected in steps:
+        step(title)
+        done = subprocess.run([*cjrec, *args], env=env, cwd=work, check=False)
+        if done.returncode != expected:
+            print(f"demo: `cjrec {' '.join(args)}` exited {done.returncode}, expected {expected}", file=sys.stderr)
+            return False
+    return True
+
+
+def sourcing_demo(cjrec: list[str], *, env: dict[str, str], work: Path) -> bool:
+    """A sourcing request from filed to a product in My Products."""
+    step("A product CJ does not sell yet: a sourceUrl item, and a Market (manifests/sourced.yaml)")
+    (work / "manifests" / "sourced.yaml").write_text(SOURCED)
+    print(SOURCED, end="")
+    steps = [
+        ("cjrec plan --detailed-exitcode (+ source: exit 2)", ["plan", "--detailed-exitcode"], 2),
+        ("cjrec apply --auto-approve (files the request, records CJ's id at once)", ["apply", "--auto-approve"], 0),
+        ("cjrec plan (the request is in progress at CJ: nothing to do)", ["plan", "--detailed-exitcode"], 0),
+    ]
+    if not run_steps(cjrec, steps, env=env, work=work):
+        return False
+    requests = admin(env["CJREC_API_URL"], "/sourcing")["requests"]
+    assert isinstance(requests, list)
+    assert requests
+    source_id = requests[0]["sourceId"]
+    step(f"CJ's agent sources request {source_id} (POST /__sandbox/sourcing/{source_id})")
+    answered = admin(env["CJREC_API_URL"], f"/sourcing/{source_id}", {"outcome": "succeeded"})
+    print(f"CJ lists it as product {answered['cjProductId']}")
+    steps = [
+        (
+            "cjrec plan (the request succeeded: + create the product, with its freight quotes)",
+            ["plan", "--detailed-exitcode"],
+            2,
+        ),
+        ("cjrec apply --auto-approve (adds CJ's product to My Products)", ["apply", "--auto-approve"], 0),
+        ("cjrec state list", ["state", "list"], 0),
+        ("cjrec plan --detailed-exitcode (expect no changes: exit 0)", ["plan", "--detailed-exitcode"], 0),
+    ]
+    return run_steps(cjrec, steps, env=env, work=work)
 
 
 def main() -> int:
@@ -106,14 +184,8 @@ def main() -> int:
                 ("cjrec token status (the token is cached, sops-encrypted, in state/)", ["token", "status"], 0),
                 ("cjrec plan --detailed-exitcode (expect no changes: exit 0)", ["plan", "--detailed-exitcode"], 0),
             ]
-            for title, args, expected in steps:
-                step(title)
-                done = subprocess.run([*cjrec, *args], env=env, cwd=work, check=False)
-                if done.returncode != expected:
-                    print(
-                        f"demo: `cjrec {' '.join(args)}` exited {done.returncode}, expected {expected}", file=sys.stderr
-                    )
-                    return 1
+            if not run_steps(cjrec, steps, env=env, work=work) or not sourcing_demo(cjrec, env=env, work=work):
+                return 1
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)

@@ -35,7 +35,9 @@ def render_markdown(plan: Plan, *, title: str = "cjrec plan", limit: int = LIMIT
             )
             if change.reason:
                 body.append(f"#      {change.reason}")
-            for key, before, after in field_diff(change) if change.action.value == "update" else []:
+            for key, before, after in (
+                field_diff(change) if change.action.value == "update" and change.kind != "market" else []
+            ):
                 body.append(f"#      {key}: {show(before)} -> {show(after)}")
         body.append("```")
         sections.append(_details(f"Changes ({len(plan.changes)})", body))

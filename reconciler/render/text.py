@@ -54,7 +54,7 @@ def render_plan(plan: Plan, *, style: Style = plain) -> str:
                 details.append(f"at {change.source}")
             if details:
                 lines.append(f"       {style('; '.join(details), 'dim')}")
-            if change.action is Action.UPDATE:
+            if change.action is Action.UPDATE and change.kind != "market":  # a market's reason says what changed
                 for key, before, after in field_diff(change):
                     lines.append(f"       {key}: {show(before)} -> {show(after)}")
     if plan.drift:
