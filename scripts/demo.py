@@ -37,7 +37,7 @@ spec:
       name: Foldable LED Desk Lamp
       image: https://ae01.alicdn.com/kf/desk-lamp.jpg
       remark: warm white, ships to the US
-      price: 6.50
+      sourcePrice: 6.50
 ---
 apiVersion: cjrec/v1
 kind: Market

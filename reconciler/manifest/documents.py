@@ -138,7 +138,7 @@ class LogoSpec(_Strict):
 
 
 SOURCING_TEXT_MAX = 200  # CJ's limit on productName and productImage of a sourcing request
-_SOURCING_ONLY = ("name", "image", "remark", "price", "sourcing_id")
+_SOURCING_ONLY = ("name", "image", "remark", "source_price", "sourcing_id")
 
 
 def is_cj_host(host: str) -> bool:
@@ -163,8 +163,12 @@ class ProductItem(_Strict):
     remark: str | None = Field(
         default=None, max_length=1000, description="with sourceUrl: notes for CJ's agent (target country, specs)"
     )
-    price: Decimal | None = Field(
-        default=None, ge=0, max_digits=12, decimal_places=2, description="with sourceUrl: the target price in USD"
+    source_price: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        description="with sourceUrl: the product's price at the source, USD (sent to CJ as the request's price)",
     )
     sourcing_id: str | None = Field(
         default=None,

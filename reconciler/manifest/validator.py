@@ -292,7 +292,7 @@ class _Validation:
             name=item.name,
             image=item.image,
             remark=item.remark,
-            price=item.price,
+            price=item.source_price,
             sourcing_id=item.sourcing_id,
             logo=item.logo,
             source=source,

@@ -26,7 +26,7 @@ GOOD = """
           name: Foldable Desk Lamp
           image: https://ae01.alicdn.com/kf/lamp.jpg
           remark: ship to US, warm white
-          price: 4.20
+          sourcePrice: 4.20
           logo: brand
         - sourceUrl: https://detail.1688.com/offer/7788.html
           name: Bamboo Tray
@@ -110,7 +110,7 @@ def test_each_sourcing_mistake_is_reported_at_its_line(valid_workspace: Workspac
             - sourceUrl: https://a.test/negative
               name: Thing
               image: https://i.test/a.jpg
-              price: -1
+              sourcePrice: -1
             - name: Neither
               image: https://i.test/a.jpg
         ---
@@ -144,7 +144,7 @@ def test_each_sourcing_mistake_is_reported_at_its_line(valid_workspace: Workspac
             at(21, "spec.items[5].image", "at most 200 characters"),
             at(22, "spec.items[6]", "exactly one of `productUrl`"),
             at(26, "spec.items[7]", "remark go with `sourceUrl`"),
-            at(31, "spec.items[8].price", "greater than or equal to 0"),
+            at(31, "spec.items[8].sourcePrice", "greater than or equal to 0"),
             at(32, "spec.items[9]", "exactly one of `productUrl`"),
             at(40, "spec.items[0].sourceUrl", "already listed at manifests/other.yaml:6"),
             at(46, "spec.items[1].sourcingId", "already adopted at manifests/other.yaml:15"),
