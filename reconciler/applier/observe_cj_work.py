@@ -35,6 +35,7 @@ from reconciler.errors import (
 )
 from reconciler.models.markets import FreightAnswer, FreightOption, MarketQuote, QuoteRequest
 from reconciler.models.sourcing import QUERY_BATCH, SourcingStatus
+from reconciler.safe_text import for_terminal
 
 # Answers that concern the whole account or run, not one question: they stop the plan.
 _STOPS_THE_PLAN: tuple[type[ApiError], ...] = (
@@ -154,4 +155,5 @@ def observe_freight(
 
 
 def _short(error: ApiError) -> str:
-    return error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    """CJ's error in one line without control or escape characters (it is CJ's text)."""
+    return for_terminal(error.message, limit=200)

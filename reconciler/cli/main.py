@@ -155,6 +155,13 @@ def logout(obj: AppContext) -> None:
 @click.option("--seed", default=1, show_default=True, type=int, help="Catalog and fault seed.")
 @click.option("--api-key", default=None, help="The API key the sandbox accepts (default: the demo key it prints).")
 @click.option("--email", default=None, help="The account email setting/get reports.")
+@click.option(
+    "--sourcing-per-day",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 10_000),
+    help="Sourcing requests accepted per UTC day (answer them through the admin URL).",
+)
 def sandbox(
     host: str,
     port: int,
@@ -164,13 +171,22 @@ def sandbox(
     seed: int,
     api_key: str | None,
     email: str | None,
+    sourcing_per_day: int,
 ) -> None:
     """Run a local CJ API (same endpoints, limits and failure modes) until interrupted."""
     import dataclasses
 
     from reconciler.sandbox import Sandbox, SandboxConfig
 
-    config = SandboxConfig(host=host, port=port, qps=qps, latency_ms=latency_ms, products=products, seed=seed)
+    config = SandboxConfig(
+        host=host,
+        port=port,
+        qps=qps,
+        latency_ms=latency_ms,
+        products=products,
+        seed=seed,
+        sourcing_per_day=sourcing_per_day,
+    )
     if api_key:
         config = dataclasses.replace(config, api_key=api_key)
     if email:

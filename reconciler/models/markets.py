@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from reconciler.models.desired import Source
+from reconciler.safe_text import for_terminal
 
 _AGING = re.compile(r"^\s*(\d+)\s*(?:[-~–]\s*(\d+))?\s*(?:days?)?\s*$", re.IGNORECASE)
 QUOTE_POINTS = 10  # one freightCalculate call
@@ -69,7 +70,7 @@ class FreightOption:
 
     def describe(self) -> str:
         days = f"{self.min_days}-{self.max_days}" if self.min_days != self.max_days else str(self.max_days)
-        return f"{self.name} from {self.origin}, ${self.price:.2f}, {days} days"
+        return f"{for_terminal(self.name, limit=60)} from {self.origin}, ${self.price:.2f}, {days} days"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -44,6 +44,7 @@ from reconciler.models.sourcing import (
 )
 from reconciler.models.state import SyncState
 from reconciler.planner.kind import KindPlan, PlanContext
+from reconciler.safe_text import for_terminal
 
 KIND = "sourcing"
 
@@ -213,7 +214,7 @@ def _plan_item(
     if status is not None and status.phase == PHASE_FAILED:
         if record.fingerprint != item.fingerprint and not item.sourcing_id:
             return True  # the item changed while CJ worked on the old one: file the new one
-        reason_text = status.fail_reason or "no reason given"
+        reason_text = _cj(status.fail_reason, "no reason given")
         after = record.with_(phase=PHASE_FAILED, reason=reason_text, checked_at=_iso(now), cj_status=_text(status))
         plan.changes.append(
             Change(
@@ -294,7 +295,7 @@ def _adopted(item: SourcingItem, status: SourcingStatus | None, now: datetime) -
     if status.phase == PHASE_SUCCEEDED:
         return record.with_(phase=PHASE_SUCCEEDED, pid=status.cj_product_id, **checked)
     if status.phase == PHASE_FAILED:
-        return record.with_(phase=PHASE_FAILED, reason=status.fail_reason or "no reason given", **checked)
+        return record.with_(phase=PHASE_FAILED, reason=_cj(status.fail_reason, "no reason given"), **checked)
     return record.with_(**checked)
 
 
@@ -345,12 +346,12 @@ def _status_line(
         plan.status.append(
             Finding(
                 address,
-                f"in progress{since}: CJ status {status.status!r} ({status.status_text or 'no text'}) is not one "
+                f"in progress{since}: CJ status {_cj(status.status, '')!r} ({_cj(status.status_text, 'no text')}) is not one "
                 f"cjrec knows, so it is shown as in progress; {ident}",
             )
         )
         return
-    plan.status.append(Finding(address, f"in progress{since} (CJ: {status.status_text or 'sourcing'}); {ident}"))
+    plan.status.append(Finding(address, f"in progress{since} (CJ: {_cj(status.status_text, 'sourcing')}); {ident}"))
 
 
 def _interrupted(record: SourcingRecord, item: SourcingItem) -> str:
@@ -364,7 +365,12 @@ def _interrupted(record: SourcingRecord, item: SourcingItem) -> str:
 
 
 def _text(status: SourcingStatus) -> str:
-    return f"{status.status} {status.status_text}".strip()
+    return for_terminal(f"{status.status} {status.status_text}".strip(), limit=120)
+
+
+def _cj(text: str | None, fallback: str) -> str:
+    """Text CJ wrote (a status, a reason): one line, no control or escape characters."""
+    return for_terminal(text, limit=200) if text else fallback
 
 
 def _iso(now: datetime) -> str:

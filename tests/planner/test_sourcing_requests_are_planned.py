@@ -226,3 +226,19 @@ def test_an_item_removed_from_the_manifests_is_forgotten_and_says_cj_keeps_it() 
     lamp = item(1)
     (change,) = plan(wanted(), state(record(lamp))).changes
     assert change.action is Action.FORGET and "stays open at CJ" in (change.reason or "")
+
+
+def test_text_cj_wrote_reaches_the_plan_without_control_or_escape_characters() -> None:
+    lamp, tray = item(1), item(2)
+    lamp_rec, tray_rec = record(lamp), record(tray)
+    hostile = "link \x1b[31minvalid\x1b[0m\r\nFAKE: all good\u202e"
+    statuses = seen(
+        SourcingStatus(str(lamp_rec.sourcing_id), "5", "failed", fail_reason=hostile),
+        SourcingStatus(str(tray_rec.sourcing_id), "8", hostile),
+    )
+    result = plan(wanted(lamp, tray), state(lamp_rec, tray_rec), statuses)
+    shown = [c.reason or "" for c in result.changes] + [s.message for s in result.status]
+    shown += [str((c.after or {}).get("reason")) for c in result.changes]
+    for text in shown:
+        assert not any(ch in text for ch in ("\x1b", "\r", "\n", "\u202e")), text
+    assert any("invalid" in text for text in shown)
