@@ -90,9 +90,15 @@ class FreightOption:
             origin=str(data["origin"]),
             name=str(data["name"]),
             price=price,
-            min_days=int(data["min_days"]),
-            max_days=int(data["max_days"]),
+            min_days=_whole(data["min_days"]),
+            max_days=_whole(data["max_days"]),
         )
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{str(value)[:20]!r} is not a whole number of days")
+    return value
 
 
 def best_option(options: tuple[FreightOption, ...], market: Market) -> FreightOption | None:

@@ -264,11 +264,13 @@ class SyncState:
             raise ValueError("serial must be a non-negative integer")
         hooks = data.get("webhooks")
         webhooks = WebhookRecord.from_dict(hooks) if hooks else None
-        sourcing = {str(k): SourcingRecord.from_dict(dict(r)) for k, r in dict(data.get("sourcing") or {}).items()}
+        records = [SourcingRecord.from_dict(dict(r)) for r in dict(data.get("sourcing") or {}).values()]
+        sourcing = {record.key: record for record in records}
         quota = data.get("sourcing_quota")
         markets = {
             str(country): {str(pid): MarketQuote.from_dict(str(country), dict(q)) for pid, q in dict(quotes).items()}
             for country, quotes in dict(data.get("markets") or {}).items()
+            if quotes
         }
         return cls(
             lineage=str(data["lineage"]),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,10 @@ from hypothesis import strategies as st
 from reconciler.adapters.cj_api import (
     CjApi,
     parse_account_settings,
+    parse_freight_row,
     parse_my_product,
     parse_product_detail,
+    parse_sourcing_row,
     parse_token_pair,
 )
 from reconciler.adapters.cj_http import Envelope, interpret
@@ -37,8 +40,10 @@ from reconciler.adapters.state_store import StateStore, render_state
 from reconciler.adapters.yaml_loader import load_file, parse_text
 from reconciler.errors import ApiError, CjrecError, StateError
 from reconciler.manifest.validator import validate
+from reconciler.models.markets import FreightOption, MarketQuote
 from reconciler.models.product_url import product_url
 from reconciler.models.secret import Secret
+from reconciler.models.sourcing import SourcingQuota, SourcingRecord, SourcingStatus, third_product_id
 from reconciler.models.state import ProductRecord, SyncState
 from tests import figures
 
@@ -245,6 +250,13 @@ def valid_state() -> dict[str, Any]:
     state = SyncState(lineage="0b0e6b8e-63a5-4c1e-9a55-2a1f5a0b1e11", serial=3)
     for pid in ("1712345678901234567", "000B9312-456A-4D31-94BD-B083E2A198E8"):
         state = state.with_product(ProductRecord(pid=pid, url=product_url(pid), origin="added", snapshot=None))
+    lamp = "https://www.aliexpress.com/item/1.html"
+    state = state.with_sourcing(
+        SourcingRecord(lamp, "open", "sha256:ab", third_product_id(lamp), "1890000000000000001", request={"a": 1})
+    ).with_quota(SourcingQuota("2026-03-01", 2))
+    option = FreightOption("CN", "CJPacket Ordinary", Decimal("3.10"), 7, 12)
+    quote = MarketQuote("US", "v1", ("CN",), (option,), option, "2026-03-01T12:00:00+00:00", ("note",))
+    state = state.with_market("US", {"1712345678901234567": quote})
     data: dict[str, Any] = json.loads(render_state(state))
     return data
 
@@ -367,6 +379,8 @@ data_shapes = json_values | st.fixed_dictionaries(
 @FUZZ
 @given(data_shapes)
 def test_api_data_of_any_shape_parses_or_is_an_api_error(data: object) -> None:
+    assert isinstance(parse_sourcing_row(data), SourcingStatus | str)
+    assert isinstance(parse_freight_row("CN", data), FreightOption | str)
     for parse in (
         lambda: parse_account_settings(data, call="c"),
         lambda: parse_token_pair(Envelope(200, "", data, None), call="c"),
