@@ -95,3 +95,75 @@ def many_creates(count: int) -> Plan:
         None,
         observed(details=[detail(p) for p in pids], calls=count + 1, points=10 * count),
     )
+
+
+def sourcing_and_markets() -> Plan:
+    """Sourcing requests (new, one waiting for tomorrow, re-filed, succeeded, in progress) and a market."""
+    from dataclasses import replace
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from reconciler.models.desired import Settings, Source
+    from reconciler.models.markets import FreightOption, Market, MarketQuote
+    from reconciler.models.sourcing import SourcingItem, SourcingQuota, SourcingRecord, SourcingStatus, third_product_id
+    from tests.planner.builders import NOW
+
+    def item(n: int, remark: str | None = None) -> SourcingItem:
+        return SourcingItem(
+            f"https://www.aliexpress.com/item/{n}.html",
+            f"Desk Lamp {n}",
+            "https://ae01.alicdn.com/kf/lamp.jpg",
+            remark,
+            Decimal("4.20"),
+            None,
+            None,
+            Source("manifests/sourced.yaml", 6 * n),
+        )
+
+    def filed(source: SourcingItem, sid: str, **extra: object) -> SourcingRecord:
+        base = SourcingRecord(
+            source.url,
+            "open",
+            source.fingerprint,
+            third_product_id(source.url),
+            sid,
+            (NOW - timedelta(hours=30)).isoformat(),
+            name=source.name,
+        )
+        return replace(base, **extra)  # type: ignore[arg-type]
+
+    fresh, later, retry, won, waiting = item(1), item(2), item(3, "second listing"), item(4), item(5)
+    us = Market("us", "US", 10, Decimal("5.00"), ("CN",), Source("manifests/markets.yaml", 4))
+    sold = pid(40)
+    want = replace(
+        desired([product(sold)]),
+        settings=Settings(qps=2, sourcing_per_day=5),
+        sourcing=(fresh, later, retry, won, waiting),
+        markets=(us,),
+    )
+    recorded = state([record(sold)])
+    recorded = replace(
+        recorded,
+        sourcing={
+            r.key: r
+            for r in (
+                filed(item(3), "1803", phase="failed", reason="The product link is invalid"),
+                filed(won, "1804"),
+                filed(waiting, "1805"),
+            )
+        },
+        sourcing_quota=SourcingQuota(NOW.date().isoformat(), 4),
+    )
+    slow = FreightOption("CN", "CJPacket Ordinary", Decimal("3.10"), 7, 12)
+    quote = MarketQuote("US", "v1", ("CN",), (slow,), None, NOW.isoformat())
+    seen = observed(my_products=[sold])
+    seen = replace(
+        seen,
+        sourcing={
+            "1804": SourcingStatus("1804", "3", "Sourcing succeeded", cj_product_id=pid(41)),
+            "1805": SourcingStatus("1805", "1", "Sourcing"),
+        },
+        details={**seen.details, pid(41): detail(pid(41), name="Desk Lamp 4")},
+        freight={(sold, "US"): quote},
+    )
+    return plan(want, recorded, seen)
