@@ -14,12 +14,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import calls_points, offline_scale, reference, startup, throughput, workspace
+from benchmarks import calls_points, offline_scale, reference, sourcing, startup, throughput, workspace
 from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup")
+BENCHMARKS = ("throughput", "calls", "offline", "startup", "sourcing")
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -54,6 +54,8 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--runs", type=int, default=5, help="measured runs per offline command")
     p.add_argument("--startup-runs", type=int, default=15, help="measured runs per start-up command")
+    p.add_argument("--requests", type=int, default=300, help="sourcing requests in the sourcing benchmark")
+    p.add_argument("--market-products", type=int, default=50, help="products quoted in the sourcing benchmark")
     p.add_argument("--source", type=Path, help="run cjrec from this checkout (python -m reconciler) instead")
     p.add_argument("--smoke", action="store_true", help="toy sizes, a few seconds: checks the harness only")
     p.add_argument("--workdir", type=Path, help="keep the workspaces here instead of a temporary folder")
@@ -69,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.smoke:
         args.rows, args.seconds, args.reference_products = list(SMOKE_ROWS), 2.0, 1
         args.first, args.managed, args.sizes, args.runs, args.startup_runs = 3, 10, [20, 50], 1, 1
+        args.requests, args.market_products = 7, 3
     if args.source is not None:
         workspace.use_command(workspace.Command.from_source(args.source))
     started = time.monotonic()
@@ -96,6 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.calls_qps = 10.0 if args.smoke else 6.0
             results.calls = calls_points.run(
                 root, first=args.first, managed=args.managed, qps=results.calls_qps, key=key
+            )
+        if "sourcing" in chosen:
+            _say(f"sourcing: {args.requests} requests, a market for {args.market_products} products")
+            results.sourcing = sourcing.run(
+                root, requests=args.requests, products=args.market_products, runs=args.runs, key=key
             )
         if "throughput" in chosen:
             _say(f"apply throughput, {len(args.rows)} rows of about {args.seconds:g} s plus the reference client")

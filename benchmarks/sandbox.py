@@ -49,13 +49,17 @@ class Call:
 class SandboxProcess:
     """``cjrec sandbox`` running in a child process until :meth:`stop`."""
 
-    def __init__(self, *, qps: float, latency_ms: float = 0.0, products: int = 500, seed: int = 1) -> None:
+    def __init__(
+        self, *, qps: float, latency_ms: float = 0.0, products: int = 500, seed: int = 1, sourcing_per_day: int = 5
+    ) -> None:
         self.qps = qps
         self.latency_ms = latency_ms
         argv = [
             *workspace.CJREC.argv, "sandbox", "--port", "0", "--qps", str(qps), "--latency-ms", str(latency_ms),
             "--products", str(products), "--seed", str(seed),
         ]  # fmt: skip
+        if sourcing_per_day != 5:
+            argv += ["--sourcing-per-day", str(sourcing_per_day)]
         self._proc = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=workspace.CJREC.environ()
         )
@@ -119,6 +123,11 @@ class SandboxProcess:
     def on_sale(self) -> list[str]:
         """The catalog's on-sale pids, without the three fixed demo products."""
         return [str(p) for p in self._admin("GET", "/catalog", params={"status": "on_sale"})["pids"]][3:]
+
+    def product(self, pid: str) -> dict[str, Any]:
+        """A catalog product's full detail, inventories included."""
+        detail: dict[str, Any] = self._admin("GET", f"/products/{pid}")
+        return detail
 
     def add_to_my_products(self, pids: list[str]) -> int:
         """Put products in My Products behind cjrec's back (as if added in CJ's web UI)."""

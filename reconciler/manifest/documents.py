@@ -253,7 +253,7 @@ class SettingsSpec(_Strict):
     )
     points_budget: StrictInt = Field(default=20_000, ge=0, description="most API points one run may spend")
     sourcing_per_day: StrictInt = Field(
-        default=5, ge=0, le=100, description="most sourcing requests filed per UTC day (CJ accepts 5)"
+        default=5, ge=0, le=1000, description="most sourcing requests filed per UTC day (CJ accepts 5)"
     )
 
 

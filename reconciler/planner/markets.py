@@ -75,7 +75,7 @@ def quote_requests(desired: Desired, recorded: SyncState | None, observed: Obser
 def _request(pid: str, market: Market, detail: ProductDetail | None, recorded: SyncState | None) -> QuoteRequest | None:
     if detail is not None and detail.variants:
         variant = max(detail.variants, key=lambda v: (v.weight is not None, v.weight or 0))
-        if variant.stock_countries:
+        if variant.stock is not None:  # CJ gave its inventories: ask only where it is in stock
             origins = tuple(o for o in market.origins if o in variant.stock_countries)
             skipped = tuple(f"no stock in {o}" for o in market.origins if o not in variant.stock_countries)
             return QuoteRequest(pid, market.country, variant.vid, origins, market.origins, skipped)
