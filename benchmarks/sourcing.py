@@ -24,6 +24,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
 from benchmarks.sandbox import SandboxProcess
 from benchmarks.workspace import AgeKey, Workspace
 
