@@ -150,6 +150,21 @@ def _why(old: Mapping[str, object], new: Mapping[str, object], now: datetime) ->
     return ", ".join(parts) + f" (as of {now.astimezone(UTC).date().isoformat()})"
 
 
+def shipping_costs(desired: Desired, recorded: SyncState, observed: Observed) -> dict[str, dict[str, Decimal]]:
+    """Per product, per market country: the price of the cheapest qualifying option, from this
+    run's quotes or the recorded ones, under the markets' current limits (what
+    ``includeShipping`` adds to the cost base). Products or markets without one are left out."""
+    costs: dict[str, dict[str, Decimal]] = {}
+    for market in desired.markets:
+        known = recorded.markets.get(market.country, {})
+        for product in desired.products:
+            quote = observed.freight.get((product.pid, market.country)) or known.get(product.pid)
+            best = best_option(quote.options, market) if quote is not None else None
+            if best is not None:
+                costs.setdefault(product.pid, {})[market.country] = best.price
+    return costs
+
+
 def shipping_cost(recorded: SyncState, pid: str, country: str) -> Decimal | None:
     """The price of the cheapest qualifying option recorded for ``pid`` to ``country`` (pricing's ``includeShipping``)."""
     quote = recorded.markets.get(country, {}).get(pid)

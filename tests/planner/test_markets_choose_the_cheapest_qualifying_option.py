@@ -12,7 +12,7 @@ from reconciler.models.markets import FreightOption, Market, MarketQuote, best_o
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action
 from reconciler.models.state import ProductRecord, ProductSnapshot, SyncState, VariantSnapshot
-from reconciler.planner.markets import market_plan, quote_budget, quote_requests, shipping_cost
+from reconciler.planner.markets import market_plan, quote_budget, quote_requests, shipping_cost, shipping_costs
 from tests.planner.builders import LINEAGE, NOW, QPS, pid, product
 
 US = Market("us", "US", 10, Decimal("5.00"), ("CN", "US"), Source("manifests/markets.yaml", 4))
@@ -116,6 +116,15 @@ def test_quotes_are_asked_for_new_details_new_products_and_changed_origins_only(
     assert (again.pid, again.vid, again.origins) == (b, "vb", ("CN", "DE"))  # stock unknown: every origin
     assert quote_budget(wanted(a, b), recorded, [a]) == 2 * 10
     assert quote_budget(wanted(a, b, markets=(moved,)), recorded, []) == 4 * 10
+
+
+def test_shipping_costs_for_pricing_come_from_fresh_quotes_first_then_recorded_ones() -> None:
+    a, b, c = pid(1), pid(2), pid(3)
+    recorded = SyncState(lineage=LINEAGE, serial=1, markets={"US": {a: quote(), b: quote()}})
+    cheaper = (option("US", "USPS+", "4.10", (2, 5)),)
+    seen = Observed(my_products={}, freight={(b, "US"): quote(cheaper)})
+    costs = shipping_costs(wanted(a, b, c), recorded, seen)
+    assert costs == {a: {"US": Decimal("4.60")}, b: {"US": Decimal("4.10")}}  # c: never quoted
 
 
 def test_a_market_removed_from_the_manifests_is_forgotten() -> None:
