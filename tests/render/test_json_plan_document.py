@@ -62,7 +62,9 @@ def test_the_schema_describes_every_field_the_plan_emits() -> None:
     document = plans.mixed().to_dict()
     defs = SCHEMA["$defs"]
 
-    assert set(document) == set(SCHEMA["properties"]) == set(SCHEMA["required"])
+    optional = {"status"}  # emitted only when set (fields are only ever added)
+    assert set(document) == set(SCHEMA["required"])
+    assert set(document) | optional == set(SCHEMA["properties"])
     for key in ("state", "summary", "cost"):
         assert set(document[key]) == set(SCHEMA["properties"][key]["properties"]), key
     assert set(document["summary"]) == {a.value for a in Action}
@@ -164,3 +166,9 @@ def test_editing_any_field_breaks_the_checksum() -> None:
         if isinstance(parent, dict):
             del parent[path[-1]]
             assert checksum(edited) != claimed, f"dropping {path} kept the checksum"
+
+
+def test_a_plan_with_sourcing_requests_markets_and_their_status_validates() -> None:
+    document = plans.sourcing_and_markets().to_dict()
+    assert document["status"] and any(c["address"].startswith("sourcing.") for c in document["changes"])
+    VALIDATOR.validate(document)
