@@ -50,7 +50,8 @@ def state_show(obj: AppContext, address: str) -> int:
         record = recorded.logos.get(name)
     if record is None:
         raise UsageError(f"{address!r} is not in the state", hint="see `cjrec state list` for the addresses")
-    obj.console.out(json.dumps({"address": address, **record.to_dict()}, indent=2))
+    extra = {"selected_variants": len(record.selected())} if isinstance(record, ProductRecord) else {}
+    obj.console.out(json.dumps({"address": address, **extra, **record.to_dict()}, indent=2))
     return EXIT_OK
 
 

@@ -47,6 +47,7 @@ class Variant:
     price: Decimal | None
     stock: int | None
     image: str | None = None
+    weight: Decimal | None = None  # grams (variantWeight)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class ProductDetail:
     customization_version: int
     image: str | None
     variants: tuple[Variant, ...]
+    option_names: str | None = None  # productKeyEn: the option names joined by "-" (Color-Size)
 
     @property
     def is_pod(self) -> bool:

@@ -169,7 +169,9 @@ def test_soak_60_random_kills_of_an_apply_of_200_products(
     moments: list[tuple[str, float]] = []
     for _ in range(60):
         kind = rng.choices(["add", "query", "list"], weights=[7, 2, 1])[0]
-        amount = {"add": rng.uniform(0.02, 0.4), "query": rng.randint(1, 60), "list": 1}[kind]  # one page of My Products
+        amount = {"add": rng.uniform(0.02, 0.4), "query": rng.randint(1, 60), "list": 1}[
+            kind
+        ]  # one page of My Products
         moments.append((kind, amount))
     run_kill_rounds(
         tmp_path, key=age_key, watch=secret_watch, monkeypatch=monkeypatch, products=200, moments=moments, seed=seed

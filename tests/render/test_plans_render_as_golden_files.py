@@ -19,6 +19,7 @@ PLANS: dict[str, Callable[[], Plan]] = {
     "no_changes": plans.no_changes,
     "mixed": plans.mixed,
     "offline": plans.offline,
+    "priced": plans.priced,
 }
 
 
