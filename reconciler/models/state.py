@@ -130,11 +130,13 @@ class Listing:
     rule: str | None
     currency: str
     variants: dict[str, ListedVariant]
+    exchange_rate: str = "1"  # store currency per USD, to show costs in the store currency
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "currency": self.currency,
+            "exchange_rate": self.exchange_rate,
             "variants": {vid: v.to_dict() for vid, v in sorted(self.variants.items())},
         }
 
@@ -144,6 +146,7 @@ class Listing:
             rule=None if data.get("rule") is None else str(data["rule"]),
             currency=str(data.get("currency") or "USD"),
             variants={str(vid): ListedVariant.from_dict(dict(v)) for vid, v in dict(data["variants"]).items()},
+            exchange_rate=str(data.get("exchange_rate") or "1"),
         )
 
 

@@ -118,7 +118,8 @@ def plan_listing(desired: Desired, product: DesiredProduct, snapshot: ProductSna
                 )
             )
     name = FIXED_RULE if product.price is not None else (rule.name if rule is not None else None)
-    found.listing = Listing(rule=name, currency=currency, variants=variants)
+    rate = rule.exchange_rate if rule is not None else Decimal(1)
+    found.listing = Listing(rule=name, currency=currency, variants=variants, exchange_rate=str(rate))
     return found
 
 
