@@ -8,7 +8,8 @@ writes no escaping of its own. What is left out is said in :attr:`StoreExport.no
 
 Decisions where the formats leave a choice:
 
-- **Handle** (Shopify ``URL handle``): ``cj-<pid>``, derived from the pid only, so it stays
+- **Handle** (Shopify ``URL handle``): ``cj-<pid>`` (lowercased, anything but letters and
+  digits a dash), derived from the pid only, so it stays
   the same when CJ renames the product and a re-import updates the product instead of
   duplicating it. The name is the ``Title``.
 - **Options**: names from CJ's ``productKeyEn`` (``Color-Size``), values from each variant's
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -150,6 +152,11 @@ def render_store_csv(state: SyncState, fmt: str) -> StoreExport:
     return _woocommerce(products, notes)
 
 
+def handle_of(pid: str) -> str:
+    """The Shopify ``URL handle`` of a product: ``cj-`` and its pid, lowercase letters, digits and dashes."""
+    return "cj-" + "-".join(part for part in re.split(r"[^a-z0-9]+", pid.lower()) if part)
+
+
 # -- what is exported -----------------------------------------------------------------
 def _products(state: SyncState, notes: list[str]) -> list[_Product]:
     out = []
@@ -241,7 +248,7 @@ def _shopify(products: list[_Product], notes: list[str]) -> StoreExport:
     folded = 0
     formula_like = 0
     for product in products:
-        handle = f"cj-{product.record.pid}"
+        handle = handle_of(product.record.pid)
         snap = product.record.snapshot
         image = http_url(snap.image) if snap else None
         names, _ = _fold(product.option_names, product.items[0].values)
