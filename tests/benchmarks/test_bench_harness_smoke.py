@@ -18,6 +18,7 @@ SECTIONS = {
     "calls": ("## 2. Calls and points", "(c′) one more added among 11 managed"),
     "offline": ("## 3. Offline scale", "| `plan --offline` | 50 |"),
     "startup": ("## 4. Start-up", "| `cjrec --help` |"),
+    "pricing": ("## 5. Pricing and store exports", "| `export --format shopify` | 50 x 5 |"),
 }
 
 
