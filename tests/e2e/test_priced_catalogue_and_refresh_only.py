@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
 
 from reconciler.models.pricing import CompareAt, PricingRule, Tier, price_variant
@@ -73,6 +74,8 @@ def test_apply_records_prices_and_the_shopify_export_carries_them(cjw: CjWorkspa
         {r["URL handle"] for r in rows}
     ) == 3
     assert cjw.run("plan", "--detailed-exitcode").exit_code == 0
+    shown = json.loads(cjw.run("state", "show", f"product.{pids[0]}").stdout)
+    assert shown["selected_variants"] == len(cost_of(cjw, pids[0])) == len(shown["listing"]["variants"])
 
 
 def test_refresh_only_records_costs_fails_on_material_drift_and_the_next_apply_reprices(cjw: CjWorkspace) -> None:
