@@ -230,6 +230,11 @@ def _money(value: str | Decimal | None) -> str:
     return "" if value is None else str(Decimal(value).quantize(Decimal("0.01")))
 
 
+def _plain(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: 180, 0.18, 10."""
+    return format(value.normalize(), "f")
+
+
 def _text(value: object, *, woo: bool) -> str:
     return for_store_csv(value, quote_formulas=woo)
 
@@ -266,7 +271,7 @@ def _shopify(products: list[_Product], notes: list[str]) -> StoreExport:
                 "Charge tax": "TRUE",
                 "Inventory tracker": "",
                 "Continue selling when out of stock": "deny",
-                "Weight value (grams)": _money(item.seen.weight) if item.seen.weight else "",
+                "Weight value (grams)": _plain(Decimal(item.seen.weight)) if item.seen.weight else "",
                 "Weight unit for display": "g",
                 "Requires shipping": "TRUE",
                 "Fulfillment service": "manual",
@@ -371,5 +376,5 @@ def _woo_variant(item: _Item) -> dict[str, str]:
     return {
         "SKU": _text(item.seen.sku, woo=True),
         "Regular price": _money(item.listed.price),
-        "Weight (kg)": str((Decimal(weight) / 1000).normalize()) if weight else "",
+        "Weight (kg)": _plain(Decimal(weight) / 1000) if weight else "",
     }

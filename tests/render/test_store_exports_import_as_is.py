@@ -75,7 +75,7 @@ def test_shopify_rows_are_the_selected_variants_at_their_prices() -> None:
     assert (second["Title"], second["Option1 name"]) == ("", "")  # later rows carry only variant fields
     assert (first["Price"], first["Compare-at price"], first["Cost per item"]) == ("9.99", "12.99", "3.07")
     assert (first["Weight value (grams)"], first["Status"], first["Published on online store"]) == (
-        "180.00",
+        "180",
         "active",
         "TRUE",
     )
