@@ -17,6 +17,7 @@ from pathlib import Path
 from benchmarks.calls_points import Scenario
 from benchmarks.machine import Machine
 from benchmarks.offline_scale import Point
+from benchmarks.pricing_export import PricingPoint
 from benchmarks.process import RSS_METHOD
 from benchmarks.sourcing import COLUMNS, SourcingScenario
 from benchmarks.startup import BASELINE, Startup
@@ -45,6 +46,7 @@ class Results:
     calls_qps: float = 6.0
     offline: list[Point] | None = None
     startup: list[Startup] | None = None
+    pricing: list[PricingPoint] | None = None
     sourcing: list[SourcingScenario] | None = None
 
 
@@ -66,6 +68,8 @@ def render(results: Results) -> str:
         parts.append(_offline(results.offline))
     if results.startup is not None:
         parts.append(_startup(results.startup))
+    if results.pricing is not None:
+        parts.append(_pricing(results.pricing))
     if results.sourcing is not None:
         parts.append(_sourcing(results.sourcing))
     if FINDINGS.exists():
@@ -266,7 +270,7 @@ My Products directly, so only the scenario itself is counted."""
 
 
 def _sourcing(scenarios: Sequence[SourcingScenario]) -> str:
-    head = """## 5. Sourcing requests and markets
+    head = """## 6. Sourcing requests and markets
 
 One sandbox at qps 6 (sourcing creates per day raised so one run files them all), one workspace, the
 scenarios in order. Calls are counted by kind from the sandbox's log, and points from its ledger.
@@ -320,6 +324,30 @@ previous size."""
                 f"{_n(s.wall_max_s, 3)} s | {_n(s.cpu_s, 3)} s | {_n(s.max_rss_mb, 0)} MB | {marginal} |"
             )
             previous = p
+    return "\n".join(lines)
+
+
+def _pricing(points: Sequence[PricingPoint]) -> str:
+    lines = [
+        "## 5. Pricing and store exports",
+        "",
+        "A catalogue of N products x 5 variants under one default `kind: Pricing` rule (the issue's worked "
+        "example: three tiers, cents 0.99, compare-at x1.3, minMargin), offline. *First pricing*: the state "
+        "has no store prices yet, so `plan --offline` prices every variant and shows every product as an "
+        "update. *Priced*: the state holds the listings the planner computes, so `plan --offline` reprices "
+        "everything and finds nothing to do, and the exports write every selected variant. One warm-up "
+        "run, then the median of the measured runs.",
+        "",
+        "| command | products x variants | wall (median) | min – max | CPU | peak RSS | µs per variant |",
+        "|---|---:|---:|---|---:|---:|---:|",
+    ]
+    for p in points:
+        s = p.summary
+        per = s.wall_s / (p.products * p.variants) * 1e6
+        lines.append(
+            f"| `{p.command}` | {p.products:,} x {p.variants} | {_n(s.wall_s, 3)} s | {_n(s.wall_min_s, 3)} – "
+            f"{_n(s.wall_max_s, 3)} s | {_n(s.cpu_s, 3)} s | {_n(s.max_rss_mb, 0)} MB | {per:.0f} |"
+        )
     return "\n".join(lines)
 
 

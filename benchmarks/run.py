@@ -14,12 +14,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import calls_points, offline_scale, reference, sourcing, startup, throughput, workspace
+from benchmarks import calls_points, offline_scale, pricing_export, reference, sourcing, startup, throughput, workspace
 from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup", "sourcing")
+BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing")
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -53,6 +53,9 @@ def parser() -> argparse.ArgumentParser:
         help="offline sizes, comma-separated",
     )
     p.add_argument("--runs", type=int, default=5, help="measured runs per offline command")
+    p.add_argument(
+        "--pricing-products", type=int, default=pricing_export.PRODUCTS, help="products of the pricing benchmark"
+    )
     p.add_argument("--startup-runs", type=int, default=15, help="measured runs per start-up command")
     p.add_argument("--requests", type=int, default=300, help="sourcing requests in the sourcing benchmark")
     p.add_argument("--market-products", type=int, default=50, help="products quoted in the sourcing benchmark")
@@ -71,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.smoke:
         args.rows, args.seconds, args.reference_products = list(SMOKE_ROWS), 2.0, 1
         args.first, args.managed, args.sizes, args.runs, args.startup_runs = 3, 10, [20, 50], 1, 1
+        args.pricing_products = 50
         args.requests, args.market_products = 7, 3
     if args.source is not None:
         workspace.use_command(workspace.Command.from_source(args.source))
@@ -83,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "offline sizes": ", ".join(f"{n:,}" for n in args.sizes),
         "offline runs": str(args.runs),
         "start-up runs": str(args.startup_runs),
+        "pricing products": f"{args.pricing_products:,} x {pricing_export.VARIANTS} variants",
     }
     key = workspace.AgeKey.generate()
     with tempfile.TemporaryDirectory(prefix="cjrec-bench-") as tmp:
@@ -94,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "offline" in chosen:
             _say(f"offline scale at {', '.join(map(str, args.sizes))} products")
             results.offline = offline_scale.run(root, sizes=args.sizes, runs=args.runs, key=key)
+        if "pricing" in chosen:
+            _say(f"pricing and store exports of {args.pricing_products} products x {pricing_export.VARIANTS} variants")
+            results.pricing = pricing_export.run(root, products=args.pricing_products, runs=min(args.runs, 3), key=key)
         if "calls" in chosen:
             _say("calls and points")
             results.calls_qps = 10.0 if args.smoke else 6.0

@@ -1,4 +1,4 @@
-"""Benchmark 5: sourcing requests and markets, in calls, points and wall time, against the minimum.
+"""Benchmark 6: sourcing requests and markets, in calls, points and wall time, against the minimum.
 
 One sandbox (qps 6, ``--sourcing-per-day`` raised to N so one run can file them all; CJ's
 own limit is 5 a day, which the tests cover), one workspace, run in order:

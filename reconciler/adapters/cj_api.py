@@ -413,6 +413,7 @@ def parse_product_detail(raw: object, *, call: str) -> ProductDetail:
         customization_version=int(version) if isinstance(version, int | str) and str(version).isdigit() else 0,
         image=str(data["productImage"]) if data.get("productImage") else None,
         variants=tuple(variants),
+        option_names=(str(data["productKeyEn"]).strip() or None) if data.get("productKeyEn") else None,
     )
 
 

@@ -7,8 +7,9 @@ with the other manifests, before it is written (atomically); an existing file is
 only with ``--force``, and only when it holds nothing but cjrec Products documents.
 
 ``export`` turns the recorded state into JSON Lines or CSV (see
-``reconciler.render.catalog_export`` for the fields). It reads nothing else: no manifests,
-no sops key, no API call.
+``reconciler.render.catalog_export`` for the fields), or into a product CSV that Shopify or
+WooCommerce imports as is (``reconciler.render.store_export``). It reads nothing else: no
+manifests, no sops key, no API call.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from reconciler.errors import EXIT_OK, CjrecError, ManifestError, StateError, Us
 if TYPE_CHECKING:
     from reconciler.models.cj import MyProduct
     from reconciler.models.desired import Desired
+    from reconciler.models.state import SyncState
     from reconciler.render.imported_manifest import ImportedProduct
 
 DEFAULT_IMPORT_FILE = "imported.yaml"
@@ -214,7 +216,14 @@ def _check_manifest(manifests: Path, target: Path, text: str, *, expected: set[s
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "shopify", "woocommerce"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl/csv: every recorded field; shopify/woocommerce: the store's product CSV, selected variants at their prices.",
+)
 @click.option(
     "--out",
     default="-",
@@ -231,8 +240,13 @@ def export(obj: AppContext, fmt: str, out: Path) -> int:
     pid, url, origin, name, sku, status, sell_price, customization_version, is_pod, image,
     logo, logo_url, pod_properties, and variants (vid, sku, variant_key, price, image).
     CSV: one row per variant with the product's columns repeated; the variant columns are
-    vid, variant_sku, variant_key, variant_price, variant_image. Stock is not included:
+    vid, variant_sku, variant_key, variant_price, variant_image, and the store columns
+    selected, store_price, compare_at_price, currency. Stock is not included:
     the state does not record it (it changes too often to commit).
+
+    shopify / woocommerce: the product CSV each store's importer takes as is, with only the
+    selected variants that have a store price (a Pricing rule or a fixed price), at those
+    prices; what is left out is said on standard error.
     """
     from reconciler.adapters.atomic_file import write_atomic
     from reconciler.adapters.state_store import StateStore
@@ -245,6 +259,8 @@ def export(obj: AppContext, fmt: str, out: Path) -> int:
             f"no state at {store.display}: nothing is managed yet, so there is nothing to export",
             hint="run `cjrec apply` first, or point --state-dir at the state",
         )
+    if fmt in ("shopify", "woocommerce"):
+        return _store_export(obj, recorded, fmt, out)
     text = render_catalog(recorded, fmt)
     missing = sorted(pid for pid, record in recorded.products.items() if record.snapshot is None)
     if missing:
@@ -260,6 +276,28 @@ def export(obj: AppContext, fmt: str, out: Path) -> int:
     unit = "rows" if fmt == "csv" else "lines"
     count = variants if fmt == "csv" else len(recorded.products)
     obj.console.success(f"Exported {_count(len(recorded.products), 'product')} to {out} ({count} {unit}, {fmt}).")
+    return EXIT_OK
+
+
+def _store_export(obj: AppContext, recorded: SyncState, fmt: str, out: Path) -> int:
+    from reconciler.adapters.atomic_file import write_atomic
+    from reconciler.render.store_export import render_store_csv
+
+    export = render_store_csv(recorded, fmt)
+    for note in export.notes:
+        obj.console.warning(note)
+    if export.products == 0:
+        raise CjrecError(
+            f"nothing to export for {fmt}: no managed product has a store price yet",
+            hint="add a `kind: Pricing` rule (or `price:` on the items), run `cjrec apply`, then export again",
+        )
+    if str(out) == "-":
+        click.echo(export.text, nl=False)
+        return EXIT_OK
+    write_atomic(out, export.text.encode("utf-8"), mode=0o644, keep_backup=False)
+    obj.console.success(
+        f"Exported {_count(export.products, 'product')} to {out} ({export.rows} rows, {fmt} product CSV)."
+    )
     return EXIT_OK
 
 

@@ -66,6 +66,8 @@ kind: Settings
 spec:
   qps: 1               # your CJ plan's request rate: Free 1, Plus 2, Prime 4, Advanced 6
   pointsBudget: 20000  # most API points one run may spend (CJ gives 50,000 a day)
+  # refreshBudget: 20000          # points a refresh spends on product details (10 each), oldest checks first
+  # drift: {costChangePercent: 10} # the daily drift job fails only for material drift
 """
 
 SOPS_RULES = """\

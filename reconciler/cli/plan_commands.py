@@ -37,14 +37,33 @@ def parse_duration(_ctx: click.Context | None, _param: click.Parameter | None, v
         raise click.BadParameter(f"{value!r} is not a duration (examples: 30s, 2m, 1h)") from None
 
 
+def refresh_points(desired: Desired, flag: int | None) -> int | None:
+    """The points a refresh may spend on product details: ``--refresh-budget``, else Settings
+    ``refreshBudget``, never more than ``pointsBudget``; None: check every product."""
+    budget = flag if flag is not None else desired.settings.refresh_budget
+    return None if budget is None else min(budget, desired.settings.points_budget)
+
+
 def compute_plan(
-    obj: AppContext, desired: Desired, state: SyncState | None, digest: str, *, mode: str, connection: Connection | None
+    obj: AppContext,
+    desired: Desired,
+    state: SyncState | None,
+    digest: str,
+    *,
+    mode: str,
+    connection: Connection | None,
+    refresh_budget: int | None = None,
+    refresh_only: bool = False,
 ) -> Plan:
     """Observe CJ (unless offline), check the points cost first, and make the plan.
 
     In order: where open sourcing requests stand (free; a succeeded one adds its product to
     the products to plan), then My Products and the details of new products, then the
     freight quotes those need for the markets.
+
+    In ``refresh-details`` mode ``refresh_budget`` (already resolved by :func:`refresh_points`)
+    caps the detail queries, least recently checked first; ``refresh_only`` plans only the
+    recording of what CJ says.
     """
     from reconciler.adapters.clock import SystemClock
     from reconciler.applier.observe import observe
@@ -70,7 +89,13 @@ def compute_plan(
             sourcing_error=seen.error if seen else None,
         )
         effective = with_sourced_products(desired, state, sourcing)
-        needed = details_needed(effective, state, refresh_details=mode == "refresh-details")
+        needed = details_needed(
+            effective,
+            state,
+            refresh_details=mode == "refresh-details",
+            refresh_budget=refresh_budget if mode == "refresh-details" else None,
+            refresh_only=refresh_only,
+        )
         cost = detail_cost(needed)
         freight = quote_budget(effective, state, needed)
         budget = desired.settings.points_budget
@@ -81,7 +106,8 @@ def compute_plan(
             raise PointsBudgetError(
                 f"this plan needs {what}, more than pointsBudget {budget}",
                 call="GET /product/query" if not freight else "POST /logistic/freightCalculate",
-                hint="raise `pointsBudget` in Settings, plan without --refresh-details, or add fewer products at once",
+                hint="raise `pointsBudget` in Settings, refresh within a budget (--refresh-budget POINTS or Settings "
+                "`refreshBudget`), or add fewer products at once",
             )
         observed = observe(
             connection.api,
@@ -108,7 +134,9 @@ def compute_plan(
             calls=connection.http.stats.calls - before_calls,
             points=connection.http.stats.points_spent - before_points,
         )
-    request = PlanRequest(mode=mode, now=clock.now(), manifests_digest=digest, qps=desired.settings.qps)
+    request = PlanRequest(
+        mode=mode, now=clock.now(), manifests_digest=digest, qps=desired.settings.qps, refresh_only=refresh_only
+    )
     with collector_paused():
         return make_plan(desired, state, observed, request)
 
@@ -130,6 +158,16 @@ def render(obj: AppContext, plan: Plan, fmt: str) -> str:
 @click.option(
     "--refresh-details", is_flag=True, help="Re-query every managed product (10 points each) and report drift."
 )
+@click.option(
+    "--refresh-budget",
+    type=click.IntRange(min=10),
+    default=None,
+    metavar="POINTS",
+    help="Refresh within POINTS (10 per product), least recently checked first; implies --refresh-details.",
+)
+@click.option(
+    "--refresh-only", is_flag=True, help="Show what `apply --refresh-only` would record (implies --refresh-details)."
+)
 @click.option("--offline", is_flag=True, help="Make no API call at all: plan from the manifests and the state only.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option(
@@ -140,23 +178,40 @@ def render(obj: AppContext, plan: Plan, fmt: str) -> str:
 )
 @click.pass_obj
 def plan(
-    obj: AppContext, refresh_details: bool, offline: bool, fmt: str, out: Path | None, detailed_exitcode: bool
+    obj: AppContext,
+    refresh_details: bool,
+    refresh_budget: int | None,
+    refresh_only: bool,
+    offline: bool,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
 ) -> int:
     """Show what apply would change, against the state and CJ's live API."""
     from reconciler.adapters.atomic_file import write_atomic
     from reconciler.adapters.state_store import StateStore
 
-    if refresh_details and offline:
-        raise UsageError("--refresh-details and --offline exclude each other")
+    refreshing = refresh_details or refresh_budget is not None or refresh_only
+    if refreshing and offline:
+        raise UsageError("--refresh-details, --refresh-budget and --refresh-only need CJ; --offline asks none")
     loaded = obj.load(need_secrets=not offline)
     desired = loaded.desired
     assert desired is not None
     with collector_paused():
         state = StateStore(obj.settings.state_dir).load()
-    mode = "offline" if offline else ("refresh-details" if refresh_details else "normal")
+    mode = "offline" if offline else ("refresh-details" if refreshing else "normal")
     connection = None if offline else obj.connect(desired)
     try:
-        result = compute_plan(obj, desired, state, loaded.digest, mode=mode, connection=connection)
+        result = compute_plan(
+            obj,
+            desired,
+            state,
+            loaded.digest,
+            mode=mode,
+            connection=connection,
+            refresh_budget=refresh_points(desired, refresh_budget),
+            refresh_only=refresh_only,
+        )
     finally:
         if connection is not None:
             connection.close()
@@ -251,6 +306,23 @@ def sigterm_as_interrupt() -> Iterator[None]:
 )
 @click.option("--refresh-details", is_flag=True, help="Plan with fresh details of every managed product first.")
 @click.option(
+    "--refresh-only",
+    is_flag=True,
+    help="Record what CJ says (costs, variants, check times) and change nothing at CJ (the daily drift job).",
+)
+@click.option(
+    "--refresh-budget",
+    type=click.IntRange(min=10),
+    default=None,
+    metavar="POINTS",
+    help="Refresh within POINTS (10 per product), least recently checked first; implies --refresh-details.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="With --refresh-only: exit 2 when the refresh found material drift (Settings `drift`), 0 when not.",
+)
+@click.option(
     "--lock-timeout", default="0s", callback=parse_duration, help="Wait this long for the state lock (e.g. 2m)."
 )
 @click.pass_obj
@@ -260,9 +332,17 @@ def apply(
     auto_approve: bool,
     allow_mass_forget: bool,
     refresh_details: bool,
+    refresh_only: bool,
+    refresh_budget: int | None,
+    detailed_exitcode: bool,
     lock_timeout: float,
 ) -> int:
-    """Make CJ match the manifests (or apply exactly a saved PLAN_FILE)."""
+    """Make CJ match the manifests (or apply exactly a saved PLAN_FILE).
+
+    With --refresh-only, only record what CJ says of the managed products (Terraform's
+    `apply -refresh-only`): nothing is added or set at CJ, prices and selections are not
+    recomputed (the next apply does that, as `~ update` with old -> new prices).
+    """
     from reconciler.adapters.clock import SystemClock
     from reconciler.adapters.state_lock import StateLock
     from reconciler.adapters.state_store import StateStore
@@ -270,8 +350,16 @@ def apply(
     from reconciler.cli.progress import ProgressHooks
     from reconciler.render.text import render_plan
 
-    if plan_file is not None and refresh_details:
-        raise UsageError("--refresh-details applies only when apply makes its own plan")
+    refreshing = refresh_details or refresh_only or refresh_budget is not None
+    if plan_file is not None and refreshing:
+        raise UsageError(
+            "--refresh-details, --refresh-only and --refresh-budget apply only when apply makes its own plan"
+        )
+    if detailed_exitcode and not refresh_only:
+        raise UsageError(
+            "apply --detailed-exitcode goes with --refresh-only (exit 2 on material drift)",
+            hint="for changes, use `cjrec plan --detailed-exitcode`",
+        )
     loaded = obj.load(need_secrets=True)
     desired = loaded.desired
     assert desired is not None
@@ -285,12 +373,22 @@ def apply(
                 the_plan = load_saved_plan(plan_file)
                 check_fresh(the_plan, state, loaded.digest, plan_file)
             else:
-                mode = "refresh-details" if refresh_details else "normal"
-                the_plan = compute_plan(obj, desired, state, loaded.digest, mode=mode, connection=connection)
+                mode = "refresh-details" if refreshing else "normal"
+                the_plan = compute_plan(
+                    obj,
+                    desired,
+                    state,
+                    loaded.digest,
+                    mode=mode,
+                    connection=connection,
+                    refresh_budget=refresh_points(desired, refresh_budget),
+                    refresh_only=refresh_only,
+                )
             click.echo(render_plan(the_plan, style=obj.console.role_style), nl=False, color=obj.console.color)
+            drifted = EXIT_CHANGES if detailed_exitcode and the_plan.material_drift else EXIT_OK
             if not the_plan.has_changes:
                 obj.console.success("Apply complete: nothing to do.")
-                return EXIT_OK
+                return _material(obj, the_plan, drifted)
             if the_plan.is_mass_forget and not allow_mass_forget:
                 raise CjrecError(
                     f"refusing to forget {the_plan.forgotten_products()} of {the_plan.managed_before} managed products",
@@ -314,7 +412,18 @@ def apply(
             hooks.close()
         finally:
             connection.close()
-    return _report(obj, result, connection, elapsed)
+    code = _report(obj, result, connection, elapsed)
+    return _material(obj, the_plan, drifted) if code == EXIT_OK else code
+
+
+def _material(obj: AppContext, plan: Plan, code: int) -> int:
+    """Exit 2 (with --detailed-exitcode) when the refresh found material drift, saying so."""
+    if code == EXIT_CHANGES:
+        obj.console.warning(
+            f"Material drift in {len(plan.material_drift)} place(s) (see above); it is recorded. "
+            "Review with `cjrec plan`, then `cjrec apply` to reprice, or change the manifests."
+        )
+    return code
 
 
 def _confirmed(obj: AppContext) -> bool:

@@ -64,7 +64,9 @@ def _record_at(recorded: SyncState, address: str) -> dict[str, Any] | None:
     kind, _, name = address.partition(".")
     found: ProductRecord | LogoRecord | SourcingRecord | None = None
     if kind == "product":
-        found = recorded.products.get(name)
+        product = recorded.products.get(name)
+        if product is not None:
+            return {"selected_variants": len(product.selected()), **product.to_dict()}
     elif kind == "logo":
         found = recorded.logos.get(name)
     elif kind == "sourcing":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -137,6 +137,31 @@ class LogoSpec(_Strict):
         return self
 
 
+Amount = Annotated[Decimal, Field(allow_inf_nan=False)]
+CENTS_CHOICES = ("0.99", "0.95", "0.90", "whole")
+
+
+def _positive(value: Decimal | None, what: str) -> Decimal | None:
+    if value is not None and value <= 0:
+        raise PydanticCustomError("positive", f"{what} must be greater than 0 (got {value})")
+    return value
+
+
+class VariantSelectionSpec(_Strict):
+    """Which variants the store sells: each entry a variantKey (``Black-XL``) or a variant SKU, ``*`` globs allowed."""
+
+    include: list[str] = Field(default_factory=list, description="sell only the variants matching an entry")
+    exclude: list[str] = Field(default_factory=list, description="never sell the variants matching an entry")
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _entries(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not entry.strip():
+                raise PydanticCustomError("variant_entry", "an entry must name a variantKey or a SKU, not be empty")
+        return value
+
+
 SOURCING_TEXT_MAX = 200  # CJ's limit on productName and productImage of a sourcing request
 _SOURCING_ONLY = ("name", "image", "remark", "source_price", "sourcing_id")
 
@@ -176,6 +201,18 @@ class ProductItem(_Strict):
         description="with sourceUrl: adopt this existing CJ sourcing request instead of filing a new one",
     )
     logo: str | None = Field(default=None, pattern=NAME_PATTERN, description="the name of a Logo")
+    variants: VariantSelectionSpec | None = Field(default=None, description="the variants the store sells")
+    pricing: str | None = Field(
+        default=None, pattern=NAME_PATTERN, description="the name of a Pricing rule (else the default rule)"
+    )
+    price: Amount | None = Field(
+        default=None, description="a fixed store price for every selected variant, instead of a Pricing rule"
+    )
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, value: Decimal | None) -> Decimal | None:
+        return _positive(value, "price")
 
     @field_validator("product_url")
     @classmethod
@@ -240,6 +277,19 @@ class ProductsSpec(_Strict):
     items: list[ProductItem]
 
 
+class DriftSpec(_Strict):
+    """Material drift: the daily drift job (``apply --refresh-only --detailed-exitcode``) fails only for these."""
+
+    cost_change_percent: Amount = Field(
+        default=Decimal(10), ge=0, description="a selected variant's cost moved by this many percent or more"
+    )
+    variant_gone: StrictBool = Field(default=True, description="a selected variant is gone at CJ")
+    off_sale: StrictBool = Field(default=True, description="the product is off sale or unavailable at CJ")
+    below_min_margin: StrictBool = Field(
+        default=True, description="a recorded store price's margin fell below the rule's minMargin"
+    )
+
+
 class SettingsSpec(_Strict):
     """How cjrec may use the account."""
 
@@ -255,6 +305,98 @@ class SettingsSpec(_Strict):
     sourcing_per_day: StrictInt = Field(
         default=5, ge=0, le=1000, description="most sourcing requests filed per UTC day (CJ accepts 5)"
     )
+    refresh_budget: StrictInt | None = Field(
+        default=None,
+        ge=10,
+        description="points a refresh may spend on product details (10 each), least recently checked first; "
+        "absent: a refresh checks every product",
+    )
+    drift: DriftSpec = Field(default_factory=DriftSpec, description="what makes drift material")
+
+
+class TierSpec(_Strict):
+    """Cost base up to ``upTo`` USD (inclusive; the last tier has none): ``× multiplier + add``."""
+
+    up_to: Amount | None = Field(default=None, description="inclusive upper bound of the cost base, USD")
+    multiplier: Amount | None = Field(default=None, description="the cost base is multiplied by this")
+    add: Amount | None = Field(default=None, description="then this is added (USD)")
+
+    @field_validator("up_to", "multiplier")
+    @classmethod
+    def _positive_fields(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        return _positive(value, to_camel(info.field_name or "value"))
+
+    @model_validator(mode="after")
+    def _something(self) -> TierSpec:
+        if self.multiplier is None and self.add is None:
+            raise PydanticCustomError("tier", "a tier needs a `multiplier`, an `add` or both")
+        return self
+
+
+class FeesSpec(_Strict):
+    """The store's fees on a sale: ``percent`` of the price plus ``fixed`` (store currency)."""
+
+    percent: Amount = Field(default=Decimal(0), ge=0, lt=100)
+    fixed: Amount = Field(default=Decimal(0), ge=0)
+
+
+class CompareAtSpec(_Strict):
+    """The compare-at price: the final price × ``multiplier`` or + ``add``, then the same cents rule."""
+
+    multiplier: Amount | None = Field(default=None, gt=0)
+    add: Amount | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one(self) -> CompareAtSpec:
+        if (self.multiplier is None) == (self.add is None):
+            raise PydanticCustomError("compare_at", "give exactly one of `multiplier` or `add`")
+        return self
+
+
+class PricingSpec(_Strict):
+    """Store prices recomputed from CJ's costs on every plan."""
+
+    tiers: list[TierSpec] = Field(min_length=1, description="in order of `upTo`; the last has no `upTo`")
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="the store currency (ISO 4217)")
+    exchange_rate: Amount | None = Field(default=None, gt=0, description="store currency per USD (fixed)")
+    cents: str | None = Field(
+        default=None,
+        description="0.99, 0.95, 0.90 (the smallest price >= x ending so), whole; absent: 2 decimals",
+        json_schema_extra={"enum": list(CENTS_CHOICES)},
+    )
+    compare_at: CompareAtSpec | None = None
+    fees: FeesSpec | None = None
+    min_profit: Amount | None = Field(default=None, ge=0, description="profit floor after fees (store currency)")
+    min_margin: Amount | None = Field(default=None, description="warn when a price leaves less (store currency)")
+    default: StrictBool = Field(default=False, description="used by the products that name no rule")
+
+    @field_validator("cents", mode="before")
+    @classmethod
+    def _cents(cls, value: object) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and value == "whole":
+            return value
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
+            try:
+                number = Decimal(str(value))
+            except ArithmeticError:
+                number = None
+            if number is not None:
+                for choice in CENTS_CHOICES[:3]:
+                    if number == Decimal(choice):
+                        return choice
+        raise PydanticCustomError(
+            "cents", f"cents must be one of 0.99, 0.95, 0.90 or whole, or left out for 2 decimals (got {value!r})"
+        )
+
+    @model_validator(mode="after")
+    def _rate(self) -> PricingSpec:
+        if self.currency != "USD" and self.exchange_rate is None:
+            raise PydanticCustomError(
+                "exchange_rate", f"currency {self.currency} needs an `exchangeRate` ({self.currency} per USD)"
+            )
+        return self
 
 
 class WebhookTopicSpec(_Strict):
@@ -368,6 +510,14 @@ class SettingsDocument(_Document):
     spec: SettingsSpec = Field(default_factory=SettingsSpec)
 
 
+class PricingDocument(_Document):
+    """kind: Pricing (named; products pick one with `pricing: NAME`, one may be `default: true`)."""
+
+    kind: Literal["Pricing"]
+    metadata: Metadata
+    spec: PricingSpec
+
+
 class WebhooksDocument(_Document):
     """kind: Webhooks (optional, at most one)."""
 
@@ -389,6 +539,7 @@ DOCUMENT_TYPES: dict[str, type[_Document]] = {
     "Logo": LogoDocument,
     "Market": MarketDocument,
     "Products": ProductsDocument,
+    "Pricing": PricingDocument,
     "Settings": SettingsDocument,
     "Webhooks": WebhooksDocument,
 }

@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from reconciler.manifest.documents import (
     CredentialsDocument,
     LogoDocument,
     MarketDocument,
+    PricingDocument,
     ProductItem,
     ProductsDocument,
     SettingsDocument,
@@ -37,16 +39,20 @@ from reconciler.models.desired import (
     Credentials,
     Desired,
     DesiredProduct,
+    DriftThresholds,
     Logo,
     LogoImage,
     LogoImageError,
     Settings,
     Source,
     TokenOverride,
+    VariantPattern,
+    VariantSelection,
     Webhooks,
     WebhookSetting,
 )
 from reconciler.models.markets import Market
+from reconciler.models.pricing import CompareAt, Fees, PricingRule, Tier
 from reconciler.models.product_url import pid_from_url
 from reconciler.models.secret import Secret
 from reconciler.models.source_document import FieldPath, SourceDocument, field_label, iter_strings
@@ -124,6 +130,8 @@ class _Validation:
         self.sourcing_ids: dict[str, Source] = {}
         self.markets: dict[str, Market] = {}  # by country
         self.market_names: dict[str, Source] = {}
+        self.pricing: dict[str, PricingRule] = {}
+        self.pricing_refs: list[tuple[SourceDocument, FieldPath, str]] = []
 
     def error(self, doc: SourceDocument, path: FieldPath, message: str) -> None:
         self.diagnostics.append(Diagnostic(doc.display, doc.line_of(path), field_label(path), message))
@@ -177,6 +185,8 @@ class _Validation:
             self.logo(doc, parsed)
         elif isinstance(parsed, ProductsDocument):
             self.product_list(doc, parsed)
+        elif isinstance(parsed, PricingDocument):
+            self.pricing_rule(doc, parsed)
         elif isinstance(parsed, SettingsDocument):
             self.settings.append((doc, parsed))
         elif isinstance(parsed, WebhooksDocument):
@@ -262,7 +272,92 @@ class _Validation:
                 continue
             if item.logo is not None:
                 self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
-            self.products[pid] = DesiredProduct(pid=pid, url=item.product_url, logo=item.logo, source=source)
+            if item.pricing is not None and item.price is not None:
+                self.error(
+                    doc,
+                    ("spec", "items", i, "price"),
+                    f"a fixed `price` and `pricing: {item.pricing}` on the same item; keep one "
+                    "(`price` fixes the store price, a Pricing rule computes it from CJ's cost)",
+                )
+                continue
+            if item.pricing is not None:
+                self.pricing_refs.append((doc, ("spec", "items", i, "pricing"), item.pricing))
+            selection = None
+            if item.variants is not None:
+                at: FieldPath = ("spec", "items", i, "variants")
+                selection = VariantSelection(
+                    include=_patterns(doc, (*at, "include"), item.variants.include),
+                    exclude=_patterns(doc, (*at, "exclude"), item.variants.exclude),
+                )
+            self.products[pid] = DesiredProduct(
+                pid=pid,
+                url=item.product_url,
+                logo=item.logo,
+                source=source,
+                variants=selection,
+                pricing=item.pricing,
+                price=item.price,
+            )
+
+    def pricing_rule(self, doc: SourceDocument, parsed: PricingDocument) -> None:
+        name = parsed.metadata.name
+        if name in self.pricing:
+            self.error(
+                doc,
+                ("metadata", "name"),
+                f"a Pricing rule named {name!r} is already declared at {self.pricing[name].source}",
+            )
+            return
+        spec = parsed.spec
+        ok = True
+        previous: Decimal | None = None
+        for i, tier in enumerate(spec.tiers):
+            last = i == len(spec.tiers) - 1
+            if tier.up_to is None and not last:
+                self.error(
+                    doc,
+                    ("spec", "tiers", i + 1),
+                    f"tier {i + 2} comes after the open tier {i + 1} (the one without `upTo`), so no cost reaches it; "
+                    "give every tier but the last an `upTo`",
+                )
+                ok = False
+                break
+            if tier.up_to is not None and last:
+                self.error(
+                    doc,
+                    ("spec", "tiers", i, "upTo"),
+                    f"the last tier has `upTo: {tier.up_to}`, so costs above it have no price; "
+                    "drop `upTo` from the last tier (it takes every higher cost)",
+                )
+                ok = False
+            if tier.up_to is not None and previous is not None and tier.up_to <= previous:
+                self.error(
+                    doc,
+                    ("spec", "tiers", i, "upTo"),
+                    f"`upTo: {tier.up_to}` is not above the previous tier's `upTo: {previous}`; "
+                    "list the tiers with increasing `upTo`",
+                )
+                ok = False
+            if tier.up_to is not None:
+                previous = tier.up_to
+        if not ok:
+            return
+        rate = spec.exchange_rate if spec.exchange_rate is not None else Decimal(1)
+        self.pricing[name] = PricingRule(
+            name=name,
+            tiers=tuple(Tier(t.up_to, t.multiplier, t.add) for t in spec.tiers),
+            currency=spec.currency,
+            exchange_rate=rate,
+            cents=spec.cents,
+            compare_at=CompareAt(spec.compare_at.multiplier, spec.compare_at.add) if spec.compare_at else None,
+            fees=Fees(spec.fees.percent, spec.fees.fixed) if spec.fees else None,
+            min_profit=spec.min_profit,
+            min_margin=spec.min_margin,
+            default=spec.default,
+            source=Source(doc.display, doc.line_of(())),
+        )
+        if spec.default:
+            self.default_lines["pricing:" + name] = Source(doc.display, doc.line_of(("spec", "default")))
 
     def sourcing_item(self, doc: SourceDocument, i: int, item: ProductItem) -> None:
         """A ``sourceUrl`` item: each URL once across all files, each adopted sourcingId once."""
@@ -331,6 +426,7 @@ class _Validation:
             if name not in self.logos:
                 known = ", ".join(sorted(self.logos)) or "none are declared"
                 self.error(doc, path, f"no Logo named {name!r} (known logos: {known})")
+        self._pricing_refs()
         defaults = [logo for logo in self.logos.values() if logo.default]
         for extra in defaults[1:]:
             where, first = self.default_lines[extra.name], self.default_lines[defaults[0].name]
@@ -358,8 +454,30 @@ class _Validation:
             webhooks=webhooks,
             sourcing=tuple(self.sourcing.values()),
             markets=tuple(self.markets.values()),
+            pricing=tuple(self.pricing.values()),
         )
         return ValidationResult(desired, [], self.warnings, notes)
+
+    def _pricing_refs(self) -> None:
+        for doc, path, name in self.pricing_refs:
+            if name not in self.pricing:
+                known = ", ".join(sorted(self.pricing)) or "none are declared"
+                self.error(doc, path, f"no Pricing rule named {name!r} (known rules: {known})")
+        defaults = [rule for rule in self.pricing.values() if rule.default]
+        for extra in defaults[1:]:
+            where, first = (
+                self.default_lines["pricing:" + extra.name],
+                self.default_lines["pricing:" + defaults[0].name],
+            )
+            self.diagnostics.append(
+                Diagnostic(
+                    where.file,
+                    where.line,
+                    "spec.default",
+                    f"Pricing rule {extra.name!r} is a second default; {defaults[0].name!r} at {first} is one already; "
+                    "keep `default: true` on one rule",
+                )
+            )
 
     def _credentials(self) -> Credentials | None:
         if not self.credentials:
@@ -430,12 +548,25 @@ class _Validation:
                 f"a second Settings document; the first is at {first_doc.display}:{first_doc.line_of(())}",
             )
         doc, parsed = self.settings[0]
-        return Settings(
-            qps=parsed.spec.qps,
-            points_budget=parsed.spec.points_budget,
-            source=Source(doc.display, doc.line_of(())),
-            sourcing_per_day=parsed.spec.sourcing_per_day,
+        spec = parsed.spec
+        drift = DriftThresholds(
+            cost_change_percent=spec.drift.cost_change_percent,
+            variant_gone=spec.drift.variant_gone,
+            off_sale=spec.drift.off_sale,
+            below_min_margin=spec.drift.below_min_margin,
         )
+        return Settings(
+            qps=spec.qps,
+            points_budget=spec.points_budget,
+            source=Source(doc.display, doc.line_of(())),
+            refresh_budget=spec.refresh_budget,
+            drift=drift,
+            sourcing_per_day=spec.sourcing_per_day,
+        )
+
+
+def _patterns(doc: SourceDocument, path: FieldPath, entries: list[str]) -> tuple[VariantPattern, ...]:
+    return tuple(VariantPattern(entry, Source(doc.display, doc.line_of((*path, j)))) for j, entry in enumerate(entries))
 
 
 def _secret(value: str | None) -> Secret | None:

@@ -63,6 +63,7 @@ class ProductDetail:
     customization_version: int
     image: str | None
     variants: tuple[Variant, ...]
+    option_names: str | None = None  # productKeyEn: the option names joined by "-" (Color-Size)
 
     @property
     def is_pod(self) -> bool:

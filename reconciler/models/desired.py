@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from reconciler.models.secret import Secret
 
 if TYPE_CHECKING:  # these modules import Source from here
     from reconciler.models.markets import Market
+    from reconciler.models.pricing import PricingRule
     from reconciler.models.sourcing import SourcingItem
 
 DEFAULT_QPS = 1.0
@@ -91,24 +93,66 @@ class Logo:
 
 
 @dataclass(frozen=True, slots=True)
+class VariantPattern:
+    """One ``include``/``exclude`` entry: a variantKey or a variant SKU, ``*`` globs allowed."""
+
+    pattern: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class VariantSelection:
+    """Which of a product's variants the store sells: those matching an ``include`` entry (every
+    variant when there is none) and no ``exclude`` entry."""
+
+    include: tuple[VariantPattern, ...] = ()
+    exclude: tuple[VariantPattern, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DesiredProduct:
-    """A product the store sells, identified by its CJ pid (always a string)."""
+    """A product the store sells, identified by its CJ pid (always a string).
+
+    ``pricing`` names a Pricing rule (else the default rule applies, if any); ``price`` fixes
+    the store price of every selected variant instead; ``variants`` selects variants.
+    """
 
     pid: str
     url: str
     logo: str | None
     source: Source
     note: str | None = None  # where it came from when not a productUrl (a sourcing request), for the plan
+    variants: VariantSelection | None = None
+    pricing: str | None = None
+    price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DriftThresholds:
+    """What makes drift *material*: the drift job fails only for these (Settings ``drift``).
+
+    A selected variant's cost moving by ``cost_change_percent`` % or more; a selected variant
+    gone at CJ (``variant_gone``); the product off sale or unavailable (``off_sale``); a
+    recorded store price whose margin fell below the rule's ``minMargin`` (``below_min_margin``).
+    """
+
+    cost_change_percent: Decimal = Decimal(10)
+    variant_gone: bool = True
+    off_sale: bool = True
+    below_min_margin: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """How cjrec may use the account: request rate, points per run, sourcing requests per UTC day."""
+    """How cjrec may use the account: request rate, points per run, the refresh budget, material drift,
+    sourcing requests per UTC day."""
 
     qps: float = DEFAULT_QPS
     points_budget: int = DEFAULT_POINTS_BUDGET
     source: Source | None = None
     sourcing_per_day: int = DEFAULT_SOURCING_PER_DAY
+    refresh_budget: int | None = None  # points a refresh may spend on product details; None: every product
+    drift: DriftThresholds = field(default_factory=DriftThresholds)
 
 
 WEBHOOK_TOPICS = ("product", "stock", "order", "logistics")
@@ -150,6 +194,7 @@ class Desired:
     webhooks: Webhooks | None = None
     sourcing: tuple[SourcingItem, ...] = ()  # Products items with sourceUrl
     markets: tuple[Market, ...] = ()
+    pricing: tuple[PricingRule, ...] = ()
 
     @property
     def default_logo(self) -> Logo | None:
@@ -159,3 +204,12 @@ class Desired:
     def logo(self, name: str) -> Logo | None:
         """The logo called ``name``."""
         return next((logo for logo in self.logos if logo.name == name), None)
+
+    @property
+    def default_pricing(self) -> PricingRule | None:
+        """The Pricing rule products that name none use."""
+        return next((rule for rule in self.pricing if rule.default), None)
+
+    def pricing_rule(self, name: str) -> PricingRule | None:
+        """The Pricing rule called ``name``."""
+        return next((rule for rule in self.pricing if rule.name == name), None)

@@ -203,6 +203,39 @@ class Cost:
 
 
 @dataclass(frozen=True, slots=True)
+class RefreshSummary:
+    """What a refresh checked: products queried this run, of how many, and the oldest check
+    once the plan is applied (None when a product was never checked: ``never_checked``).
+    ``only``: a refresh-only plan (``apply --refresh-only``), which changes nothing at CJ."""
+
+    checked: int
+    products: int
+    oldest_checked_at: str | None
+    never_checked: int = 0
+    only: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "only": self.only,
+            "checked": self.checked,
+            "products": self.products,
+            "oldest_checked_at": self.oldest_checked_at,
+            "never_checked": self.never_checked,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RefreshSummary:
+        oldest = data.get("oldest_checked_at")
+        return cls(
+            int(data["checked"]),
+            int(data["products"]),
+            None if oldest is None else str(oldest),
+            int(data.get("never_checked", 0)),
+            bool(data.get("only", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """Everything apply will do, and the context it was made in."""
 
@@ -219,6 +252,8 @@ class Plan:
     cost: Cost = field(default_factory=lambda: Cost(0, 0, 0, 0, 1.0))
     managed_before: int = 0
     cjrec_version: str = ""
+    material_drift: tuple[Finding, ...] = ()  # drift the daily drift job fails for (Settings `drift`)
+    refresh: RefreshSummary | None = None  # in refresh modes: what was checked
 
     @property
     def has_changes(self) -> bool:
@@ -260,6 +295,9 @@ class Plan:
             **({"status": [s.to_dict() for s in self.status]} if self.status else {}),
             "summary": self.counts(),
             "cost": self.cost.to_dict(),
+            # optional keys: only present when set, so plans without them read as before
+            **({"material_drift": [m.to_dict() for m in self.material_drift]} if self.material_drift else {}),
+            **({"refresh": self.refresh.to_dict()} if self.refresh is not None else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -285,6 +323,8 @@ class Plan:
             cost=Cost.from_dict(data["cost"]),
             managed_before=int(data["managed_before"]),
             cjrec_version=str(data.get("cjrec_version", "")),
+            material_drift=tuple(Finding.from_dict(m) for m in data.get("material_drift", [])),
+            refresh=RefreshSummary.from_dict(data["refresh"]) if data.get("refresh") else None,
         )
 
 

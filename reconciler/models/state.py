@@ -30,9 +30,18 @@ class VariantSnapshot:
     price: str | None
     variant_key: str | None = None
     image: str | None = None
+    weight: str | None = None  # grams (CJ's variantWeight), recorded since store exports
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sku": self.sku, "price": self.price, "variant_key": self.variant_key, "image": self.image}
+        data: dict[str, Any] = {
+            "sku": self.sku,
+            "price": self.price,
+            "variant_key": self.variant_key,
+            "image": self.image,
+        }
+        if self.weight is not None:
+            data["weight"] = self.weight
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VariantSnapshot:
@@ -40,7 +49,11 @@ class VariantSnapshot:
             return None if data.get(key) is None else str(data[key])
 
         return cls(
-            sku=str(data["sku"]), price=opt_str("price"), variant_key=opt_str("variant_key"), image=opt_str("image")
+            sku=str(data["sku"]),
+            price=opt_str("price"),
+            variant_key=opt_str("variant_key"),
+            image=opt_str("image"),
+            weight=opt_str("weight"),
         )
 
 
@@ -55,13 +68,14 @@ class ProductSnapshot:
     customization_version: int
     variants: dict[str, VariantSnapshot]
     image: str | None = None
+    option_names: str | None = None  # CJ's productKeyEn, the option names joined by "-" (Color-Size)
 
     @property
     def is_pod(self) -> bool:
         return self.customization_version > 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "sku": self.sku,
             "sell_price": self.sell_price,
@@ -70,6 +84,9 @@ class ProductSnapshot:
             "image": self.image,
             "variants": {vid: v.to_dict() for vid, v in sorted(self.variants.items())},
         }
+        if self.option_names is not None:
+            data["option_names"] = self.option_names
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProductSnapshot:
@@ -81,6 +98,58 @@ class ProductSnapshot:
             customization_version=int(data["customization_version"]),
             variants={str(vid): VariantSnapshot.from_dict(dict(v)) for vid, v in dict(data["variants"]).items()},
             image=None if data.get("image") is None else str(data["image"]),
+            option_names=None if data.get("option_names") is None else str(data["option_names"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedVariant:
+    """A selected variant's store price (None when CJ gives it no cost), compare-at price and the
+    cost base (USD) the price was computed from, as decimal strings."""
+
+    price: str | None
+    compare_at: str | None = None
+    cost: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"price": self.price, "compare_at": self.compare_at, "cost": self.cost}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ListedVariant:
+        def opt_str(key: str) -> str | None:
+            return None if data.get(key) is None else str(data[key])
+
+        return cls(price=opt_str("price"), compare_at=opt_str("compare_at"), cost=opt_str("cost"))
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What the store sells of a product: the selected variants (by vid) at their store prices.
+
+    ``rule`` is the Pricing rule's name, ``"price"`` for an item's fixed ``price:``, or None
+    when no rule applies (the variants are selected but not priced).
+    """
+
+    rule: str | None
+    currency: str
+    variants: dict[str, ListedVariant]
+    exchange_rate: str = "1"  # store currency per USD, to show costs in the store currency
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "currency": self.currency,
+            "exchange_rate": self.exchange_rate,
+            "variants": {vid: v.to_dict() for vid, v in sorted(self.variants.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Listing:
+        return cls(
+            rule=None if data.get("rule") is None else str(data["rule"]),
+            currency=str(data.get("currency") or "USD"),
+            variants={str(vid): ListedVariant.from_dict(dict(v)) for vid, v in dict(data["variants"]).items()},
+            exchange_rate=str(data.get("exchange_rate") or "1"),
         )
 
 
@@ -94,15 +163,28 @@ class ProductRecord:
     snapshot: ProductSnapshot | None
     logo: str | None = None
     pod_properties: str | None = None
+    listing: Listing | None = None  # None: no selection and no pricing, every variant is sold unpriced
+    checked_at: str | None = None  # when CJ was last asked for its details (ISO 8601, UTC)
+
+    def selected(self) -> list[str]:
+        """The vids the store sells: the listing's, or every recorded variant."""
+        if self.listing is not None:
+            return sorted(self.listing.variants)
+        return sorted(self.snapshot.variants) if self.snapshot else []
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "url": self.url,
             "origin": self.origin,
             "snapshot": self.snapshot.to_dict() if self.snapshot else None,
             "logo": self.logo,
             "pod_properties": self.pod_properties,
         }
+        if self.listing is not None:
+            data["listing"] = self.listing.to_dict()
+        if self.checked_at is not None:
+            data["checked_at"] = self.checked_at
+        return data
 
     @classmethod
     def from_dict(cls, pid: str, data: dict[str, Any]) -> ProductRecord:
@@ -114,6 +196,8 @@ class ProductRecord:
             snapshot=ProductSnapshot.from_dict(snap) if snap else None,
             logo=None if data.get("logo") is None else str(data["logo"]),
             pod_properties=None if data.get("pod_properties") is None else str(data["pod_properties"]),
+            listing=Listing.from_dict(dict(data["listing"])) if data.get("listing") else None,
+            checked_at=None if data.get("checked_at") is None else str(data["checked_at"]),
         )
 
 

@@ -6,10 +6,12 @@ Each kind of resource (``logo``, ``product``, ``webhook``, …) has its planner 
     def plan_<kind>s(context: PlanContext) -> KindPlan
 
 It reads everything from the :class:`PlanContext` (manifests, recorded state, what CJ
-said, the time), touches nothing else, and answers what changed for its resources: the
+said, the time and mode), touches nothing else, and answers what changed for its resources: the
 :class:`~reconciler.models.plan.Change` records (addresses ``<kind>.<name>``), the drift
 CJ shows, warnings, unmanaged finds and manifest errors. Kind planners are independent of
-one another: none sees another's result, so their order matters only for display.
+one another: none sees another's result, so their order matters only for display. When
+``request.refresh_only`` is set a kind plans only the recording of what CJ says (no change at CJ):
+kinds with nothing to refresh return their drift and no change.
 
 To add a kind: write ``planner/<kind>.py`` with that function, list it once in
 ``planner.planner.KINDS`` (its place there is its place in the plan), and write its
@@ -26,24 +28,32 @@ from datetime import datetime
 from reconciler.errors import Diagnostic
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
-from reconciler.models.plan import Change, Drift, Finding
+from reconciler.models.plan import Change, Drift, Finding, RefreshSummary
 from reconciler.models.state import SyncState
 
-MODES = ("normal", "refresh-details", "offline")
+REFRESH_DETAILS = "refresh-details"
+MODES = ("normal", REFRESH_DETAILS, "offline")
 
 
 @dataclass(frozen=True)
 class PlanRequest:
-    """How to plan: the mode, the time, the manifests' digest and the account's qps."""
+    """How to plan: the mode, the time, the manifests' digest and the account's qps.
+
+    ``refresh_only`` (``apply --refresh-only``, mode ``refresh-details``): plan only the
+    recording of what CJ says (costs, variants, check times), no change at CJ.
+    """
 
     mode: str
     now: datetime
     manifests_digest: str
     qps: float
+    refresh_only: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"unknown plan mode {self.mode!r}")
+        if self.refresh_only and self.mode != REFRESH_DETAILS:
+            raise ValueError("a refresh-only plan queries details: its mode is refresh-details")
 
 
 @dataclass(frozen=True)
@@ -73,3 +83,5 @@ class KindPlan:
     status: list[Finding] = field(default_factory=list)  # where work CJ does for us stands (sourcing requests)
     errors: list[Diagnostic] = field(default_factory=list)
     error_hint: str | None = None
+    material: list[Finding] = field(default_factory=list)  # drift that should fail the daily drift job
+    refresh: RefreshSummary | None = None  # what was checked at CJ (the product kind, in refresh modes)

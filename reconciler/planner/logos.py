@@ -17,6 +17,8 @@ from reconciler.planner.kind import KindPlan, PlanContext
 def plan_logos(context: PlanContext) -> KindPlan:
     """Create, update or forget the logo records."""
     found = KindPlan()
+    if context.request.refresh_only:
+        return found  # logos are local records: nothing at CJ to refresh
     recorded = context.recorded.logos
     for logo in context.desired.logos:
         after = logo_record(logo)

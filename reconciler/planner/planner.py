@@ -92,6 +92,8 @@ def _assemble(context: PlanContext, found: list[KindPlan]) -> Plan:
         ),
         managed_before=managed,
         cjrec_version=__version__,
+        material_drift=tuple(finding for kind_plan in found for finding in kind_plan.material),
+        refresh=next((kind_plan.refresh for kind_plan in found if kind_plan.refresh is not None), None),
     )
     if plan.is_mass_forget:
         warnings.append(

@@ -14,28 +14,51 @@ manifest error. What apply does: see ``reconciler/applier/products.py``.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC
+from decimal import Decimal
 
 from reconciler.errors import Diagnostic
 from reconciler.models.cj import MyProduct
 from reconciler.models.desired import Desired, DesiredProduct, Logo
-from reconciler.models.plan import Action, Change, Finding
-from reconciler.models.state import ProductRecord, ProductSnapshot, SyncState
-from reconciler.planner.kind import KindPlan, PlanContext
+from reconciler.models.plan import Action, Change, Finding, RefreshSummary
+from reconciler.models.state import Listing, ProductRecord, ProductSnapshot, SyncState
+from reconciler.planner.kind import REFRESH_DETAILS, KindPlan, PlanContext
+from reconciler.planner.pricing import margin_misses, plan_listing
 from reconciler.planner.snapshots import drift_between, pod_properties, snapshot_of
 
 DETAIL_POINTS = 10
 ERROR_HINT = "CJ refuses these products; fix the manifests and plan again"
 
 
-def details_needed(desired: Desired, recorded: SyncState | None, *, refresh_details: bool) -> list[str]:
-    """The pids whose details the plan must query: new products, and every managed one with ``refresh_details``."""
+def details_needed(
+    desired: Desired,
+    recorded: SyncState | None,
+    *,
+    refresh_details: bool,
+    refresh_budget: int | None = None,
+    refresh_only: bool = False,
+) -> list[str]:
+    """The pids whose details the plan must query.
+
+    New products (and those never queried) always, unless ``refresh_only`` (a refresh
+    leaves new products to apply); with ``refresh_details``, the managed ones too: every
+    one, or with ``refresh_budget`` (points) as many as the budget pays for after the new
+    ones, the least recently checked first (never checked first, then by ``checked_at``,
+    then in manifest order), so repeated runs sweep the whole catalogue in turn.
+    """
     known = recorded.products if recorded else {}
-    needed = []
-    for product in desired.products:
+    chosen: set[str] = set()
+    managed: list[tuple[str, int, str]] = []
+    for index, product in enumerate(desired.products):
         record = known.get(product.pid)
-        if record is None or record.snapshot is None or refresh_details:
-            needed.append(product.pid)
-    return needed
+        if record is None or record.snapshot is None:
+            if record is not None or not refresh_only:
+                chosen.add(product.pid)
+        elif refresh_details:
+            managed.append((record.checked_at or "", index, product.pid))
+    room = len(managed) if refresh_budget is None else max(0, refresh_budget // DETAIL_POINTS - len(chosen))
+    chosen.update(pid for _at, _index, pid in sorted(managed)[:room])
+    return [p.pid for p in desired.products if p.pid in chosen]
 
 
 def detail_cost(pids: list[str]) -> int:
@@ -52,6 +75,8 @@ class _Products:
     def __init__(self, context: PlanContext) -> None:
         self.context = context
         self.found = KindPlan(error_hint=ERROR_HINT)
+        self.refresh_only = context.request.refresh_only
+        self.now = context.request.now.astimezone(UTC).isoformat(timespec="seconds")
 
     def plan(self) -> KindPlan:
         listed = self.context.observed.my_products
@@ -59,7 +84,10 @@ class _Products:
         for product in desired.products:
             self._product(product, listed)
         wanted = {p.pid for p in desired.products}
+        self.found.refresh = self._refresh_summary()
         for pid, record in sorted(recorded.products.items()):
+            if self.refresh_only:
+                break
             if pid not in wanted:
                 self.found.changes.append(
                     Change(
@@ -83,12 +111,43 @@ class _Products:
                     )
         return self.found
 
+    def _refresh_summary(self) -> RefreshSummary | None:
+        """How many products this plan checked and the oldest check once it is applied."""
+        if self.context.request.mode != REFRESH_DETAILS:
+            return None
+        observed, recorded = self.context.observed, self.context.recorded.products
+        checked = 0
+        times: list[str] = []
+        never = 0
+        for product in self.context.desired.products:
+            record = recorded.get(product.pid)
+            if record is None and self.refresh_only:
+                continue
+            if product.pid in observed.details or product.pid in observed.unavailable:
+                checked += 1
+                times.append(self.now)
+            elif record is not None and record.checked_at is not None:
+                times.append(record.checked_at)
+            else:
+                never += 1
+        return RefreshSummary(
+            only=self.refresh_only,
+            checked=checked,
+            products=len(times) + never,
+            oldest_checked_at=min(times) if times else None,
+            never_checked=never,
+        )
+
     def _product(self, product: DesiredProduct, listed: dict[str, MyProduct] | None) -> None:
         pid = product.pid
         address = f"product.{pid}"
         record = self.context.recorded.products.get(pid)
-        detail = self.context.observed.details.get(pid)
-        unavailable = self.context.observed.unavailable.get(pid)
+        observed = self.context.observed
+        detail = observed.details.get(pid)
+        unavailable = observed.unavailable.get(pid)
+        checked_now = self.now if detail is not None or unavailable is not None else None
+        if self.refresh_only and record is None:
+            return  # a refresh records what CJ says of managed products; adding new ones is apply's job
         if unavailable is not None and record is None and listed is not None and pid in listed:
             # already in My Products, so nothing needs adding: adopt it, but say orders will fail
             self.found.warnings.append(
@@ -114,13 +173,19 @@ class _Products:
                 snapshot = _with_status(record.snapshot, "unavailable")
         if record is not None and record.snapshot is not None and snapshot is not None and snapshot != record.snapshot:
             self.found.drift.extend(drift_between(address, record.snapshot, snapshot))
+        if record is not None and checked_now is not None:
+            self._material(product, record, snapshot, detail is not None, unavailable)
         if detail is not None and detail.variants and all(v.stock == 0 for v in detail.variants):
             self.found.warnings.append(Finding(address, "is out of stock at CJ in every variant"))
+        if self.refresh_only and record is not None:
+            self._refreshed(product, record, snapshot, checked_now)
+            return
         logo, pod = self._logo_for(product, snapshot, address)
+        listing = self._listing(product, snapshot, address)
         in_list = None if listed is None else pid in listed
         if record is None:
             origin = "adopted" if in_list else "added"
-            after = ProductRecord(pid, product.url, origin, snapshot, logo, pod)
+            after = ProductRecord(pid, product.url, origin, snapshot, logo, pod, listing, checked_now)
             if in_list:
                 action, reason = Action.ADOPT, "already in My Products: recorded without adding it again"
             elif listed is None:
@@ -129,7 +194,9 @@ class _Products:
                 action, reason = Action.CREATE, product.note or "new in the manifests"
             self.found.changes.append(Change(address, action, None, after.to_dict(), reason, str(product.source)))
             return
-        after = ProductRecord(pid, product.url, record.origin, snapshot, logo, pod)
+        # a check alone is no change (as a refresh is not, in Terraform): the time is recorded with the next one
+        after = ProductRecord(pid, product.url, record.origin, snapshot, logo, pod, listing, record.checked_at)
+        checked_at = checked_now or record.checked_at
         if in_list is False and unavailable is not None:
             self.found.warnings.append(
                 Finding(
@@ -144,13 +211,13 @@ class _Products:
                         address,
                         Action.UPDATE,
                         record.to_dict(),
-                        after.to_dict(),
+                        replace(after, checked_at=checked_at).to_dict(),
                         _why(record, after),
                         str(product.source),
                     )
                 )
         elif in_list is False:
-            after = ProductRecord(pid, product.url, "added", snapshot, logo, pod)  # cjrec adds it this time
+            after = replace(after, origin="added", checked_at=checked_at)  # cjrec adds it this time
             self.found.changes.append(
                 Change(
                     address,
@@ -164,9 +231,78 @@ class _Products:
         elif not _same(after, record):
             self.found.changes.append(
                 Change(
-                    address, Action.UPDATE, record.to_dict(), after.to_dict(), _why(record, after), str(product.source)
+                    address,
+                    Action.UPDATE,
+                    record.to_dict(),
+                    replace(after, checked_at=checked_at).to_dict(),
+                    _why(record, after),
+                    str(product.source),
                 )
             )
+
+    def _refreshed(
+        self, product: DesiredProduct, record: ProductRecord, snapshot: ProductSnapshot | None, checked: str | None
+    ) -> None:
+        """Refresh-only: record CJ's side (snapshot, check time), keep what the manifests decide."""
+        refreshed = replace(record, snapshot=snapshot, checked_at=checked or record.checked_at)
+        if not _same(refreshed, record):
+            reason = "refreshed: " + (_why(record, refreshed) if record.snapshot != snapshot else "checked, no change")
+            self.found.changes.append(
+                Change(
+                    f"product.{product.pid}",
+                    Action.UPDATE,
+                    record.to_dict(),
+                    refreshed.to_dict(),
+                    reason,
+                    str(product.source),
+                )
+            )
+
+    def _listing(self, product: DesiredProduct, snapshot: ProductSnapshot | None, address: str) -> Listing | None:
+        if snapshot is None:
+            return None  # details unknown (planned offline): selected and priced once they are queried
+        priced = plan_listing(self.context.desired, product, snapshot, address)
+        self.found.warnings.extend(priced.warnings)
+        self.found.errors.extend(priced.errors)
+        return priced.listing
+
+    def _material(
+        self,
+        product: DesiredProduct,
+        record: ProductRecord,
+        snapshot: ProductSnapshot | None,
+        queried: bool,
+        unavailable: str | None,
+    ) -> None:
+        """Material drift of a product checked this run (Settings ``drift``), for the drift job."""
+        limits = self.context.desired.settings.drift
+        address = f"product.{product.pid}"
+        old = record.snapshot
+        selected = record.selected()
+        found: list[str] = []
+        if limits.off_sale and (unavailable is not None or (snapshot is not None and snapshot.status not in ("3", ""))):
+            found.append(f"off sale at CJ ({unavailable or 'status ' + (snapshot.status if snapshot else '?')})")
+        if queried and snapshot is not None and old is not None:
+            for vid in selected:
+                before, now = old.variants.get(vid), snapshot.variants.get(vid)
+                seen = before or now
+                label = (seen.variant_key or seen.sku) if seen is not None else vid
+                if now is None:
+                    if limits.variant_gone:
+                        found.append(f"selected variant {label} is gone at CJ")
+                    continue
+                if before is None or before.price is None or now.price is None or before.price == now.price:
+                    continue
+                was, cost = Decimal(before.price), Decimal(now.price)
+                moved = abs(cost - was) * 100 / was if was else Decimal(100)
+                if moved >= limits.cost_change_percent:
+                    found.append(
+                        f"variant {label} cost {was} -> {cost} USD ({'+' if cost > was else '-'}{moved:.1f} %, "
+                        f"costChangePercent {limits.cost_change_percent})"
+                    )
+        if limits.below_min_margin and record.listing is not None and snapshot is not None:
+            found.extend(margin_misses(self.context.desired, product, record.listing, snapshot))
+        self.found.material.extend(Finding(address, text) for text in found)
 
     def _logo_for(
         self, product: DesiredProduct, snapshot: ProductSnapshot | None, address: str
@@ -215,8 +351,21 @@ def _why(before: ProductRecord, after: ProductRecord) -> str:
     reasons = []
     if before.snapshot != after.snapshot:
         reasons.append("drifted remotely")
+    if before.listing != after.listing:
+        reasons.append(_listing_change(before.listing, after.listing))
     if before.url != after.url:
         reasons.append("URL changed")
     if before.logo != after.logo or before.pod_properties != after.pod_properties:
         reasons.append("logo changed")
     return ", ".join(reasons) or "record changed"
+
+
+def _listing_change(before: Listing | None, after: Listing | None) -> str:
+    if before is None or after is None:
+        return "store listing recorded" if after is not None else "store listing dropped (no selection, rule or price)"
+    if set(before.variants) != set(after.variants):
+        return f"selected variants {len(before.variants)} -> {len(after.variants)}"
+    if before.rule != after.rule or before.currency != after.currency:
+        return f"pricing {before.rule} -> {after.rule}"
+    moved = sum(1 for vid, v in after.variants.items() if before.variants[vid].price != v.price)
+    return f"{moved} store price(s) changed" if moved else "store prices recomputed"

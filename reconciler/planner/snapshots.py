@@ -27,10 +27,13 @@ def snapshot_of(detail: ProductDetail) -> ProductSnapshot:
         status=detail.status,
         customization_version=detail.customization_version,
         variants={
-            v.vid: VariantSnapshot(sku=v.sku, price=_price(v.price), variant_key=v.key or None, image=v.image)
+            v.vid: VariantSnapshot(
+                sku=v.sku, price=_price(v.price), variant_key=v.key or None, image=v.image, weight=_price(v.weight)
+            )
             for v in detail.variants
         },
         image=detail.image,
+        option_names=detail.option_names,
     )
 
 

@@ -8,8 +8,9 @@ gives the same bytes.
 A JSON Lines record::
 
     {"pid", "url", "origin", "name", "sku", "status", "sell_price", "customization_version",
-     "is_pod", "image", "logo", "logo_url", "pod_properties",
-     "variants": [{"vid", "sku", "variant_key", "price", "image"}, ...]}
+     "is_pod", "image", "logo", "logo_url", "pod_properties", "pricing", "currency",
+     "variants": [{"vid", "sku", "variant_key", "price", "image",
+                   "selected", "store_price", "compare_at_price"}, ...]}
 
 CSV has one row per variant with the product's columns repeated (:data:`CSV_COLUMNS`); a
 product without recorded variants gets one row with the variant columns empty. Values
@@ -18,6 +19,12 @@ are exactly what CJ gave: ``status`` is CJ's code (``"3"`` is on sale; cjrec wri
 ``sell_price`` may be a range), ``variant_key`` is CJ's variantKey (option values joined
 by ``-``, e.g. ``Black-M``), and ``pod_properties`` is the string CJ expects on an order
 line of a print-on-demand product. Text is not altered for spreadsheets.
+
+The store fields come from the product's listing (a variant selection, a Pricing rule or a
+fixed price): ``pricing`` is the rule's name (``price`` for a fixed price), ``currency``
+the store currency, and per variant ``selected`` (sold by the store), ``store_price`` and
+``compare_at_price`` (decimal strings; null when not priced). Without a listing every
+variant is selected and unpriced, and ``pricing``/``currency`` are null.
 
 Stock is absent on purpose: the state does not record it, because it changes by the
 minute and would make every state commit a diff. Ask CJ for stock at order time.
@@ -49,8 +56,19 @@ PRODUCT_COLUMNS = (
     "logo",
     "logo_url",
     "pod_properties",
+    "pricing",
+    "currency",
 )
-VARIANT_COLUMNS = ("vid", "variant_sku", "variant_key", "variant_price", "variant_image")
+VARIANT_COLUMNS = (
+    "vid",
+    "variant_sku",
+    "variant_key",
+    "variant_price",
+    "variant_image",
+    "selected",
+    "store_price",
+    "compare_at_price",
+)
 CSV_COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
 
 
@@ -61,6 +79,7 @@ def catalog_records(state: SyncState) -> list[dict[str, Any]]:
 
 def _record(state: SyncState, record: ProductRecord) -> dict[str, Any]:
     snap = record.snapshot
+    listing = record.listing
     logo = state.logos.get(record.logo) if record.logo else None
     return {
         "pid": record.pid,
@@ -76,8 +95,19 @@ def _record(state: SyncState, record: ProductRecord) -> dict[str, Any]:
         "logo": record.logo,
         "logo_url": (logo.url or logo.public_url) if logo else None,
         "pod_properties": record.pod_properties,
+        "pricing": listing.rule if listing else None,
+        "currency": listing.currency if listing else None,
         "variants": [
-            {"vid": vid, "sku": v.sku, "variant_key": v.variant_key, "price": v.price, "image": v.image}
+            {
+                "vid": vid,
+                "sku": v.sku,
+                "variant_key": v.variant_key,
+                "price": v.price,
+                "image": v.image,
+                "selected": listing is None or vid in listing.variants,
+                "store_price": listing.variants[vid].price if listing and vid in listing.variants else None,
+                "compare_at_price": listing.variants[vid].compare_at if listing and vid in listing.variants else None,
+            }
             for vid, v in sorted(snap.variants.items())
         ]
         if snap
@@ -102,7 +132,7 @@ def to_csv(records: list[dict[str, Any]]) -> str:
             if variant is None:
                 writer.writerow(product + [""] * len(VARIANT_COLUMNS))
             else:
-                keys = ("vid", "sku", "variant_key", "price", "image")
+                keys = ("vid", "sku", "variant_key", "price", "image", "selected", "store_price", "compare_at_price")
                 writer.writerow(product + [_cell(variant[key]) for key in keys])
     return buffer.getvalue()
 

@@ -5,6 +5,8 @@ Used by the text and Markdown renderers so that both say the same thing the same
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS, Action, Change, Plan
@@ -36,11 +38,44 @@ def summarise_product(record: dict[str, Any] | None) -> str:
         f"{count} variant{'s' if count != 1 else ''}",
         price_range(snapshot),
     ]
+    listing = record.get("listing")
+    if listing:
+        parts.append(_listing_summary(listing, count))
     if snapshot.is_pod:
         parts.append(f"POD, logo {record['logo']}" if record.get("logo") else "POD, no logo")
     if snapshot.status not in ("3", ""):
         parts.append(f"status {snapshot.status}")
     return " · ".join(parts)
+
+
+def _listing_summary(listing: dict[str, Any], total: int) -> str:
+    """``2 of 3 selected, store 9.99-12.99 USD (rule default)``."""
+    variants = listing.get("variants") or {}
+    prices = sorted(Decimal(v["price"]) for v in variants.values() if v.get("price") is not None)
+    text = f"{len(variants)} of {total} selected"
+    if prices:
+        low, high = prices[0], prices[-1]
+        shown = f"{low}" if low == high else f"{low}-{high}"
+        text += f", store {shown} {listing.get('currency') or 'USD'}"
+    rule = listing.get("rule")
+    return text + (f" ({'fixed price' if rule == 'price' else 'rule ' + str(rule)})" if rule else "")
+
+
+def refresh_line(plan: Plan) -> str | None:
+    """``Refresh: checked 5000 of 20000 products; oldest check 3.0 days old (…).``, in refresh plans."""
+    refresh = plan.refresh
+    if refresh is None:
+        return None
+    text = f"Refresh{' only' if refresh.only else ''}: checked {refresh.checked} of {refresh.products} products"
+    if refresh.never_checked:
+        text += f"; {refresh.never_checked} never checked yet"
+    if refresh.oldest_checked_at is not None:
+        try:
+            age = datetime.fromisoformat(plan.created_at) - datetime.fromisoformat(refresh.oldest_checked_at)
+            text += f"; the oldest check is {age.total_seconds() / 86400:.1f} days old ({refresh.oldest_checked_at})"
+        except ValueError:
+            text += f"; the oldest check is from {refresh.oldest_checked_at}"
+    return text + "."
 
 
 def summarise_logo(record: dict[str, Any] | None) -> str:
@@ -134,14 +169,17 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
+BOOKKEEPING = frozenset({"checked_at"})  # recorded, but not worth a diff line (the refresh summary says it)
+
+
 def field_diff(change: Change) -> list[tuple[str, Any, Any]]:
-    """``(field, before, after)`` for every field an update changes."""
+    """``(field, before, after)`` for every field an update changes (bookkeeping fields aside)."""
     before = flatten(change.before or {})
     after = flatten(change.after or {})
     return [
         (key, before.get(key), after.get(key))
         for key in sorted(set(before) | set(after))
-        if before.get(key) != after.get(key)
+        if before.get(key) != after.get(key) and key not in BOOKKEEPING
     ]
 
 

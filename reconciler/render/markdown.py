@@ -7,7 +7,7 @@ when it had to cut.
 from __future__ import annotations
 
 from reconciler.models.plan import Plan
-from reconciler.render.describe import field_diff, show, summarise, summary_line, verb
+from reconciler.render.describe import field_diff, refresh_line, show, summarise, summary_line, verb
 
 LIMIT = 60_000
 MARKER = "<!-- cjrec-plan -->"
@@ -23,6 +23,11 @@ def render_markdown(plan: Plan, *, title: str = "cjrec plan", limit: int = LIMIT
         head.append("**No changes.** CJ and the state match the manifests.")
     else:
         head.append(f"**{len(plan.changes)} change{'s' if len(plan.changes) != 1 else ''}.** " + summary_line(plan))
+    refresh = refresh_line(plan)
+    if refresh:
+        head += ["", refresh]
+    if plan.material_drift:
+        head += ["", f"> [!CAUTION]\n> Material drift in {len(plan.material_drift)} place(s): see below."]
     if plan.warnings:
         head += ["", f"> [!WARNING]\n> {len(plan.warnings)} warning(s): see below."]
     sections: list[list[str]] = []
@@ -47,6 +52,9 @@ def render_markdown(plan: Plan, *, title: str = "cjrec plan", limit: int = LIMIT
             f"| `{d.address}` | {d.field} | {_cell(show(d.before))} | {_cell(show(d.after))} |" for d in plan.drift
         ]
         sections.append(_details(f"Drift ({len(plan.drift)})", rows))
+    if plan.material_drift:
+        rows = [f"- `{m.address}` {_cell(m.message)}" for m in plan.material_drift]
+        sections.append(_details(f"Material drift ({len(plan.material_drift)})", rows, open_=True))
     if plan.unmanaged:
         rows = [f"- `{u.address}` {_cell(u.message)}" for u in plan.unmanaged]
         sections.append(_details(f"Unmanaged products ({len(plan.unmanaged)})", rows))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reconciler.models.plan import Action, Plan
-from reconciler.render.describe import field_diff, show, summarise, summary_line, verb
+from reconciler.render.describe import field_diff, refresh_line, show, summarise, summary_line, verb
 
 Style = Callable[[str, str], str]  # (text, role) -> styled text
 
@@ -61,6 +61,10 @@ def render_plan(plan: Plan, *, style: Style = plain) -> str:
         lines += ["", style("Drift (CJ changed since the last apply):", "heading")]
         for drift in plan.drift:
             lines.append(f"  ~ {drift.address}  {drift.field}: {show(drift.before)} -> {show(drift.after)}")
+    if plan.material_drift:
+        lines += ["", style(f"Material drift (fails the drift job): {len(plan.material_drift)}", "warning")]
+        for item in plan.material_drift:
+            lines.append(f"  ! {item.address}  {item.message}")
     if plan.unmanaged:
         lines += ["", style(f"Unmanaged (in My Products, in no manifest): {len(plan.unmanaged)}", "heading")]
         for item in plan.unmanaged[:MAX_UNMANAGED_SHOWN]:
@@ -76,5 +80,6 @@ def render_plan(plan: Plan, *, style: Style = plain) -> str:
         for warning in plan.warnings:
             where = f"{warning.address}: " if warning.address else ""
             lines.append(f"  ! {where}{warning.message}")
-    lines += ["", summary_line(plan)]
+    refresh = refresh_line(plan)
+    lines += ["", *([refresh] if refresh else []), summary_line(plan)]
     return "\n".join(lines) + "\n"

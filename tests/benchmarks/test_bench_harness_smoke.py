@@ -18,7 +18,8 @@ SECTIONS = {
     "calls": ("## 2. Calls and points", "(c′) one more added among 11 managed"),
     "offline": ("## 3. Offline scale", "| `plan --offline` | 50 |"),
     "startup": ("## 4. Start-up", "| `cjrec --help` |"),
-    "sourcing": ("## 5. Sourcing requests and markets", "(b) plan with 7 requests open at CJ"),
+    "pricing": ("## 5. Pricing and store exports", "| `export --format shopify` | 50 x 5 |"),
+    "sourcing": ("## 6. Sourcing requests and markets", "(b) plan with 7 requests open at CJ"),
 }
 
 

@@ -81,6 +81,7 @@ class Repo:
                 "secrets.SOPS_AGE_KEY": self.private_key(),
                 "github.token": "test-token",
                 "github.event.pull_request.number": "7",
+                "vars.CJREC_REFRESH_BUDGET || '20000'": "20000",  # as GitHub evaluates it with the variable unset
             },
         )
 
@@ -160,13 +161,23 @@ def test_from_init_through_pull_request_and_merge_to_a_second_run_that_plans_no_
     assert "No changes" in second.summary
     assert not [c for c in sandbox.calls() if "/authentication/" in str(c["path"])]
 
-    # the daily drift check passes, then fails visibly once CJ changes a price
+    # the daily drift check records what CJ says and passes; a small cost move is recorded
+    # without failing; a material one (>= 10 %) fails visibly, and the state is pushed either way
     assert repo.runner(fresh).run_job("drift").ok
-    sandbox.set_product(pids[0], sellPrice="999.99")
+    variant = sandbox.product(pids[0])["variants"][0]  # type: ignore[index]
+    cost = float(variant["variantSellPrice"])
+    sandbox.set_product(pids[0], variantPrices={variant["vid"]: round(cost * 1.05, 2)})
+    repo.sh("git", "pull", "-q", "--rebase", cwd=fresh)
+    small = repo.runner(fresh).run_job("drift")
+    assert small.ok, [(s.name, s.output[-800:]) for s in small.steps if s.exit_code]
+    sandbox.set_product(pids[0], variantPrices={variant["vid"]: 999.99})
+    repo.sh("git", "pull", "-q", "--rebase", cwd=fresh)
     drift = repo.runner(fresh).run_job("drift")
     assert not drift.ok
-    assert "::error title=CJ drifted::" in drift.steps[-1].output
+    assert "::error title=Material drift::" in drift.steps[-1].output
     assert "999.99" in drift.summary
+    log = repo.sh("git", "log", "--format=%s", "-1", "main", cwd=repo.origin).stdout
+    assert "after the daily refresh" in log
 
 
 def test_a_failure_to_post_the_plan_comment_fails_the_job(repo: Repo) -> None:

@@ -16,9 +16,19 @@ from typing import Any
 
 from reconciler.applier.applier import record_change
 from reconciler.models.cj import MyProduct, ProductDetail, Variant
-from reconciler.models.desired import Desired, DesiredProduct, Logo, LogoImage, Settings, Source
+from reconciler.models.desired import (
+    Desired,
+    DesiredProduct,
+    Logo,
+    LogoImage,
+    Settings,
+    Source,
+    VariantPattern,
+    VariantSelection,
+)
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Plan
+from reconciler.models.pricing import PricingRule
 from reconciler.models.state import LogoRecord, ProductRecord, SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
 from reconciler.planner.snapshots import snapshot_of
@@ -42,14 +52,36 @@ def url_of(product_id: str, slug: str = "item") -> str:
 
 # -- manifests ------------------------------------------------------------------------
 def product(
-    product_id: str, *, logo: str | None = None, line: int | None = None, url: str | None = None
+    product_id: str,
+    *,
+    logo: str | None = None,
+    line: int | None = None,
+    url: str | None = None,
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    pricing: str | None = None,
+    price: str | None = None,
 ) -> DesiredProduct:
-    """A product entry of ``manifests/products.yaml``; the line defaults to one derived from the pid."""
+    """A product entry of ``manifests/products.yaml``; the line defaults to one derived from the pid.
+
+    ``include``/``exclude`` give it a variant selection (entry ``j`` of each on line ``line + 2 + j``).
+    """
+    at = line if line is not None else 6 + int(product_id[-3:]) % 500
+    include, exclude = tuple(include), tuple(exclude)
+    selection = None
+    if include or exclude:
+        selection = VariantSelection(
+            include=tuple(VariantPattern(p, Source(PRODUCTS_FILE, at + 2 + j)) for j, p in enumerate(include)),
+            exclude=tuple(VariantPattern(p, Source(PRODUCTS_FILE, at + 20 + j)) for j, p in enumerate(exclude)),
+        )
     return DesiredProduct(
         pid=product_id,
         url=url or url_of(product_id),
         logo=logo,
-        source=Source(PRODUCTS_FILE, line if line is not None else 6 + int(product_id[-3:]) % 500),
+        source=Source(PRODUCTS_FILE, at),
+        variants=selection,
+        pricing=pricing,
+        price=None if price is None else Decimal(price),
     )
 
 
@@ -72,13 +104,20 @@ def logo(
     return Logo(name, Path(display), display, None, public, default, image, Source(LOGOS_FILE, line))
 
 
-def desired(products: Iterable[DesiredProduct] = (), logos: Iterable[Logo] = ()) -> Desired:
+def desired(
+    products: Iterable[DesiredProduct] = (),
+    logos: Iterable[Logo] = (),
+    *,
+    pricing: Iterable[PricingRule] = (),
+    settings: Settings | None = None,
+) -> Desired:
     return Desired(
         credentials=None,
         logos=tuple(logos),
         products=tuple(products),
-        settings=Settings(qps=QPS),
+        settings=settings or Settings(qps=QPS),
         files=(LOGOS_FILE, PRODUCTS_FILE),
+        pricing=tuple(pricing),
     )
 
 
@@ -187,12 +226,20 @@ def state(products: Iterable[ProductRecord] = (), logos: Iterable[Logo] = (), *,
 
 
 # -- planning and applying ------------------------------------------------------------
-def request(mode: str = "normal") -> PlanRequest:
-    return PlanRequest(mode=mode, now=NOW, manifests_digest=DIGEST, qps=QPS)
+def request(mode: str = "normal", *, now: datetime = NOW, refresh_only: bool = False) -> PlanRequest:
+    return PlanRequest(mode=mode, now=now, manifests_digest=DIGEST, qps=QPS, refresh_only=refresh_only)
 
 
-def plan(want: Desired, recorded: SyncState | None, seen: Observed, *, mode: str = "normal") -> Plan:
-    return make_plan(want, recorded, seen, request(mode))
+def plan(
+    want: Desired,
+    recorded: SyncState | None,
+    seen: Observed,
+    *,
+    mode: str = "normal",
+    now: datetime = NOW,
+    refresh_only: bool = False,
+) -> Plan:
+    return make_plan(want, recorded, seen, request(mode, now=now, refresh_only=refresh_only))
 
 
 def applied(result: Plan, recorded: SyncState | None) -> SyncState:

@@ -50,6 +50,7 @@ def test_a_new_product_is_created_with_its_snapshot_and_source() -> None:
         },
         "logo": None,
         "pod_properties": None,
+        "checked_at": "2026-03-01T12:00:00+00:00",  # NOW: its details were queried by this plan
     }
 
 

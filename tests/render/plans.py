@@ -4,6 +4,8 @@
 * ``mixed``: every action on products and logos, drift, unmanaged products and every warning.
 * ``offline``: a plan made without asking CJ anything.
 * ``many_creates``: thousands of new products, to exercise the Markdown size limit.
+* ``priced``: a refresh that reprices products under a Pricing rule with a variant
+  selection: a price update old -> new, a new priced product, a minMargin warning, material drift.
 """
 
 from __future__ import annotations
@@ -167,3 +169,24 @@ def sourcing_and_markets() -> Plan:
         freight={(sold, "US"): quote},
     )
     return plan(want, recorded, seen)
+
+
+def priced() -> Plan:
+    """Refresh-details plan of a priced catalogue: reprice after a cost move, a new priced product, a margin warning."""
+    from datetime import timedelta
+
+    from tests.planner.builders import NOW, applied
+    from tests.pricing.catalog import shirt, worked_rule
+
+    rule = worked_rule(min_margin="7.00")
+    want = desired([product(P[1], include=["Black-*"]), product(P[2])], pricing=[rule])
+    before = applied(plan(want, None, observed(details=[shirt(P[1]), shirt(P[2])])), None)
+    moved = shirt(P[1], {"Black-S": "3.50", "Black-M": "3.07", "White-S": "38.70"})
+    grown = desired([product(P[1], include=["Black-*"]), product(P[2]), product(P[3], price="24.00")], pricing=[rule])
+    return plan(
+        grown,
+        before,
+        observed(my_products=[P[1], P[2]], details=[moved, shirt(P[2]), shirt(P[3])], calls=4, points=30),
+        mode="refresh-details",
+        now=NOW + timedelta(days=2),
+    )

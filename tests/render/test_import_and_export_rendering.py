@@ -128,6 +128,9 @@ def test_records_come_by_pid_with_variants_by_vid_and_nulls_for_unqueried_produc
         "variant_key": "Black-M",
         "price": "8.40",
         "image": "https://img/2.jpg",
+        "selected": True,  # no listing: every variant is sold, unpriced
+        "store_price": None,
+        "compare_at_price": None,
     }
     assert (tee["is_pod"], tee["logo"], tee["logo_url"], tee["pod_properties"]) == (
         True,

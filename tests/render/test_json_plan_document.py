@@ -34,6 +34,7 @@ def mass_forget() -> Plan:
 PLANS: dict[str, Callable[[], Plan]] = {
     "mixed": plans.mixed,
     "offline": plans.offline,
+    "priced": plans.priced,
     "no_changes": plans.no_changes,
     "mass_forget": mass_forget,
 }
@@ -62,8 +63,8 @@ def test_the_schema_describes_every_field_the_plan_emits() -> None:
     document = plans.mixed().to_dict()
     defs = SCHEMA["$defs"]
 
-    optional = {"status"}  # emitted only when set (fields are only ever added)
-    assert set(document) == set(SCHEMA["required"])
+    optional = {"material_drift", "refresh", "status"}  # emitted only when set (fields are only ever added)
+    assert set(document) - optional == set(SCHEMA["required"])
     assert set(document) | optional == set(SCHEMA["properties"])
     for key in ("state", "summary", "cost"):
         assert set(document[key]) == set(SCHEMA["properties"][key]["properties"]), key
@@ -73,8 +74,16 @@ def test_the_schema_describes_every_field_the_plan_emits() -> None:
     change = document["changes"][0]
     assert set(change) == set(defs["change"]["properties"])
     product = next(c["after"] for c in document["changes"] if c["address"].startswith("product.") and c["after"])
-    assert set(product) == set(defs["productRecord"]["properties"])
-    assert set(product["snapshot"]) == set(defs["snapshot"]["properties"])
+    assert set(product) | {"listing"} == set(defs["productRecord"]["properties"])  # listing: when priced
+    assert set(product["snapshot"]) | {"option_names"} == set(defs["snapshot"]["properties"])
+    priced = next(c["after"] for c in plans.priced().to_dict()["changes"] if c["after"])
+    assert set(priced) == set(defs["productRecord"]["properties"])
+    assert set(priced["snapshot"]) == set(defs["snapshot"]["properties"])
+    listing = defs["productRecord"]["properties"]["listing"]
+    assert set(priced["listing"]) == set(listing["properties"])
+    assert set(next(iter(priced["listing"]["variants"].values()))) == set(
+        listing["properties"]["variants"]["additionalProperties"]["properties"]
+    )
     logo = next(c["after"] for c in document["changes"] if c["address"].startswith("logo.") and c["after"])
     assert set(logo) == set(defs["logoRecord"]["properties"])
     assert set(document["drift"][0]) == set(defs["drift"]["properties"])

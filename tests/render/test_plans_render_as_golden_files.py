@@ -20,6 +20,7 @@ PLANS: dict[str, Callable[[], Plan]] = {
     "mixed": plans.mixed,
     "offline": plans.offline,
     "sourcing_and_markets": plans.sourcing_and_markets,
+    "priced": plans.priced,
 }
 
 
