@@ -369,6 +369,11 @@ class PricingSpec(_Strict):
     min_profit: Amount | None = Field(default=None, ge=0, description="profit floor after fees (store currency)")
     min_margin: Amount | None = Field(default=None, description="warn when a price leaves less (store currency)")
     default: StrictBool = Field(default=False, description="used by the products that name no rule")
+    include_shipping: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="a Market's country: the product's cheapest qualifying shipping quote there joins the cost base",
+    )
 
     @field_validator("cents", mode="before")
     @classmethod

@@ -132,6 +132,7 @@ class _Validation:
         self.market_names: dict[str, Source] = {}
         self.pricing: dict[str, PricingRule] = {}
         self.pricing_refs: list[tuple[SourceDocument, FieldPath, str]] = []
+        self.shipping_refs: list[tuple[SourceDocument, FieldPath, str]] = []  # includeShipping: a Market's country
 
     def error(self, doc: SourceDocument, path: FieldPath, message: str) -> None:
         self.diagnostics.append(Diagnostic(doc.display, doc.line_of(path), field_label(path), message))
@@ -272,23 +273,9 @@ class _Validation:
                 continue
             if item.logo is not None:
                 self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
-            if item.pricing is not None and item.price is not None:
-                self.error(
-                    doc,
-                    ("spec", "items", i, "price"),
-                    f"a fixed `price` and `pricing: {item.pricing}` on the same item; keep one "
-                    "(`price` fixes the store price, a Pricing rule computes it from CJ's cost)",
-                )
+            ok, selection = self._selling(doc, i, item)
+            if not ok:
                 continue
-            if item.pricing is not None:
-                self.pricing_refs.append((doc, ("spec", "items", i, "pricing"), item.pricing))
-            selection = None
-            if item.variants is not None:
-                at: FieldPath = ("spec", "items", i, "variants")
-                selection = VariantSelection(
-                    include=_patterns(doc, (*at, "include"), item.variants.include),
-                    exclude=_patterns(doc, (*at, "exclude"), item.variants.exclude),
-                )
             self.products[pid] = DesiredProduct(
                 pid=pid,
                 url=item.product_url,
@@ -355,9 +342,32 @@ class _Validation:
             min_margin=spec.min_margin,
             default=spec.default,
             source=Source(doc.display, doc.line_of(())),
+            include_shipping=spec.include_shipping,
         )
+        if spec.include_shipping is not None:
+            self.shipping_refs.append((doc, ("spec", "includeShipping"), spec.include_shipping))
         if spec.default:
             self.default_lines["pricing:" + name] = Source(doc.display, doc.line_of(("spec", "default")))
+
+    def _selling(self, doc: SourceDocument, i: int, item: ProductItem) -> tuple[bool, VariantSelection | None]:
+        """How an item is sold (pricing rule or fixed price, variant selection); False after an error."""
+        if item.pricing is not None and item.price is not None:
+            self.error(
+                doc,
+                ("spec", "items", i, "price"),
+                f"a fixed `price` and `pricing: {item.pricing}` on the same item; keep one "
+                "(`price` fixes the store price, a Pricing rule computes it from CJ's cost)",
+            )
+            return False, None
+        if item.pricing is not None:
+            self.pricing_refs.append((doc, ("spec", "items", i, "pricing"), item.pricing))
+        if item.variants is None:
+            return True, None
+        at: FieldPath = ("spec", "items", i, "variants")
+        return True, VariantSelection(
+            include=_patterns(doc, (*at, "include"), item.variants.include),
+            exclude=_patterns(doc, (*at, "exclude"), item.variants.exclude),
+        )
 
     def sourcing_item(self, doc: SourceDocument, i: int, item: ProductItem) -> None:
         """A ``sourceUrl`` item: each URL once across all files, each adopted sourcingId once."""
@@ -382,15 +392,21 @@ class _Validation:
             self.sourcing_ids[item.sourcing_id] = Source(doc.display, doc.line_of(("spec", "items", i, "sourcingId")))
         if item.logo is not None:
             self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
+        ok, selection = self._selling(doc, i, item)
+        if not ok:
+            return
         self.sourcing[key] = SourcingItem(
             url=item.source_url,
             name=item.name,
             image=item.image,
             remark=item.remark,
-            price=item.source_price,
+            source_price=item.source_price,
             sourcing_id=item.sourcing_id,
             logo=item.logo,
             source=source,
+            variants=selection,
+            pricing=item.pricing,
+            store_price=item.price,
         )
 
     def market(self, doc: SourceDocument, parsed: MarketDocument) -> None:
@@ -459,6 +475,15 @@ class _Validation:
         return ValidationResult(desired, [], self.warnings, notes)
 
     def _pricing_refs(self) -> None:
+        for doc, path, country in self.shipping_refs:
+            if country not in self.markets:
+                known = ", ".join(sorted(self.markets)) or "none are declared"
+                self.error(
+                    doc,
+                    path,
+                    f"includeShipping {country!r} names no Market (markets: {known}); add a `kind: Market` with "
+                    f"`country: {country}` so cjrec quotes shipping there",
+                )
         for doc, path, name in self.pricing_refs:
             if name not in self.pricing:
                 known = ", ".join(sorted(self.pricing)) or "none are declared"

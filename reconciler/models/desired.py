@@ -122,6 +122,7 @@ class DesiredProduct:
     logo: str | None
     source: Source
     note: str | None = None  # where it came from when not a productUrl (a sourcing request), for the plan
+    shipping: tuple[tuple[str, Decimal], ...] = ()  # per market country, the cheapest qualifying quote (planner-set)
     variants: VariantSelection | None = None
     pricing: str | None = None
     price: Decimal | None = None

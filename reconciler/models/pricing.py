@@ -79,6 +79,7 @@ class PricingRule:
     min_margin: Decimal | None = None
     default: bool = False
     source: Source | None = None
+    include_shipping: str | None = None  # a Market's country: its cheapest qualifying quote joins the cost base
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from reconciler.models.desired import Source
+from reconciler.models.desired import Source, VariantSelection
 
 # sourceStatus values seen in public clients; others are shown as in progress, with CJ's text
 STATUS_IN_PROGRESS = "1"
@@ -61,19 +61,21 @@ class SourcingItem:
     """A Products item with ``sourceUrl``: what to ask CJ to source, and how to sell it once CJ lists it.
 
     ``sourcing_id`` adopts a request filed outside cjrec (or one a killed run may have
-    filed) instead of filing a new one. ``extra`` holds the item's other product fields
-    (logo, variants, pricing, …) for the product it becomes.
+    filed) instead of filing a new one. ``logo``, ``variants``, ``pricing`` and
+    ``store_price`` (the item's ``price``) apply to the product it becomes, as for any item.
     """
 
     url: str
     name: str
     image: str
     remark: str | None
-    price: Decimal | None
+    source_price: Decimal | None  # the price at the source listing (CJ's `price`), not a store price
     sourcing_id: str | None
     logo: str | None
     source: Source
-    extra: tuple[tuple[str, Any], ...] = ()
+    variants: VariantSelection | None = None  # how the product CJ lists is sold, as for any item
+    pricing: str | None = None
+    store_price: Decimal | None = None
 
     @property
     def key(self) -> str:
@@ -91,7 +93,7 @@ class SourcingItem:
             "name": self.name,
             "image": self.image,
             "remark": self.remark,
-            "price": None if self.price is None else str(self.price),
+            "price": None if self.source_price is None else str(self.source_price),
         }
         return "sha256:" + hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -105,8 +107,8 @@ class SourcingItem:
         }
         if self.remark:
             body["remark"] = self.remark
-        if self.price is not None:
-            body["price"] = str(self.price)
+        if self.source_price is not None:
+            body["price"] = str(self.source_price)
         return body
 
 

@@ -31,6 +31,7 @@ from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Change, Finding
 from reconciler.models.state import SyncState
 from reconciler.planner.kind import KindPlan, PlanContext
+from reconciler.planner.pricing import rule_for
 
 KIND = "market"
 
@@ -90,7 +91,27 @@ def _request(pid: str, market: Market, detail: ProductDetail | None, recorded: S
 def plan_markets(context: PlanContext) -> KindPlan:
     """The kind planner (``planner/kind.py``): market changes and unreachable-market warnings."""
     found = market_plan(context.desired, context.recorded, context.observed, now=context.request.now)
-    return KindPlan(changes=found.changes, warnings=found.warnings)
+    changes = found.changes
+    if context.request.refresh_only:  # record the quotes CJ gave; forget nothing
+        changes = [c for c in changes if c.action is not Action.FORGET]
+    return KindPlan(changes=changes, warnings=found.warnings + _unpriced_shipping(context.desired))
+
+
+def _unpriced_shipping(desired: Desired) -> list[Finding]:
+    """Products a rule prices with ``includeShipping`` that have no qualifying quote to that market."""
+    warnings = []
+    for product in desired.products:
+        rule = rule_for(desired, product)
+        country = rule.include_shipping if rule is not None else None
+        if country is not None and country not in dict(product.shipping):
+            warnings.append(
+                Finding(
+                    f"product.{product.pid}",
+                    f"Pricing {rule.name if rule else ''!r} includes shipping to {country}, but no qualifying option "
+                    "is known for this product: it is priced without shipping",
+                )
+            )
+    return warnings
 
 
 def market_plan(desired: Desired, recorded: SyncState, observed: Observed, *, now: datetime) -> MarketsPlan:
@@ -163,6 +184,17 @@ def shipping_costs(desired: Desired, recorded: SyncState, observed: Observed) ->
             if best is not None:
                 costs.setdefault(product.pid, {})[market.country] = best.price
     return costs
+
+
+def with_shipping(desired: Desired, recorded: SyncState | None, observed: Observed) -> Desired:
+    """``desired`` with each product's cheapest qualifying shipping quote per market, for pricing."""
+    if not desired.markets or not any(rule.include_shipping for rule in desired.pricing):
+        return desired
+    costs = shipping_costs(desired, recorded or SyncState(lineage="", serial=0), observed)
+    products = tuple(
+        replace(p, shipping=tuple(sorted(costs[p.pid].items()))) if p.pid in costs else p for p in desired.products
+    )
+    return replace(desired, products=products)
 
 
 def shipping_cost(recorded: SyncState, pid: str, country: str) -> Decimal | None:

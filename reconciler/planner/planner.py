@@ -23,7 +23,7 @@ from reconciler.models.plan import Action, Cost, Finding, Plan
 from reconciler.models.state import SyncState
 from reconciler.planner.kind import MODES, KindPlan, PlanContext, PlanRequest
 from reconciler.planner.logos import plan_logos
-from reconciler.planner.markets import plan_markets
+from reconciler.planner.markets import plan_markets, with_shipping
 from reconciler.planner.products import DETAIL_POINTS, detail_cost, details_needed, plan_products
 from reconciler.planner.sourcing import plan_sourcing, with_sourced_products
 from reconciler.planner.webhooks import plan_webhooks
@@ -49,7 +49,7 @@ def make_plan(desired: Desired, recorded: SyncState | None, observed: Observed, 
     Products that sourcing requests became are planned as products of the manifests.
     """
     context = PlanContext(
-        desired=with_sourced_products(desired, recorded, observed),
+        desired=with_shipping(with_sourced_products(desired, recorded, observed), recorded, observed),
         recorded=recorded or SyncState(lineage="", serial=0),
         has_state=recorded is not None,
         observed=observed,

@@ -48,10 +48,14 @@ class Priced:
 def extra_cost(desired: Desired, product: DesiredProduct) -> Decimal:
     """A per-product amount (USD) added to every variant's cost base before pricing.
 
-    Zero here; the hook for amounts that are not CJ's variant cost (a shipping quote with
-    Pricing ``includeShipping``, issue 12).
+    With Pricing ``includeShipping: <country>``: the cheapest qualifying shipping quote to
+    that market (``DesiredProduct.shipping``, set by the planner core from the markets' quotes),
+    or zero when there is none (the markets planner warns about it).
     """
-    return Decimal(0)
+    rule = rule_for(desired, product)
+    if rule is None or rule.include_shipping is None:
+        return Decimal(0)
+    return dict(product.shipping).get(rule.include_shipping, Decimal(0))
 
 
 def rule_for(desired: Desired, product: DesiredProduct) -> PricingRule | None:

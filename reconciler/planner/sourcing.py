@@ -104,7 +104,16 @@ def sourced_products(desired: Desired, recorded: SyncState | None, observed: Obs
             request = (record.sourcing_id if record else None) or item.sourcing_id
             note = f"sourced by CJ from {item.url} (sourcing request {request}): added to My Products"
             products.append(
-                DesiredProduct(pid=pid, url=product_url(pid, item.name), logo=item.logo, source=item.source, note=note)
+                DesiredProduct(
+                    pid=pid,
+                    url=product_url(pid, item.name),
+                    logo=item.logo,
+                    source=item.source,
+                    note=note,
+                    variants=item.variants,
+                    pricing=item.pricing,
+                    price=item.store_price,
+                )
             )
     return tuple(products)
 
@@ -121,7 +130,21 @@ def with_sourced_products(desired: Desired, recorded: SyncState | None, observed
 def plan_sourcing(context: PlanContext) -> KindPlan:
     """The kind planner (``planner/kind.py``): sourcing changes, warnings and status lines."""
     found = plan_requests(context.desired, context.recorded, context.observed, now=context.request.now)
-    return KindPlan(changes=found.changes, warnings=found.warnings, status=found.status)
+    changes = found.changes
+    if context.request.refresh_only:  # record what CJ said of open requests; file, adopt and forget nothing
+        changes = [c for c in changes if _records_cj_answer(c)]
+    return KindPlan(changes=changes, warnings=found.warnings, status=found.status)
+
+
+def _records_cj_answer(change: Change) -> bool:
+    """An update that records CJ's verdict on an open request (succeeded with its pid, or failed)."""
+    before, after = change.before or {}, change.after or {}
+    return (
+        change.action is Action.UPDATE
+        and before.get("phase") == PHASE_OPEN
+        and after.get("phase") in (PHASE_SUCCEEDED, PHASE_FAILED)
+        and before.get("sourcing_id") == after.get("sourcing_id")
+    )
 
 
 def plan_requests(desired: Desired, recorded: SyncState, observed: Observed, *, now: datetime) -> SourcingPlan:

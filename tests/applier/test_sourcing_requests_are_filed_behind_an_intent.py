@@ -67,7 +67,7 @@ def items(count: int) -> Desired:
             name=f"Thing {n}",
             image="https://i.test/a.jpg",
             remark=None,
-            price=Decimal("2"),
+            source_price=Decimal("2"),
             sourcing_id=None,
             logo=None,
             source=Source("manifests/s.yaml", n),

@@ -28,6 +28,8 @@ GOOD = """
           remark: ship to US, warm white
           sourcePrice: 4.20
           logo: brand
+          price: 19.99
+          variants: {include: [Black-*]}
         - sourceUrl: https://detail.1688.com/offer/7788.html
           name: Bamboo Tray
           image: https://cbu01.alicdn.com/img/tray.jpg
@@ -60,13 +62,15 @@ def test_sourcing_items_and_markets_are_read_into_the_configuration(valid_worksp
     desired = result.desired
     assert desired is not None, result.diagnostics
     lamp, tray = desired.sourcing
-    assert (lamp.name, lamp.price, lamp.logo, lamp.remark) == (
+    assert (lamp.name, lamp.source_price, lamp.logo, lamp.remark) == (
         "Foldable Desk Lamp",
         Decimal("4.20"),
         "brand",
         "ship to US, warm white",
     )
     assert lamp.source.file == "manifests/sourced.yaml" and lamp.source.line == 6
+    assert lamp.store_price == Decimal("19.99") and lamp.source_price == Decimal("4.20")
+    assert lamp.variants is not None and [p.pattern for p in lamp.variants.include] == ["Black-*"]
     assert tray.sourcing_id == "1890000000000000001"  # a bare 19-digit YAML number, read exactly
     assert lamp.create_body()["thirdProductId"].startswith("cjrec-")
     us, de = sorted(desired.markets, key=lambda m: m.country, reverse=True)
@@ -147,7 +151,7 @@ def test_each_sourcing_mistake_is_reported_at_its_line(valid_workspace: Workspac
             at(31, "spec.items[8].sourcePrice", "greater than or equal to 0"),
             at(32, "spec.items[9]", "exactly one of `productUrl`"),
             at(40, "spec.items[0].sourceUrl", "already listed at manifests/other.yaml:6"),
-            at(46, "spec.items[1].sourcingId", "already adopted at manifests/other.yaml:15"),
+            at(46, "spec.items[1].sourcingId", "already adopted at manifests/other.yaml:17"),
         ),
     )
 
@@ -190,8 +194,8 @@ def test_each_market_mistake_is_reported_at_its_line(valid_workspace: Workspace)
         valid_workspace,
         result.stderr,
         (
-            at(4, "spec.country", "market US is already declared at manifests/other.yaml:20"),
-            at(8, "metadata.name", "a Market named 'us' is already declared at manifests/other.yaml:17"),
+            at(4, "spec.country", "market US is already declared at manifests/other.yaml:22"),
+            at(8, "metadata.name", "a Market named 'us' is already declared at manifests/other.yaml:19"),
             at(15, "spec.country", "should match pattern"),
             at(16, "spec.maxDays", "greater than or equal to 1"),
             at(17, "spec.maxShipping", "valid decimal"),
@@ -199,4 +203,25 @@ def test_each_market_mistake_is_reported_at_its_line(valid_workspace: Workspace)
             at(23, "spec.maxDays", "missing required field"),
             at(23, "spec.maxShipping", "missing required field"),
         ),
+    )
+
+
+def test_include_shipping_must_name_a_market(valid_workspace: Workspace) -> None:
+    valid_workspace.write(
+        "manifests/shop.yaml",
+        """
+        apiVersion: cjrec/v1
+        kind: Pricing
+        metadata: {name: store}
+        spec:
+          tiers: [{multiplier: 2}]
+          includeShipping: FR
+        """,
+    )
+    result = valid_workspace.cli("validate")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    check_reported(
+        valid_workspace,
+        result.stderr,
+        (at(6, "spec.includeShipping", "includeShipping 'FR' names no Market (markets: none are declared)"),),
     )

@@ -38,7 +38,7 @@ def item(n: int, *, remark: str | None = None, sourcing_id: str | None = None) -
         name=f"Lamp {n}",
         image="https://ae01.alicdn.com/kf/lamp.jpg",
         remark=remark,
-        price=Decimal("4.20"),
+        source_price=Decimal("4.20"),
         sourcing_id=sourcing_id,
         logo=None,
         source=Source(FILE, 5 + 3 * n),
