@@ -10,7 +10,9 @@ sandbox's own call log rather than trusting cjrec's report:
 - :mod:`.calls_points` — calls and points of a first apply, a no-op, and one product added
   among 1,000, against the minimum each needs;
 - :mod:`.offline_scale` — ``validate`` and ``plan --offline`` at 1,000 to 50,000 products;
-- :mod:`.startup` — ``cjrec --version`` and ``cjrec --help``.
+- :mod:`.startup` — ``cjrec --version`` and ``cjrec --help``;
+- :mod:`.pricing_export` — pricing and Shopify/WooCommerce exports of 10,000 products x 5
+  variants, offline.
 
 Support modules: :mod:`.process` (run a child, measure it), :mod:`.workspace` (a throw-away
 configuration repository with sops-encrypted credentials), :mod:`.sandbox` (a ``cjrec
