@@ -13,6 +13,8 @@ sandbox's own call log rather than trusting cjrec's report:
 - :mod:`.startup` — ``cjrec --version`` and ``cjrec --help``;
 - :mod:`.sourcing` — sourcing requests (creates, status calls) and market freight quotes against
   the minimum, with plan wall times.
+- :mod:`.pricing_export` — pricing and Shopify/WooCommerce exports of 10,000 products x 5
+  variants, offline.
 
 Support modules: :mod:`.process` (run a child, measure it), :mod:`.workspace` (a throw-away
 configuration repository with sops-encrypted credentials), :mod:`.sandbox` (a ``cjrec
