@@ -38,6 +38,7 @@ LABELS = {
     "stateful_examples": "examples of the stateful test, each ending in a clean apply and an empty plan",
     "stateful_steps": "steps of the stateful test (manifest edits, web-UI changes, faults, applies)",
     "stateful_applies": "applies in the stateful test",
+    "stateful_applies_that_met_a_fault": "of which met an injected fault (a faulted answer in the sandbox's call log)",
     "stateful_applies_failed_by_a_fault": "of which stopped by an injected fault (exit 1, no traceback)",
     "token_scenarios_passed": "token pair kept through a failed account check (3 cases)",
     "secrets_found": "secrets found in plaintext",
