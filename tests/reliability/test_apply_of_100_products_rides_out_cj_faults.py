@@ -31,6 +31,7 @@ deliberately not retried, since CJ allows it once per 300 s (see docs/RELIABILIT
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +98,7 @@ def slowed_down_after_the_burst(calls: Calls) -> str | None:
     if not limited:
         return "no call met the burst of 429s"
     after = [float(str(c["t"])) for c in calls[limited[-1] + 1 :] if c.get("code") == 200][:6]
-    gaps = [b - a for a, b in zip(after, after[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(after)]
     # CJ's spacing at qps 10 is 0.1 s; cjrec halves its rate per 429 and recovers slowly
     if len(gaps) < 5 or min(gaps) < 0.2:
         return f"no visible slow-down after the burst of 429s: next calls {[round(g, 2) for g in gaps]} s apart"
