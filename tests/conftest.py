@@ -81,7 +81,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.workeroutput["cjrec_figures"] = json.dumps(figures.snapshot())
         return
     figures.write_report(
-        figures.snapshot(), exit_status=int(exitstatus), duration_s=time.monotonic() - _SESSION_START[0]
+        figures.snapshot(),
+        exit_status=int(exitstatus),
+        duration_s=time.monotonic() - _SESSION_START[0],
+        command=figures.pytest_command(config.invocation_params.args),
     )
 
 

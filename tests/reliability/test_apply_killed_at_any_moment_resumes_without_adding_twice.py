@@ -87,6 +87,7 @@ def run_kill_rounds(
     moments: list[tuple[str, float]],
     seed: int,
     min_adopted: int = 0,
+    figure_prefix: str = "",
 ) -> None:
     rng = random.Random(seed)
     sandbox = new_sandbox(latency_ms=LATENCY_MS, products=max(300, products * 2))
@@ -155,9 +156,13 @@ def run_kill_rounds(
         assert adopted >= min_adopted, (
             f"{adopted} products adopted after a kill; the moments should catch at least {min_adopted}"
         )
-        figures.add("crashes_survived", kills)
-        figures.add("temp_files_swept_after_kills", len(strays))
-        figures.add("adds_adopted_after_kill", adopted)
+        figures.add(f"{figure_prefix}crashes_survived", kills)
+        figures.add(f"{figure_prefix}temp_files_swept_after_kills", len(strays))
+        figures.add(f"{figure_prefix}adds_adopted_after_kill", adopted)
+        if figure_prefix:  # the soak's paragraph in docs/RELIABILITY.md says what was run
+            figures.add(f"{figure_prefix}runs")
+            figures.add(f"{figure_prefix}kill_moments", len(moments))
+            figures.add(f"{figure_prefix}products", products)
     finally:
         sandbox.stop()
 
@@ -191,5 +196,12 @@ def test_soak_60_random_kills_of_an_apply_of_200_products(
         ]  # one page of My Products
         moments.append((kind, amount))
     run_kill_rounds(
-        tmp_path, key=age_key, watch=secret_watch, monkeypatch=monkeypatch, products=200, moments=moments, seed=seed
+        tmp_path,
+        key=age_key,
+        watch=secret_watch,
+        monkeypatch=monkeypatch,
+        products=200,
+        moments=moments,
+        seed=seed,
+        figure_prefix=figures.SOAK,
     )
