@@ -154,7 +154,11 @@ class SecretMatcher:
                 while left < min(offset, at) and text[at - left - 1] == secret[offset - left - 1]:
                     left += 1
                 right = _PIECE
-                while offset + right < len(secret) and at + right < len(text) and text[at + right] == secret[offset + right]:
+                while (
+                    offset + right < len(secret)
+                    and at + right < len(text)
+                    and text[at + right] == secret[offset + right]
+                ):
                     right += 1
                 if left + right >= WINDOW:
                     return True

@@ -32,7 +32,11 @@ def raw_call(
     request = urllib.request.Request(
         sandbox.base_url + path,
         data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json", **({"CJ-Access-Token": token} if token else {}), **(headers or {})},
+        headers={
+            "Content-Type": "application/json",
+            **({"CJ-Access-Token": token} if token else {}),
+            **(headers or {}),
+        },
         method="POST" if body is not None else "GET",
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
