@@ -14,8 +14,9 @@ from reconciler.models.desired import Source, Webhooks, WebhookSetting
 from reconciler.models.observed import Observed
 from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS, Action, Change
 from reconciler.models.state import WebhookRecord
+from reconciler.planner.kind import PlanContext
 from reconciler.planner.webhooks import plan_webhooks
-from tests.planner.builders import desired, pid, product, state
+from tests.planner.builders import desired, pid, product, request, state
 
 MANAGED_A, MANAGED_B, FOREIGN = pid(1), pid(2), pid(900)
 WEBHOOKS_FILE = "manifests/webhooks.yaml"
@@ -39,8 +40,8 @@ def subscriptions_change(*, wanted: list[str], subscribe: bool, had: list[str], 
         webhooks={"product": WebhookSetting(True, "https://hooks.example.com/cj")},
         subscriptions=frozenset(live),
     )
-    changes, _ = plan_webhooks(want, recorded, seen)
-    return next((c for c in changes if c.address == SUBSCRIPTIONS_ADDRESS), None)
+    planned = plan_webhooks(PlanContext(want, recorded, has_state=True, observed=seen, request=request()))
+    return next((c for c in planned.changes if c.address == SUBSCRIPTIONS_ADDRESS), None)
 
 
 def test_a_subscription_someone_else_made_is_no_change_of_cjrecs() -> None:
