@@ -42,6 +42,7 @@ from tests.reliability.conftest import (
     ADD_PATH,
     QUERY_PATH,
     added_pids,
+    calls_to,
     new_sandbox,
     new_workspace,
     on_sale,
@@ -148,7 +149,15 @@ def run_kill_rounds(
         assert state is not None and sorted(state.products) == sorted(pids)
         assert not list((ws.root / "state").glob(".sync.json.*.tmp")), "the next write sweeps interrupted temp files"
         twice = [pid for pid, n in Counter(added_pids(sandbox.calls())).items() if n > 1]
-        assert twice == [], f"products sent to addToMyProduct more than once: {twice}"
+        answers = {
+            pid: [
+                (c.get("code"), c.get("http_status"), c.get("fault"))
+                for c in calls_to(sandbox, ADD_PATH)
+                if pid in added_pids([c])
+            ]
+            for pid in twice
+        }  # what CJ answered each time, to tell a re-add from a retry after a 429
+        assert twice == [], f"products sent to addToMyProduct more than once: {twice}; answers: {answers}"
         plan = ws.run("plan", "--detailed-exitcode")
         assert plan.exit_code == 0, plan.output
         # kills that landed after CJ added a product and before cjrec recorded it: adopted, not added again
