@@ -6,7 +6,9 @@ in-process through :meth:`Workspace.cli` or as a ``python -m reconciler`` subpro
 appears in plaintext in: that output (``--debug`` tracebacks and plans included), the log
 records, any file cjrec wrote in a workspace (state, token cache, saved plans, temp files),
 or a sandbox's call log as cjrec sent it (no token in a URL, none outside the fields meant
-for it). Secrets in play are the test's own (API token, email) plus, for every sandbox the
+for it, in whole or in part of a value, and no credential-looking header besides
+CJ-Access-Token). A secret counts as found when any 32 consecutive characters of it appear
+(:class:`SecretMatcher`), so a message that cuts a token short still counts. Secrets in play are the test's own (API token, email) plus, for every sandbox the
 test started, the API key, the openId and every access and refresh token it issued. Files
 cjrec wrote that hold secrets must be sops-encrypted, or, outside the repository, mode 0600.
 """
@@ -79,7 +81,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.workeroutput["cjrec_figures"] = json.dumps(figures.snapshot())
         return
     figures.write_report(
-        figures.snapshot(), exit_status=int(exitstatus), duration_s=time.monotonic() - _SESSION_START[0]
+        figures.snapshot(),
+        exit_status=int(exitstatus),
+        duration_s=time.monotonic() - _SESSION_START[0],
+        command=figures.pytest_command(config.invocation_params.args),
     )
 
 
@@ -113,6 +118,54 @@ SECRET_FIELDS = frozenset(
 MAX_SCANNED_FILE = 8 << 20
 # Secrets recognised by their form: an age private key belongs only in a 0600 key file outside the repository.
 SECRET_PREFIXES = ("AGE-SECRET-KEY-1",)
+
+
+# A secret is found when any WINDOW consecutive characters of it appear (a message cut at 80
+# or 500 characters may hold half a token); shorter secrets must appear whole.
+WINDOW = 32
+_PIECE = WINDOW // 2
+
+
+class SecretMatcher:
+    """Finds any ``WINDOW``-character stretch of a set of secrets in a text, in one pass.
+
+    Every stretch of ``WINDOW`` characters of the text contains one of the text's pieces
+    of ``WINDOW // 2`` characters that start at a multiple of ``WINDOW // 2``; so the text's
+    aligned pieces are looked up among all the secrets' pieces, and a hit is extended both
+    ways to measure how long the common stretch really is.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        unique = sorted(set(secrets))
+        self.short = [s for s in unique if len(s) < WINDOW]
+        self.long = [s for s in unique if len(s) >= WINDOW]
+        self.pieces: dict[str, list[tuple[int, int]]] = {}
+        for index, secret in enumerate(self.long):
+            for offset in range(len(secret) - _PIECE + 1):
+                self.pieces.setdefault(secret[offset : offset + _PIECE], []).append((index, offset))
+
+    def found_in(self, text: str) -> bool:
+        if any(secret in text for secret in self.short):
+            return True
+        for at in range(0, len(text) - _PIECE + 1, _PIECE):
+            for index, offset in self.pieces.get(text[at : at + _PIECE], ()):
+                secret = self.long[index]
+                left = 0
+                while left < min(offset, at) and text[at - left - 1] == secret[offset - left - 1]:
+                    left += 1
+                right = _PIECE
+                while (
+                    offset + right < len(secret)
+                    and at + right < len(text)
+                    and text[at + right] == secret[offset + right]
+                ):
+                    right += 1
+                if left + right >= WINDOW:
+                    return True
+        return False
+
+    def found_in_bytes(self, data: bytes) -> bool:
+        return self.found_in(data.decode("latin-1"))  # secrets are ASCII: one character per byte
 
 
 def sandbox_secrets(sandbox: sandbox_server.Sandbox) -> set[str]:
@@ -174,24 +227,23 @@ class SecretWatch:
 
     def leaks(self) -> list[str]:
         """Where a secret was found, described without the secret itself."""
-        secrets = self.all_secrets()
-        encoded = [s.encode() for s in secrets]
+        matcher = SecretMatcher(self.all_secrets())
         problems: list[str] = []
         for i, text in enumerate(self.outputs):
             self.stats["outputs_scanned"] += 1
-            if any(secret in text for secret in secrets) or any(prefix in text for prefix in SECRET_PREFIXES):
+            if matcher.found_in(text) or any(prefix in text for prefix in SECRET_PREFIXES):
                 first = text.strip().splitlines()[0][:60] if text.strip() else ""
                 problems.append(f"a secret value appeared in CLI output #{i + 1} (starting {first!r})")
         for path, data in self._written_files():
             self.stats["files_scanned"] += 1
             outside = any(part == ".home" for part in path.parts)
-            if any(secret in data for secret in encoded) or (
+            if matcher.found_in_bytes(data) or (
                 not outside and any(prefix.encode() in data for prefix in SECRET_PREFIXES)
             ):
                 problems.append(f"a secret value appeared in plaintext in {path}")
             problems.extend(self._at_rest(path, data))
         for sandbox in self.sandboxes if self.check_call_logs else []:
-            problems.extend(self._call_log(sandbox))
+            problems.extend(self._call_log(sandbox, matcher))
         return problems
 
     def _written_files(self) -> Iterator[tuple[Path, bytes]]:
@@ -233,7 +285,7 @@ class SecretWatch:
             )
         return problems
 
-    def _call_log(self, sandbox: sandbox_server.Sandbox) -> list[str]:
+    def _call_log(self, sandbox: sandbox_server.Sandbox, matcher: SecretMatcher) -> list[str]:
         problems = []
         for call in sandbox.calls():
             self.stats["api_calls_checked"] += 1
@@ -243,6 +295,10 @@ class SecretWatch:
             for name in _redacted_fields(call.get("query"), "query") + _redacted_fields(call.get("body"), "body"):
                 if not any(str(call.get("path", "")).endswith(p) and name == f"body.{f}" for p, f in SECRET_FIELDS):
                     problems.append(f"cjrec sent a secret in {name} of {where}")
+            for header in call.get("secret_headers") or ():
+                problems.append(f"cjrec sent a secret-looking header {header!r} with {where} (only CJ-Access-Token)")
+            if matcher.found_in(json.dumps(call)):  # part of a secret, which the sandbox only redacts whole
+                problems.append(f"cjrec sent part of a secret in {where}")
         return problems
 
     def check(self) -> None:
@@ -254,11 +310,17 @@ class SecretWatch:
 
 
 def _redacted_fields(value: object, where: str) -> list[str]:
+    """Where the sandbox redacted a secret: a whole value, part of one ("Bearer …"), or a key."""
     if isinstance(value, dict):
-        return [name for k, v in value.items() for name in _redacted_fields(v, f"{where}.{k}")]
+        return [
+            name
+            for k, v in value.items()
+            for name in ([f"{where}.{k}"] if REDACTED_IN_CALL_LOG in str(k) else [])
+            + _redacted_fields(v, f"{where}.{k}")
+        ]
     if isinstance(value, list):
         return [name for i, v in enumerate(value) for name in _redacted_fields(v, f"{where}[{i}]")]
-    return [where] if value == REDACTED_IN_CALL_LOG else []
+    return [where] if isinstance(value, str) and REDACTED_IN_CALL_LOG in value else []
 
 
 def _is_cjrec_run(args: object) -> bool:

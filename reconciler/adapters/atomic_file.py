@@ -3,6 +3,11 @@
 Write to a temporary file in the same folder, fsync it, keep the previous version as
 ``<name>.backup``, ``os.replace`` the new one into place and fsync the folder. A crash at
 any moment leaves either the old file or the new one, never a torn mix.
+
+The backup is replaced the same way (a hard link to the current file under a temp name,
+then ``os.replace`` over the old backup), so a crash never leaves the folder without a
+backup once it had one: it holds the backup before this write, or the version this write
+replaces.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, keep_backup: boo
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
+    backup_tmp = tmp.with_name(tmp.name.removesuffix(".tmp") + ".backup.tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -27,13 +33,17 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, keep_backup: boo
         os.chmod(tmp, mode)
         if keep_backup and path.exists():
             backup = path.with_name(path.name + ".backup")
+            os.link(path, backup_tmp)
+            os.replace(backup_tmp, backup)
+            # rename() between two links of one file (a write killed before its last step
+            # leaves the file and its backup linked) succeeds without removing the source
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(backup)
-            os.link(path, backup)
+                os.unlink(backup_tmp)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        for leftover in (tmp, backup_tmp):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
         raise
     fsync_folder(folder)
 

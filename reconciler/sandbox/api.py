@@ -134,6 +134,7 @@ class CjApi:
                 "fault": None if draw.kind is FaultKind.NONE else draw.kind.value,
                 "token_in_url": leaked or scrubber.contains_secret(request.path),
                 "token_header": "cj-access-token" in request.headers,
+                "secret_headers": scrubber.secret_headers(request.headers),
                 "client": request.client_ip,
             }
         )

@@ -5,13 +5,18 @@ the API key and every token the sandbox ever issued. Values under secret-looking
 (``apiKey``, ``accessToken``, ``refreshToken``, ``password``, ``token``) and any value
 containing a known secret become ``"(redacted)"``. ``token_in_url`` is set when the query
 string carried a token or the API key, so tests can assert that a client never does that.
+Headers are not logged, except ``secret_headers``: the names of the headers other than
+``CJ-Access-Token`` that look like credentials (``Authorization``, ``X-Api-Key``, ``Cookie``,
+…) or carry a known secret, so tests can assert that a client sends its token only there.
 Read through ``Sandbox.calls()`` or ``GET /__sandbox/calls``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from urllib.parse import parse_qs
 
@@ -19,6 +24,7 @@ REDACTED = "(redacted)"
 SECRET_KEYS = frozenset({"apikey", "accesstoken", "refreshtoken", "password", "token", "cj-access-token"})
 MAX_CALLS = 100_000
 _MIN_SECRET = 16  # shorter strings cannot hold a key or a token
+_CREDENTIAL_HEADER = re.compile(r"auth|token|key|secret|passw|cookie|credential|session", re.IGNORECASE)
 
 
 class Scrubber:
@@ -38,6 +44,14 @@ class Scrubber:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
+
+    def secret_headers(self, headers: Mapping[str, str]) -> list[str]:
+        """Names of the headers besides CJ-Access-Token that look like credentials or carry a secret."""
+        return sorted(
+            name
+            for name, value in headers.items()
+            if name.lower() != "cj-access-token" and (_CREDENTIAL_HEADER.search(name) or self.contains_secret(value))
+        )
 
     def value(self, value: object) -> object:
         """A JSON value with secret keys and secret strings redacted, recursively."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.report import HAND_WRITTEN
 from benchmarks.run import main
 
 SECTIONS = {
@@ -35,3 +36,6 @@ def test_each_benchmark_runs_at_toy_size_and_is_reported(benchmark: str, tmp_pat
         assert heading in report
     for expected in SECTIONS[benchmark]:
         assert expected in report
+    # the findings are prose written by hand: the report says so right under their heading
+    findings = report.split("## What the profiles found", 1)[1]
+    assert findings.split("\n\n", 2)[1] == HAND_WRITTEN

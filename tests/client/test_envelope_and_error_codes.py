@@ -174,6 +174,11 @@ def test_transient_failures_are_retried_with_capped_jittered_backoff_then_succee
     assert http.stats.retries == 2
     backoffs = [s for s in clock.sleeps if s > 0.05]
     assert all(0 <= s <= 1.0 for s in backoffs)
+    # the two retries slept the policy's full-jitter draws (the same seed): up to 0.5 s, then up to 1 s
+    draws = random.Random(7)
+    expected = [draws.uniform(0, 0.5), draws.uniform(0, 1.0)]
+    assert [s for s in clock.sleeps if s in expected] == expected
+    assert backoffs == expected  # (the draws of seed 7 are well above the limiter's 0.01 s pacing)
 
 
 @responses.activate
@@ -200,7 +205,7 @@ def test_connection_errors_are_retried_and_never_escape_as_requests_exceptions()
 
 @responses.activate
 def test_rate_limited_answers_slow_the_limiter_and_are_retried() -> None:
-    http, _ = make_http(qps=4)
+    http, clock = make_http(qps=4)
     url = BASE + "/setting/get"
     for _ in range(3):
         responses.add(
@@ -212,6 +217,11 @@ def test_rate_limited_answers_slow_the_limiter_and_are_retried() -> None:
     assert http.stats.rate_limited == 3
     assert http.limiter.penalties == 3
     assert http.limiter.rate < before
+    # each 429 was followed by a jittered back-off (up to 0.5, 1 and 2 s) before the retry
+    draws = random.Random(7)
+    expected = [draws.uniform(0, 0.5), draws.uniform(0, 1.0), draws.uniform(0, 2.0)]
+    assert [s for s in clock.sleeps if s in expected] == expected
+    assert clock.monotonic() - 1000.0 >= sum(expected)
 
 
 @responses.activate

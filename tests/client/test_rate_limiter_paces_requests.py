@@ -51,6 +51,13 @@ def test_a_429_halves_the_rate_and_it_recovers_additively() -> None:
     limiter.penalize()
     limiter.penalize()
     assert limiter.rate >= 4 * 0.25  # never below the floor
+    assert abs(limiter.rate - 1.0) < 1e-9  # at the floor (a quarter of qps)
+    clock.advance(5)
+    limiter.acquire()
+    assert abs(limiter.rate - 2.0) < 1e-9  # part-way: 5 s at 0.2 requests/s per s (5% of qps)
+    clock.advance(5)
+    limiter.acquire()
+    assert abs(limiter.rate - 3.0) < 1e-9
     clock.advance(60)
     limiter.acquire()
     assert abs(limiter.rate - full) < 1e-9
@@ -82,6 +89,13 @@ def test_backoff_is_full_jitter_capped() -> None:
     policy = RetryPolicy(base_s=0.5, cap_s=4.0)
     rng = random.Random(1)
     for attempt in range(1, 12):
+        delays = []
         for _ in range(50):
             delay = policy.backoff(attempt, rng)
             assert 0 <= delay <= min(4.0, 0.5 * 2 ** (attempt - 1))
+            delays.append(delay)
+        # full jitter: spread over the whole range, not a fixed or a shrunken delay
+        bound = min(4.0, 0.5 * 2 ** (attempt - 1))
+        assert len(set(delays)) == 50
+        assert min(delays) < 0.15 * bound and max(delays) > 0.85 * bound
+        assert 0.35 * bound < sum(delays) / len(delays) < 0.65 * bound

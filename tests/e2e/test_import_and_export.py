@@ -293,6 +293,8 @@ def test_export_csv_has_one_row_per_variant_with_the_documented_columns(cjw: CjW
 def test_export_to_a_file_replaces_it_atomically_and_matches_stdout(cjw: CjWorkspace) -> None:
     applied_catalog(cjw)
     target = cjw.write("out/catalog.jsonl", "old contents\n")
+    old_inode = target.stat().st_ino
+    keep_open = target.open("rb")  # so the old file's inode cannot be reused by the new one
 
     written = export(cjw, "--out", str(target))
     printed = export(cjw)
@@ -300,6 +302,12 @@ def test_export_to_a_file_replaces_it_atomically_and_matches_stdout(cjw: CjWorks
     assert written.exit_code == 0, written.output
     assert target.read_text(encoding="utf-8") == printed.stdout
     assert [p.name for p in target.parent.iterdir()] == ["catalog.jsonl"]  # no temp file or backup left
+    # a new file renamed over the old one (write_atomic, whose every kill point is tested in
+    # tests/reliability/test_a_killed_state_write_leaves_the_old_or_the_new_file.py), not the
+    # old file truncated and rewritten in place, which a crash would leave half-written
+    assert target.stat().st_ino != old_inode
+    assert keep_open.read() == b"old contents\n"  # a reader of the old file still sees it whole
+    keep_open.close()
 
 
 def test_export_without_state_says_to_apply_first(cjw: CjWorkspace) -> None:

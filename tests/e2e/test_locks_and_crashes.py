@@ -88,7 +88,7 @@ def test_force_unlock_needs_the_holders_id(cjw: CjWorkspace) -> None:
         lock.release()
 
 
-def test_two_applies_started_together_one_runs_and_the_other_names_it(cjw: CjWorkspace) -> None:
+def test_an_apply_started_while_another_runs_fails_and_names_it(cjw: CjWorkspace) -> None:
     cjw.sandbox.set_faults(latency_ms=150)
     cjw.products(on_sale(cjw.sandbox, 8))
     first = spawn(cjw, "apply", "--auto-approve")
@@ -102,6 +102,22 @@ def test_two_applies_started_together_one_runs_and_the_other_names_it(cjw: CjWor
     assert "`cjrec apply`" in err2
 
 
+def test_two_applies_started_together_one_runs_and_the_other_names_it(cjw: CjWorkspace) -> None:
+    cjw.sandbox.set_faults(latency_ms=150)
+    pids = on_sale(cjw.sandbox, 8)
+    cjw.products(pids)
+    both = [spawn(cjw, "apply", "--auto-approve"), spawn(cjw, "apply", "--auto-approve")]  # neither waits
+    errors = [proc.communicate(timeout=120)[1] for proc in both]
+    codes = sorted(proc.returncode for proc in both)
+    assert codes == [0, 1], errors
+    winner, loser = (0, 1) if both[0].returncode == 0 else (1, 0)
+    assert f"pid {both[winner].pid}" in errors[loser]
+    assert "`cjrec apply`" in errors[loser]
+    assert recorded(cjw) == set(pids)
+    added = [c["body"]["productId"] for c in cjw.mutating_calls()]  # type: ignore[index]
+    assert sorted(added) == sorted(pids), "only the apply that holds the lock adds anything"
+
+
 def test_a_killed_holder_leaves_no_lock_and_the_next_apply_finishes_the_work(cjw: CjWorkspace) -> None:
     cjw.sandbox.set_faults(latency_ms=100)
     pids = on_sale(cjw.sandbox, 30)
@@ -111,9 +127,13 @@ def test_a_killed_holder_leaves_no_lock_and_the_next_apply_finishes_the_work(cjw
     while time.monotonic() < deadline and len(recorded(cjw)) < 5:
         time.sleep(0.05)
     victim.send_signal(signal.SIGKILL)
-    victim.wait(timeout=10)
+    _, err = victim.communicate(timeout=10)
+    assert victim.returncode == -signal.SIGKILL, f"the apply ended before the kill ({victim.returncode}): {err[-800:]}"
     before = recorded(cjw)
     assert 0 < len(before) < 30, "the kill should land mid-run"
+    lock = StateLock(cjw.root / "state", operation="check", clock=SystemClock())
+    lock.acquire()  # free at once: the OS released the killed holder's flock
+    lock.release()
     cjw.sandbox.clear_calls()
     cjw.sandbox.set_faults(latency_ms=0)
     result = cjw.run("apply", "--auto-approve")

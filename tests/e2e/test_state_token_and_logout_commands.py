@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 
+from reconciler.adapters.sops import Sops
+from tests.conftest import SOPS
 from tests.e2e.conftest import CjWorkspace, on_sale
 
 
@@ -34,17 +37,28 @@ def test_state_show_of_an_unknown_address_says_how_to_list_them(cjw: CjWorkspace
     assert "cjrec state list" in result.stderr
 
 
+def setting_get_code(cjw: CjWorkspace, token: str) -> object:
+    """What CJ answers ``setting/get`` with ``token``: 200 while it works, 1600001 once revoked."""
+    request = urllib.request.Request(cjw.sandbox.base_url + "/setting/get", headers={"CJ-Access-Token": token})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())["code"]
+
+
 def test_token_status_never_shows_a_token_and_logout_revokes_and_clears(cjw: CjWorkspace) -> None:
     assert cjw.run("token", "refresh").exit_code == 0
     status = cjw.run("token", "status")
     assert status.exit_code == 0
     assert "Token source:          getAccessToken" in status.stdout or "cache" in status.stdout
     assert "API@CJ" not in status.stdout
+    cache = cjw.root / "state" / "token.sops.json"
+    tokens = json.loads(Sops(binary=SOPS, env=cjw.sops_env()).decrypt_json(cache, display="cache"))
+    assert setting_get_code(cjw, tokens["access_token"]) == 200
     out = cjw.run("logout")
     assert out.exit_code == 0, out.output
     assert "revoked" in out.stdout
     assert not (cjw.root / "state" / "token.sops.json").exists()
     assert [c for c in cjw.auth_calls() if str(c["path"]).endswith("/logout")]
+    assert setting_get_code(cjw, tokens["access_token"]) == 1600001  # revoked at CJ, not only forgotten here
 
 
 def test_a_token_for_another_account_is_refused_by_the_cli(cjw: CjWorkspace) -> None:

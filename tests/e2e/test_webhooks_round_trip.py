@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 
+from reconciler.sandbox import DEMO_API_KEY, Sandbox
 from tests.e2e.conftest import CjWorkspace, on_sale
 
 HOOK = "https://hooks.example.com/cj"
@@ -76,6 +78,27 @@ def test_subscriptions_follow_the_managed_products_in_batches_of_100(cjw: CjWork
     assert cjw.sandbox.webhooks()["subscriptions"] == sorted(pids[:95])
 
 
+def subscribe_with_another_tool(sandbox: Sandbox, *pids: str) -> None:
+    """Subscribe ``pids`` through CJ's API with a token of its own, as another integration would."""
+    sandbox.advance_clock(301)  # CJ hands out one token pair per 300 s per account
+
+    def call(path: str, body: dict[str, object], token: str | None = None) -> dict[str, object]:
+        request = urllib.request.Request(
+            sandbox.base_url + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **({"CJ-Access-Token": token} if token else {})},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            reply: dict[str, object] = json.loads(answer.read())
+        assert reply["code"] == 200, reply
+        return reply
+
+    pair = call("/authentication/getAccessToken", {"apiKey": DEMO_API_KEY})["data"]
+    assert isinstance(pair, dict)
+    call("/webhook/product/subscribe", {"productIds": list(pids)}, token=str(pair["accessToken"]))
+
+
 def test_subscriptions_someone_else_made_are_left_alone(cjw: CjWorkspace) -> None:
     pids = on_sale(cjw.sandbox, 3)
     cjw.products(pids[:2])
@@ -85,9 +108,17 @@ def test_subscriptions_someone_else_made_are_left_alone(cjw: CjWorkspace) -> Non
     # a subscription made outside cjrec, for a product cjrec does not manage
     api_state = cjw.sandbox.webhooks()
     assert pids[2] not in api_state["subscriptions"]
+    subscribe_with_another_tool(cjw.sandbox, pids[2])
+    assert cjw.sandbox.webhooks()["subscriptions"] == sorted(pids)
+    # while cjrec subscribes its managed products, the other subscription is no change of cjrec's
+    assert cjw.run("plan", "--detailed-exitcode").exit_code == 0
     webhooks(cjw, subscribe=False)
+    plan = plan_json(cjw)
+    subs = next(c for c in plan["changes"] if c["address"] == "webhook.subscriptions")
+    assert subs["before"] == {"subscribed": sorted(pids[:2])} and subs["after"] == {"subscribed": []}
     assert cjw.run("apply", "--auto-approve").exit_code == 0
-    assert cjw.sandbox.webhooks()["subscriptions"] == []
+    # cjrec unsubscribed its own two (the list was [] before the other tool subscribed pids[2])
+    assert cjw.sandbox.webhooks()["subscriptions"] == [pids[2]]
     assert cjw.run("plan", "--detailed-exitcode").exit_code == 0
 
 

@@ -2,6 +2,13 @@
 
 The shell steps of the GitHub workflow `cjrec init` writes run here in order (see
 ci_runner.py), against `cjrec sandbox`, with a real git remote for the state commit.
+
+The steps run as `bash -c`, which the session-wide secret watch does not see, yet they run
+with the age key in their environment and produce what outsiders read. So every job's step
+logs, job summary and step outputs, the pull-request comments (and the `gh` calls that
+posted them), the files left in each checkout (plan.md, the plan.json artifact, state/) and
+every commit pushed to the remote (``git log -p``) go to the watch, with the age private key
+among the secrets it looks for (besides the API key and every token the sandbox issued).
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ import pytest
 
 from reconciler.models.product_url import product_url
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
-from tests.gitops.ci_runner import WorkflowRunner
+from tests.conftest import SecretWatch
+from tests.gitops.ci_runner import JobResult, WorkflowRunner
 
 BIN = Path(sys.executable).parent
 
@@ -28,11 +36,26 @@ def cj() -> Iterator[Sandbox]:
         yield sandbox
 
 
+class WatchedRunner(WorkflowRunner):
+    """A workflow runner whose step logs, job summary and step outputs go to the secret watch."""
+
+    watch: SecretWatch
+
+    def run_job(self, name: str, *, extra_env: dict[str, str] | None = None) -> JobResult:
+        result = super().run_job(name, extra_env=extra_env)
+        for step in result.steps:
+            self.watch.record(f"[{name} job, step {step.name!r}]\n{step.output}")
+        self.watch.record(f"[{name} job summary]\n{result.summary}")
+        self.watch.record(f"[{name} job outputs]\n" + "\n".join(f"{k}={v}" for k, v in result.outputs.items()))
+        return result
+
+
 class Repo:
     """A configuration repository made by `cjrec init`, with a bare git remote standing in for GitHub."""
 
-    def __init__(self, tmp: Path, sandbox: Sandbox) -> None:
+    def __init__(self, tmp: Path, sandbox: Sandbox, watch: SecretWatch) -> None:
         self.tmp = tmp
+        self.watch = watch
         self.home = tmp / "home"
         self.path = tmp / "repo"
         self.origin = tmp / "origin.git"
@@ -72,7 +95,9 @@ class Repo:
         )
 
     def runner(self, checkout: Path | None = None) -> WorkflowRunner:
-        return WorkflowRunner(
+        self.watch.secrets.add(self.private_key())
+        self.watch.add_root(checkout or self.path)  # plan.md, plan.json, state/ as the jobs left them
+        runner = WatchedRunner(
             (checkout or self.path) / ".github" / "workflows" / "cjrec.yml",
             repo=checkout or self.path,
             tools=self.tmp / "tools",
@@ -84,17 +109,29 @@ class Repo:
                 "vars.CJREC_REFRESH_BUDGET || '20000'": "20000",  # as GitHub evaluates it with the variable unset
             },
         )
+        runner.watch = self.watch
+        return runner
 
     def comments(self) -> list[dict[str, object]]:
         path = self.tmp / "comments.json"
         return json.loads(path.read_text()) if path.exists() else []
 
+    def hand_what_outsiders_see_to_the_watch(self) -> None:
+        """The pull-request comments, the `gh` calls, and every commit pushed to the remote."""
+        for name in ("comments.json", "comments.json.log"):
+            if (self.tmp / name).exists():
+                self.watch.record(f"[{name}]\n{(self.tmp / name).read_text()}")
+        if (self.origin / "HEAD").exists():
+            pushed = self.sh("git", "log", "-p", "--all", "--format=commit %H %s", cwd=self.origin).stdout
+            self.watch.record(f"[commits pushed to the remote]\n{pushed}")
+
 
 @pytest.fixture
-def repo(tmp_path: Path, cj: Sandbox) -> Repo:
-    r = Repo(tmp_path, cj)
+def repo(tmp_path: Path, cj: Sandbox, secret_watch: SecretWatch) -> Iterator[Repo]:
+    r = Repo(tmp_path, cj, secret_watch)
     r.sh(str(BIN / "cjrec"), "init", str(r.path), cwd=tmp_path)
-    return r
+    yield r
+    r.hand_what_outsiders_see_to_the_watch()  # the watch checks after this fixture ends
 
 
 def test_from_init_through_pull_request_and_merge_to_a_second_run_that_plans_no_changes(repo: Repo) -> None:

@@ -4,8 +4,10 @@ A child process writes the state through cjrec's own code (``StateStore.write`` 
 ``atomic_file.write_atomic``: temp file written and fsynced, backup linked, renamed into
 place, folder fsynced) under a line tracer that counts the statements executed in
 ``atomic_file.py`` and SIGKILLs the child before statement *n*, for every *n*, and once more
-after the write returned. The parent then checks what is on disk. The step list is not
-hard-coded: a new step added to the write is killed around automatically.
+after the write returned. The parent then checks what is on disk: the old or the new file,
+and a backup whenever the folder had one (the previous version once the new one is in
+place). The step list is not hard-coded: a new step added to the write is killed around
+automatically.
 
 (SIGKILL ends the process, not the machine: data the kernel accepted survives it. What a
 power cut would lose is what the fsyncs are for; that is not something a test can show.)
@@ -87,16 +89,18 @@ def source_line(number: int) -> str:
 
 
 CASES = {
-    # kind, has an old version, what the old and new files hold
-    "first state write": ("state", False),
-    "state replaced (backup kept)": ("state", True),
-    "saved plan replaced (no backup)": ("plain", True),
+    # kind, has an old version, has a backup of an older version
+    "first state write": ("state", False, False),
+    "state replaced (backup kept)": ("state", True, False),
+    "state replaced over an older backup": ("state", True, True),
+    "saved plan replaced (no backup)": ("plain", True, False),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_every_kill_point_of_a_write_leaves_the_old_or_the_new_version(tmp_path: Path, case: str) -> None:
-    kind, has_old = CASES[case]
+    kind, has_old, has_older_backup = CASES[case]
+    older = render_state(state_with(2, serial=3))
     old_state = state_with(3, serial=4)
     old = render_state(old_state) if kind == "state" else b'{"plan": "old"}\n'
     if kind == "state":
@@ -112,6 +116,8 @@ def test_every_kill_point_of_a_write_leaves_the_old_or_the_new_version(tmp_path:
         (folder.parent / "new.bin").write_bytes(new_input)
         if has_old:
             (folder / name).write_bytes(old)
+        if has_older_backup:
+            (folder / (name + ".backup")).write_bytes(older)
         return folder / name
 
     counting = prepare(tmp_path / "count" / "state")
@@ -134,8 +140,16 @@ def test_every_kill_point_of_a_write_leaves_the_old_or_the_new_version(tmp_path:
         if kind == "state":
             store = StateStore(target.parent)
             store.load()  # parses and validates
-            if store.backup.exists() and store.backup.read_bytes() != old:
+            backup = store.backup.read_bytes() if store.backup.exists() else None
+            # (before the new file is in place, the backup may still be the older one)
+            if backup is not None and backup != old and not (has_older_backup and on_disk == old and backup == older):
                 return f"kill {where}: the backup is not the previous version"
+            # a folder that had a backup always has one; once the new version is in place,
+            # the backup is the version it replaced
+            if has_older_backup and not store.backup.exists():
+                return f"kill {where}: the backup is gone (there was one before the write)"
+            if has_old and on_disk == new and not store.backup.exists():
+                return f"kill {where}: the new version is in place but the previous one was not kept as backup"
         strays = {p.name for p in target.parent.iterdir()} - {name, name + ".backup"}
         if any(not (s.startswith(f".{name}.") and s.endswith(".tmp")) for s in strays):
             return f"kill {where}: unexpected files {sorted(strays)}"

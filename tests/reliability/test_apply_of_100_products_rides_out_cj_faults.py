@@ -14,7 +14,16 @@ run at the same time as real ``cjrec apply`` processes so the suite stays fast:
 
 Each run must exit 0 with all 100 products added and recorded, My Products must equal the
 manifests, and a plan afterwards must show no changes. The test also checks that the fault
-really happened (a scenario that injected nothing proves nothing).
+really happened (a scenario that injected nothing proves nothing), and, from the sandbox's
+call log, the case that matters for each kind:
+
+* 5xx, drops, "system busy": some add was hit, and was retried to exactly one success;
+* read timeouts: an add that timed out (and that CJ did process) was retried and met CJ's
+  1600000 "already added" answer for that pid, which cjrec took as done;
+* 429s: cjrec slowed down visibly after the burst (its next calls at least twice CJ's
+  normal spacing), rather than carrying on at full speed;
+* tokens invalidated: the order CJ requires, the rejected call (1600001), then
+  refreshAccessToken (rejected too, 1600003), then one getAccessToken, and nothing else.
 
 cjrec authenticates before the faults start (its token is cached): getAccessToken is
 deliberately not retried, since CJ allows it once per 300 s (see docs/RELIABILITY.md).
@@ -22,6 +31,7 @@ deliberately not retried, since CJ allows it once per 300 s (see docs/RELIABILIT
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +57,68 @@ from tests.reliability.conftest import (
 PRODUCTS = 100
 
 
+Calls = list[dict[str, object]]
+
+
+def is_add(call: dict[str, object]) -> bool:
+    return str(call.get("path", "")).endswith("/addToMyProduct")
+
+
+def pid_of(call: dict[str, object]) -> str:
+    body = call.get("body")
+    return str(body.get("productId")) if isinstance(body, dict) else ""
+
+
+def a_faulted_add_was_retried_to_one_success(kind: str) -> Callable[[Calls], str | None]:
+    def check(calls: Calls) -> str | None:
+        hit = [i for i, c in enumerate(calls) if is_add(c) and c.get("fault") == kind]
+        if not hit:
+            return f"no add met a {kind} fault"
+        for i in hit:
+            later = [c for c in calls[i + 1 :] if is_add(c) and pid_of(c) == pid_of(calls[i])]
+            if sum(c.get("code") == 200 and not c.get("fault") for c in later) != 1:
+                return f"the add of {pid_of(calls[i])} hit by {kind} was not retried to exactly one success"
+        return None
+
+    return check
+
+
+def a_timed_out_add_met_the_duplicate_answer(calls: Calls) -> str | None:
+    """CJ processed the add whose answer never came; the retry must meet 1600000 for that pid."""
+    for i, call in enumerate(calls):
+        if is_add(call) and call.get("fault") == "timeout" and call.get("code") == 200:
+            retry = next((c for c in calls[i + 1 :] if is_add(c) and pid_of(c) == pid_of(call)), None)
+            if retry is not None and retry.get("code") == 1600000 and not retry.get("fault"):
+                return None
+    return "no timed-out add was followed by CJ's 1600000 'already added' answer for the same pid"
+
+
+def slowed_down_after_the_burst(calls: Calls) -> str | None:
+    limited = [i for i, c in enumerate(calls) if c.get("fault") == "burst_429"]
+    if not limited:
+        return "no call met the burst of 429s"
+    after = [float(str(c["t"])) for c in calls[limited[-1] + 1 :] if c.get("code") == 200][:6]
+    gaps = [b - a for a, b in itertools.pairwise(after)]
+    # CJ's spacing at qps 10 is 0.1 s; cjrec halves its rate per 429 and recovers slowly
+    if len(gaps) < 5 or min(gaps) < 0.2:
+        return f"no visible slow-down after the burst of 429s: next calls {[round(g, 2) for g in gaps]} s apart"
+    return None
+
+
+def reauthenticated_in_cjs_order(calls: Calls) -> str | None:
+    rejected = next((i for i, c in enumerate(calls) if c.get("code") == 1600001), None)
+    if rejected is None:
+        return "no call was rejected with 1600001 after the tokens were invalidated"
+    auths = [
+        (str(c["path"]).rsplit("/", 1)[1], c.get("code"))
+        for c in calls[rejected:]
+        if "/authentication/" in str(c["path"])
+    ]
+    if auths != [("refreshAccessToken", 1600003), ("getAccessToken", 200)]:
+        return f"after 1600001 the token calls were {auths}, not refresh (1600003) then getAccessToken"
+    return None
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -54,6 +126,7 @@ class Scenario:
     env: dict[str, str]
     trigger: Callable[[Sandbox], Trigger] | None = None
     prepare: Callable[[CjWorkspace], None] | None = None
+    the_case_that_matters: Callable[[Calls], str | None] | None = None
 
 
 def after_calls(count: int) -> Callable[[list[dict[str, object]]], bool]:
@@ -69,14 +142,30 @@ def invalidate(sandbox: Sandbox) -> None:
 
 
 SCENARIOS = [
-    Scenario("10% 5xx answers", {"error_rate_5xx": 0.10}, {}),
-    Scenario("5% dropped connections", {"drop_rate": 0.05}, {}),
-    Scenario("read timeouts", {"timeout_rate": 0.05, "timeout_s": 2.5}, {"CJREC_HTTP_TIMEOUT": "1"}),
+    Scenario(
+        "10% 5xx answers",
+        {"error_rate_5xx": 0.10},
+        {},
+        the_case_that_matters=a_faulted_add_was_retried_to_one_success("error_5xx"),
+    ),
+    Scenario(
+        "5% dropped connections",
+        {"drop_rate": 0.05},
+        {},
+        the_case_that_matters=a_faulted_add_was_retried_to_one_success("drop"),
+    ),
+    Scenario(
+        "read timeouts",
+        {"timeout_rate": 0.05, "timeout_s": 2.5},
+        {"CJREC_HTTP_TIMEOUT": "1"},
+        the_case_that_matters=a_timed_out_add_met_the_duplicate_answer,
+    ),
     Scenario(
         "a burst of 429s",
         {},
         {},
         trigger=lambda sb: Trigger(sb, after_calls(60), lambda: burst_of_429s(sb)),
+        the_case_that_matters=slowed_down_after_the_burst,
     ),
     Scenario(
         "all tokens invalidated mid-run",
@@ -84,8 +173,14 @@ SCENARIOS = [
         {},
         trigger=lambda sb: Trigger(sb, adds_at_least(30), lambda: invalidate(sb)),
         prepare=age_token_cache,  # the last getAccessToken was a while ago, as in a real scheduled run
+        the_case_that_matters=reauthenticated_in_cjs_order,
     ),
-    Scenario("10% 'system busy' (1600000)", {"busy_rate": 0.10}, {}),
+    Scenario(
+        "10% 'system busy' (1600000)",
+        {"busy_rate": 0.10},
+        {},
+        the_case_that_matters=a_faulted_add_was_retried_to_one_success("busy"),
+    ),
 ]
 
 
@@ -144,6 +239,10 @@ def test_an_apply_of_100_products_rides_out_each_fault(
                 problems.append(f"{scenario.name}: no fault was injected")
             if scenario.trigger and (job.trigger is None or job.trigger.fired_at is None):
                 problems.append(f"{scenario.name}: the mid-run fault never fired")
+            if scenario.the_case_that_matters is not None:
+                problem = scenario.the_case_that_matters(calls)
+                if problem:
+                    problems.append(f"{scenario.name}: {problem}")
             if "invalidated" in scenario.name:
                 auths = [c for c in calls if str(c["path"]).endswith("/getAccessToken")]
                 if len(auths) != 1 or auths[0].get("code") != 200:

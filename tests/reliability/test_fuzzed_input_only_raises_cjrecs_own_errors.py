@@ -2,7 +2,8 @@
 
 * the manifest loader and validator: random bytes, and random documents built from the
   real vocabulary (kinds, fields, URLs, numbers, nesting, anchors) → diagnostics, never an
-  exception;
+  exception; a share of the examples must make whole valid configurations (the test counts
+  them), or the checks that run only on a valid parse would never be fuzzed;
 * the state loader: random bytes, and valid states with one random part replaced → a
   validated state or a StateError; what it accepts, it writes back identically;
 * the API envelope (``cj_http.interpret``): random status and body → an Envelope only for
@@ -117,7 +118,9 @@ plausible = st.one_of(
             "spec": st.fixed_dictionaries(
                 {
                     "items": st.lists(
-                        st.fixed_dictionaries({"productUrl": valid_urls}, optional={"logo": names}), max_size=3
+                        st.fixed_dictionaries({"productUrl": valid_urls}, optional={"logo": names}),
+                        max_size=3,
+                        unique_by=lambda item: item["productUrl"],  # a product listed twice is refused
                     )
                 }
             ),
@@ -209,23 +212,34 @@ def validate_text(text: str, folder: Path, *, sealed: bool = False) -> bool:
     return result.desired is not None
 
 
-VALID_SOMETIMES = [0]
+def test_random_manifest_documents_give_diagnostics_never_an_exception() -> None:
+    outcomes = {"valid": 0, "refused": 0}
+
+    # mostly broken documents, with or without credentials; and a share of plausible documents
+    # behind sealed credentials, so that whole configurations get through and are checked too
+    manifests = st.tuples(
+        st.lists(plausible_documents() | random_documents(), min_size=1, max_size=3), st.booleans()
+    ) | st.tuples(st.lists(plausible, min_size=1, max_size=2), st.just(True))
+
+    @FUZZ
+    @given(manifests, st.booleans())
+    def one(drawn: tuple[list[dict[str, Any]], bool], anchors: bool) -> None:
+        docs, sealed = drawn
+        text = yaml.safe_dump_all([SEALED, *docs] if sealed else docs, sort_keys=False, allow_unicode=True)
+        if anchors:  # reuse one part through an anchor and alias
+            text = text + "---\nx-shared: &shared {qps: 2}\nmore: *shared\n"
+        with tempfile.TemporaryDirectory() as folder:
+            outcomes["valid" if validate_text(text, Path(folder), sealed=sealed) else "refused"] += 1
+        figures.add("fuzz_examples")
+
+    one()
+    # a fuzzer whose every example is refused never reaches the checks behind a valid parse
+    # (cross-document references, the configuration as a whole)
+    assert outcomes["valid"] >= 10, outcomes
+    assert outcomes["refused"] >= 10, outcomes
 
 
-@FUZZ
-@given(st.lists(plausible_documents() | random_documents(), min_size=1, max_size=3), st.booleans(), st.booleans())
-def test_random_manifest_documents_give_diagnostics_never_an_exception(
-    docs: list[dict[str, Any]], anchors: bool, sealed: bool
-) -> None:
-    text = yaml.safe_dump_all([SEALED, *docs] if sealed else docs, sort_keys=False, allow_unicode=True)
-    if anchors:  # reuse one part through an anchor and alias
-        text = text + "---\nx-shared: &shared {qps: 2}\nmore: *shared\n"
-    with tempfile.TemporaryDirectory() as folder:
-        VALID_SOMETIMES[0] += validate_text(text, Path(folder), sealed=sealed)
-    figures.add("fuzz_examples")
-
-
-def test_the_document_fuzzer_also_makes_valid_configurations() -> None:
+def test_a_sealed_credentials_document_and_settings_make_a_valid_configuration() -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings_doc = {"apiVersion": "cjrec/v1", "kind": "Settings", "spec": {"qps": 2}}
         assert validate_text(yaml.safe_dump_all([SEALED, settings_doc]), Path(folder), sealed=True)

@@ -23,12 +23,20 @@ from tests.reliability.conftest import new_sandbox, new_workspace, on_sale, run
 
 
 def raw_call(
-    sandbox: Sandbox, path: str, body: dict[str, object] | None = None, token: str | None = None
+    sandbox: Sandbox,
+    path: str,
+    body: dict[str, object] | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, object]:
     request = urllib.request.Request(
         sandbox.base_url + path,
         data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json", **({"CJ-Access-Token": token} if token else {})},
+        headers={
+            "Content-Type": "application/json",
+            **({"CJ-Access-Token": token} if token else {}),
+            **(headers or {}),
+        },
         method="POST" if body is not None else "GET",
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
@@ -62,7 +70,9 @@ def test_the_watch_catches_every_kind_of_leak(tmp_path: Path, secret_watch: Secr
             return root
 
         case("output", "")
+        case("cut output", "")
         (case("file", "plaintext") / "out.json").write_text(json.dumps({"openId": open_id}))
+        (case("cut file", "plaintext") / "debug.log").write_text(f"refreshing with {refresh[300:332]}...\n")
         state = case("cache", "not sops-encrypted") / "state"
         state.mkdir()
         (state / "token.sops.json").write_text(json.dumps({"access_token": "x" * 20, "format_version": 1}))
@@ -76,11 +86,23 @@ def test_the_watch_catches_every_kind_of_leak(tmp_path: Path, secret_watch: Secr
             watch.sources.append(lambda: sandbox_secrets(sandbox))
             if name == "output":
                 watch.record(f"Error: CJ said no to {refresh}")
+            if name == "cut output":  # a message cut short holds only part of the token
+                watch.record(f"Error: CJ said no to {access[:80]}")
             found[name] = watch.leaks()
         for name, (_, words) in cases.items():
             assert len(found[name]) == 1, (name, found[name])
-            assert words in found[name][0] or name == "output"
+            assert words in found[name][0] or name.endswith("output")
             assert access not in found[name][0] and refresh not in found[name][0]  # the report never shows the secret
+
+        for stretch in (access[250:282], access[-32:], refresh[100:132], DEMO_API_KEY[-32:]):
+            cut = watch_over(clean)
+            cut.sources.append(lambda: sandbox_secrets(sandbox))
+            cut.record(f"…{stretch}…")
+            assert len(cut.leaks()) == 1, "any 32 characters of a secret are a leak"
+        short = watch_over(clean)
+        short.sources.append(lambda: sandbox_secrets(sandbox))
+        short.record(f"…{access[250:281]}…")
+        assert short.leaks() == [], "31 characters are not (the window is 32)"
 
         keyed = watch_over(clean)
         keyed.record("your key: AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ")
@@ -93,12 +115,23 @@ def test_the_watch_catches_every_kind_of_leak(tmp_path: Path, secret_watch: Secr
 
         raw_call(sandbox, f"/setting/get?accessToken={access}", token=access)
         raw_call(sandbox, "/product/addToMyProduct", {"productId": "1", "note": DEMO_API_KEY}, token=access)
+        raw_call(sandbox, "/product/query?pid=2", token=access, headers={"Authorization": f"Bearer {access}"})
+        raw_call(sandbox, "/product/query?pid=3", token=access, headers={"X-Trace": f"t={refresh}"})
+        raw_call(sandbox, "/product/addToMyProduct", {"productId": "4", "auth": f"Bearer {access}"}, token=access)
+        raw_call(sandbox, "/product/addToMyProduct", {"productId": "5", "tags": [f"t={refresh}"]}, token=access)
+        raw_call(sandbox, "/product/addToMyProduct", {"productId": "6", "note": access[200:260]}, token=access)
         watch = SecretWatch()
         watch.watch_sandbox(sandbox)
         problems = watch.leaks()
         assert any("in the URL of GET" in p for p in problems), problems
         assert any("body.note of POST" in p for p in problems), problems
         assert not any("getAccessToken" in p for p in problems), "the API key belongs in getAccessToken's body"
+        assert any("header 'authorization'" in p for p in problems), problems  # a credential header besides CJ's
+        assert any("header 'x-trace'" in p for p in problems), problems  # any header carrying a secret
+        assert any("body.auth of POST" in p for p in problems), problems  # "Bearer <token>"
+        assert any("body.tags[0] of POST" in p for p in problems), problems  # ["t=<token>"]
+        assert sum("part of a secret" in p for p in problems) == 1, problems  # 60 characters of a token
+        assert all(secret not in " ".join(problems) for secret in (access, refresh, access[200:260]))
 
 
 def test_every_command_with_debug_keeps_tokens_and_open_id_out_of_outputs_files_and_urls(
