@@ -154,17 +154,20 @@ def render(obj: AppContext, plan: Plan, fmt: str) -> str:
     return render_plan(plan, style=obj.console.role_style)
 
 
-@click.command()
-@click.option(
-    "--refresh-details", is_flag=True, help="Re-query every managed product (10 points each) and report drift."
-)
-@click.option(
+# One --refresh-budget option for plan and apply, so their help and bounds cannot drift apart.
+_REFRESH_BUDGET = click.option(
     "--refresh-budget",
     type=click.IntRange(min=10),
     default=None,
     metavar="POINTS",
     help="Refresh within POINTS (10 per product), least recently checked first; implies --refresh-details.",
 )
+
+@click.command()
+@click.option(
+    "--refresh-details", is_flag=True, help="Re-query every managed product (10 points each) and report drift."
+)
+@_REFRESH_BUDGET
 @click.option(
     "--refresh-only", is_flag=True, help="Show what `apply --refresh-only` would record (implies --refresh-details)."
 )
@@ -310,13 +313,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
     is_flag=True,
     help="Record what CJ says (costs, variants, check times) and change nothing at CJ (the daily drift job).",
 )
-@click.option(
-    "--refresh-budget",
-    type=click.IntRange(min=10),
-    default=None,
-    metavar="POINTS",
-    help="Refresh within POINTS (10 per product), least recently checked first; implies --refresh-details.",
-)
+@_REFRESH_BUDGET
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
