@@ -79,6 +79,7 @@ class TokenManager:
         self._source: str | None = None
         self._cache: CachedTokens | None = None
         self._cache_loaded = False
+        self.account: AccountSettings | None = None  # what the last account check read from setting/get
         self._discarded: str | None = None
         self._renewals = 0
         self._renewal_failure: CredentialsError | AuthThrottledError | None = None
@@ -324,6 +325,7 @@ class TokenManager:
         assert self.account_of is not None
         self.calls.append("setting/get")
         account = self.account_of(pair.access_token)
+        self.account = account
         declared = self.credentials.email.reveal().strip().lower()
         if account.open_email.strip().lower() != declared:
             raise CredentialsError(

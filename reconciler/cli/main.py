@@ -100,7 +100,8 @@ def validate(obj: AppContext) -> None:
     assert desired is not None  # load raises otherwise
     obj.console.success(
         f"Valid: {len(desired.files)} files, {len(desired.products)} products, {len(desired.logos)} logos"
-        f" (qps {desired.settings.qps:g}, points budget {desired.settings.points_budget})."
+        f" (qps {'auto' if desired.settings.qps is None else format(desired.settings.qps, 'g')},"
+        f" points budget {desired.settings.points_budget})."
     )
 
 
@@ -194,16 +195,31 @@ def sandbox(
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True)
-def schema(fmt: str) -> None:
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write it to this file (e.g. schema/cjrec-v1.json, which the manifests' modelines point at) instead.",
+)
+def schema(fmt: str, out: Path | None) -> None:
     """Print the JSON Schema of cjrec/v1 manifest documents (or the Markdown reference made from it)."""
     if fmt == "markdown":
         from reconciler.manifest.reference import markdown_reference
 
-        click.echo(markdown_reference(), nl=False)
-        return
-    from reconciler.manifest.documents import json_schema
+        text = markdown_reference()
+    else:
+        from reconciler.manifest.documents import json_schema
 
-    click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+        text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from reconciler.adapters.atomic_file import write_atomic
+
+    try:
+        write_atomic(out, text.encode(), mode=0o644, keep_backup=False)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}", hint="check the path and its folder") from None
+    click.echo(f"wrote {out}")
 
 
 def _register() -> None:

@@ -19,6 +19,7 @@ from reconciler.cli.heap import collector_paused
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, StateError, UsageError
 
 if TYPE_CHECKING:
+    from reconciler.cli.request_rate import RateChoice
     from reconciler.cli.wiring import Connection
     from reconciler.models.desired import Desired
     from reconciler.models.plan import Plan
@@ -43,11 +44,13 @@ def compute_plan(
     """Observe CJ (unless offline), check the points cost first, and make the plan."""
     from reconciler.adapters.clock import SystemClock
     from reconciler.applier.observe import observe
+    from reconciler.cli.request_rate import offline_rate
     from reconciler.errors import PointsBudgetError
     from reconciler.models.observed import Observed
     from reconciler.planner.planner import PlanRequest, detail_cost, details_needed, make_plan
 
     clock = SystemClock()
+    rate = offline_rate(desired.settings.qps) if connection is None else settle_rate(obj, connection, desired)
     if connection is None:
         observed = Observed.offline()
     else:
@@ -65,7 +68,7 @@ def compute_plan(
         observed = observe(
             connection.api,
             needed,
-            qps=desired.settings.qps,
+            qps=rate.qps,
             stop=connection.http.cancel,
             webhooks=desired.webhooks is not None or recorded_hooks is not None,
             subscriptions=bool(desired.webhooks and desired.webhooks.subscribe_managed_products)
@@ -76,9 +79,18 @@ def compute_plan(
             calls=connection.http.stats.calls - before_calls,
             points=connection.http.stats.points_spent - before_points,
         )
-    request = PlanRequest(mode=mode, now=clock.now(), manifests_digest=digest, qps=desired.settings.qps)
+    request = PlanRequest(mode=mode, now=clock.now(), manifests_digest=digest, qps=rate.qps)
     with collector_paused():
         return make_plan(desired, state, observed, request)
+
+
+def settle_rate(obj: AppContext, connection: Connection, desired: Desired) -> RateChoice:
+    """The run's request rate (auto: the account's limit), warning when the Settings' qps is capped."""
+    first = connection.rate is None
+    rate = connection.settle_rate(desired.settings.qps)
+    if first and rate.warning:
+        obj.console.warning(rate.warning)
+    return rate
 
 
 def render(obj: AppContext, plan: Plan, fmt: str) -> str:
@@ -271,7 +283,7 @@ def apply(
                 adder=connection.api,
                 store=store,
                 webhooks=connection.api,
-                qps=desired.settings.qps,
+                qps=settle_rate(obj, connection, desired).qps,
                 hooks=hooks,
                 stop=connection.http.cancel,
             )

@@ -357,7 +357,7 @@ class _Validation:
             )
         doc, parsed = self.settings[0]
         return Settings(
-            qps=parsed.spec.qps, points_budget=parsed.spec.points_budget, source=Source(doc.display, doc.line_of(()))
+            qps=None if parsed.spec.qps == "auto" else float(parsed.spec.qps), points_budget=parsed.spec.points_budget, source=Source(doc.display, doc.line_of(()))
         )
 
 

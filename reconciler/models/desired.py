@@ -98,7 +98,7 @@ class DesiredProduct:
 class Settings:
     """How cjrec may use the account: request rate and points per run."""
 
-    qps: float = DEFAULT_QPS
+    qps: float | None = None  # None: `auto`, the account's limit from setting/get (DEFAULT_QPS if CJ does not say)
     points_budget: int = DEFAULT_POINTS_BUDGET
     source: Source | None = None
 
