@@ -2,8 +2,11 @@
 
 `uses:` steps are stood in for: checkout is the test's git work tree, setup-python is this
 interpreter, upload-artifact checks its files exist (``if-no-files-found: error``). A stub
-`gh` keeps pull-request comments in a JSON file, and a `python` shim turns `pip install
-cjrec==…` into a no-op (cjrec is installed already; nothing is downloaded). Expressions
+`gh` keeps pull-request comments in a JSON file. Given a ``python`` (a fresh virtualenv's), the
+jobs run with it first on PATH and the "Install cjrec" step really runs ``pip install
+"$CJREC_PACKAGE"`` with it, once per distinct line (a GitHub runner is fresh every job; this one
+keeps the virtualenv and skips a line it already installed). Without one, a `python` shim turns
+the install into a no-op and the jobs use the test's own cjrec. Expressions
 `${{ … }}` are substituted from a small table, as GitHub would before the shell runs.
 """
 
@@ -57,6 +60,18 @@ if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then echo "(pip install skipped in the t
 exec {python} "$@"
 """
 
+INSTALLING_SHIM = """#!/bin/sh
+# python -m pip install "$CJREC_PACKAGE" runs for real in the job's virtualenv, once per distinct line
+if [ "$1" = "-m" ] && [ "$2" = "pip" ] && [ "$3" = "install" ]; then
+  marker="{venv}/.installed-lines"
+  line=$(printf '%s' "$*")
+  if [ -f "$marker" ] && grep -qxF -- "$line" "$marker"; then echo "(already installed in this runner: $line)"; exit 0; fi
+  {python} "$@" && printf '%s\\n' "$line" >> "$marker"
+  exit $?
+fi
+exec {python} "$@"
+"""
+
 
 @dataclass
 class StepResult:
@@ -84,19 +99,30 @@ class WorkflowRunner:
     """Runs one job of the workflow in ``repo`` with the given secrets and extra environment."""
 
     def __init__(
-        self, workflow: Path, *, repo: Path, tools: Path, env: dict[str, str], expressions: dict[str, str]
+        self,
+        workflow: Path,
+        *,
+        repo: Path,
+        tools: Path,
+        env: dict[str, str],
+        expressions: dict[str, str],
+        python: Path | None = None,
     ) -> None:
         self.workflow: dict[str, Any] = yaml.safe_load(workflow.read_text())
         self.repo = repo
         self.tools = tools
         self.env = env
         self.expressions = expressions
+        self.python = python
         tools.mkdir(parents=True, exist_ok=True)
         gh = tools / "gh"
         gh.write_text(GH_STUB.replace("#!/usr/bin/env python3", f"#!{sys.executable}", 1))
         gh.chmod(0o755)
         shim = tools / "python"
-        shim.write_text(PYTHON_SHIM.format(python=sys.executable))
+        if python is None:
+            shim.write_text(PYTHON_SHIM.format(python=sys.executable))
+        else:
+            shim.write_text(INSTALLING_SHIM.format(python=python, venv=python.parent.parent))
         shim.chmod(0o755)
 
     def substitute(self, text: str) -> str:
@@ -122,7 +148,9 @@ class WorkflowRunner:
             **{k: self.substitute(str(v)) for k, v in (job.get("env") or {}).items()},
             "GITHUB_OUTPUT": str(out_file),
             "GITHUB_STEP_SUMMARY": str(summary_file),
-            "PATH": os.pathsep.join([str(self.tools), str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+            "PATH": os.pathsep.join(
+                [str(self.tools), str((self.python or Path(sys.executable)).parent), os.environ.get("PATH", "")]
+            ),
             **(extra_env or {}),
         }
         failed = False
