@@ -3,7 +3,10 @@
 Pure: it gets the documents the YAML loader read, the plaintext sops produced for
 encrypted files, and a function that inspects logo files; it touches nothing itself.
 Every problem becomes a :class:`Diagnostic` with file, line and field path, and all of a
-run's problems are returned together.
+run's problems are returned together: structure and reference problems in one pass. A
+document with a structure error still takes part in the checks its valid parts allow (its
+name in duplicate checks, its well-formed product items in duplicate and logo checks), and a
+Logo with a structure error still counts as declared, so no reference error is made up for it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from reconciler.manifest.documents import (
     MUST_BE_ENCRYPTED,
     CredentialsDocument,
     LogoDocument,
+    Metadata,
+    ProductItem,
     ProductsDocument,
     SettingsDocument,
     WebhooksDocument,
@@ -113,8 +118,9 @@ class _Validation:
         self.default_lines: dict[str, Source] = {}  # where each default logo says `default: true`
         self.logo_refs: list[tuple[SourceDocument, FieldPath, str]] = []
         self.products: dict[str, DesiredProduct] = {}
-        self.settings: list[tuple[SourceDocument, SettingsDocument]] = []
-        self.webhooks: list[tuple[SourceDocument, WebhooksDocument]] = []
+        self.settings: list[tuple[SourceDocument, SettingsDocument | None]] = []  # None: its structure is wrong
+        self.webhooks: list[tuple[SourceDocument, WebhooksDocument | None]] = []
+        self.broken_logos: dict[str, Source] = {}  # Logos declared with a structure error (reported already)
         self.product_names: dict[str, Source] = {}
 
     def error(self, doc: SourceDocument, path: FieldPath, message: str) -> None:
@@ -160,8 +166,7 @@ class _Validation:
         except ValidationError as exc:
             for err in exc.errors():
                 self.error(doc, tuple(err["loc"]), _describe(err))
-            if kind == "Credentials":
-                self.credentials.append((doc, None))
+            self._broken(doc, kind, data)
             return
         if isinstance(parsed, CredentialsDocument):
             self.credentials.append((doc, None if unchecked else parsed))
@@ -173,6 +178,33 @@ class _Validation:
             self.settings.append((doc, parsed))
         elif isinstance(parsed, WebhooksDocument):
             self.webhooks.append((doc, parsed))
+
+    def _broken(self, doc: SourceDocument, kind: str, data: dict[str, Any]) -> None:
+        """What a document with a structure error still tells: its name, its well-formed product items."""
+        if kind == "Credentials":
+            self.credentials.append((doc, None))
+        elif kind == "Settings":
+            self.settings.append((doc, None))
+        elif kind == "Webhooks":
+            self.webhooks.append((doc, None))
+        name = _name_of(data)
+        if kind == "Logo" and name is not None:
+            if name in self.logos or name in self.broken_logos:
+                first = self.logos[name].source if name in self.logos else self.broken_logos[name]
+                self.error(doc, ("metadata", "name"), f"a Logo named {name!r} is already declared at {first}")
+            else:
+                self.broken_logos[name] = Source(doc.display, doc.line_of(()))
+        if kind == "Products":
+            if name is not None:
+                self._products_name(doc, name)
+            spec = data.get("spec")
+            items = spec.get("items") if isinstance(spec, dict) else None
+            for i, raw in enumerate(items if isinstance(items, list) else []):
+                try:
+                    item = ProductItem.model_validate(raw)
+                except ValidationError:
+                    continue  # its problems are among the document's, reported above
+                self._product_item(doc, i, item)
 
     def _plaintext_secrets(self, doc: SourceDocument) -> None:
         for path, value in iter_strings(doc.data):
@@ -190,10 +222,9 @@ class _Validation:
     def logo(self, doc: SourceDocument, parsed: LogoDocument) -> None:
         name = parsed.metadata.name
         source = Source(doc.display, doc.line_of(()))
-        if name in self.logos:
-            self.error(
-                doc, ("metadata", "name"), f"a Logo named {name!r} is already declared at {self.logos[name].source}"
-            )
+        if name in self.logos or name in self.broken_logos:
+            first = self.logos[name].source if name in self.logos else self.broken_logos[name]
+            self.error(doc, ("metadata", "name"), f"a Logo named {name!r} is already declared at {first}")
             return
         image = None
         file = None
@@ -229,7 +260,11 @@ class _Validation:
         )
 
     def product_list(self, doc: SourceDocument, parsed: ProductsDocument) -> None:
-        name = parsed.metadata.name
+        self._products_name(doc, parsed.metadata.name)
+        for i, item in enumerate(parsed.spec.items):
+            self._product_item(doc, i, item)
+
+    def _products_name(self, doc: SourceDocument, name: str) -> None:
         if name in self.product_names:
             self.error(
                 doc,
@@ -237,18 +272,17 @@ class _Validation:
                 f"a Products document named {name!r} is already declared at {self.product_names[name]}",
             )
         self.product_names.setdefault(name, Source(doc.display, doc.line_of(())))
-        for i, item in enumerate(parsed.spec.items):
-            path: FieldPath = ("spec", "items", i, "productUrl")
-            pid = pid_from_url(item.product_url)
-            source = Source(doc.display, doc.line_of(path))
-            if pid in self.products:
-                self.error(
-                    doc, path, f"product {pid} is already listed at {self.products[pid].source}; list each product once"
-                )
-                continue
-            if item.logo is not None:
-                self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
-            self.products[pid] = DesiredProduct(pid=pid, url=item.product_url, logo=item.logo, source=source)
+
+    def _product_item(self, doc: SourceDocument, i: int, item: ProductItem) -> None:
+        path: FieldPath = ("spec", "items", i, "productUrl")
+        pid = pid_from_url(item.product_url)
+        source = Source(doc.display, doc.line_of(path))
+        if pid in self.products:
+            self.error(doc, path, f"product {pid} is already listed at {self.products[pid].source}; list each product once")
+            return
+        if item.logo is not None:
+            self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
+        self.products[pid] = DesiredProduct(pid=pid, url=item.product_url, logo=item.logo, source=source)
 
     # -- the whole configuration ------------------------------------------------------
     def finish(self, *, files: tuple[str, ...]) -> ValidationResult:
@@ -256,7 +290,7 @@ class _Validation:
         settings = self._settings()
         webhooks = self._webhooks()
         for doc, path, name in self.logo_refs:
-            if name not in self.logos:
+            if name not in self.logos and name not in self.broken_logos:
                 known = ", ".join(sorted(self.logos)) or "none are declared"
                 self.error(doc, path, f"no Logo named {name!r} (known logos: {known})")
         defaults = [logo for logo in self.logos.values() if logo.default]
@@ -337,6 +371,8 @@ class _Validation:
                 f"a second Webhooks document; the first is at {first_doc.display}:{first_doc.line_of(())}",
             )
         doc, parsed = self.webhooks[0]
+        if parsed is None:
+            return None  # its structure errors are reported
         spec = parsed.spec
         topics = {
             topic: WebhookSetting(enabled=setting.enabled, url=setting.url)
@@ -356,9 +392,19 @@ class _Validation:
                 f"a second Settings document; the first is at {first_doc.display}:{first_doc.line_of(())}",
             )
         doc, parsed = self.settings[0]
+        if parsed is None:
+            return Settings()  # its structure errors are reported
         return Settings(
             qps=None if parsed.spec.qps == "auto" else float(parsed.spec.qps), points_budget=parsed.spec.points_budget, source=Source(doc.display, doc.line_of(()))
         )
+
+
+def _name_of(data: dict[str, Any]) -> str | None:
+    """The document's metadata.name when that part of it is valid."""
+    try:
+        return Metadata.model_validate(data.get("metadata")).name
+    except ValidationError:
+        return None
 
 
 def _secret(value: str | None) -> Secret | None:
