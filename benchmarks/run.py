@@ -14,12 +14,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import calls_points, offline_scale, reference, startup, throughput, workspace
+from benchmarks import auto_rate, calls_points, offline_scale, reference, startup, throughput, workspace
 from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup")
+BENCHMARKS = ("throughput", "calls", "offline", "startup", "rate")
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -97,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.calls = calls_points.run(
                 root, first=args.first, managed=args.managed, qps=results.calls_qps, key=key
             )
+        if "rate" in chosen:
+            _say(f"request rate with no Settings on a {auto_rate.ACCOUNT_QPS:g}/s account, next to explicit qps")
+            variants = auto_rate.VARIANTS[:1] if args.smoke else auto_rate.VARIANTS  # smoke: the harness, once
+            results.rate = auto_rate.run(root, key, seconds=args.seconds, variants=variants)
         if "throughput" in chosen:
             _say(f"apply throughput, {len(args.rows)} rows of about {args.seconds:g} s plus the reference client")
             pause = 0.05 if args.smoke else reference.PAUSE_S

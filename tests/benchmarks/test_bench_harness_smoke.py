@@ -18,6 +18,7 @@ SECTIONS = {
     "calls": ("## 2. Calls and points", "(c′) one more added among 11 managed"),
     "offline": ("## 3. Offline scale", "| `plan --offline` | 50 |"),
     "startup": ("## 4. Start-up", "| `cjrec --help` |"),
+    "rate": ("## 5. Request rate with no Settings", "| no Settings (`qps: auto`) | 4 |", "apply ≥ 0.9 × its limit"),
 }
 
 
