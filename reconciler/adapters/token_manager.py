@@ -39,6 +39,7 @@ SOURCE_REFRESH = "refreshAccessToken"
 SOURCE_AUTH = "getAccessToken"
 UNVERIFIED = "unverified"  # the account of a pair CJ issued when the account check could not run (busy, quota…)
 
+QPS_LIMIT_MAX_AGE = timedelta(hours=24)  # re-read the account's rate limit (a tier change) at least daily
 AccountCheck = Callable[[Secret], AccountSettings]  # whose account does a token open (``setting/get``)
 
 
@@ -337,7 +338,34 @@ class TokenManager:
 
     def _remember(self, pair: TokenPair, source: str, *, last_auth: datetime | None, account: str | None) -> None:
         self._pair, self._source = pair, source
-        self._save(CachedTokens(self.credentials.api_token.fingerprint(), pair, last_auth, source, account))
+        cache = self._cache if self._cache_loaded else None
+        limit, limit_at = (cache.qps_limit, cache.qps_limit_at) if cache else (None, None)
+        if self.account is not None:  # just read from setting/get with this token
+            limit, limit_at = self.account.qps_limit, self.clock.now()
+        key = self.credentials.api_token.fingerprint()
+        self._save(CachedTokens(key, pair, last_auth, source, account, limit, limit_at))
+
+    # -- the account's request rate, remembered with the token ---------------------------
+    def known_qps_limit(self, *, max_age: timedelta = QPS_LIMIT_MAX_AGE) -> tuple[bool, float | None]:
+        """(known, limit): the account's requests/s as setting/get said it at most ``max_age`` ago.
+
+        ``limit`` None with ``known`` True: CJ did not say. The account check of a new token
+        reads it; otherwise the cache keeps it, so a run needs no extra call for it.
+        """
+        with self._lock:
+            if self.account is not None:
+                return True, self.account.qps_limit
+            cache = self._load_cache()
+            if cache is not None and cache.qps_limit_at is not None and self.clock.now() - cache.qps_limit_at <= max_age:
+                return True, cache.qps_limit
+            return False, None
+
+    def note_qps_limit(self, limit: float | None) -> None:
+        """Remember the limit a separate setting/get read, in the cache (if there is one to keep it in)."""
+        with self._lock:
+            cache = self._load_cache()
+            if cache is not None and cache.pair is not None:
+                self._save(replace(cache, qps_limit=limit, qps_limit_at=self.clock.now()))
 
     def _save(self, cached: CachedTokens) -> None:
         self.store.save(cached)

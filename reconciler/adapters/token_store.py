@@ -40,6 +40,8 @@ class CachedTokens:
     last_get_access_token_at: datetime | None
     source: str = "getAccessToken"
     account_fingerprint: str | None = None  # of the account email the token was checked against
+    qps_limit: float | None = None  # the account's requests/s as setting/get said it (None: CJ did not say)
+    qps_limit_at: datetime | None = None  # when it was read (None: never)
 
     def to_json(self) -> bytes:
         pair = self.pair
@@ -49,6 +51,8 @@ class CachedTokens:
             "last_get_access_token_at": _iso(self.last_get_access_token_at),
             "source": self.source,
             "account_fingerprint": self.account_fingerprint,
+            "qps_limit": self.qps_limit,
+            "qps_limit_at": _iso(self.qps_limit_at),
         }
         if pair is not None:
             body.update(
@@ -170,12 +174,15 @@ def _parse(plaintext: bytes, display: str) -> CachedTokens:
                 created=_date(body["created"]) if body.get("created") else None,
             )
         last = body.get("last_get_access_token_at")
+        limit, limit_at = body.get("qps_limit"), body.get("qps_limit_at")
         return CachedTokens(
             api_key_fingerprint=str(body["api_key_fingerprint"]),
             pair=pair,
             last_get_access_token_at=_date(last) if last else None,
             source=str(body.get("source") or "getAccessToken"),
             account_fingerprint=str(body["account_fingerprint"]) if body.get("account_fingerprint") else None,
+            qps_limit=float(limit) if isinstance(limit, int | float) and not isinstance(limit, bool) else None,
+            qps_limit_at=_date(limit_at) if limit_at else None,
         )
     except (KeyError, TypeError, ValueError):
         raise StateError(

@@ -101,13 +101,18 @@ class Connection:
     def settle_rate(self, configured: float | None) -> RateChoice:
         """Choose the run's rate from the Settings (``None``: auto) and the account's limit, and pace at it.
 
-        The limit comes from the ``setting/get`` the token check made, else from one more (free) call.
+        The limit comes from the ``setting/get`` of a new token's account check, or from the token
+        cache (read within a day); only otherwise does it cost one more (free) call, remembered after.
         """
         from reconciler.cli.request_rate import choose_rate
 
         if self.rate is None:
-            account = self.tokens.account or self.api.account_settings()
-            self.rate = choose_rate(configured, account.qps_limit)
+            self.tokens.access_token()  # a new token comes with the account check, and so with the limit
+            known, limit = self.tokens.known_qps_limit()
+            if not known:
+                limit = self.api.account_settings().qps_limit
+                self.tokens.note_qps_limit(limit)
+            self.rate = choose_rate(configured, limit)
             self.http.limiter.set_qps(self.rate.qps)
         return self.rate
 

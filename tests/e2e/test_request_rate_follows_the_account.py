@@ -103,3 +103,11 @@ def test_an_apply_at_auto_rate_gets_no_429(shop: CjWorkspace) -> None:
     # paced at 4/s, not at the 1/s the run starts with: some calls start well under a second apart
     starts = sorted(float(c["t"]) for c in calls)  # type: ignore[arg-type]
     assert min(b - a for a, b in itertools.pairwise(starts)) < 0.6
+
+
+def test_the_next_run_takes_the_limit_from_the_token_cache_without_another_call(shop: CjWorkspace) -> None:
+    plan_cost(shop)
+    shop.sandbox.clear_calls()
+    cost, _ = plan_cost(shop)
+    assert cost["qps"] == 4.0
+    assert not [c for c in shop.sandbox.calls() if str(c["path"]).endswith("/setting/get")]
