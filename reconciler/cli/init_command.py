@@ -126,7 +126,7 @@ def template(name: str, install: InstallLine | None = None) -> str:
         if f'"{PACKAGE_PLACEHOLDER}"' in raw:
             indent = raw[: len(raw) - len(raw.lstrip())]
             if line.warning:
-                out.append(f"{indent}# CHECK THIS LINE: {line.origin}; a CI runner cannot install from there.\n")
+                out.append(f"{indent}# CHECK THIS LINE: cjrec came from {line.origin}; a CI runner cannot install from there.\n")
                 out.append(f"{indent}# Set a requirement it can reach (cjrec==X.Y.Z, git+https://…@TAG, a wheel URL),\n")
                 out.append(f"{indent}# or write this file again with `cjrec init --install SPEC`.\n")
             written = raw.replace(f'"{PACKAGE_PLACEHOLDER}"', json.dumps(line.spec))
@@ -233,7 +233,8 @@ def init(obj: AppContext, directory: Path, age_recipient: str | None, install_sp
     for path in done.kept:
         console.out(f"  kept     {path} (exists)")
     if any(path in done.written for path in (".github/workflows/cjrec.yml", ".gitlab-ci.yml")):
-        console.out(f"\nCI installs cjrec with: {install.spec}  (from {install.origin})")
+        how = "as given" if install.origin == "--install" else f"this cjrec came from {install.origin}"
+        console.out(f"\nCI installs cjrec with: {install.spec}  ({how})")
         if install.warning:
             console.warning(install.warning)
     console.out(f"\nage key: {origin}" + (f"\n  public key {recipient}" if recipient else ""))

@@ -27,7 +27,7 @@ class InstallLine:
     """The requirement to write, and why it may need checking (``warning`` is None when it is sure)."""
 
     spec: str
-    origin: str
+    origin: str  # where the running cjrec came from, as a noun phrase ("a package index")
     warning: str | None = None
 
 
@@ -35,7 +35,7 @@ def install_line(direct_url: dict[str, Any] | None, *, version: str, installed: 
     """The requirement for an installation described by ``direct_url`` (pure: the caller reads the file)."""
     pinned = f"{DISTRIBUTION}=={version}"
     if not installed:
-        return _unreachable(pinned, "cjrec is running from a source tree that pip did not install")
+        return _unreachable(pinned, "a source tree that pip did not install")
     if direct_url is None:
         return InstallLine(pinned, "a package index")
     url = str(direct_url.get("url") or "")
@@ -47,15 +47,15 @@ def install_line(direct_url: dict[str, Any] | None, *, version: str, installed: 
         commit = vcs.get("commit_id")
         if isinstance(commit, str) and commit:
             return InstallLine(f"{kind}+{url}@{commit}{fragment}", f"{kind} ({url}, commit {commit[:12]})")
-        return _unreachable(pinned, f"cjrec was installed from {kind} without a recorded commit")
+        return _unreachable(pinned, f"{kind} without a recorded commit")
     if isinstance(direct_url.get("dir_info"), dict):
         editable = bool(direct_url["dir_info"].get("editable"))
-        return _unreachable(pinned, f"cjrec is installed from a local folder{' (editable)' if editable else ''}")
+        return _unreachable(pinned, f"a local folder{' (editable)' if editable else ''}")
     if isinstance(direct_url.get("archive_info"), dict) and url:
         if url.startswith(("https://", "http://")):
             return InstallLine(f"{DISTRIBUTION} @ {url}{fragment}", f"an archive at {url}")
-        return _unreachable(pinned, "cjrec was installed from a local archive")
-    return _unreachable(pinned, "pip's record of where cjrec came from (direct_url.json) is not one cjrec reads")
+        return _unreachable(pinned, "a local archive")
+    return _unreachable(pinned, "a place pip recorded in a form cjrec does not read (direct_url.json)")
 
 
 def _unreachable(pinned: str, why: str) -> InstallLine:
@@ -63,7 +63,7 @@ def _unreachable(pinned: str, why: str) -> InstallLine:
         pinned,
         why,
         warning=(
-            f"{why}, which a CI runner cannot install from; the pipelines install {pinned!r} instead. "
+            f"cjrec was installed from {why}, which a CI runner cannot install from; the pipelines install {pinned!r} instead. "
             "Check that line, or run `cjrec init --install SPEC` (e.g. --install 'git+https://github.com/OWNER/cjrec@v1.2.0')"
         ),
     )
