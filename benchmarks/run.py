@@ -53,6 +53,7 @@ def parser() -> argparse.ArgumentParser:
         help="offline sizes, comma-separated",
     )
     p.add_argument("--runs", type=int, default=5, help="measured runs per offline command")
+    p.add_argument("--rate-repeats", type=int, default=3, help="runs per variant of the request-rate benchmark")
     p.add_argument("--startup-runs", type=int, default=15, help="measured runs per start-up command")
     p.add_argument("--source", type=Path, help="run cjrec from this checkout (python -m reconciler) instead")
     p.add_argument("--smoke", action="store_true", help="toy sizes, a few seconds: checks the harness only")
@@ -100,7 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "rate" in chosen:
             _say(f"request rate with no Settings on a {auto_rate.ACCOUNT_QPS:g}/s account, next to explicit qps")
             variants = auto_rate.VARIANTS[:1] if args.smoke else auto_rate.VARIANTS  # smoke: the harness, once
-            results.rate = auto_rate.run(root, key, seconds=args.seconds, variants=variants)
+            results.rate = auto_rate.run(
+                root, key, seconds=args.seconds, variants=variants, repeats=1 if args.smoke else args.rate_repeats
+            )
         if "throughput" in chosen:
             _say(f"apply throughput, {len(args.rows)} rows of about {args.seconds:g} s plus the reference client")
             pause = 0.05 if args.smoke else reference.PAUSE_S

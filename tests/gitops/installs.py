@@ -10,6 +10,7 @@ from PyPI through pip's cache (kept on), so only the first install on a machine 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,9 +66,18 @@ def fresh_venv(path: Path) -> Venv:
     return Venv(path)
 
 
+COPY_IGNORE = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis")
+
+
 def build_wheel(outdir: Path) -> Path:
-    """Build cjrec's wheel from the checkout under test, as ``make dist`` does (isolated build env)."""
-    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir), str(REPO)], env=pip_env())
+    """Build cjrec's wheel from a copy of the checkout under test, as ``make dist`` does (isolated build env).
+
+    The copy keeps the build's scratch files (build/, *.egg-info) out of the checkout, and two
+    test workers building at once out of each other's way.
+    """
+    source = outdir / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir), str(source)], env=pip_env())
     wheels = sorted(outdir.glob("cjrec-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
