@@ -2,8 +2,8 @@
 
 Everything comes from the checkout under test (``REPO``), never from another copy: the wheel
 is built from it, and the "remote" for git installs is a bare repository holding one commit
-of its working tree as it is now (committed or not, ``.gitignore`` respected) on top of its
-HEAD, written without touching the checkout's index, refs or object store. Dependencies come
+of its working tree as it is now (committed or not, ``.gitignore`` respected), written without
+touching the checkout's index, refs or object store. Dependencies come
 from PyPI through pip's cache (kept on), so only the first install on a machine downloads.
 """
 
@@ -120,7 +120,8 @@ def bare_clone_of_checkout(bare: Path, scratch: Path) -> str:
     run(["git", "read-tree", "HEAD"], cwd=REPO, env=env)
     run(["git", "add", "--all"], cwd=REPO, env=env)
     tree = run(["git", "write-tree"], cwd=REPO, env=env).strip()
-    commit = run(["git", "commit-tree", tree, "-p", "HEAD", "-m", "the checkout under test"], cwd=REPO, env=env).strip()
+    # no parent: a CI checkout is shallow, and a clone of the bare repository must not need history it lacks
+    commit = run(["git", "commit-tree", tree, "-m", "the checkout under test"], cwd=REPO, env=env).strip()
     (bare / "objects" / "info" / "alternates").write_text(str(common / "objects") + "\n")
     run(["git", "--git-dir", str(bare), "update-ref", "refs/heads/main", commit])
     return commit
