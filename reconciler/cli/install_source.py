@@ -71,10 +71,11 @@ def _unreachable(pinned: str, why: str) -> InstallLine:
 
 def running_install_line(version: str) -> InstallLine:
     """The requirement for the cjrec that is running (reads its ``direct_url.json``)."""
-    try:
-        dist = metadata.distribution(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
+    found = list(metadata.distributions(name=DISTRIBUTION))
+    if not found:
         return install_line(None, version=version, installed=False)
+    # an installer's record (INSTALLER, PEP 376) beats build residue such as a cjrec.egg-info in the working directory
+    dist = next((d for d in found if d.read_text("INSTALLER") is not None), found[0])
     raw = dist.read_text("direct_url.json")
     if raw is None:
         return install_line(None, version=dist.version)
