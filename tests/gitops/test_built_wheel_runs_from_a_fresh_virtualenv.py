@@ -1,7 +1,8 @@
 """The wheel `make dist` builds works on its own: installed (not editable) into a fresh virtualenv,
 its cjrec scaffolds a repository, validates it, and plans and applies against the sandbox.
 
-The wheel is built once per test session and installed into one virtualenv that the tests share.
+The wheel is built once per test session and installed into one virtualenv that the tests share
+(one test here: under xdist, a second test could land on the other worker and build it again).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def wheel_venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Venv:
     return venv
 
 
-def test_the_wheel_carries_the_ci_templates_and_the_json_schema(wheel: Path) -> None:
+def assert_carries_the_ci_templates_and_the_json_schema(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in (
         "reconciler/templates/github-workflow.yml",
@@ -68,9 +69,10 @@ class Shop:
         )
 
 
-def test_the_installed_wheel_inits_validates_plans_and_applies(
-    tmp_path: Path, wheel_venv: Venv, secret_watch: SecretWatch
+def test_the_wheel_carries_its_templates_and_schema_and_installed_inits_validates_plans_and_applies(
+    tmp_path: Path, wheel: Path, wheel_venv: Venv, secret_watch: SecretWatch
 ) -> None:
+    assert_carries_the_ci_templates_and_the_json_schema(wheel)
     site = imported_from(wheel_venv)
     assert wheel_venv.root in site.parents and REPO not in site.parents
     with Sandbox(SandboxConfig(qps=10, products=40, seed=5)) as cj:
