@@ -232,6 +232,11 @@ def init(obj: AppContext, directory: Path, age_recipient: str | None, install_sp
         console.out(f"  created  {path}")
     for path in done.kept:
         console.out(f"  kept     {path} (exists)")
+    schema_file = root / "schema" / "cjrec-v1.json"
+    if "schema/cjrec-v1.json" in done.kept and schema_file.read_text(encoding="utf-8", errors="replace") != editor_schema():
+        console.note(
+            "schema/cjrec-v1.json differs from this cjrec's schema: refresh it with `cjrec schema --out schema/cjrec-v1.json`"
+        )
     if any(path in done.written for path in (".github/workflows/cjrec.yml", ".gitlab-ci.yml")):
         how = "as given" if install.origin == "--install" else f"this cjrec came from {install.origin}"
         console.out(f"\nCI installs cjrec with: {install.spec}  ({how})")

@@ -92,3 +92,15 @@ def test_schema_out_into_a_place_it_cannot_write_is_one_clear_error(tmp_path: Pa
     assert done.returncode == 1
     assert done.stderr.startswith("Error: cannot write blocked/cjrec-v1.json")
     assert "Traceback" not in done.stderr
+
+
+def test_init_keeps_an_older_schema_copy_and_says_how_to_refresh_it(tmp_path: Path) -> None:
+    (tmp_path / "shop" / "schema").mkdir(parents=True)
+    (tmp_path / "shop" / "schema" / "cjrec-v1.json").write_text("{}")
+    done = init(tmp_path, "shop", "--install", "cjrec==0.1.0")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "shop" / "schema" / "cjrec-v1.json").read_text() == "{}"
+    assert "cjrec schema --out schema/cjrec-v1.json" in done.stderr
+    again = init(tmp_path, "fresh", "--install", "cjrec==0.1.0")
+    assert "cjrec schema --out" not in init(tmp_path, "fresh", "--install", "cjrec==0.1.0").stderr  # kept, same
+    assert again.returncode == 0
