@@ -54,6 +54,8 @@ class TokenStatus:
     cache_file: str
     cache_present: bool
     discarded_reason: str | None
+    qps_limit: float | None = None  # the account's requests/s, as remembered with the token
+    qps_limit_at: datetime | None = None  # when setting/get said it (None: not read yet)
 
 
 class TokenManager:
@@ -166,6 +168,8 @@ class TokenManager:
                 cache_file=self.store.display,
                 cache_present=self.store.path.exists(),
                 discarded_reason=self._discarded,
+                qps_limit=cache.qps_limit if cache else None,
+                qps_limit_at=cache.qps_limit_at if cache else None,
             )
 
     # -- internals --------------------------------------------------------------------

@@ -111,3 +111,5 @@ def test_the_next_run_takes_the_limit_from_the_token_cache_without_another_call(
     cost, _ = plan_cost(shop)
     assert cost["qps"] == 4.0
     assert not [c for c in shop.sandbox.calls() if str(c["path"]).endswith("/setting/get")]
+    status = shop.run("token", "status")
+    assert "Account rate limit:    4 requests/s (setting/get, " in status.stdout  # type: ignore[attr-defined]
