@@ -98,11 +98,25 @@ def validate(obj: AppContext) -> None:
     """Check the manifests: structure, URLs, logos and (with a sops key) the secrets."""
     desired = obj.load(need_secrets=False).desired
     assert desired is not None  # load raises otherwise
+    _check_token_cache_rule(obj)
     obj.console.success(
         f"Valid: {len(desired.files)} files, {len(desired.products)} products, {len(desired.logos)} logos"
         f" (qps {'auto' if desired.settings.qps is None else format(desired.settings.qps, 'g')},"
         f" points budget {desired.settings.points_budget})."
     )
+
+
+def _check_token_cache_rule(obj: AppContext) -> None:
+    """Warn now, not at the first online run, when the .sops.yaml rule for the token cache would be refused."""
+    from reconciler.adapters.sops_rules import encrypt_all
+    from reconciler.adapters.token_store import CACHE_NAME
+    from reconciler.errors import SecretsError
+
+    state_dir = obj.settings.state_dir.resolve()
+    try:
+        encrypt_all(state_dir, state_dir / CACHE_NAME)
+    except SecretsError as exc:
+        obj.console.warning(f"{exc.message.replace('; nothing was written', '')}. {exc.hint or ''}".strip())
 
 
 @cli.group()

@@ -123,3 +123,15 @@ def test_a_refused_save_leaves_the_previous_cache_as_it_was(keyed: Workspace) ->
     with pytest.raises(SecretsError):
         store.save(CachedTokens("other", None, T0))
     assert store.path.read_bytes() == before
+
+
+def test_validate_warns_about_a_rule_the_cache_would_be_refused_under(valid_workspace: Workspace) -> None:
+    rules = json.loads(json.dumps(SHAPES["the-rule-cjrec-init-writes"][:1]))
+    rules.append({"path_regex": "state/", "encrypted_suffix": "_token", "key_groups": [{"age": ["{key}"]}]})
+    write_rules(valid_workspace, rules)
+    result = valid_workspace.cli("validate")
+    assert result.exit_code == 0, result.stderr
+    assert "Warning: cannot keep the token cache token.sops.json fully encrypted" in result.stderr
+    assert "creation rule #2" in result.stderr
+    write_rules(valid_workspace, SHAPES["sops-files-with-encrypted-regex"])
+    assert "Warning" not in valid_workspace.cli("validate").stderr
