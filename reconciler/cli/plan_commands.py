@@ -51,8 +51,8 @@ def compute_plan(
     from reconciler.planner.webhooks import needs_settings, needs_subscriptions
 
     clock = SystemClock()
-    rate = offline_rate(desired.settings.qps) if connection is None else settle_rate(obj, connection, desired)
     if connection is None:
+        rate = offline_rate(desired.settings.qps)
         observed = Observed.offline()
     else:
         needed = details_needed(desired, state, refresh_details=mode == "refresh-details")
@@ -65,6 +65,7 @@ def compute_plan(
                 hint="raise `pointsBudget` in Settings, plan without --refresh-details, or add fewer products at once",
             )
         before_calls, before_points = connection.http.stats.calls, connection.http.stats.points_spent
+        rate = settle_rate(obj, connection, desired)  # authenticates first if needed: counted with the plan's calls
         observed = observe(
             connection.api,
             needed,

@@ -75,6 +75,7 @@ def test_without_settings_the_plan_runs_and_estimates_at_the_accounts_limit(shop
     cost, stderr = plan_cost(shop)
     assert cost["qps"] == 4.0
     assert "Warning" not in stderr
+    assert cost["plan_calls"] == len(shop.sandbox.calls())  # reading the limit is among the plan's calls
     text = shop.run("plan")
     assert "at 4 qps" in text.stdout  # type: ignore[attr-defined]
 
