@@ -104,3 +104,21 @@ def test_init_keeps_an_older_schema_copy_and_says_how_to_refresh_it(tmp_path: Pa
     again = init(tmp_path, "fresh", "--install", "cjrec==0.1.0")
     assert "cjrec schema --out" not in init(tmp_path, "fresh", "--install", "cjrec==0.1.0").stderr  # kept, same
     assert again.returncode == 0
+
+
+# hosts an init-written file may name: CJ itself, the JSON Schema standard's identifier, and the
+# reserved example domain of the sample logo (RFC 2606); anything else would be a made-up host
+REAL_OR_RESERVED_HOSTS = {"cjdropshipping.com", "app.cjdropshipping.com", "json-schema.org", "cdn.example.com"}
+HOST = re.compile(r"https?://(?:[^@/\s\"']*@)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def test_no_file_init_writes_names_a_made_up_host(tmp_path: Path) -> None:
+    assert init(tmp_path, "shop", "--install", "cjrec==0.1.0").returncode == 0
+    hosts = {
+        host.lower()
+        for path in (tmp_path / "shop").rglob("*")
+        if path.is_file()
+        for host in HOST.findall(path.read_text(encoding="utf-8", errors="replace"))
+    }
+    assert hosts, "the scan finds the CJ product URL at least"
+    assert hosts <= REAL_OR_RESERVED_HOSTS, hosts - REAL_OR_RESERVED_HOSTS
