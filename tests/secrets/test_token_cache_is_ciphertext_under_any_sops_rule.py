@@ -8,11 +8,14 @@ Where sops cannot be made to encrypt everything, cjrec refuses, names the rule, 
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from reconciler.adapters.sops import Sops
+from reconciler.adapters.sops_rules import encrypt_all, find_config, matching_rule
 from reconciler.adapters.token_store import CachedTokens, TokenStore
 from reconciler.errors import SecretsError
 from reconciler.models.cj import TokenPair
@@ -135,3 +138,34 @@ def test_validate_warns_about_a_rule_the_cache_would_be_refused_under(valid_work
     assert "creation rule #2" in result.stderr
     write_rules(valid_workspace, SHAPES["sops-files-with-encrypted-regex"])
     assert "Warning" not in valid_workspace.cli("validate").stderr
+
+
+def test_rules_match_as_sops_matches_them_relative_to_the_sops_yaml_first_match_wins(tmp_path: Path) -> None:
+    (tmp_path / "repo" / "state").mkdir(parents=True)
+    (tmp_path / "repo" / ".sops.yaml").write_text(
+        json.dumps(
+            {
+                "creation_rules": [
+                    {"path_regex": ".*/state/.*", "age": "age1one"},
+                    {"path_regex": "^state/token", "encrypted_regex": "^x$", "age": "age1two"},
+                    {"age": "age1three"},
+                ]
+            }
+        )
+    )
+    state = tmp_path / "repo" / "state"
+    plan = encrypt_all(state, state / "token.sops.json")
+    assert plan.rule is not None and plan.rule.number == 2
+    assert plan.args == ("--encrypted-regex", "^")
+    other = matching_rule(tmp_path / "repo" / ".sops.yaml", tmp_path / "repo" / "manifests" / "a.yaml")
+    assert other is not None and other.number == 3  # a rule without path_regex matches every file
+    assert find_config(state / "deeper" / "still") == tmp_path / "repo" / ".sops.yaml"
+    assert encrypt_all(tmp_path / "elsewhere", tmp_path / "elsewhere" / "token.sops.json").rule is None
+
+
+def test_an_encrypted_suffix_rule_with_plain_recipients_is_passed_explicitly_without_the_config(tmp_path: Path) -> None:
+    (tmp_path / ".sops.yaml").write_text(
+        json.dumps({"creation_rules": [{"encrypted_suffix": "_s", "age": "age1a, age1b", "pgp": "FP1"}]})
+    )
+    plan = encrypt_all(tmp_path, tmp_path / "token.sops.json")
+    assert plan.args == ("--config", os.devnull, "--age", "age1a,age1b", "--pgp", "FP1")
