@@ -60,17 +60,28 @@ if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then echo "(pip install skipped in the t
 exec {python} "$@"
 """
 
-INSTALLING_SHIM = """#!/bin/sh
-# python -m pip install "$CJREC_PACKAGE" runs for real in the job's virtualenv, once per distinct line
-if [ "$1" = "-m" ] && [ "$2" = "pip" ] && [ "$3" = "install" ]; then
-  marker="{venv}/.installed-lines"
-  line=$(printf '%s' "$*")
-  if [ -f "$marker" ] && grep -qxF -- "$line" "$marker"; then echo "(already installed in this runner: $line)"; exit 0; fi
-  {python} "$@" && printf '%s\\n' "$line" >> "$marker"
-  exit $?
-fi
-exec {python} "$@"
+INSTALLING_SHIM = '''#!{runner}
+"""`python` in the job is the runner virtualenv's; `python -m pip install LINE` runs once per distinct line.
+
+Test workers may share the virtualenv: installs take a lock, and a line installed already is skipped.
 """
+import fcntl, os, subprocess, sys
+python, marker = {python!r}, {marker!r}
+args = sys.argv[1:]
+if args[:3] == ["-m", "pip", "install"]:
+    line = " ".join(args)
+    with open(marker + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(marker) and line in open(marker).read().splitlines():
+            print(f"(already installed in this runner: {{line}})")
+            sys.exit(0)
+        code = subprocess.call([python, *args])
+        if code == 0:
+            with open(marker, "a") as done:
+                done.write(line + "\\n")
+        sys.exit(code)
+os.execv(python, [python, *args])
+'''
 
 
 @dataclass
@@ -122,7 +133,8 @@ class WorkflowRunner:
         if python is None:
             shim.write_text(PYTHON_SHIM.format(python=sys.executable))
         else:
-            shim.write_text(INSTALLING_SHIM.format(python=python, venv=python.parent.parent))
+            marker = str(python.parent.parent / ".installed-lines")
+            shim.write_text(INSTALLING_SHIM.format(runner=sys.executable, python=str(python), marker=marker))
         shim.chmod(0o755)
 
     def substitute(self, text: str) -> str:

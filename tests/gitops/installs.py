@@ -9,12 +9,17 @@ from PyPI through pip's cache (kept on), so only the first install on a machine 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -125,3 +130,20 @@ def bare_clone_of_checkout(bare: Path, scratch: Path) -> str:
     (bare / "objects" / "info" / "alternates").write_text(str(common / "objects") + "\n")
     run(["git", "--git-dir", str(bare), "update-ref", "refs/heads/main", commit])
     return commit
+
+
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this run sees (the run's base temp), or this session's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (other workers wait), for work to be done once per run."""
+    with lock_file.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,10 +30,12 @@ from tests.gitops.installs import (
     REPO,
     Venv,
     bare_clone_of_checkout,
+    exclusive,
     fresh_venv,
     imported_from,
     is_git_checkout,
     pip_install,
+    shared_dir,
 )
 
 BIN = Path(sys.executable).parent
@@ -50,14 +53,24 @@ class GitInstall:
 
 @pytest.fixture(scope="session")
 def git_install(tmp_path_factory: pytest.TempPathFactory) -> GitInstall:
+    """Made once per test run, whichever xdist worker asks first; the others wait for it and share it."""
     if not is_git_checkout():
         pytest.skip("the checkout under test is not a git repository (e.g. an unpacked sdist)")
-    tmp = tmp_path_factory.mktemp("git-install")
-    bare = tmp / "cjrec.git"
-    commit = bare_clone_of_checkout(bare, tmp / "scratch")
-    laptop = fresh_venv(tmp / "laptop")
-    pip_install(laptop, f"git+{bare.as_uri()}@main")  # a branch, as README's install line names a tag
-    return GitInstall(bare.as_uri(), commit, laptop, fresh_venv(tmp / "runner"))
+    shared = shared_dir(tmp_path_factory)
+    tmp = shared / "git-install"
+    with exclusive(shared / "git-install.lock"):
+        done = tmp / "done.json"
+        if not done.exists():
+            shutil.rmtree(tmp, ignore_errors=True)  # what a worker that died half-way left
+            tmp.mkdir()
+            bare = tmp / "cjrec.git"
+            commit = bare_clone_of_checkout(bare, tmp / "scratch")
+            laptop = fresh_venv(tmp / "laptop")
+            pip_install(laptop, f"git+{bare.as_uri()}@main")  # a branch, as README's install line names a tag
+            fresh_venv(tmp / "runner")  # empty: the CI jobs' install step installs cjrec into it
+            done.write_text(json.dumps({"url": bare.as_uri(), "commit": commit}))
+        made = json.loads(done.read_text())
+    return GitInstall(made["url"], made["commit"], Venv(tmp / "laptop"), Venv(tmp / "runner"))
 
 
 @pytest.fixture
