@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from reconciler import __version__
+from reconciler.cli.console import Console
 from reconciler.cli.context import AppContext
 from reconciler.cli.install_source import InstallLine, given_install_line, running_install_line
 from reconciler.errors import EXIT_OK, UsageError
@@ -139,6 +140,27 @@ def editor_schema() -> str:
     return resources.files("reconciler.schemas").joinpath("cjrec-v1.json").read_text(encoding="utf-8")
 
 
+CI_FILES = (".github/workflows/cjrec.yml", ".gitlab-ci.yml")
+
+
+def _report_schema_and_install(console: Console, root: Path, done: Scaffold, install: InstallLine) -> None:
+    """Notes on a kept schema copy from another version, and on the install line the pipelines got (or not)."""
+    schema_file = root / "schema" / "cjrec-v1.json"
+    if "schema/cjrec-v1.json" in done.kept and schema_file.read_text(encoding="utf-8", errors="replace") != editor_schema():
+        console.note(
+            "schema/cjrec-v1.json differs from this cjrec's schema: refresh it with `cjrec schema --out schema/cjrec-v1.json`"
+        )
+    given = install.origin == "--install"
+    if given and any(path in done.kept for path in CI_FILES):
+        kept = " and ".join(path for path in CI_FILES if path in done.kept)
+        console.note(f"{kept} kept as it is: to install {install.spec!r} there, set CJREC_PACKAGE in it")
+    if any(path in done.written for path in CI_FILES):
+        how = "as given" if given else f"this cjrec came from {install.origin}"
+        console.out(f"\nCI installs cjrec with: {install.spec}  ({how})")
+        if install.warning:
+            console.warning(install.warning)
+
+
 def default_key_file() -> Path:
     """sops' default age key file: $XDG_CONFIG_HOME/sops/age/keys.txt (~/.config on Linux)."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -232,16 +254,7 @@ def init(obj: AppContext, directory: Path, age_recipient: str | None, install_sp
         console.out(f"  created  {path}")
     for path in done.kept:
         console.out(f"  kept     {path} (exists)")
-    schema_file = root / "schema" / "cjrec-v1.json"
-    if "schema/cjrec-v1.json" in done.kept and schema_file.read_text(encoding="utf-8", errors="replace") != editor_schema():
-        console.note(
-            "schema/cjrec-v1.json differs from this cjrec's schema: refresh it with `cjrec schema --out schema/cjrec-v1.json`"
-        )
-    if any(path in done.written for path in (".github/workflows/cjrec.yml", ".gitlab-ci.yml")):
-        how = "as given" if install.origin == "--install" else f"this cjrec came from {install.origin}"
-        console.out(f"\nCI installs cjrec with: {install.spec}  ({how})")
-        if install.warning:
-            console.warning(install.warning)
+    _report_schema_and_install(console, root, done, install)
     console.out(f"\nage key: {origin}" + (f"\n  public key {recipient}" if recipient else ""))
     where = "" if root.resolve() == Path.cwd().resolve() else f"cd {directory} && "
     console.success("\nNext:")

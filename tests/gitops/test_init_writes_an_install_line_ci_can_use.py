@@ -143,3 +143,12 @@ def test_the_written_line_is_json_escaped_so_yaml_cannot_misread_it() -> None:
     spec = 'x: "y" # z'
     text = template("gitlab-ci.yml", InstallLine(spec, "--install"))
     assert json.dumps(spec) in text
+
+
+def test_init_install_in_a_repository_with_pipelines_says_where_to_set_the_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert init(tmp_path, "shop", "--install", "cjrec==1.0.0").returncode == 0
+    again = init(tmp_path, "shop", "--install", "cjrec==1.2.0")
+    assert again.returncode == 0
+    assert "Note: .github/workflows/cjrec.yml and .gitlab-ci.yml kept as it is" in again.stderr
+    assert "set CJREC_PACKAGE in it" in again.stderr
+    assert '"cjrec==1.0.0"' in (tmp_path / "shop/.gitlab-ci.yml").read_text()
