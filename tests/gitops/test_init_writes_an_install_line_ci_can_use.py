@@ -7,6 +7,9 @@ The end-to-end proofs that the line installs are in test_built_wheel_runs_from_a
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -103,7 +106,7 @@ def test_a_doubtful_line_gets_a_comment_in_the_file_saying_what_to_do() -> None:
     assert "CHECK THIS LINE" not in template("github-workflow.yml", InstallLine("cjrec==1.0.0", "a package index"))
 
 
-def test_init_install_writes_the_spec_as_given_into_both_pipelines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_init_install_writes_the_spec_as_given_into_both_pipelines(tmp_path: Path) -> None:
     spec = "git+https://github.com/acme/cjrec@v1.2.0"
     done = init(tmp_path, "shop", "--install", spec)
     assert done.returncode == 0, done.stderr
@@ -114,7 +117,7 @@ def test_init_install_writes_the_spec_as_given_into_both_pipelines(tmp_path) -> 
     assert "Warning" not in done.stderr
 
 
-def test_init_from_an_editable_install_warns_and_names_install(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_init_from_an_editable_install_warns_and_names_install(tmp_path: Path) -> None:
     if "local folder" not in str(running_install_line(__version__).warning):
         pytest.skip("this cjrec is not installed from a local folder (make installs it editable)")
     done = init(tmp_path, "shop")
@@ -131,7 +134,7 @@ def test_an_install_spec_that_is_not_one_line_is_refused(spec: str) -> None:
         given_install_line(spec)
 
 
-def test_init_refuses_a_bad_install_spec_before_writing_anything(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_init_refuses_a_bad_install_spec_before_writing_anything(tmp_path: Path) -> None:
     done = init(tmp_path, "shop", "--install", "a\nb")
     assert done.returncode == 1
     assert "Error: --install" in done.stderr
@@ -145,10 +148,27 @@ def test_the_written_line_is_json_escaped_so_yaml_cannot_misread_it() -> None:
     assert json.dumps(spec) in text
 
 
-def test_init_install_in_a_repository_with_pipelines_says_where_to_set_the_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_init_install_in_a_repository_with_pipelines_says_where_to_set_the_line(tmp_path: Path) -> None:
     assert init(tmp_path, "shop", "--install", "cjrec==1.0.0").returncode == 0
     again = init(tmp_path, "shop", "--install", "cjrec==1.2.0")
     assert again.returncode == 0
     assert "Note: .github/workflows/cjrec.yml and .gitlab-ci.yml kept as it is" in again.stderr
     assert "set CJREC_PACKAGE in it" in again.stderr
     assert '"cjrec==1.0.0"' in (tmp_path / "shop/.gitlab-ci.yml").read_text()
+
+
+def test_pipelines_with_a_git_line_and_a_check_comment_still_pass_the_schemas_and_actionlint(tmp_path: Path) -> None:
+    bin_dir = Path(sys.executable).parent
+    doubtful = install_line({"url": "file:///src/cjrec", "dir_info": {"editable": True}}, version="0.1.0")
+    git = InstallLine(f"git+https://github.com/acme/cjrec@{COMMIT}", "git")
+    for n, line in enumerate((doubtful, git)):
+        (tmp_path / str(n) / ".github" / "workflows").mkdir(parents=True)
+        (tmp_path / str(n) / ".github/workflows/cjrec.yml").write_text(template("github-workflow.yml", line))
+        (tmp_path / str(n) / ".gitlab-ci.yml").write_text(template("gitlab-ci.yml", line))
+        for args in (
+            [str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", ".github/workflows/cjrec.yml"],
+            [str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
+            [str(bin_dir / "actionlint"), ".github/workflows/cjrec.yml"],
+        ):
+            done = subprocess.run(args, cwd=tmp_path / str(n), capture_output=True, text=True, check=False)
+            assert done.returncode == 0, done.stdout + done.stderr
