@@ -30,7 +30,9 @@ OPEN_ID = "1700000000000000042"
 
 def sample() -> CachedTokens:
     pair = TokenPair(Secret(ACCESS), T0 + timedelta(days=15), Secret(REFRESH), T0 + timedelta(days=180), OPEN_ID, T0)
-    return CachedTokens(Secret("the-api-key").fingerprint(), pair, T0, "getAccessToken", "acct-fingerprint-1234")
+    return CachedTokens(
+        Secret("the-api-key").fingerprint(), pair, T0, "getAccessToken", "acct-fingerprint-1234", 4.0, T0
+    )
 
 
 def plaintext_values(cached: CachedTokens) -> list[bytes]:
