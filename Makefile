@@ -36,7 +36,7 @@ dist: $(STAMP)
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist .
 	$(BIN)/twine check --strict dist/*
-	rm -rf build cjrec.egg-info
+	rm -rf build/lib build/bdist.* cjrec.egg-info  # setuptools' scratch (build/ also holds the test figures)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist
