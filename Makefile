@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export SOPS_DISABLE_VERSION_CHECK := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint soak bench clean
+.PHONY: demo test lint soak bench dist clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,5 +31,12 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q -m soak
 
+# the sdist and the wheel (templates and JSON Schema inside), checked as PyPI would: needs only PyPI
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	rm -rf build/lib build/bdist.* cjrec.egg-info  # setuptools' scratch (build/ also holds the test figures)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist

@@ -14,12 +14,22 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import calls_points, offline_scale, pricing_export, reference, sourcing, startup, throughput, workspace
+from benchmarks import (
+    auto_rate,
+    calls_points,
+    offline_scale,
+    pricing_export,
+    reference,
+    sourcing,
+    startup,
+    throughput,
+    workspace,
+)
 from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing")
+BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing", "rate")
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -56,6 +66,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pricing-products", type=int, default=pricing_export.PRODUCTS, help="products of the pricing benchmark"
     )
+    p.add_argument("--rate-repeats", type=int, default=3, help="runs per variant of the request-rate benchmark")
     p.add_argument("--startup-runs", type=int, default=15, help="measured runs per start-up command")
     p.add_argument("--requests", type=int, default=300, help="sourcing requests in the sourcing benchmark")
     p.add_argument("--market-products", type=int, default=50, help="products quoted in the sourcing benchmark")
@@ -112,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"sourcing: {args.requests} requests, a market for {args.market_products} products")
             results.sourcing = sourcing.run(
                 root, requests=args.requests, products=args.market_products, runs=args.runs, key=key
+            )
+        if "rate" in chosen:
+            _say(f"request rate with no Settings on a {auto_rate.ACCOUNT_QPS:g}/s account, next to explicit qps")
+            variants = auto_rate.VARIANTS[:1] if args.smoke else auto_rate.VARIANTS  # smoke: the harness, once
+            results.rate = auto_rate.run(
+                root, key, seconds=args.seconds, variants=variants, repeats=1 if args.smoke else args.rate_repeats
             )
         if "throughput" in chosen:
             _say(f"apply throughput, {len(args.rows)} rows of about {args.seconds:g} s plus the reference client")

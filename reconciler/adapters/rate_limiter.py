@@ -40,18 +40,29 @@ class RateLimiter:
         account (``plan --out`` then ``apply plan.json`` in CI start well within CJ's one-second
         window), so the CLI counts its own start as a call: the first request waits one interval.
         """
-        if qps <= 0:
-            raise ValueError("qps must be positive")
-        self.qps = qps
         self._clock = clock
-        self._target = qps / (1.0 + margin)
+        self._margin, self._floor_fraction, self._recovery_per_s = margin, floor_fraction, recovery_per_s
+        self._configure(qps)
         self._rate = self._target
-        self._floor = qps * floor_fraction
-        self._recovery = qps * recovery_per_s  # rate regained per second without a 429
         self._last_release = clock.monotonic() if assume_recent_call else float("-inf")
         self._last_adjust = clock.monotonic()
         self._lock = threading.Lock()
         self.penalties = 0
+
+    def _configure(self, qps: float) -> None:
+        if qps <= 0:
+            raise ValueError("qps must be positive")
+        self.qps = qps
+        self._target = qps / (1.0 + self._margin)
+        self._floor = qps * self._floor_fraction
+        self._recovery = qps * self._recovery_per_s  # rate regained per second without a 429
+
+    def set_qps(self, qps: float) -> None:
+        """Pace at ``qps`` from now on (the account's limit became known); a slow-down after a 429 carries over."""
+        with self._lock:
+            slowed = self._rate < self._target
+            self._configure(qps)
+            self._rate = min(self._rate, self._target) if slowed else self._target
 
     @property
     def rate(self) -> float:

@@ -70,28 +70,24 @@ class Sops:
         return self._call(["--decrypt", "--output-type", "json", str(path)], stdin=None, display=display, cwd=None)
 
     def encrypt_json(
-        self,
-        plaintext: bytes,
-        *,
-        filename: Path,
-        cwd: Path,
-        display: str,
-        age_recipients: Sequence[str] = (),
-        pgp_fingerprints: Sequence[str] = (),
+        self, plaintext: bytes, *, filename: Path, cwd: Path, display: str, extra_args: Sequence[str] = ()
     ) -> bytes:
-        """Encrypt JSON read from standard input, choosing recipients as sops would for ``filename``.
+        """Encrypt JSON read from standard input, as sops would for ``filename`` when started in ``cwd``.
 
-        With ``age_recipients``/``pgp_fingerprints`` the recipients are given explicitly and
-        ``.sops.yaml`` is ignored (sops would otherwise insist on a matching rule).
+        ``extra_args`` go before the input: options that override the ``.sops.yaml`` rule, or
+        ``--config /dev/null`` with explicit recipients.
         """
-        args = ["--encrypt", "--input-type", "json", "--output-type", "json", "--filename-override", str(filename)]
-        if age_recipients or pgp_fingerprints:
-            args = ["--config", os.devnull, *args]  # explicit recipients: .sops.yaml must not interfere
-        if age_recipients:
-            args += ["--age", ",".join(age_recipients)]
-        if pgp_fingerprints:
-            args += ["--pgp", ",".join(pgp_fingerprints)]
-        args.append("/dev/stdin")
+        args = [
+            "--encrypt",
+            *extra_args,
+            "--input-type",
+            "json",
+            "--output-type",
+            "json",
+            "--filename-override",
+            str(filename),
+            "/dev/stdin",
+        ]
         return self._call(args, stdin=plaintext, display=display, cwd=cwd)
 
     def _call(self, args: list[str], *, stdin: bytes | None, display: str, cwd: Path | None) -> bytes:

@@ -39,6 +39,7 @@ SOURCE_REFRESH = "refreshAccessToken"
 SOURCE_AUTH = "getAccessToken"
 UNVERIFIED = "unverified"  # the account of a pair CJ issued when the account check could not run (busy, quota…)
 
+QPS_LIMIT_MAX_AGE = timedelta(hours=24)  # re-read the account's rate limit (a tier change) at least daily
 AccountCheck = Callable[[Secret], AccountSettings]  # whose account does a token open (``setting/get``)
 
 
@@ -53,6 +54,8 @@ class TokenStatus:
     cache_file: str
     cache_present: bool
     discarded_reason: str | None
+    qps_limit: float | None = None  # the account's requests/s, as remembered with the token
+    qps_limit_at: datetime | None = None  # when setting/get said it (None: not read yet)
 
 
 class TokenManager:
@@ -79,6 +82,7 @@ class TokenManager:
         self._source: str | None = None
         self._cache: CachedTokens | None = None
         self._cache_loaded = False
+        self.account: AccountSettings | None = None  # what the last account check read from setting/get
         self._discarded: str | None = None
         self._renewals = 0
         self._renewal_failure: CredentialsError | AuthThrottledError | None = None
@@ -164,6 +168,8 @@ class TokenManager:
                 cache_file=self.store.display,
                 cache_present=self.store.path.exists(),
                 discarded_reason=self._discarded,
+                qps_limit=cache.qps_limit if cache else None,
+                qps_limit_at=cache.qps_limit_at if cache else None,
             )
 
     # -- internals --------------------------------------------------------------------
@@ -324,6 +330,7 @@ class TokenManager:
         assert self.account_of is not None
         self.calls.append("setting/get")
         account = self.account_of(pair.access_token)
+        self.account = account
         declared = self.credentials.email.reveal().strip().lower()
         if account.open_email.strip().lower() != declared:
             raise CredentialsError(
@@ -335,7 +342,34 @@ class TokenManager:
 
     def _remember(self, pair: TokenPair, source: str, *, last_auth: datetime | None, account: str | None) -> None:
         self._pair, self._source = pair, source
-        self._save(CachedTokens(self.credentials.api_token.fingerprint(), pair, last_auth, source, account))
+        cache = self._cache if self._cache_loaded else None
+        limit, limit_at = (cache.qps_limit, cache.qps_limit_at) if cache else (None, None)
+        if self.account is not None:  # just read from setting/get with this token
+            limit, limit_at = self.account.qps_limit, self.clock.now()
+        key = self.credentials.api_token.fingerprint()
+        self._save(CachedTokens(key, pair, last_auth, source, account, limit, limit_at))
+
+    # -- the account's request rate, remembered with the token ---------------------------
+    def known_qps_limit(self, *, max_age: timedelta = QPS_LIMIT_MAX_AGE) -> tuple[bool, float | None]:
+        """(known, limit): the account's requests/s as setting/get said it at most ``max_age`` ago.
+
+        ``limit`` None with ``known`` True: CJ did not say. The account check of a new token
+        reads it; otherwise the cache keeps it, so a run needs no extra call for it.
+        """
+        with self._lock:
+            if self.account is not None:
+                return True, self.account.qps_limit
+            cache = self._load_cache()
+            if cache is not None and cache.qps_limit_at is not None and self.clock.now() - cache.qps_limit_at <= max_age:
+                return True, cache.qps_limit
+            return False, None
+
+    def note_qps_limit(self, limit: float | None) -> None:
+        """Remember the limit a separate setting/get read, in the cache (if there is one to keep it in)."""
+        with self._lock:
+            cache = self._load_cache()
+            if cache is not None and cache.pair is not None:
+                self._save(replace(cache, qps_limit=limit, qps_limit_at=self.clock.now()))
 
     def _save(self, cached: CachedTokens) -> None:
         self.store.save(cached)

@@ -4,7 +4,10 @@ Read and written by the token manager. The cache is a secret, so it is never wri
 plaintext: the JSON is piped to sops, which encrypts it to the recipients of the
 repository's ``.sops.yaml`` rule for the cache's path (or, when no rule matches, to the
 Credentials file's own age/PGP recipients), and only the ciphertext reaches the disk,
-atomically. A CI job can therefore commit ``state/`` and the next job reuses the token.
+atomically. Every value is encrypted whatever the rule's ``encrypted_regex`` and the like say
+(see ``sops_rules``), and the output is checked before it is written: a cache with one
+plaintext field is refused, naming the rule. A CI job can therefore commit ``state/`` and
+the next job reuses the token.
 """
 
 from __future__ import annotations
@@ -17,29 +20,15 @@ from typing import Any
 
 from reconciler.adapters.atomic_file import write_atomic
 from reconciler.adapters.sops import NoKeyError, Sops
+from reconciler.adapters.sops_rules import Recipients, encrypt_all
 from reconciler.errors import SecretsError, StateError
 from reconciler.models.cj import TokenPair
 from reconciler.models.secret import Secret
 
+__all__ = ["CACHE_NAME", "CachedTokens", "Recipients", "TokenStore", "plaintext_fields"]  # Recipients: re-exported
+
 CACHE_NAME = "token.sops.json"
 FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Recipients:
-    """Who the cache is encrypted to when no .sops.yaml rule covers it."""
-
-    age: tuple[str, ...] = ()
-    pgp: tuple[str, ...] = ()
-
-    @classmethod
-    def of_sops_metadata(cls, meta: object) -> Recipients:
-        """The recipients listed in a sops-encrypted document's ``sops`` block."""
-        if not isinstance(meta, dict):
-            return cls()
-        age = tuple(str(e["recipient"]) for e in meta.get("age") or [] if isinstance(e, dict) and e.get("recipient"))
-        pgp = tuple(str(e["fp"]) for e in meta.get("pgp") or [] if isinstance(e, dict) and e.get("fp"))
-        return cls(age, pgp)
 
 
 @dataclass(frozen=True)
@@ -51,6 +40,8 @@ class CachedTokens:
     last_get_access_token_at: datetime | None
     source: str = "getAccessToken"
     account_fingerprint: str | None = None  # of the account email the token was checked against
+    qps_limit: float | None = None  # the account's requests/s as setting/get said it (None: CJ did not say)
+    qps_limit_at: datetime | None = None  # when it was read (None: never)
 
     def to_json(self) -> bytes:
         pair = self.pair
@@ -60,6 +51,8 @@ class CachedTokens:
             "last_get_access_token_at": _iso(self.last_get_access_token_at),
             "source": self.source,
             "account_fingerprint": self.account_fingerprint,
+            "qps_limit": self.qps_limit,
+            "qps_limit_at": _iso(self.qps_limit_at),
         }
         if pair is not None:
             body.update(
@@ -70,7 +63,8 @@ class CachedTokens:
                 open_id=pair.open_id,
                 created=_iso(pair.created),
             )
-        return json.dumps(body, sort_keys=True).encode()
+        # no nulls: sops cannot encrypt a null, and an absent field reads back the same
+        return json.dumps({k: v for k, v in body.items() if v is not None}, sort_keys=True).encode()
 
 
 class TokenStore:
@@ -106,32 +100,54 @@ class TokenStore:
         cwd = self.path.parent.resolve()
         cwd.mkdir(parents=True, exist_ok=True)
         target = self.path.resolve()
+        plan = encrypt_all(cwd, target)
         try:
-            ciphertext = self.sops.encrypt_json(plaintext, filename=target, cwd=cwd, display=self.display)
+            if plan.rule is None and (self.fallback.age or self.fallback.pgp):
+                ciphertext = self._encrypt(plaintext, target, cwd, self.fallback.sops_args())
+            else:
+                ciphertext = self._encrypt(plaintext, target, cwd, plan.args)
         except SecretsError as exc:
-            if not _no_rule(exc) or not (self.fallback.age or self.fallback.pgp):
-                raise SecretsError(
-                    f"cannot encrypt the token cache {self.display}: {exc.message}",
-                    hint="add a creation rule for state/token.sops.json to .sops.yaml (see `cjrec init`)",
-                ) from None
-            ciphertext = self.sops.encrypt_json(
-                plaintext,
-                filename=target,
-                cwd=cwd,
-                display=self.display,
-                age_recipients=self.fallback.age,
-                pgp_fingerprints=self.fallback.pgp,
+            raise SecretsError(
+                f"cannot encrypt the token cache {self.display}: {exc.message}",
+                hint="add a creation rule for state/token.sops.json to .sops.yaml (see `cjrec init`)",
+            ) from None
+        plain = plaintext_fields(ciphertext)
+        if plain:
+            where = plan.rule.name if plan.rule else "the recipients of the Credentials file"
+            raise SecretsError(
+                f"cannot keep the token cache {self.display} fully encrypted: sops left "
+                f"{', '.join(plain)} in plaintext under {where}; nothing was written",
+                hint="give state/token.sops.json a creation rule of its own, with no encrypted_*/unencrypted_* options",
             )
         write_atomic(self.path, ciphertext, mode=0o644, keep_backup=False)
+
+    def _encrypt(self, plaintext: bytes, target: Path, cwd: Path, args: tuple[str, ...] | list[str]) -> bytes:
+        return self.sops.encrypt_json(plaintext, filename=target, cwd=cwd, display=self.display, extra_args=args)
 
     def clear(self) -> None:
         """Forget the cached tokens."""
         self.path.unlink(missing_ok=True)
 
 
-def _no_rule(exc: SecretsError) -> bool:
-    text = exc.message.lower()
-    return "creation rules" in text or "config file not found" in text or "no matching" in text
+def plaintext_fields(ciphertext: bytes) -> list[str]:
+    """The top-level fields sops left unencrypted (all of them when the output is not a sops JSON document)."""
+    try:
+        doc = json.loads(ciphertext)
+    except (ValueError, RecursionError):
+        return ["(the whole file: sops did not write JSON)"]
+    if not isinstance(doc, dict) or not isinstance(doc.get("sops"), dict):
+        return ["(the whole file: no sops metadata)"]
+    return sorted(key for key, value in doc.items() if key != "sops" and not _encrypted(value))
+
+
+def _encrypted(value: object) -> bool:
+    if isinstance(value, str):
+        return value.startswith("ENC[")
+    if isinstance(value, list):
+        return all(_encrypted(item) for item in value)
+    if isinstance(value, dict):
+        return all(_encrypted(item) for item in value.values())
+    return False
 
 
 def _parse(plaintext: bytes, display: str) -> CachedTokens:
@@ -158,12 +174,15 @@ def _parse(plaintext: bytes, display: str) -> CachedTokens:
                 created=_date(body["created"]) if body.get("created") else None,
             )
         last = body.get("last_get_access_token_at")
+        limit, limit_at = body.get("qps_limit"), body.get("qps_limit_at")
         return CachedTokens(
             api_key_fingerprint=str(body["api_key_fingerprint"]),
             pair=pair,
             last_get_access_token_at=_date(last) if last else None,
             source=str(body.get("source") or "getAccessToken"),
             account_fingerprint=str(body["account_fingerprint"]) if body.get("account_fingerprint") else None,
+            qps_limit=float(limit) if isinstance(limit, int | float) and not isinstance(limit, bool) else None,
+            qps_limit_at=_date(limit_at) if limit_at else None,
         )
     except (KeyError, TypeError, ValueError):
         raise StateError(

@@ -70,6 +70,9 @@ def import_command(obj: AppContext, out: Path | None, name: str, force: bool) ->
         _check_replaceable(target, shown, force=force)
     desired = obj.desired()
     with obj.connect(desired) as connection:
+        from reconciler.cli.plan_commands import settle_rate
+
+        settle_rate(obj, connection, desired)  # auto: page through My Products at the account's rate
         listed = connection.api.my_products()
     products, skipped, invalid = _partition(listed, desired, target)
     for row in invalid:

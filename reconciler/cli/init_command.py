@@ -10,6 +10,7 @@ to sops' default key file with mode 0600, never into the repository.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,11 +19,13 @@ from pathlib import Path
 import click
 
 from reconciler import __version__
+from reconciler.cli.console import Console
 from reconciler.cli.context import AppContext
+from reconciler.cli.install_source import InstallLine, given_install_line, running_install_line
 from reconciler.errors import EXIT_OK, UsageError
 
 CREDENTIALS_TEMPLATE = """\
-# yaml-language-server: $schema=https://cjrec.dev/schema/cjrec-v1.json
+# yaml-language-server: $schema=../schema/cjrec-v1.json
 # Fill in your CJ account's email and API key (CJ: My CJ > Authorization > API), then
 # encrypt this file before committing it:
 #     sops --encrypt --in-place manifests/credentials.sops.yaml
@@ -36,7 +39,7 @@ spec:
 """
 
 PRODUCTS_TEMPLATE = """\
-# yaml-language-server: $schema=https://cjrec.dev/schema/cjrec-v1.json
+# yaml-language-server: $schema=../schema/cjrec-v1.json
 # The CJ products this store sells, by their CJ URL (both URL forms work).
 apiVersion: cjrec/v1
 kind: Products
@@ -48,7 +51,7 @@ spec:
 """
 
 LOGOS_TEMPLATE = """\
-# yaml-language-server: $schema=https://cjrec.dev/schema/cjrec-v1.json
+# yaml-language-server: $schema=../schema/cjrec-v1.json
 # Print-on-demand logos. Use `file: logos/brand.png` for an image kept in this repository
 # (with `publicUrl:` where it is hosted), or `url:` for an image already online.
 apiVersion: cjrec/v1
@@ -60,11 +63,11 @@ spec:
 """
 
 SETTINGS_TEMPLATE = """\
-# yaml-language-server: $schema=https://cjrec.dev/schema/cjrec-v1.json
+# yaml-language-server: $schema=../schema/cjrec-v1.json
 apiVersion: cjrec/v1
 kind: Settings
 spec:
-  qps: 1               # your CJ plan's request rate: Free 1, Plus 2, Prime 4, Advanced 6
+  qps: auto            # the account's rate as CJ reports it (Free 1, Plus 2, Prime 4, Advanced 6), or a number
   pointsBudget: 20000  # most API points one run may spend (CJ gives 50,000 a day)
   # refreshBudget: 20000          # points a refresh spends on product details (10 each), oldest checks first
   # drift: {costChangePercent: 10} # the daily drift job fails only for material drift
@@ -108,10 +111,56 @@ class Scaffold:
         self.written.append(relpath)
 
 
-def template(name: str) -> str:
-    """A packaged template, with the cjrec version filled in."""
+PACKAGE_PLACEHOLDER = "@CJREC_PACKAGE@"
+
+
+def template(name: str, install: InstallLine | None = None) -> str:
+    """A packaged template, with the pip requirement the CI jobs install cjrec with filled in.
+
+    The requirement is written once, as one variable, as a JSON string (a valid YAML
+    double-quoted scalar whatever it holds). When it may not be installable from CI, a
+    comment above it says why and how to fix it.
+    """
+    line = install or InstallLine(f"cjrec=={__version__}", "this version")
     text = resources.files("reconciler.templates").joinpath(name).read_text(encoding="utf-8")
-    return text.replace("@CJREC_VERSION@", __version__)
+    out: list[str] = []
+    for raw in text.splitlines(keepends=True):
+        written = raw
+        if f'"{PACKAGE_PLACEHOLDER}"' in raw:
+            indent = raw[: len(raw) - len(raw.lstrip())]
+            if line.warning:
+                out.append(f"{indent}# CHECK THIS LINE: cjrec came from {line.origin}; a CI runner cannot install from there.\n")
+                out.append(f"{indent}# Set a requirement it can reach (cjrec==X.Y.Z, git+https://…@TAG, a wheel URL),\n")
+                out.append(f"{indent}# or write this file again with `cjrec init --install SPEC`.\n")
+            written = raw.replace(f'"{PACKAGE_PLACEHOLDER}"', json.dumps(line.spec))
+        out.append(written)
+    return "".join(out).replace("@CJREC_VERSION@", __version__)
+
+
+def editor_schema() -> str:
+    """The JSON Schema of the manifests shipped in the package (what `cjrec schema` prints), for editors."""
+    return resources.files("reconciler.schemas").joinpath("cjrec-v1.json").read_text(encoding="utf-8")
+
+
+CI_FILES = (".github/workflows/cjrec.yml", ".gitlab-ci.yml")
+
+
+def _report_schema_and_install(console: Console, root: Path, done: Scaffold, install: InstallLine) -> None:
+    """Notes on a kept schema copy from another version, and on the install line the pipelines got (or not)."""
+    schema_file = root / "schema" / "cjrec-v1.json"
+    if "schema/cjrec-v1.json" in done.kept and schema_file.read_text(encoding="utf-8", errors="replace") != editor_schema():
+        console.note(
+            "schema/cjrec-v1.json differs from this cjrec's schema: refresh it with `cjrec schema --out schema/cjrec-v1.json`"
+        )
+    given = install.origin == "--install"
+    if given and any(path in done.kept for path in CI_FILES):
+        kept = " and ".join(path for path in CI_FILES if path in done.kept)
+        console.note(f"{kept} kept as it is: to install {install.spec!r} there, set CJREC_PACKAGE in it")
+    if any(path in done.written for path in CI_FILES):
+        how = "as given" if given else f"this cjrec came from {install.origin}"
+        console.out(f"\nCI installs cjrec with: {install.spec}  ({how})")
+        if install.warning:
+            console.warning(install.warning)
 
 
 def default_key_file() -> Path:
@@ -162,9 +211,17 @@ def new_key() -> tuple[str, Path]:
 @click.command("init")
 @click.argument("directory", required=False, default=".", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--age-recipient", help="Encrypt to this age public key (e.g. your team's) instead of your own.")
+@click.option(
+    "--install",
+    "install_spec",
+    metavar="SPEC",
+    help="The pip requirement the CI jobs install cjrec with (cjrec==1.2.0, git+https://…@v1.2.0, a wheel URL). "
+    "Default: derived from how this cjrec was installed.",
+)
 @click.pass_obj
-def init(obj: AppContext, directory: Path, age_recipient: str | None) -> int:
+def init(obj: AppContext, directory: Path, age_recipient: str | None, install_spec: str | None) -> int:
     """Scaffold a cjrec configuration repository in DIRECTORY (default: here). Never overwrites a file."""
+    install = given_install_line(install_spec) if install_spec is not None else running_install_line(__version__)
     root = directory
     root.mkdir(parents=True, exist_ok=True)
     if age_recipient:
@@ -187,10 +244,11 @@ def init(obj: AppContext, directory: Path, age_recipient: str | None) -> int:
     done.file(root, "manifests/settings.yaml", SETTINGS_TEMPLATE)
     if recipient:
         done.file(root, ".sops.yaml", SOPS_RULES.format(recipient=recipient))
+    done.file(root, "schema/cjrec-v1.json", editor_schema())
     done.file(root, "state/.gitignore", STATE_GITIGNORE)
     done.file(root, "state/README.md", STATE_README)
-    done.file(root, ".github/workflows/cjrec.yml", template("github-workflow.yml"))
-    done.file(root, ".gitlab-ci.yml", template("gitlab-ci.yml"))
+    done.file(root, ".github/workflows/cjrec.yml", template("github-workflow.yml", install))
+    done.file(root, ".gitlab-ci.yml", template("gitlab-ci.yml", install))
     done.file(root, ".pre-commit-config.yaml", template("pre-commit-config.yaml"))
     done.file(root, ".gitignore", ROOT_GITIGNORE)
     console = obj.console
@@ -198,6 +256,7 @@ def init(obj: AppContext, directory: Path, age_recipient: str | None) -> int:
         console.out(f"  created  {path}")
     for path in done.kept:
         console.out(f"  kept     {path} (exists)")
+    _report_schema_and_install(console, root, done, install)
     console.out(f"\nage key: {origin}" + (f"\n  public key {recipient}" if recipient else ""))
     where = "" if root.resolve() == Path.cwd().resolve() else f"cd {directory} && "
     console.success("\nNext:")

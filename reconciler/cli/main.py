@@ -98,10 +98,25 @@ def validate(obj: AppContext) -> None:
     """Check the manifests: structure, URLs, logos and (with a sops key) the secrets."""
     desired = obj.load(need_secrets=False).desired
     assert desired is not None  # load raises otherwise
+    _check_token_cache_rule(obj)
     obj.console.success(
         f"Valid: {len(desired.files)} files, {len(desired.products)} products, {len(desired.logos)} logos"
-        f" (qps {desired.settings.qps:g}, points budget {desired.settings.points_budget})."
+        f" (qps {'auto' if desired.settings.qps is None else format(desired.settings.qps, 'g')},"
+        f" points budget {desired.settings.points_budget})."
     )
+
+
+def _check_token_cache_rule(obj: AppContext) -> None:
+    """Warn now, not at the first online run, when the .sops.yaml rule for the token cache would be refused."""
+    from reconciler.adapters.sops_rules import encrypt_all
+    from reconciler.adapters.token_store import CACHE_NAME
+    from reconciler.errors import SecretsError
+
+    state_dir = obj.settings.state_dir.resolve()
+    try:
+        encrypt_all(state_dir, state_dir / CACHE_NAME)
+    except SecretsError as exc:
+        obj.console.warning(f"{exc.message.replace('; nothing was written', '')}. {exc.hint or ''}".strip())
 
 
 @cli.group()
@@ -210,16 +225,31 @@ def sandbox(
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True)
-def schema(fmt: str) -> None:
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write it to this file (e.g. schema/cjrec-v1.json, which the manifests' modelines point at) instead.",
+)
+def schema(fmt: str, out: Path | None) -> None:
     """Print the JSON Schema of cjrec/v1 manifest documents (or the Markdown reference made from it)."""
     if fmt == "markdown":
         from reconciler.manifest.reference import markdown_reference
 
-        click.echo(markdown_reference(), nl=False)
-        return
-    from reconciler.manifest.documents import json_schema
+        text = markdown_reference()
+    else:
+        from reconciler.manifest.documents import json_schema
 
-    click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+        text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from reconciler.adapters.atomic_file import write_atomic
+
+    try:
+        write_atomic(out, text.encode(), mode=0o644, keep_backup=False)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}", hint="check the path and its folder") from None
+    click.echo(f"wrote {out}")
 
 
 def _register() -> None:

@@ -19,6 +19,7 @@ from reconciler.cli.heap import collector_paused
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, StateError, UsageError
 
 if TYPE_CHECKING:
+    from reconciler.cli.request_rate import RateChoice
     from reconciler.cli.wiring import Connection
     from reconciler.models.desired import Desired
     from reconciler.models.plan import Plan
@@ -68,6 +69,7 @@ def compute_plan(
     from reconciler.adapters.clock import SystemClock
     from reconciler.applier.observe import observe
     from reconciler.applier.observe_cj_work import observe_freight, observe_sourcing
+    from reconciler.cli.request_rate import offline_rate
     from reconciler.errors import PointsBudgetError
     from reconciler.models.observed import Observed
     from reconciler.planner.markets import quote_budget, quote_requests
@@ -77,9 +79,11 @@ def compute_plan(
 
     clock = SystemClock()
     if connection is None:
+        rate = offline_rate(desired.settings.qps)
         observed = Observed.offline()
     else:
         before_calls, before_points = connection.http.stats.calls, connection.http.stats.points_spent
+        rate = settle_rate(obj, connection, desired)  # authenticates first if needed: counted with the plan's calls
         ids = ids_to_check(desired, state)
         seen = observe_sourcing(connection.api, ids) if ids else None
         sourcing = Observed(
@@ -112,7 +116,7 @@ def compute_plan(
         observed = observe(
             connection.api,
             needed,
-            qps=desired.settings.qps,
+            qps=rate.qps,
             stop=connection.http.cancel,
             webhooks=needs_settings(desired, state),
             subscriptions=needs_subscriptions(desired, state),
@@ -126,7 +130,7 @@ def compute_plan(
         if effective.markets:
             requests = quote_requests(effective, state, observed)
             quotes = observe_freight(
-                connection.api, requests, qps=desired.settings.qps, now=clock.now(), stop=connection.http.cancel
+                connection.api, requests, qps=rate.qps, now=clock.now(), stop=connection.http.cancel
             )
             observed = replace(observed, freight=quotes)
         observed = replace(
@@ -134,11 +138,18 @@ def compute_plan(
             calls=connection.http.stats.calls - before_calls,
             points=connection.http.stats.points_spent - before_points,
         )
-    request = PlanRequest(
-        mode=mode, now=clock.now(), manifests_digest=digest, qps=desired.settings.qps, refresh_only=refresh_only
-    )
+    request = PlanRequest(mode=mode, now=clock.now(), manifests_digest=digest, qps=rate.qps, refresh_only=refresh_only)
     with collector_paused():
         return make_plan(desired, state, observed, request)
+
+
+def settle_rate(obj: AppContext, connection: Connection, desired: Desired) -> RateChoice:
+    """The run's request rate (auto: the account's limit), warning when the Settings' qps is capped."""
+    first = connection.rate is None
+    rate = connection.settle_rate(desired.settings.qps)
+    if first and rate.warning:
+        obj.console.warning(rate.warning)
+    return rate
 
 
 def render(obj: AppContext, plan: Plan, fmt: str) -> str:
@@ -397,7 +408,7 @@ def apply(
             applier = Applier(
                 client=connection.api,
                 store=store,
-                qps=desired.settings.qps,
+                qps=settle_rate(obj, connection, desired).qps,
                 hooks=hooks,
                 stop=connection.http.cancel,
                 sourcing_per_day=desired.settings.sourcing_per_day,

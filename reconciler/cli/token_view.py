@@ -24,6 +24,13 @@ def _span(seconds: float) -> str:
     return f"{seconds / 60:.0f} minutes"
 
 
+def _rate(status: TokenStatus) -> str:
+    if status.qps_limit_at is None:
+        return "- (read from CJ's setting/get on the next plan or apply)"
+    said = f"{status.qps_limit:g} requests/s" if status.qps_limit is not None else "not reported by CJ (1 request/s used)"
+    return f"{said} (setting/get, {status.qps_limit_at.isoformat(timespec='seconds')}; `qps: auto` uses it)"
+
+
 def render_status(status: TokenStatus, *, now: datetime) -> str:
     """A few aligned lines describing the token state."""
     last = status.last_get_access_token_at.isoformat(timespec="seconds") if status.last_get_access_token_at else "-"
@@ -33,6 +40,7 @@ def render_status(status: TokenStatus, *, now: datetime) -> str:
         f"Access token expires:  {_when(status.access_token_expiry, now)}",
         f"Refresh token expires: {_when(status.refresh_token_expiry, now)}",
         f"Last getAccessToken:   {last}",
+        f"Account rate limit:    {_rate(status)}",
         f"Cache file:            {status.cache_file} ({'present, sops-encrypted' if status.cache_present else 'absent'})",
     ]
     if status.discarded_reason:

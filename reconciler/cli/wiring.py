@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from reconciler.adapters.yaml_loader import digest_files, load_file, load_manife
 from reconciler.cli.settings import Settings
 from reconciler.errors import Diagnostic, SecretsError, UsageError
 from reconciler.manifest.validator import DocKey, ValidationResult, is_sops_file, validate
-from reconciler.models.desired import Desired
+from reconciler.models.desired import DEFAULT_QPS, Desired
 from reconciler.models.source_document import SourceDocument
 
 if TYPE_CHECKING:  # the CJ client (and requests with it) is imported only by commands that call CJ
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the CJ client (and requests with it) is imported only by co
     from reconciler.adapters.clock import Clock
     from reconciler.adapters.token_manager import TokenManager
     from reconciler.adapters.token_store import Recipients
+    from reconciler.cli.request_rate import RateChoice
 
 
 def load_configuration(*, manifests: Path, sops: Sops, need_secrets: bool) -> ValidationResult:
@@ -95,6 +96,25 @@ class Connection:
     auth: CjAuth
     tokens: TokenManager
     api: CjApi
+    rate: RateChoice | None = field(default=None)
+
+    def settle_rate(self, configured: float | None) -> RateChoice:
+        """Choose the run's rate from the Settings (``None``: auto) and the account's limit, and pace at it.
+
+        The limit comes from the ``setting/get`` of a new token's account check, or from the token
+        cache (read within a day); only otherwise does it cost one more (free) call, remembered after.
+        """
+        from reconciler.cli.request_rate import choose_rate
+
+        if self.rate is None:
+            self.tokens.access_token()  # a new token comes with the account check, and so with the limit
+            known, limit = self.tokens.known_qps_limit()
+            if not known:
+                limit = self.api.account_settings().qps_limit
+                self.tokens.note_qps_limit(limit)
+            self.rate = choose_rate(configured, limit)
+            self.http.limiter.set_qps(self.rate.qps)
+        return self.rate
 
     def close(self) -> None:
         self.http.close()
@@ -122,7 +142,8 @@ def connect(settings: Settings, desired: Desired, *, sops: Sops, clock: Clock | 
             hint="make a sops key available: SOPS_AGE_KEY or SOPS_AGE_KEY_FILE",
         )
     clock = clock or SystemClock()
-    limiter = RateLimiter(qps=desired.settings.qps, clock=clock, assume_recent_call=True)
+    # auto starts at CJ's lowest tier until setting/get says the account's limit (settle_rate)
+    limiter = RateLimiter(qps=desired.settings.qps or DEFAULT_QPS, clock=clock, assume_recent_call=True)
     http = CjHttp(
         base_url=settings.api_url,
         clock=clock,

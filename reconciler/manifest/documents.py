@@ -17,9 +17,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
     StrictInt,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -29,7 +31,7 @@ from pydantic_core import PydanticCustomError
 from reconciler.models.product_url import ProductUrlError, pid_from_url
 
 API_VERSION = "cjrec/v1"
-SCHEMA_ID = "https://cjrec.dev/schema/cjrec-v1.json"
+SCHEMA_ID = "urn:cjrec:schema:cjrec-v1"  # an identifier, not a URL: editors read the file by its relative path
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 SECRET_FIELDS = ("email", "apiToken", "accessToken", "refreshToken")
@@ -290,16 +292,42 @@ class DriftSpec(_Strict):
     )
 
 
+MAX_QPS = 10
+
+
+def _qps(value: object) -> float | Literal["auto"]:
+    """``auto`` or a number of requests per second in (0, 10]."""
+    if value == "auto":
+        return "auto"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("qps", "must be auto (the account's limit, from CJ) or a number of requests per second")
+    if not 0 < value <= MAX_QPS:  # NaN fails too
+        raise PydanticCustomError("qps", f"must be greater than 0 and at most {MAX_QPS} requests per second (or auto)")
+    return float(value)
+
+
+Qps = Annotated[
+    float | Literal["auto"],
+    PlainValidator(_qps),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"const": "auto"},
+                {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_QPS},
+            ],
+        }
+    ),
+]
+
+
 class SettingsSpec(_Strict):
     """How cjrec may use the account."""
 
-    qps: float = Field(
-        default=1.0,
-        gt=0,
-        le=10,
-        strict=True,
-        allow_inf_nan=False,
-        description="the account's requests per second (CJ tiers 1, 2, 4, 6)",
+    qps: Qps = Field(
+        default="auto",
+        description="requests per second: auto (default) uses the account's limit as CJ reports it "
+        "(setting/get qpsLimit; 1 if CJ does not say); a number (CJ tiers 1, 2, 4, 6) is used as given, "
+        "capped at the account's limit",
     )
     points_budget: StrictInt = Field(default=20_000, ge=0, description="most API points one run may spend")
     sourcing_per_day: StrictInt = Field(

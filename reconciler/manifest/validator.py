@@ -3,7 +3,10 @@
 Pure: it gets the documents the YAML loader read, the plaintext sops produced for
 encrypted files, and a function that inspects logo files; it touches nothing itself.
 Every problem becomes a :class:`Diagnostic` with file, line and field path, and all of a
-run's problems are returned together.
+run's problems are returned together: structure and reference problems in one pass. A
+document with a structure error still takes part in the checks its valid parts allow (its
+name in duplicate checks, its well-formed product items in duplicate and logo checks), and a
+Logo with a structure error still counts as declared, so no reference error is made up for it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from reconciler.manifest.documents import (
     CredentialsDocument,
     LogoDocument,
     MarketDocument,
+    Metadata,
     PricingDocument,
     ProductItem,
     ProductsDocument,
@@ -123,8 +127,11 @@ class _Validation:
         self.default_lines: dict[str, Source] = {}  # where each default logo says `default: true`
         self.logo_refs: list[tuple[SourceDocument, FieldPath, str]] = []
         self.products: dict[str, DesiredProduct] = {}
-        self.settings: list[tuple[SourceDocument, SettingsDocument]] = []
-        self.webhooks: list[tuple[SourceDocument, WebhooksDocument]] = []
+        self.settings: list[tuple[SourceDocument, SettingsDocument | None]] = []  # None: its structure is wrong
+        self.webhooks: list[tuple[SourceDocument, WebhooksDocument | None]] = []
+        self.broken_logos: dict[str, Source] = {}  # Logos declared with a structure error (reported already)
+        self.broken_pricing: set[str] = set()  # Pricing rules with an error (reported already): not unknown
+        self.broken_markets: set[str] = set()  # the countries of Markets with a structure error
         self.product_names: dict[str, Source] = {}
         self.sourcing: dict[str, SourcingItem] = {}  # by normalised sourceUrl
         self.sourcing_ids: dict[str, Source] = {}
@@ -177,8 +184,7 @@ class _Validation:
         except ValidationError as exc:
             for err in exc.errors():
                 self.error(doc, tuple(err["loc"]), _describe(err))
-            if kind == "Credentials":
-                self.credentials.append((doc, None))
+            self._broken(doc, kind, data)
             return
         if isinstance(parsed, CredentialsDocument):
             self.credentials.append((doc, None if unchecked else parsed))
@@ -194,6 +200,40 @@ class _Validation:
             self.webhooks.append((doc, parsed))
         elif isinstance(parsed, MarketDocument):
             self.market(doc, parsed)
+
+    def _broken(self, doc: SourceDocument, kind: str, data: dict[str, Any]) -> None:
+        """What a document with a structure error still tells: its name, its well-formed product items."""
+        if kind == "Credentials":
+            self.credentials.append((doc, None))
+        elif kind == "Settings":
+            self.settings.append((doc, None))
+        elif kind == "Webhooks":
+            self.webhooks.append((doc, None))
+        name = _name_of(data)
+        if kind == "Logo" and name is not None:
+            if name in self.logos or name in self.broken_logos:
+                first = self.logos[name].source if name in self.logos else self.broken_logos[name]
+                self.error(doc, ("metadata", "name"), f"a Logo named {name!r} is already declared at {first}")
+            else:
+                self.broken_logos[name] = Source(doc.display, doc.line_of(()))
+        if kind == "Pricing" and name is not None:
+            self.broken_pricing.add(name)
+        if kind == "Market":
+            spec = data.get("spec")
+            country = spec.get("country") if isinstance(spec, dict) else None
+            if isinstance(country, str):
+                self.broken_markets.add(country)
+        if kind == "Products":
+            if name is not None:
+                self._products_name(doc, name)
+            spec = data.get("spec")
+            items = spec.get("items") if isinstance(spec, dict) else None
+            for i, raw in enumerate(items if isinstance(items, list) else []):
+                try:
+                    item = ProductItem.model_validate(raw)
+                except ValidationError:
+                    continue  # its problems are among the document's, reported above
+                self._product_item(doc, i, item)
 
     def _plaintext_secrets(self, doc: SourceDocument) -> None:
         for path, value in iter_strings(doc.data):
@@ -211,10 +251,9 @@ class _Validation:
     def logo(self, doc: SourceDocument, parsed: LogoDocument) -> None:
         name = parsed.metadata.name
         source = Source(doc.display, doc.line_of(()))
-        if name in self.logos:
-            self.error(
-                doc, ("metadata", "name"), f"a Logo named {name!r} is already declared at {self.logos[name].source}"
-            )
+        if name in self.logos or name in self.broken_logos:
+            first = self.logos[name].source if name in self.logos else self.broken_logos[name]
+            self.error(doc, ("metadata", "name"), f"a Logo named {name!r} is already declared at {first}")
             return
         image = None
         file = None
@@ -250,7 +289,11 @@ class _Validation:
         )
 
     def product_list(self, doc: SourceDocument, parsed: ProductsDocument) -> None:
-        name = parsed.metadata.name
+        self._products_name(doc, parsed.metadata.name)
+        for i, item in enumerate(parsed.spec.items):
+            self._product_item(doc, i, item)
+
+    def _products_name(self, doc: SourceDocument, name: str) -> None:
         if name in self.product_names:
             self.error(
                 doc,
@@ -258,33 +301,32 @@ class _Validation:
                 f"a Products document named {name!r} is already declared at {self.product_names[name]}",
             )
         self.product_names.setdefault(name, Source(doc.display, doc.line_of(())))
-        for i, item in enumerate(parsed.spec.items):
-            if item.source_url is not None:
-                self.sourcing_item(doc, i, item)
-                continue
-            assert item.product_url is not None  # the model requires one of the two
-            path: FieldPath = ("spec", "items", i, "productUrl")
-            pid = pid_from_url(item.product_url)
-            source = Source(doc.display, doc.line_of(path))
-            if pid in self.products:
-                self.error(
-                    doc, path, f"product {pid} is already listed at {self.products[pid].source}; list each product once"
-                )
-                continue
-            if item.logo is not None:
-                self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
-            ok, selection = self._selling(doc, i, item)
-            if not ok:
-                continue
-            self.products[pid] = DesiredProduct(
-                pid=pid,
-                url=item.product_url,
-                logo=item.logo,
-                source=source,
-                variants=selection,
-                pricing=item.pricing,
-                price=item.price,
-            )
+
+    def _product_item(self, doc: SourceDocument, i: int, item: ProductItem) -> None:
+        if item.source_url is not None:
+            self.sourcing_item(doc, i, item)
+            return
+        assert item.product_url is not None  # the model requires one of the two
+        path: FieldPath = ("spec", "items", i, "productUrl")
+        pid = pid_from_url(item.product_url)
+        source = Source(doc.display, doc.line_of(path))
+        if pid in self.products:
+            self.error(doc, path, f"product {pid} is already listed at {self.products[pid].source}; list each product once")
+            return
+        if item.logo is not None:
+            self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
+        ok, selection = self._selling(doc, i, item)
+        if not ok:
+            return
+        self.products[pid] = DesiredProduct(
+            pid=pid,
+            url=item.product_url,
+            logo=item.logo,
+            source=source,
+            variants=selection,
+            pricing=item.pricing,
+            price=item.price,
+        )
 
     def pricing_rule(self, doc: SourceDocument, parsed: PricingDocument) -> None:
         name = parsed.metadata.name
@@ -328,6 +370,7 @@ class _Validation:
             if tier.up_to is not None:
                 previous = tier.up_to
         if not ok:
+            self.broken_pricing.add(name)
             return
         rate = spec.exchange_rate if spec.exchange_rate is not None else Decimal(1)
         self.pricing[name] = PricingRule(
@@ -439,7 +482,7 @@ class _Validation:
         settings = self._settings()
         webhooks = self._webhooks()
         for doc, path, name in self.logo_refs:
-            if name not in self.logos:
+            if name not in self.logos and name not in self.broken_logos:
                 known = ", ".join(sorted(self.logos)) or "none are declared"
                 self.error(doc, path, f"no Logo named {name!r} (known logos: {known})")
         self._pricing_refs()
@@ -476,7 +519,7 @@ class _Validation:
 
     def _pricing_refs(self) -> None:
         for doc, path, country in self.shipping_refs:
-            if country not in self.markets:
+            if country not in self.markets and country not in self.broken_markets:
                 known = ", ".join(sorted(self.markets)) or "none are declared"
                 self.error(
                     doc,
@@ -485,7 +528,7 @@ class _Validation:
                     f"`country: {country}` so cjrec quotes shipping there",
                 )
         for doc, path, name in self.pricing_refs:
-            if name not in self.pricing:
+            if name not in self.pricing and name not in self.broken_pricing:
                 known = ", ".join(sorted(self.pricing)) or "none are declared"
                 self.error(doc, path, f"no Pricing rule named {name!r} (known rules: {known})")
         defaults = [rule for rule in self.pricing.values() if rule.default]
@@ -554,6 +597,8 @@ class _Validation:
                 f"a second Webhooks document; the first is at {first_doc.display}:{first_doc.line_of(())}",
             )
         doc, parsed = self.webhooks[0]
+        if parsed is None:
+            return None  # its structure errors are reported
         spec = parsed.spec
         topics = {
             topic: WebhookSetting(enabled=setting.enabled, url=setting.url)
@@ -573,6 +618,8 @@ class _Validation:
                 f"a second Settings document; the first is at {first_doc.display}:{first_doc.line_of(())}",
             )
         doc, parsed = self.settings[0]
+        if parsed is None:
+            return Settings()  # its structure errors are reported
         spec = parsed.spec
         drift = DriftThresholds(
             cost_change_percent=spec.drift.cost_change_percent,
@@ -581,7 +628,7 @@ class _Validation:
             below_min_margin=spec.drift.below_min_margin,
         )
         return Settings(
-            qps=spec.qps,
+            qps=None if spec.qps == "auto" else float(spec.qps),
             points_budget=spec.points_budget,
             source=Source(doc.display, doc.line_of(())),
             refresh_budget=spec.refresh_budget,
@@ -592,6 +639,14 @@ class _Validation:
 
 def _patterns(doc: SourceDocument, path: FieldPath, entries: list[str]) -> tuple[VariantPattern, ...]:
     return tuple(VariantPattern(entry, Source(doc.display, doc.line_of((*path, j)))) for j, entry in enumerate(entries))
+
+
+def _name_of(data: dict[str, Any]) -> str | None:
+    """The document's metadata.name when that part of it is valid."""
+    try:
+        return Metadata.model_validate(data.get("metadata")).name
+    except ValidationError:
+        return None
 
 
 def _secret(value: str | None) -> Secret | None:

@@ -148,7 +148,7 @@ class Settings:
     """How cjrec may use the account: request rate, points per run, the refresh budget, material drift,
     sourcing requests per UTC day."""
 
-    qps: float = DEFAULT_QPS
+    qps: float | None = None  # None: `auto`, the account's limit from setting/get (DEFAULT_QPS if CJ does not say)
     points_budget: int = DEFAULT_POINTS_BUDGET
     source: Source | None = None
     sourcing_per_day: int = DEFAULT_SOURCING_PER_DAY

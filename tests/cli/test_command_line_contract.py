@@ -359,5 +359,5 @@ def test_repository_example_validates_without_a_key_and_says_secrets_were_not_ch
     done = run("validate", cwd=REPO, env=clean_env(tmp_path))
 
     assert done.returncode == 0, done.stderr
-    assert "Valid: 4 files, 3 products, 2 logos (qps 1, points budget 20000)." in done.stdout
+    assert "Valid: 4 files, 3 products, 2 logos (qps auto, points budget 20000)." in done.stdout
     assert "Note: secret values were not checked: no sops key was available to decrypt them" in done.stderr

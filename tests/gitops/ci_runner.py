@@ -2,8 +2,11 @@
 
 `uses:` steps are stood in for: checkout is the test's git work tree, setup-python is this
 interpreter, upload-artifact checks its files exist (``if-no-files-found: error``). A stub
-`gh` keeps pull-request comments in a JSON file, and a `python` shim turns `pip install
-cjrec==…` into a no-op (cjrec is installed already; nothing is downloaded). Expressions
+`gh` keeps pull-request comments in a JSON file. Given a ``python`` (a fresh virtualenv's), the
+jobs run with it first on PATH and the "Install cjrec" step really runs ``pip install
+"$CJREC_PACKAGE"`` with it, once per distinct line (a GitHub runner is fresh every job; this one
+keeps the virtualenv and skips a line it already installed). Without one, a `python` shim turns
+the install into a no-op and the jobs use the test's own cjrec. Expressions
 `${{ … }}` are substituted from a small table, as GitHub would before the shell runs.
 """
 
@@ -57,6 +60,29 @@ if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then echo "(pip install skipped in the t
 exec {python} "$@"
 """
 
+INSTALLING_SHIM = '''#!{runner}
+"""`python` in the job is the runner virtualenv's; `python -m pip install LINE` runs once per distinct line.
+
+Test workers may share the virtualenv: installs take a lock, and a line installed already is skipped.
+"""
+import fcntl, os, subprocess, sys
+python, marker = {python!r}, {marker!r}
+args = sys.argv[1:]
+if args[:3] == ["-m", "pip", "install"]:
+    line = " ".join(args)
+    with open(marker + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(marker) and line in open(marker).read().splitlines():
+            print(f"(already installed in this runner: {{line}})")
+            sys.exit(0)
+        code = subprocess.call([python, *args])
+        if code == 0:
+            with open(marker, "a") as done:
+                done.write(line + "\\n")
+        sys.exit(code)
+os.execv(python, [python, *args])
+'''
+
 
 @dataclass
 class StepResult:
@@ -84,19 +110,31 @@ class WorkflowRunner:
     """Runs one job of the workflow in ``repo`` with the given secrets and extra environment."""
 
     def __init__(
-        self, workflow: Path, *, repo: Path, tools: Path, env: dict[str, str], expressions: dict[str, str]
+        self,
+        workflow: Path,
+        *,
+        repo: Path,
+        tools: Path,
+        env: dict[str, str],
+        expressions: dict[str, str],
+        python: Path | None = None,
     ) -> None:
         self.workflow: dict[str, Any] = yaml.safe_load(workflow.read_text())
         self.repo = repo
         self.tools = tools
         self.env = env
         self.expressions = expressions
+        self.python = python
         tools.mkdir(parents=True, exist_ok=True)
         gh = tools / "gh"
         gh.write_text(GH_STUB.replace("#!/usr/bin/env python3", f"#!{sys.executable}", 1))
         gh.chmod(0o755)
         shim = tools / "python"
-        shim.write_text(PYTHON_SHIM.format(python=sys.executable))
+        if python is None:
+            shim.write_text(PYTHON_SHIM.format(python=sys.executable))
+        else:
+            marker = str(python.parent.parent / ".installed-lines")
+            shim.write_text(INSTALLING_SHIM.format(runner=sys.executable, python=str(python), marker=marker))
         shim.chmod(0o755)
 
     def substitute(self, text: str) -> str:
@@ -122,7 +160,9 @@ class WorkflowRunner:
             **{k: self.substitute(str(v)) for k, v in (job.get("env") or {}).items()},
             "GITHUB_OUTPUT": str(out_file),
             "GITHUB_STEP_SUMMARY": str(summary_file),
-            "PATH": os.pathsep.join([str(self.tools), str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+            "PATH": os.pathsep.join(
+                [str(self.tools), str((self.python or Path(sys.executable)).parent), os.environ.get("PATH", "")]
+            ),
             **(extra_env or {}),
         }
         failed = False

@@ -9,25 +9,75 @@ logs, job summary and step outputs, the pull-request comments (and the `gh` call
 posted them), the files left in each checkout (plan.md, the plan.json artifact, state/) and
 every commit pushed to the remote (``git log -p``) go to the watch, with the age private key
 among the secrets it looks for (besides the API key and every token the sandbox issued).
+cjrec comes from git, as a store owner following the README gets it: the "laptop" virtualenv
+installs it from a bare clone of the checkout under test (``git+file://…@main``), its
+`cjrec init` derives the install line from that (``git+file://…@<full commit>``), and the CI
+jobs install exactly that line with pip into a fresh virtualenv of their own and run from it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from reconciler.models.product_url import product_url
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from tests.conftest import SecretWatch
 from tests.gitops.ci_runner import JobResult, WorkflowRunner
+from tests.gitops.installs import (
+    REPO,
+    Venv,
+    bare_clone_of_checkout,
+    exclusive,
+    fresh_venv,
+    imported_from,
+    is_git_checkout,
+    pip_install,
+    shared_dir,
+)
 
 BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class GitInstall:
+    """The bare clone, its commit, the store owner's cjrec installed from it, and the CI runner's virtualenv."""
+
+    url: str
+    commit: str
+    laptop: Venv
+    runner: Venv
+
+
+@pytest.fixture(scope="session")
+def git_install(tmp_path_factory: pytest.TempPathFactory) -> GitInstall:
+    """Made once per test run, whichever xdist worker asks first; the others wait for it and share it."""
+    if not is_git_checkout():
+        pytest.skip("the checkout under test is not a git repository (e.g. an unpacked sdist)")
+    shared = shared_dir(tmp_path_factory)
+    tmp = shared / "git-install"
+    with exclusive(shared / "git-install.lock"):
+        done = tmp / "done.json"
+        if not done.exists():
+            shutil.rmtree(tmp, ignore_errors=True)  # what a worker that died half-way left
+            tmp.mkdir()
+            bare = tmp / "cjrec.git"
+            commit = bare_clone_of_checkout(bare, tmp / "scratch")
+            laptop = fresh_venv(tmp / "laptop")
+            pip_install(laptop, f"git+{bare.as_uri()}@main")  # a branch, as README's install line names a tag
+            fresh_venv(tmp / "runner")  # empty: the CI jobs' install step installs cjrec into it
+            done.write_text(json.dumps({"url": bare.as_uri(), "commit": commit}))
+        made = json.loads(done.read_text())
+    return GitInstall(made["url"], made["commit"], Venv(tmp / "laptop"), Venv(tmp / "runner"))
 
 
 @pytest.fixture
@@ -53,7 +103,8 @@ class WatchedRunner(WorkflowRunner):
 class Repo:
     """A configuration repository made by `cjrec init`, with a bare git remote standing in for GitHub."""
 
-    def __init__(self, tmp: Path, sandbox: Sandbox, watch: SecretWatch) -> None:
+    def __init__(self, tmp: Path, sandbox: Sandbox, watch: SecretWatch, install: GitInstall) -> None:
+        self.install = install
         self.tmp = tmp
         self.watch = watch
         self.home = tmp / "home"
@@ -102,6 +153,7 @@ class Repo:
             repo=checkout or self.path,
             tools=self.tmp / "tools",
             env={**self.env, "GITHUB_REPOSITORY": "acme/shop", "GH_STUB_STORE": str(self.tmp / "comments.json")},
+            python=self.install.runner.python,
             expressions={
                 "secrets.SOPS_AGE_KEY": self.private_key(),
                 "github.token": "test-token",
@@ -127,11 +179,27 @@ class Repo:
 
 
 @pytest.fixture
-def repo(tmp_path: Path, cj: Sandbox, secret_watch: SecretWatch) -> Iterator[Repo]:
-    r = Repo(tmp_path, cj, secret_watch)
-    r.sh(str(BIN / "cjrec"), "init", str(r.path), cwd=tmp_path)
+def repo(tmp_path: Path, cj: Sandbox, secret_watch: SecretWatch, git_install: GitInstall) -> Iterator[Repo]:
+    r = Repo(tmp_path, cj, secret_watch, git_install)
+    r.sh(str(git_install.laptop.cjrec), "init", str(r.path), cwd=tmp_path)
     yield r
     r.hand_what_outsiders_see_to_the_watch()  # the watch checks after this fixture ends
+
+
+def test_init_from_a_git_install_pins_the_commit_and_the_ci_jobs_install_and_run_that(repo: Repo) -> None:
+    install = repo.install
+    workflow = yaml.safe_load((repo.path / ".github" / "workflows" / "cjrec.yml").read_text())
+    line = workflow["env"]["CJREC_PACKAGE"]
+    assert line == f"git+{install.url}@{install.commit}"
+    assert line == yaml.safe_load((repo.path / ".gitlab-ci.yml").read_text())["variables"]["CJREC_PACKAGE"]
+    assert "CHECK THIS LINE" not in (repo.path / ".github" / "workflows" / "cjrec.yml").read_text()
+    result = repo.runner().run_job("plan")  # the credentials are still a template: Validate fails, after the install
+    install_step = result.step("Install cjrec")
+    assert install_step.exit_code == 0, install_step.output[-2000:]
+    site = imported_from(install.runner)
+    assert install.runner.root in site.parents and REPO not in site.parents
+    assert result.step("Validate").exit_code == 1
+    assert install.runner.cjrec.is_file()  # the runner's virtualenv started without cjrec: the step installed it
 
 
 def test_from_init_through_pull_request_and_merge_to_a_second_run_that_plans_no_changes(repo: Repo) -> None:

@@ -203,9 +203,9 @@ shop_case(
 # wrong types and values
 SETTINGS = "\napiVersion: cjrec/v1\nkind: Settings\nspec:\n  qps: {qps}\n  pointsBudget: {budget}\n"
 for _id, _qps, _budget, _field, _words in [
-    ("qps-is-a-word", "fast", "100", "spec.qps", "valid number"),
+    ("qps-is-a-word", "fast", "100", "spec.qps", "must be auto (the account's limit, from CJ) or a number"),
     ("qps-zero", "0", "100", "spec.qps", "greater than 0"),
-    ("qps-eleven", "11", "100", "spec.qps", "less than or equal to 10"),
+    ("qps-eleven", "11", "100", "spec.qps", "at most 10"),
     ("pointsBudget-negative", "1", "-5", "spec.pointsBudget", "greater than or equal to 0"),
     ("pointsBudget-fractional", "1", "2.5", "spec.pointsBudget", "valid integer"),
 ]:
