@@ -236,7 +236,10 @@ class TokenManager:
         if cache is None or cache.account_fingerprint != UNVERIFIED or not self._checking_account():
             return
         self._check_account(pair)
-        self._save(replace(cache, account_fingerprint=self._account_fingerprint()))
+        checked = replace(cache, account_fingerprint=self._account_fingerprint())
+        if self.account is not None:  # the check read setting/get: its rate limit rides with the token too
+            checked = replace(checked, qps_limit=self.account.qps_limit, qps_limit_at=self.clock.now())
+        self._save(checked)
 
     def _refresh_or_authenticate(self) -> TokenPair:
         """Refresh with a usable refresh token; when there is none or CJ rejects it, authenticate."""
