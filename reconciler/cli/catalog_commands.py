@@ -235,10 +235,9 @@ def export(obj: AppContext, fmt: str, out: Path) -> int:
     the state does not record it (it changes too often to commit).
     """
     from reconciler.adapters.atomic_file import write_atomic
-    from reconciler.adapters.state_store import StateStore
     from reconciler.render.catalog_export import render_catalog
 
-    store = StateStore(obj.settings.state_dir)
+    store = obj.store()
     recorded = store.load()
     if recorded is None:
         raise StateError(

@@ -16,6 +16,7 @@ from reconciler.cli.settings import Settings
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, UsageError
 
 DEFAULT_API_URL = "https://developers.cjdropshipping.com/api2.0/v1"
+DEFAULT_STATE = "./state"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -31,10 +32,10 @@ DEFAULT_API_URL = "https://developers.cjdropshipping.com/api2.0/v1"
 @click.option(
     "--state-dir",
     envvar="CJREC_STATE_DIR",
-    default="./state",
+    default=DEFAULT_STATE,
     show_default=True,
-    type=click.Path(path_type=Path),
-    help="Sync state directory. Env: CJREC_STATE_DIR.",
+    help="Where the state lives: a folder, or s3://BUCKET/PREFIX (S3-compatible storage, AWS_* environment). "
+    "Env: CJREC_STATE_DIR. Default: Settings spec.state, else ./state.",
 )
 @click.option(
     "--api-url",
@@ -56,7 +57,7 @@ DEFAULT_API_URL = "https://developers.cjdropshipping.com/api2.0/v1"
 def cli(
     ctx: click.Context,
     manifests: Path,
-    state_dir: Path,
+    state_dir: str,
     api_url: str,
     sops_binary: str | None,
     no_color: bool,
@@ -83,7 +84,9 @@ def cli(
         logging.getLogger("urllib3").setLevel(logging.INFO)
     settings = Settings(
         manifests=manifests,
-        state_dir=state_dir,
+        state_location=state_dir,
+        state_explicit=ctx.get_parameter_source("state_dir")
+        not in (click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP, None),
         api_url=api_url,
         sops_binary=sops_binary,
         debug=debug,

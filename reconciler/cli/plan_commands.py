@@ -6,6 +6,7 @@ import contextlib
 import json
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,6 +20,7 @@ from reconciler.cli.heap import collector_paused
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, StateError, UsageError
 
 if TYPE_CHECKING:
+    from reconciler.applier.applier import StateWriter
     from reconciler.cli.wiring import Connection
     from reconciler.models.desired import Desired
     from reconciler.models.plan import Plan
@@ -112,7 +114,6 @@ def plan(
 ) -> int:
     """Show what apply would change, against the state and CJ's live API."""
     from reconciler.adapters.atomic_file import write_atomic
-    from reconciler.adapters.state_store import StateStore
 
     if refresh_details and offline:
         raise UsageError("--refresh-details and --offline exclude each other")
@@ -120,7 +121,7 @@ def plan(
     desired = loaded.desired
     assert desired is not None
     with collector_paused():
-        state = StateStore(obj.settings.state_dir).load()
+        state = obj.store(desired).load()
     mode = "offline" if offline else ("refresh-details" if refresh_details else "normal")
     connection = None if offline else obj.connect(desired)
     try:
@@ -232,8 +233,6 @@ def apply(
 ) -> int:
     """Make CJ match the manifests (or apply exactly a saved PLAN_FILE)."""
     from reconciler.adapters.clock import SystemClock
-    from reconciler.adapters.state_lock import StateLock
-    from reconciler.adapters.state_store import StateStore
     from reconciler.applier.applier import Applier
     from reconciler.cli.progress import ProgressHooks
     from reconciler.render.text import render_plan
@@ -243,8 +242,9 @@ def apply(
     loaded = obj.load(need_secrets=True)
     desired = loaded.desired
     assert desired is not None
-    store = StateStore(obj.settings.state_dir)
-    with StateLock(obj.settings.state_dir, operation="apply", clock=SystemClock(), timeout_s=lock_timeout):
+    store = obj.store(desired)
+    # SIGTERM (a cancelled CI job) unwinds like Ctrl-C from here on, so a lock in a bucket is released too
+    with sigterm_as_interrupt(), store.lock(operation="apply", clock=SystemClock(), timeout_s=lock_timeout):
         with collector_paused():
             state = store.load()
         connection = obj.connect(desired)
@@ -267,9 +267,10 @@ def apply(
             if not auto_approve and not _confirmed(obj):
                 return EXIT_ERROR
             hooks = ProgressHooks()
+            writer = StoppingWriter(store, stop=connection.http.cancel)
             applier = Applier(
                 adder=connection.api,
-                store=store,
+                store=writer,
                 webhooks=connection.api,
                 qps=desired.settings.qps,
                 hooks=hooks,
@@ -282,7 +283,34 @@ def apply(
             hooks.close()
         finally:
             connection.close()
-    return _report(obj, result, connection, elapsed)
+    return _report(obj, result, connection, elapsed, writer.error)
+
+
+class StoppingWriter:
+    """The applier's state writer: a write that fails (the state moved on, storage down) stops the run.
+
+    The error is kept for the report instead of being raised inside a worker; no new call
+    to CJ starts after it, and later writes are not attempted, so newer state is never
+    overwritten. What the stopped run did at CJ but could not record, the next apply adopts.
+    """
+
+    def __init__(self, store: StateWriter, *, stop: threading.Event) -> None:
+        self.store = store
+        self.stop = stop
+        self.error: CjrecError | None = None
+        self.unrecorded = 0
+        self._lock = threading.Lock()
+
+    def write(self, state: SyncState, *, previous: SyncState | None) -> SyncState:
+        with self._lock:
+            if self.error is None:
+                try:
+                    return self.store.write(state, previous=previous)
+                except CjrecError as exc:
+                    self.error = exc
+                    self.stop.set()
+            self.unrecorded += 1
+            return previous if previous is not None else state
 
 
 def _confirmed(obj: AppContext) -> bool:
@@ -298,10 +326,19 @@ def _confirmed(obj: AppContext) -> bool:
     return True
 
 
-def _report(obj: AppContext, result: object, connection: Connection, elapsed: float) -> int:
+def _report(
+    obj: AppContext, result: object, connection: Connection, elapsed: float, write_error: CjrecError | None
+) -> int:
     from reconciler.applier.applier import ApplyResult
 
     assert isinstance(result, ApplyResult)
+    if write_error is not None:
+        obj.console.error(write_error)
+        obj.console.warning(
+            f"Apply stopped: the state could not be written. {len(result.done)} changes were made; those after "
+            "the last recorded state are adopted by the next `cjrec apply`, not made twice."
+        )
+        return EXIT_ERROR
     stats = connection.http.stats
     line = (
         f"{len(result.done)} done, {len(result.failed)} failed, {len(result.not_started)} not started; "

@@ -20,10 +20,9 @@ def state() -> None:
 @click.pass_obj
 def state_list(obj: AppContext) -> int:
     """List every resource the state records."""
-    from reconciler.adapters.state_store import StateStore
     from reconciler.render.describe import summarise_logo, summarise_product
 
-    recorded = StateStore(obj.settings.state_dir).load()
+    recorded = obj.store().load()
     if recorded is None:
         obj.console.out("No state yet: nothing is managed. Run `cjrec apply`.")
         return EXIT_OK
@@ -39,9 +38,7 @@ def state_list(obj: AppContext) -> int:
 @click.pass_obj
 def state_show(obj: AppContext, address: str) -> int:
     """Show one resource's record (JSON)."""
-    from reconciler.adapters.state_store import StateStore
-
-    recorded = StateStore(obj.settings.state_dir).load()
+    recorded = obj.store().load()
     kind, _, name = address.partition(".")
     record: ProductRecord | LogoRecord | None = None
     if recorded is not None and kind == "product":
@@ -60,11 +57,10 @@ def state_show(obj: AppContext, address: str) -> int:
 def state_forget(obj: AppContext, address: str) -> int:
     """Stop tracking a resource without touching CJ (the next plan may adopt it again)."""
     from reconciler.adapters.clock import SystemClock
-    from reconciler.adapters.state_lock import StateLock
-    from reconciler.adapters.state_store import StateStore
+    from reconciler.cli.plan_commands import sigterm_as_interrupt
 
-    store = StateStore(obj.settings.state_dir)
-    with StateLock(obj.settings.state_dir, operation="state forget", clock=SystemClock()):
+    store = obj.store()
+    with sigterm_as_interrupt(), store.lock(operation="state forget", clock=SystemClock()):
         recorded = store.load()
         kind, _, name = address.partition(".")
         if (
@@ -86,8 +82,6 @@ def state_forget(obj: AppContext, address: str) -> int:
 @click.pass_obj
 def force_unlock(obj: AppContext, lock_id: str) -> int:
     """Break a stuck state lock (give the ID from the lock error)."""
-    from reconciler.adapters.state_lock import force_unlock as unlock
-
-    info = unlock(obj.settings.state_dir, lock_id)
+    info = obj.store().force_unlock(lock_id)
     obj.console.success(f"Unlocked: the lock of {info.describe()} was removed.")
     return EXIT_OK

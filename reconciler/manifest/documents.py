@@ -26,6 +26,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from reconciler.models.product_url import ProductUrlError, pid_from_url
+from reconciler.models.state_location import LocationError, parse_location
 
 API_VERSION = "cjrec/v1"
 SCHEMA_ID = "https://cjrec.dev/schema/cjrec-v1.json"
@@ -170,6 +171,22 @@ class SettingsSpec(_Strict):
         description="the account's requests per second (CJ tiers 1, 2, 4, 6)",
     )
     points_budget: StrictInt = Field(default=20_000, ge=0, description="most API points one run may spend")
+    state: str | None = Field(
+        default=None,
+        min_length=1,
+        description="where the state lives: a folder (default `state`) or s3://BUCKET/PREFIX; "
+        "--state-dir / CJREC_STATE_DIR override it",
+    )
+
+    @field_validator("state")
+    @classmethod
+    def _location(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_location(value)
+            except LocationError as exc:
+                raise PydanticCustomError("state_location", str(exc)) from None
+        return value
 
 
 class WebhookTopicSpec(_Strict):

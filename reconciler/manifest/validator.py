@@ -357,7 +357,11 @@ class _Validation:
             )
         doc, parsed = self.settings[0]
         return Settings(
-            qps=parsed.spec.qps, points_budget=parsed.spec.points_budget, source=Source(doc.display, doc.line_of(()))
+            qps=parsed.spec.qps,
+            points_budget=parsed.spec.points_budget,
+            source=Source(doc.display, doc.line_of(())),
+            state=parsed.spec.state,
+            state_line=doc.line_of(("spec", "state")) if parsed.spec.state is not None else None,
         )
 
 

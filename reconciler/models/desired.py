@@ -101,6 +101,8 @@ class Settings:
     qps: float = DEFAULT_QPS
     points_budget: int = DEFAULT_POINTS_BUDGET
     source: Source | None = None
+    state: str | None = None  # the state location (a folder or s3://BUCKET/PREFIX), when Settings names one
+    state_line: int | None = None
 
 
 WEBHOOK_TOPICS = ("product", "stock", "order", "logistics")
