@@ -87,7 +87,7 @@ class S3Bucket:
     def url(self, prefix: str = "cjrec/") -> str:
         return f"s3://{self.name}/{prefix}"
 
-    def keys(self) -> list[str]:
+    def key_names(self) -> list[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name)
         return sorted(obj["Key"] for page in pages for obj in page.get("Contents", []))
 
@@ -98,7 +98,7 @@ class S3Bucket:
         self.client.put_object(Bucket=self.name, Key=key, Body=data)
 
     def objects(self) -> Iterator[tuple[str, bytes]]:
-        for key in self.keys():
+        for key in self.key_names():
             yield f"s3://{self.name}/{key}", self.get(key)
 
 

@@ -26,7 +26,9 @@ PREFIX = "prod/"
 
 
 def product(pid: str) -> ProductRecord:
-    return ProductRecord.from_dict(pid, {"url": f"https://cjdropshipping.com/product/x-p-{pid}.html", "origin": "added"})
+    return ProductRecord.from_dict(
+        pid, {"url": f"https://cjdropshipping.com/product/x-p-{pid}.html", "origin": "added"}
+    )
 
 
 @pytest.fixture
@@ -84,7 +86,7 @@ def test_a_run_whose_lock_was_forced_away_is_refused_at_its_next_write_and_leave
             old.write(state.with_product(product(PIDS[2])), previous=state)
         lock.release()  # the old run ends: the lock it would remove is no longer its own
         assert b'"id": "' + taken.id.encode() in s3_bucket.get(PREFIX + "cjrec.lock")
-    assert PREFIX + "cjrec.lock" not in s3_bucket.keys()
+    assert PREFIX + "cjrec.lock" not in s3_bucket.key_names()
 
 
 def test_the_first_write_of_a_run_keeps_the_version_it_replaces(s3_bucket: Any) -> None:
@@ -137,12 +139,14 @@ def test_a_lock_whose_creation_landed_before_the_connection_dropped_is_held_not_
     proxy.add(Fault(method="PUT", key_suffix="cjrec.lock", drop="after"))
     with store.lock(operation="apply", clock=clock) as held:
         assert held.id.encode() in s3_bucket.get(PREFIX + "cjrec.lock")
-    assert PREFIX + "cjrec.lock" not in s3_bucket.keys()
+    assert PREFIX + "cjrec.lock" not in s3_bucket.key_names()
 
 
 def test_reads_are_retried_after_a_dropped_connection(s3_bucket: Any, proxy: FaultProxy) -> None:
     seeded(s3_bucket)
-    proxy.add(Fault(method="GET", key_suffix="sync.json", drop="before"), Fault(method="GET", status=503, code="SlowDown"))
+    proxy.add(
+        Fault(method="GET", key_suffix="sync.json", drop="before"), Fault(method="GET", status=503, code="SlowDown")
+    )
     store = open_store(s3_bucket)
     assert store.load() is not None
     assert store.objects.retries == 2

@@ -32,7 +32,9 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 
 
 def product(pid: str = PID) -> ProductRecord:
-    return ProductRecord.from_dict(pid, {"url": f"https://cjdropshipping.com/product/x-p-{pid}.html", "origin": "added"})
+    return ProductRecord.from_dict(
+        pid, {"url": f"https://cjdropshipping.com/product/x-p-{pid}.html", "origin": "added"}
+    )
 
 
 def test_a_new_location_has_no_state_and_a_write_reads_back(make_store: Any) -> None:
@@ -64,9 +66,8 @@ def test_the_serial_moves_only_when_the_content_changes(make_store: Any) -> None
 def test_a_second_holder_is_refused_naming_the_first_and_force_unlock_needs_its_id(make_store: Any) -> None:
     clock = FakeClock()
     with make_store().lock(operation="apply", clock=clock) as held:
-        with pytest.raises(LockError) as refused:
-            with make_store().lock(operation="state forget", clock=clock):
-                pass
+        with pytest.raises(LockError) as refused, make_store().lock(operation="state forget", clock=clock):
+            pass
         assert held.id in refused.value.message
         assert "`cjrec apply`" in refused.value.message
         with pytest.raises(LockError, match="does not match"):
@@ -80,10 +81,12 @@ def test_a_second_holder_is_refused_naming_the_first_and_force_unlock_needs_its_
 
 def test_waiting_for_the_lock_gives_up_after_the_timeout(make_store: Any) -> None:
     clock = FakeClock()
-    with make_store().lock(operation="apply", clock=clock):
-        with pytest.raises(LockError, match="after waiting 3 s"):
-            with make_store().lock(operation="apply", clock=clock, timeout_s=3):
-                pass
+    with (
+        make_store().lock(operation="apply", clock=clock),
+        pytest.raises(LockError, match="after waiting 3 s"),
+        make_store().lock(operation="apply", clock=clock, timeout_s=3),
+    ):
+        pass
     assert sum(clock.sleeps) >= 3
 
 
