@@ -1,14 +1,18 @@
-"""``cjrec state list|show|forget`` and ``cjrec force-unlock``: inspecting and mending the state."""
+"""``cjrec state list|show|forget|push|pull`` and ``cjrec force-unlock``: inspecting, mending and moving the state."""
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler.cli.context import AppContext
-from reconciler.errors import EXIT_OK, UsageError
+from reconciler.errors import EXIT_OK, StateError, UsageError
 from reconciler.models.state import LogoRecord, ProductRecord
+
+if TYPE_CHECKING:
+    from reconciler.adapters.state_store import StateStore
 
 
 @click.group()
@@ -85,3 +89,86 @@ def force_unlock(obj: AppContext, lock_id: str) -> int:
     info = obj.store().force_unlock(lock_id)
     obj.console.success(f"Unlocked: the lock of {info.describe()} was removed.")
     return EXIT_OK
+
+
+@state.command("push")
+@click.argument("destination")
+@click.option("--force", is_flag=True, help="Replace a state of another lineage, or a newer one, at DESTINATION.")
+@click.pass_obj
+def state_push(obj: AppContext, destination: str, force: bool) -> int:
+    """Copy the state (and the token cache) to DESTINATION: a folder or s3://BUCKET/PREFIX.
+
+    The usual move to a bucket: `cjrec state push s3://BUCKET/PREFIX`, then set Settings
+    `spec.state` (or CJREC_STATE_DIR) to it.
+    """
+    _copy_state(obj, source=obj.store(), target=_open(destination, "DESTINATION"), force=force)
+    return EXIT_OK
+
+
+@state.command("pull")
+@click.argument("source", required=False)
+@click.option("--to", "to", default="state", show_default=True, help="The folder (or s3:// prefix) to copy into.")
+@click.option("--force", is_flag=True, help="Replace a state of another lineage, or a newer one, at --to.")
+@click.pass_obj
+def state_pull(obj: AppContext, source: str | None, to: str, force: bool) -> int:
+    """Copy the state (and the token cache) from SOURCE (default: the configured state location) into --to.
+
+    E.g. back from a bucket to the repository: `cjrec state pull s3://BUCKET/PREFIX --to state`.
+    """
+    origin = _open(source, "SOURCE") if source else obj.store()
+    _copy_state(obj, source=origin, target=_open(to, "--to"), force=force)
+    return EXIT_OK
+
+
+def _open(text: str, what: str) -> StateStore:
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.cli.wiring import open_store
+    from reconciler.models.state_location import LocationError, parse_location
+
+    try:
+        return open_store(parse_location(text), clock=SystemClock())
+    except LocationError as exc:
+        raise UsageError(f"{what}: {exc}", hint="give a folder or s3://BUCKET/PREFIX") from None
+
+
+def _copy_state(obj: AppContext, *, source: StateStore, target: StateStore, force: bool) -> None:
+    """Copy under both locks; refuse another lineage or a newer state at the target unless forced."""
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.cli.plan_commands import sigterm_as_interrupt
+
+    if source.where.rstrip("/") == target.where.rstrip("/"):
+        raise UsageError(f"{source.where} is both the source and the destination")
+    clock = SystemClock()
+    with (
+        sigterm_as_interrupt(),
+        source.lock(operation="state push/pull", clock=clock),
+        target.lock(operation="state push/pull", clock=clock),
+    ):
+        moving = source.load()
+        if moving is None:
+            raise StateError(f"no state at {source.display}: there is nothing to copy")
+        present = target.load()
+        if present is not None and not force:
+            if present.lineage != moving.lineage:
+                raise StateError(
+                    f"{target.display} holds another state (lineage {present.lineage}, serial {present.serial}); "
+                    f"{source.display} is lineage {moving.lineage}; nothing was copied",
+                    hint="check both places; to replace it anyway, run again with --force",
+                )
+            if present.serial > moving.serial:
+                raise StateError(
+                    f"{target.display} is newer (serial {present.serial}) than {source.display} "
+                    f"(serial {moving.serial}); nothing was copied",
+                    hint="copy in the other direction, or run again with --force to replace it",
+                )
+        if present is not None and present.lineage == moving.lineage and present.content() == moving.content():
+            obj.console.success(f"{target.display} already holds this state (serial {present.serial}).")
+            return
+        written = target.write(moving, previous=present)
+        cache = source.token_cache().read()
+        if cache is not None:
+            target.token_cache().write(cache)
+    obj.console.success(
+        f"Copied the state ({len(written.products)} products, lineage {written.lineage}) from {source.display} "
+        f"to {target.display}{' with the token cache' if cache is not None else ''}."
+    )
