@@ -71,18 +71,36 @@ def load_configuration(*, manifests: Path, sops: Sops, need_secrets: bool) -> Va
             continue
         for doc, data in zip(docs, decrypted, strict=True):
             plaintext[(doc.file, doc.index)] = data
+    repository = repository_root(manifests)
     result = validate(
         loaded.documents,
         plaintext=plaintext,
         secrets_checked=secrets_checked,
-        inspect_image=inspect_image,
+        inspect_image=lambda path: inspect_image(path, root=repository),
         load_problems=problems,
+        repository=repository,
     )
     logos = (
         [f"{logo.name}={logo.image.sha256}" for logo in result.desired.logos if logo.image] if result.desired else []
     )
     result.digest = digest_files(loaded.files, extra=logos)
     return result
+
+
+def repository_root(manifests: Path) -> Path:
+    """The repository the manifests belong to: the nearest folder above them holding ``.git`` or ``.sops.yaml``.
+
+    Without either, the working directory when the manifests are inside it, else the
+    manifests' own folder. Logo files must stay inside it.
+    """
+    start = manifests.resolve()
+    if not start.is_dir():
+        start = start.parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists() or (folder / ".sops.yaml").exists():
+            return folder
+    cwd = Path.cwd().resolve()
+    return cwd if start.is_relative_to(cwd) else start
 
 
 def _no_prefix(message: str, display: str) -> str:

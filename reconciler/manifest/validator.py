@@ -8,11 +8,12 @@ run's problems are returned together.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from pydantic import ValidationError
@@ -92,9 +93,16 @@ def validate(
     secrets_checked: bool,
     inspect_image: InspectImage,
     load_problems: list[Diagnostic] | None = None,
+    repository: Path | None = None,
 ) -> ValidationResult:
-    """Validate every document and build the Desired configuration when nothing is wrong."""
+    """Validate every document and build the Desired configuration when nothing is wrong.
+
+    With ``repository`` (an absolute path), a logo ``file`` must lie inside it: an absolute
+    path or one whose ``../`` leads out is refused here; ``inspect_image`` refuses symlinks
+    that lead out (that needs the file system).
+    """
     v = _Validation(plaintext=plaintext, secrets_checked=secrets_checked, inspect_image=inspect_image)
+    v.repository = repository
     v.diagnostics.extend(load_problems or [])
     for doc in documents:
         v.document(doc)
@@ -106,6 +114,7 @@ class _Validation:
         self.plaintext = plaintext
         self.secrets_checked = secrets_checked
         self.inspect_image = inspect_image
+        self.repository: Path | None = None
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.credentials: list[tuple[SourceDocument, CredentialsDocument | None]] = []
@@ -198,7 +207,9 @@ class _Validation:
         image = None
         file = None
         if parsed.spec.file is not None:
-            file = (doc.file.parent / parsed.spec.file).resolve()
+            file = self._logo_path(doc, parsed.spec.file)
+            if file is None:
+                return
             try:
                 image = self.inspect_image(file)
             except LogoImageError as exc:
@@ -251,6 +262,27 @@ class _Validation:
             self.products[pid] = DesiredProduct(pid=pid, url=item.product_url, logo=item.logo, source=source)
 
     # -- the whole configuration ------------------------------------------------------
+    def _logo_path(self, doc: SourceDocument, given: str) -> Path | None:
+        """The logo file's absolute path, or None (and an error) when it is absolute or leads out of the repository."""
+        if given.startswith(("/", "\\", "~")) or PureWindowsPath(given).is_absolute():
+            self.error(
+                doc,
+                ("spec", "file"),
+                f"{given}: an absolute path; logo files must be inside the repository "
+                "(give the path relative to this manifest)",
+            )
+            return None
+        path = Path(os.path.normpath(os.path.join(os.path.abspath(doc.file.parent), given)))
+        if self.repository is not None and not path.is_relative_to(self.repository):
+            self.error(
+                doc,
+                ("spec", "file"),
+                f"{given}: leads out of the repository ({self.repository}); apply publishes logo files, "
+                "so they must be inside it",
+            )
+            return None
+        return path
+
     def finish(self, *, files: tuple[str, ...]) -> ValidationResult:
         credentials = self._credentials()
         settings = self._settings()
