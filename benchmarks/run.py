@@ -14,12 +14,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import calls_points, offline_scale, reference, startup, throughput, workspace
+from benchmarks import calls_points, offline_scale, reference, s3_state, startup, throughput, workspace
 from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup")
+BENCHMARKS = ("throughput", "calls", "offline", "startup", "s3state")
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -114,6 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         reference_pause_s=pause,
                     )
                 )
+        if "s3state" in chosen:
+            _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
+            if args.smoke:
+                results.s3 = s3_state.run(
+                    root, key=key, sizes=(10, 100), writes=3, load_size=200, runs=1, qps=10.0, seconds=2.0
+                )
+            else:
+                results.s3 = s3_state.run(root, key=key, seconds=args.seconds)
     results.elapsed_s = time.monotonic() - started
     results.load_at_end = load_average()
     args.out.write_text(render(results))
