@@ -231,7 +231,9 @@ class S3Objects:
                     self.client.delete_object(Bucket=self.location.bucket, Key=key)
             except ClientError as exc:
                 if _status(exc) == 412 or _code(exc) == "PreconditionFailed":
-                    raise PreconditionFailed(f"{self.url(name)}: the object changed before it could be removed") from None
+                    raise PreconditionFailed(
+                        f"{self.url(name)}: the object changed before it could be removed"
+                    ) from None
                 if _code(exc) in ("NoSuchKey", "404"):
                     return
                 if if_match is not None and _code(exc) in ("NotImplemented", "InvalidArgument"):
@@ -247,7 +249,9 @@ class S3Objects:
 
         def call() -> None:
             self.client.copy_object(
-                Bucket=bucket, Key=self.location.key(target), CopySource={"Bucket": bucket, "Key": self.location.key(source)}
+                Bucket=bucket,
+                Key=self.location.key(target),
+                CopySource={"Bucket": bucket, "Key": self.location.key(source)},
             )
 
         self._retrying("write", target, call)
