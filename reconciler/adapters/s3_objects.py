@@ -133,6 +133,7 @@ class S3Objects:
         attempts: int = ATTEMPTS,
         base_delay_s: float = BASE_DELAY_S,
         what: str = "the state",
+        configured_by: str = "--state-dir / CJREC_STATE_DIR / Settings spec.state",
     ) -> None:
         self.location = location
         self.clock = clock
@@ -140,6 +141,7 @@ class S3Objects:
         self.attempts = attempts
         self.base_delay_s = base_delay_s
         self.what = what
+        self.configured_by = configured_by
         self.retries = 0  # transient failures retried (for tests and benchmarks)
 
     @property
@@ -325,8 +327,8 @@ class S3Objects:
         if code == "NoSuchBucket" or (status == 404 and not name):
             return StateError(
                 f"{bucket}: the bucket does not exist at {endpoint}; nothing was written",
-                hint=f"create it (e.g. `aws s3 mb s3://{self.location.bucket}`), or fix the bucket in --state-dir / "
-                "CJREC_STATE_DIR / Settings spec.state; for another S3-compatible service set AWS_ENDPOINT_URL_S3",
+                hint=f"create it (e.g. `aws s3 mb s3://{self.location.bucket}`), or fix the bucket in "
+                f"{self.configured_by}; for another S3-compatible service set AWS_ENDPOINT_URL_S3",
             )
         if code in CREDENTIAL_CODES:
             return StateError(

@@ -3,7 +3,7 @@
 The core only iterates; what a change means is its kind's executor's business (one per
 kind, ``applier/<kind>.py``, contract in ``applier/executor.py``), listed once, in the
 order their calls run, by :func:`executors`. Changes that need no call to CJ (adopt,
-update, forget, logos) are recorded first, in one state write. Then each executor carries
+update, forget, logos already hosted) are recorded first, in one state write. Then each executor carries
 out its kind's calls, writing the state after every successful one, so a crash or a kill
 loses at most the calls in flight. A fatal answer (points exhausted, refused credentials,
 …) or an interruption stops new calls; running calls finish and are recorded.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Protocol, cast
 
 from reconciler.applier.executor import ApplyHooks, ApplyResult, Executor, Run, SilentHooks, StateWriter
-from reconciler.applier.logos import LogoExecutor
+from reconciler.applier.logos import LogoExecutor, LogoUploader
 from reconciler.applier.products import ProductAdder, ProductExecutor
 from reconciler.applier.webhooks import WebhookExecutor, WebhookWriter
 from reconciler.errors import CjrecError, ProductUnavailableError
@@ -39,10 +39,10 @@ class CjWriter(ProductAdder, WebhookWriter, Protocol):
     """Every call apply makes: the union of the executors' clients."""
 
 
-def executors(client: CjWriter) -> tuple[Executor, ...]:
-    """One executor per kind, in the order their calls run: products are added before
-    webhooks subscribe to them."""
-    return (LogoExecutor(), ProductExecutor(client), WebhookExecutor(client))
+def executors(client: CjWriter, uploader: LogoUploader | None = None) -> tuple[Executor, ...]:
+    """One executor per kind, in the order their calls run: logos are uploaded before the
+    products that print them are added, and products are added before webhooks subscribe to them."""
+    return (LogoExecutor(uploader), ProductExecutor(client), WebhookExecutor(client))
 
 
 class _NoCalls:
@@ -72,8 +72,9 @@ class Applier:
         hooks: ApplyHooks | None = None,
         stop: threading.Event | None = None,
         fatal: Callable[[CjrecError], bool] | None = None,
+        uploader: LogoUploader | None = None,
     ) -> None:
-        self.executors = executors(client)
+        self.executors = executors(client, uploader)
         self.store = store
         self.qps = qps
         self.hooks = hooks or SilentHooks()
@@ -86,7 +87,7 @@ class Applier:
         for change in plan.changes:
             _executor_for(by_kind, change)  # refuse a plan with a kind this cjrec cannot apply, before anything
         self.hooks.started(len(plan.changes))
-        local = [c for c in plan.changes if not c.calls_cj]
+        local = [c for c in plan.changes if not c.calls_out]
         current = state
         for change in local:
             current = by_kind[change.kind].record(current, change)
@@ -100,7 +101,7 @@ class Applier:
         )
         remote: list[Change] = []
         for executor in self.executors:
-            mine = [c for c in plan.changes if c.calls_cj and c.kind == executor.kind]
+            mine = [c for c in plan.changes if c.calls_out and c.kind == executor.kind]
             remote += mine
             if not mine or result.interrupted:
                 continue

@@ -20,6 +20,7 @@ from reconciler.cli.heap import collector_paused
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, StateError, UsageError
 
 if TYPE_CHECKING:
+    from reconciler.adapters.logo_store import S3LogoStore
     from reconciler.applier.applier import StateWriter
     from reconciler.cli.wiring import Connection
     from reconciler.models.desired import Desired
@@ -270,6 +271,7 @@ def apply(
             applier = Applier(
                 client=connection.api,
                 store=writer,
+                uploader=_logo_store(desired),
                 qps=desired.settings.qps,
                 hooks=hooks,
                 stop=connection.http.cancel,
@@ -282,6 +284,16 @@ def apply(
         finally:
             connection.close()
     return _report(obj, result, connection, elapsed, writer.error)
+
+
+def _logo_store(desired: Desired) -> S3LogoStore | None:
+    """The uploader for Settings ``spec.logoStore`` (boto3 is imported only when there is one)."""
+    if desired.settings.logo_store is None:
+        return None
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.logo_store import S3LogoStore
+
+    return S3LogoStore(clock=SystemClock())
 
 
 class StoppingWriter:

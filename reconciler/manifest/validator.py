@@ -12,7 +12,7 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
@@ -39,6 +39,7 @@ from reconciler.models.desired import (
     Logo,
     LogoImage,
     LogoImageError,
+    LogoStore,
     Settings,
     Source,
     TokenOverride,
@@ -48,6 +49,7 @@ from reconciler.models.desired import (
 from reconciler.models.product_url import pid_from_url
 from reconciler.models.secret import Secret
 from reconciler.models.source_document import FieldPath, SourceDocument, field_label, iter_strings
+from reconciler.models.state_location import parse_s3_url
 
 DocKey = tuple[Path, int]
 InspectImage = Callable[[Path], LogoImage]
@@ -115,6 +117,7 @@ class _Validation:
         self.secrets_checked = secrets_checked
         self.inspect_image = inspect_image
         self.repository: Path | None = None
+        self.file_lines: dict[str, int] = {}
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.credentials: list[tuple[SourceDocument, CredentialsDocument | None]] = []
@@ -215,15 +218,8 @@ class _Validation:
             except LogoImageError as exc:
                 self.error(doc, ("spec", "file"), f"{parsed.spec.file}: {exc}")
                 return
-            if parsed.spec.public_url is None:
-                self.warnings.append(
-                    Diagnostic(
-                        doc.display,
-                        doc.line_of(("spec", "file")),
-                        "spec.publicUrl",
-                        f"logo {name!r} has no publicUrl: CJ cannot fetch it at order time until it is hosted publicly",
-                    )
-                )
+        if file is not None:
+            self.file_lines[name] = doc.line_of(("spec", "file"))
         if parsed.spec.default:
             self.default_lines[name] = Source(doc.display, doc.line_of(("spec", "default")))
         self.logos[name] = Logo(
@@ -307,17 +303,40 @@ class _Validation:
             if self.secrets_checked
             else ["secret values were not checked: no sops key was available to decrypt them"]
         )
+        logos = self._hosted(settings.logo_store)
         if self.diagnostics:
             return ValidationResult(None, self.diagnostics, self.warnings, notes)
         desired = Desired(
             credentials=credentials,
-            logos=tuple(self.logos.values()),
+            logos=logos,
             products=tuple(self.products.values()),
             settings=settings,
             files=files,
             webhooks=webhooks,
         )
         return ValidationResult(desired, [], self.warnings, notes)
+
+    def _hosted(self, store: LogoStore | None) -> tuple[Logo, ...]:
+        """File logos without publicUrl get the logo store's URL (apply uploads them); without a store, a warning."""
+        logos = []
+        for declared in self.logos.values():
+            logo = declared
+            if logo.file is not None and logo.public_url is None and logo.image is not None:
+                if store is not None:
+                    hosted, public = store.names(logo.image)
+                    logo = replace(logo, public_url=public, hosted=hosted)
+                else:
+                    self.warnings.append(
+                        Diagnostic(
+                            logo.source.file,
+                            self.file_lines.get(logo.name, logo.source.line),
+                            "spec.publicUrl",
+                            f"logo {logo.name!r} has no publicUrl: CJ cannot fetch it at order time until it is "
+                            "hosted publicly (give publicUrl, or Settings spec.logoStore to have apply upload it)",
+                        )
+                    )
+            logos.append(logo)
+        return tuple(logos)
 
     def _credentials(self) -> Credentials | None:
         if not self.credentials:
@@ -394,6 +413,11 @@ class _Validation:
             source=Source(doc.display, doc.line_of(())),
             state=parsed.spec.state,
             state_line=doc.line_of(("spec", "state")) if parsed.spec.state is not None else None,
+            logo_store=None
+            if parsed.spec.logo_store is None
+            else LogoStore(
+                url=parse_s3_url(parsed.spec.logo_store.url).url(), public_base_url=parsed.spec.logo_store.public_base_url
+            ),
         )
 
 
