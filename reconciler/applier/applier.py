@@ -4,8 +4,9 @@ The core only iterates; what a change means is its kind's executor's business (o
 kind, ``applier/<kind>.py``, contract in ``applier/executor.py``), listed once, in the
 order their calls run, by :func:`executors`. Changes that need no call to CJ (adopt,
 update, forget, logos already hosted) are recorded first, in one state write. Then each executor carries
-out its kind's calls, writing the state after every successful one, so a crash or a kill
-loses at most the calls in flight. A fatal answer (points exhausted, refused credentials,
+out its kind's calls, saving the state after every successful one (``cjrec apply`` writes
+those checkpoints on their own thread, ``applier/checkpoints.py``), so a crash or a kill
+loses at most the calls since the last checkpoint, which the next plan adopts. A fatal answer (points exhausted, refused credentials,
 …) or an interruption stops new calls; running calls finish and are recorded.
 """
 

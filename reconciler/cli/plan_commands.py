@@ -6,7 +6,6 @@ import contextlib
 import json
 import signal
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -21,7 +20,6 @@ from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_O
 
 if TYPE_CHECKING:
     from reconciler.adapters.logo_store import S3LogoStore
-    from reconciler.applier.applier import StateWriter
     from reconciler.cli.wiring import Connection
     from reconciler.models.desired import Desired
     from reconciler.models.plan import Plan
@@ -234,6 +232,7 @@ def apply(
     """Make CJ match the manifests (or apply exactly a saved PLAN_FILE)."""
     from reconciler.adapters.clock import SystemClock
     from reconciler.applier.applier import Applier
+    from reconciler.applier.checkpoints import BackgroundCheckpoints
     from reconciler.cli.progress import ProgressHooks
     from reconciler.render.text import render_plan
 
@@ -267,17 +266,16 @@ def apply(
             if not auto_approve and not _confirmed(obj):
                 return EXIT_ERROR
             hooks = ProgressHooks()
-            writer = StoppingWriter(store, stop=connection.http.cancel)
-            applier = Applier(
-                client=connection.api,
-                store=writer,
-                uploader=_logo_store(desired),
-                qps=desired.settings.qps,
-                hooks=hooks,
-                stop=connection.http.cancel,
-            )
             started = time.monotonic()
-            with sigterm_as_interrupt():
+            with BackgroundCheckpoints(store, stop=connection.http.cancel, written=state) as writer:
+                applier = Applier(
+                    client=connection.api,
+                    store=writer,
+                    uploader=_logo_store(desired),
+                    qps=desired.settings.qps,
+                    hooks=hooks,
+                    stop=connection.http.cancel,
+                )
                 result = applier.apply(the_plan, state or store.new_state())
             elapsed = time.monotonic() - started
             hooks.close()
@@ -294,33 +292,6 @@ def _logo_store(desired: Desired) -> S3LogoStore | None:
     from reconciler.adapters.logo_store import S3LogoStore
 
     return S3LogoStore(clock=SystemClock())
-
-
-class StoppingWriter:
-    """The applier's state writer: a write that fails (the state moved on, storage down) stops the run.
-
-    The error is kept for the report instead of being raised inside a worker; no new call
-    to CJ starts after it, and later writes are not attempted, so newer state is never
-    overwritten. What the stopped run did at CJ but could not record, the next apply adopts.
-    """
-
-    def __init__(self, store: StateWriter, *, stop: threading.Event) -> None:
-        self.store = store
-        self.stop = stop
-        self.error: CjrecError | None = None
-        self.unrecorded = 0
-        self._lock = threading.Lock()
-
-    def write(self, state: SyncState, *, previous: SyncState | None) -> SyncState:
-        with self._lock:
-            if self.error is None:
-                try:
-                    return self.store.write(state, previous=previous)
-                except CjrecError as exc:
-                    self.error = exc
-                    self.stop.set()
-            self.unrecorded += 1
-            return previous if previous is not None else state
 
 
 def _confirmed(obj: AppContext) -> bool:
