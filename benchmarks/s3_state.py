@@ -155,10 +155,23 @@ def run(
     latency_ms: float = 20.0,
     seconds: float = 30.0,
 ) -> S3Results:
-    moto = Moto()
     saved = {k: os.environ.get(k) for k in (*KEYS, "AWS_ENDPOINT_URL_S3")}
-    os.environ.update(moto.env())
+    moto = Moto()  # one server per phase: moto holding the big states of (a) would slow (b) down on 2 cores
     try:
+        row = run_row(
+            root / "s3-apply",
+            key,
+            qps=qps,
+            latency_ms=latency_ms,
+            seconds=seconds,
+            reference_products=1,
+            reference_pause_s=0.05,
+            extra_env={**moto.env(), "CJREC_STATE_DIR": f"s3://{moto.bucket()}/apply"},
+        )
+        moto.stop()
+
+        moto = Moto()
+        os.environ.update(moto.env())
         clock = SystemClock()
         checkpoints = []
         for size in sizes:
@@ -169,19 +182,10 @@ def run(
                 checkpoints.append(
                     Checkpoint(size, _time_writes(s3, state, writes), _time_writes(local, state, writes), writes)
                 )
+        moto.stop()
 
-        bucket = moto.bucket()
-        row = run_row(
-            root / "s3-apply",
-            key,
-            qps=qps,
-            latency_ms=latency_ms,
-            seconds=seconds,
-            reference_products=1,
-            reference_pause_s=0.05,
-            extra_env={**moto.env(), "CJREC_STATE_DIR": f"s3://{bucket}/apply"},
-        )
-
+        moto = Moto()
+        os.environ.update(moto.env())
         big = _state(load_size)
         bucket = moto.bucket()
         s3 = S3StateStore(parse_s3_url(f"s3://{bucket}/big"), clock=clock)

@@ -18,6 +18,7 @@ import pytest
 from reconciler.models.product_url import product_url
 from tests.conftest import tiny_png
 from tests.e2e.conftest import CjWorkspace
+from tests.s3 import FaultProxy
 
 TEE = "2503190327561613000"
 BASE = "https://cdn.example.com/pod/"
@@ -75,12 +76,21 @@ def test_apply_uploads_the_file_once_and_every_record_carries_its_public_url(
     assert s3_bucket.client.head_object(Bucket=s3_bucket.name, Key=key)["LastModified"] == written
 
 
-def test_an_object_already_at_the_name_is_not_written_again(hosted: CjWorkspace, s3_bucket: Any) -> None:
+def test_an_object_already_at_the_name_is_checked_first_and_not_sent_again(
+    hosted: CjWorkspace, s3_bucket: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key = f"pod/{hashlib.sha256(tiny_png()).hexdigest()}.png"
     s3_bucket.put(key, b"uploaded earlier by another repository")
-    applied = hosted.run("apply", "--auto-approve")
+    proxy = FaultProxy(upstream=s3_bucket.server.url)  # no faults: it only records what cjrec sends
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
+    try:
+        applied = hosted.run("apply", "--auto-approve")
+    finally:
+        proxy.close()
     assert applied.exit_code == 0, applied.output
-    assert s3_bucket.get(key) == b"uploaded earlier by another repository"  # checked first, not overwritten
+    assert s3_bucket.get(key) == b"uploaded earlier by another repository"
+    sent = [(method, path.split("?")[0]) for method, path, _ in proxy.seen if path.split("?")[0].endswith(".png")]
+    assert sent == [("HEAD", f"/{s3_bucket.name}/{key}")]  # asked first; the file was not sent
 
 
 def test_a_logo_store_that_does_not_exist_stops_apply_before_the_product_is_added(
