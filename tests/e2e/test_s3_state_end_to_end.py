@@ -10,6 +10,11 @@ objects each give one clear message, exit 1, and write nothing.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from typing import Any
 
 import pytest
@@ -52,6 +57,8 @@ def test_apply_records_in_the_bucket_and_every_state_command_reads_it_there(s3w:
     assert shown.exit_code == 0 and json.loads(shown.stdout)["address"] == f"product.{pids[0]}"
     exported = s3w.run("export")
     assert exported.exit_code == 0 and len(exported.stdout.splitlines()) == 3
+    imported = s3w.run("import")  # reads the token cache from the bucket, lists My Products
+    assert imported.exit_code == 0 and "Nothing to import" in imported.stdout, imported.output
     status = s3w.run("token", "status")
     assert status.exit_code == 0 and f"s3://{s3_bucket.name}/prod/token.sops.json" in status.stdout
     forgot = s3w.run("state", "forget", f"product.{pids[0]}")
@@ -176,3 +183,41 @@ def test_a_location_that_is_neither_a_folder_nor_s3_is_refused(s3w: CjWorkspace,
     assert result.exit_code == 1
     assert message in result.stderr and "--state-dir / CJREC_STATE_DIR" in result.stderr
     assert not any(p.name.endswith(":") for p in s3w.root.iterdir())
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_release_the_lock_in_the_bucket_and_keep_what_was_done(
+    s3w: CjWorkspace, s3_bucket: Any, sig: signal.Signals
+) -> None:
+    s3w.sandbox.set_faults(latency_ms=100)
+    pids = on_sale(s3w.sandbox, 20)
+    s3w.products(pids)
+    env = {
+        **os.environ,
+        "SOPS_AGE_KEY": s3w.key.private,
+        "SOPS_DISABLE_VERSION_CHECK": "1",
+        "CJREC_API_URL": s3w.sandbox.base_url,
+        "HOME": str(s3w.root / ".home"),
+        "NO_COLOR": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
+        cwd=s3w.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(s3w.mutating_calls()) < 3:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "prod/cjrec.lock" not in s3_bucket.key_names()  # released
+    done = recorded(s3_bucket)
+    assert 0 < len(done) < 20
+    s3w.sandbox.set_faults(latency_ms=0)
+    assert s3w.run("apply", "--auto-approve").exit_code == 0
+    assert recorded(s3_bucket) == set(pids)
