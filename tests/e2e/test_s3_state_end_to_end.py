@@ -21,6 +21,8 @@ import pytest
 
 from reconciler.adapters.clock import SystemClock
 from reconciler.adapters.s3_state import S3StateStore
+from reconciler.adapters.state_store import render_state
+from reconciler.models.state import SyncState
 from reconciler.models.state_location import parse_s3_url
 from tests.e2e.conftest import CjWorkspace, on_sale
 from tests.s3 import free_port
@@ -221,3 +223,20 @@ def test_sigterm_and_ctrl_c_release_the_lock_in_the_bucket_and_keep_what_was_don
     s3w.sandbox.set_faults(latency_ms=0)
     assert s3w.run("apply", "--auto-approve").exit_code == 0
     assert recorded(s3_bucket) == set(pids)
+
+
+def test_a_saved_plan_is_refused_against_a_prefix_holding_another_lineage(
+    s3w: CjWorkspace, s3_bucket: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3w.products(on_sale(s3w.sandbox, 1))
+    assert s3w.run("apply", "--auto-approve").exit_code == 0
+    assert s3w.run("plan", "--out", "tfplan.json").exit_code == 0
+    other = render_state(SyncState(lineage="5b0c1e53-9a47-4a53-a1b4-6fb0d1e1a003", serial=4)).decode()
+    s3_bucket.put("other/sync.json", other.encode())
+    monkeypatch.setenv("CJREC_STATE_DIR", s3_bucket.url("other"))
+    refused = s3w.run("apply", "tfplan.json")
+    assert refused.exit_code == 1
+    assert "made against another state (lineage" in refused.stderr
+    assert "now 5b0c1e53-9a47-4a53-a1b4-6fb0d1e1a003" in refused.stderr
+    assert s3_bucket.get("other/sync.json") == other.encode()
+    assert "other/cjrec.lock" not in s3_bucket.key_names()
