@@ -82,7 +82,12 @@ class S3Bucket:
     @property
     def env(self) -> dict[str, str]:
         """The AWS environment that points cjrec at this server."""
-        return {**DUMMY_KEYS, "AWS_ENDPOINT_URL_S3": self.server.url, "AWS_DEFAULT_REGION": "us-east-1"}
+        return {
+            **DUMMY_KEYS,
+            "AWS_ENDPOINT_URL_S3": self.server.url,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",  # never ask 169.254.169.254 for credentials: only loopback
+        }
 
     def url(self, prefix: str = "cjrec/") -> str:
         return f"s3://{self.name}/{prefix}"
