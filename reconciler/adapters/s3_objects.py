@@ -258,14 +258,6 @@ class S3Objects:
 
         self._retrying("write", target, call)
 
-    def check_bucket(self) -> None:
-        """Fail with a clear message when the bucket is missing, unreachable or the credentials refused."""
-
-        def call() -> None:
-            self.client.head_bucket(Bucket=self.location.bucket)
-
-        self._retrying("read", "", call)
-
     # -- retries and errors --------------------------------------------------------------
     def _landed(self, key: str, data: bytes) -> str | None:
         try:
