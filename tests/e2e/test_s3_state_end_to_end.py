@@ -25,7 +25,7 @@ from reconciler.adapters.state_store import render_state
 from reconciler.models.state import SyncState
 from reconciler.models.state_location import parse_s3_url
 from tests.e2e.conftest import CjWorkspace, on_sale
-from tests.s3 import free_port
+from tests.s3 import Fault, FaultProxy, free_port
 
 
 @pytest.fixture
@@ -240,3 +240,64 @@ def test_a_saved_plan_is_refused_against_a_prefix_holding_another_lineage(
     assert "now 5b0c1e53-9a47-4a53-a1b4-6fb0d1e1a003" in refused.stderr
     assert s3_bucket.get("other/sync.json") == other.encode()
     assert "other/cjrec.lock" not in s3_bucket.key_names()
+
+
+def spawn_apply(ws: CjWorkspace) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "SOPS_AGE_KEY": ws.key.private,
+        "SOPS_DISABLE_VERSION_CHECK": "1",
+        "CJREC_API_URL": ws.sandbox.base_url,
+        "HOME": str(ws.root / ".home"),
+        "NO_COLOR": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
+        cwd=ws.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_runners_at_once_one_applies_and_the_other_is_refused(s3w: CjWorkspace, s3_bucket: Any) -> None:
+    s3w.sandbox.set_faults(latency_ms=150)
+    pids = on_sale(s3w.sandbox, 8)
+    s3w.products(pids)
+    first = spawn_apply(s3w)
+    deadline = time.monotonic() + 30
+    while "prod/cjrec.lock" not in s3_bucket.key_names():
+        assert first.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    second = spawn_apply(s3w)
+    _, err2 = second.communicate(timeout=60)
+    _, err1 = first.communicate(timeout=120)
+    assert first.returncode == 0, err1
+    assert second.returncode == 1 and f"pid {first.pid}" in err2 and "is locked by" in err2
+    assert sorted(c["body"]["productId"] for c in s3w.mutating_calls()) == sorted(pids)  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("method", "code", "words"),
+    [
+        (None, "InvalidAccessKeyId", "refused the AWS credentials (InvalidAccessKeyId)"),
+        ("PUT", "AccessDenied", "access denied to write the state (AccessDenied)"),
+    ],
+)
+def test_refused_credentials_and_denied_access_stop_apply_before_any_call(
+    s3w: CjWorkspace, s3_bucket: Any, monkeypatch: pytest.MonkeyPatch, method: str | None, code: str, words: str
+) -> None:
+    proxy = FaultProxy(upstream=s3_bucket.server.url)
+    proxy.add(*[Fault(method=method, status=403, code=code) for _ in range(10)])
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
+    s3w.products(on_sale(s3w.sandbox, 1))
+    try:
+        result = s3w.run("apply", "--auto-approve")
+    finally:
+        proxy.close()
+    assert result.exit_code == 1
+    assert f"s3://{s3_bucket.name}/prod/" in result.stderr and words in result.stderr
+    assert "Traceback" not in result.output
+    assert s3w.mutating_calls() == []
+    assert s3_bucket.key_names() == []  # nothing written
