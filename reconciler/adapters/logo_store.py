@@ -5,7 +5,8 @@ goes to the key its plan named (``PREFIX<sha256>.<ext>``, so content decides the
 with its Content-Type and a long cache lifetime (the name changes when the content does).
 The store is asked first whether the object exists, so a file is uploaded once; the write
 itself is ``If-None-Match: *``, so two runners uploading together never overwrite each
-other. The file is read once more and must still have the sha256 the plan recorded.
+other. The file must lie inside the working directory (the repository) and still have the
+sha256 the plan recorded, so an edited saved plan cannot publish any other file.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ class S3LogoStore:
         objects = self._objects(location)
         if objects.head(name) is not None:
             return False
+        here = Path.cwd().resolve()
+        if source.is_absolute() or not (here / source).resolve().is_relative_to(here):
+            raise CjrecError(
+                f"{source}: a logo file to upload must be inside the repository",
+                hint="run apply from the repository root, with a plan made there",
+            )
         try:
             data = source.read_bytes()
         except OSError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,3 +118,28 @@ def test_without_a_logo_store_validate_still_warns_about_a_file_logo_without_pub
     result = hosted.run("validate")
     assert result.exit_code == 0
     assert "logo 'brand' has no publicUrl" in result.stderr and "spec.logoStore" in result.stderr
+
+
+def test_the_uploader_publishes_only_files_inside_the_repository_with_the_planned_content(
+    tmp_path: Any, s3_bucket: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.logo_store import S3LogoStore
+    from reconciler.errors import CjrecError
+
+    repo = tmp_path / "repo"
+    (repo / "logos").mkdir(parents=True)
+    (repo / "logos" / "brand.png").write_bytes(tiny_png())
+    (tmp_path / "secret.txt").write_text("not for the bucket")
+    monkeypatch.chdir(repo)
+    store = S3LogoStore(clock=SystemClock())
+    sha = hashlib.sha256(tiny_png()).hexdigest()
+    target = f"s3://{s3_bucket.name}/pod/{sha}.png"
+    for outside in ("../secret.txt", str(tmp_path / "secret.txt")):
+        with pytest.raises(CjrecError, match="must be inside the repository"):
+            store.upload(Path(outside), target, content_type="image/png", sha256=sha)
+    with pytest.raises(CjrecError, match="changed since the plan"):
+        store.upload(Path("logos/brand.png"), target, content_type="image/png", sha256="0" * 64)
+    assert s3_bucket.key_names() == []
+    assert store.upload(Path("logos/brand.png"), target, content_type="image/png", sha256=sha) is True
+    assert store.upload(Path("logos/brand.png"), target, content_type="image/png", sha256=sha) is False
