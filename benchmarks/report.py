@@ -168,6 +168,14 @@ def _summary(results: Results) -> str:
                 _verdict(row.apply_ratio >= APPLY_TARGET),
             )
         )
+        if results.s3.slow_apply is not None:
+            rows.append(
+                (
+                    f"apply with S3 state {results.s3.slow_ms:g} ms away (no target)",
+                    f"{_n(results.s3.slow_apply.apply_ratio, 3)}",
+                    "—",
+                )
+            )
     lines = ["## Summary", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)
@@ -335,7 +343,13 @@ def _s3(s3: S3Results) -> str:
         "",
         f"Apply with the state in the bucket, qps {row.qps:g}, sandbox latency {row.latency_ms:g} ms, "
         f"{row.products} products: adds at {_n(row.apply.calls.rate, 2)} per second, "
-        f"**{_n(row.apply_ratio, 3)} × qps** ({row.apply_failures} failed changes).",
+        f"**{_n(row.apply_ratio, 3)} × qps** ({row.apply_failures} failed changes)."
+        + (
+            f" The same with every S3 request held {s3.slow_ms:g} ms (a bucket a round trip away): "
+            f"**{_n(s3.slow_apply.apply_ratio, 3)} × qps** ({s3.slow_apply.apply_failures} failed changes)."
+            if s3.slow_apply is not None
+            else ""
+        ),
         "",
         f"Loading a state of {load.products:,} products:",
         "",

@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
             if args.smoke:
                 results.s3 = s3_state.run(
-                    root, key=key, sizes=(10, 100), writes=3, load_size=200, runs=1, qps=10.0, seconds=2.0
+                    root, key=key, sizes=(10, 100), writes=3, load_size=200, runs=1, qps=10.0, seconds=2.0, slow_ms=5.0
                 )
             else:
                 results.s3 = s3_state.run(root, key=key, seconds=args.seconds)

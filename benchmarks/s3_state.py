@@ -14,15 +14,18 @@ signing, HTTP, parsing), not a real service's latency; a real bucket adds its ro
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
@@ -67,6 +70,53 @@ class S3Results:
     checkpoints: list[Checkpoint]
     apply: Row
     load: Load
+    slow_apply: Row | None = None  # the same apply with every S3 request delayed (a bucket a round trip away)
+    slow_ms: float = 0.0
+
+
+class SlowProxy:
+    """An HTTP proxy to moto that holds every request ``delay_ms`` before forwarding it (a distant bucket)."""
+
+    def __init__(self, upstream: str, delay_ms: float) -> None:
+        host = upstream.split("://", 1)[1]
+        delay = delay_ms / 1000
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                return None
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                time.sleep(delay)
+                conn = http.client.HTTPConnection(host, timeout=60)
+                try:
+                    conn.request(self.command, self.path, body=body or None, headers=dict(self.headers.items()))
+                    answer = conn.getresponse()
+                    status, headers, data = answer.status, answer.getheaders(), answer.read()
+                finally:
+                    conn.close()
+                self.send_response(status)
+                for name, value in headers:
+                    if name.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_PUT = do_DELETE = do_HEAD = do_POST = _any
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 class Moto:
@@ -154,6 +204,7 @@ def run(
     qps: float = 4.0,
     latency_ms: float = 20.0,
     seconds: float = 30.0,
+    slow_ms: float = 50.0,
 ) -> S3Results:
     saved = {k: os.environ.get(k) for k in (*KEYS, "AWS_ENDPOINT_URL_S3")}
     moto = Moto()  # one server per phase: moto holding the big states of (a) would slow (b) down on 2 cores
@@ -168,6 +219,26 @@ def run(
             reference_pause_s=0.05,
             extra_env={**moto.env(), "CJREC_STATE_DIR": f"s3://{moto.bucket()}/apply"},
         )
+        slow_row = None
+        if slow_ms > 0:
+            proxy = SlowProxy(moto.url, slow_ms)
+            try:
+                slow_row = run_row(
+                    root / "s3-apply-slow",
+                    key,
+                    qps=qps,
+                    latency_ms=latency_ms,
+                    seconds=seconds,
+                    reference_products=1,
+                    reference_pause_s=0.05,
+                    extra_env={
+                        **moto.env(),
+                        "AWS_ENDPOINT_URL_S3": proxy.url,
+                        "CJREC_STATE_DIR": f"s3://{moto.bucket()}/apply-slow",
+                    },
+                )
+            finally:
+                proxy.stop()
         moto.stop()
 
         moto = Moto()
@@ -206,7 +277,7 @@ def run(
             s3_list=Summary.of(s3_list),
             local_list=Summary.of(local_list),
         )
-        return S3Results(checkpoints=checkpoints, apply=row, load=load)
+        return S3Results(checkpoints=checkpoints, apply=row, load=load, slow_apply=slow_row, slow_ms=slow_ms)
     finally:
         for name, value in saved.items():
             if value is None:

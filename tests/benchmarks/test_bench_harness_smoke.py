@@ -18,7 +18,7 @@ SECTIONS = {
     "calls": ("## 2. Calls and points", "(c′) one more added among 11 managed"),
     "offline": ("## 3. Offline scale", "| `plan --offline` | 50 |"),
     "startup": ("## 4. Start-up", "| `cjrec --help` |"),
-    "s3state": ("## 5. State on S3", "| 100 products |", "`cjrec state list` wall"),
+    "s3state": ("## 5. State on S3", "| 100 products |", "`cjrec state list` wall", "held 5 ms"),
 }
 
 
