@@ -192,8 +192,10 @@ def _check_manifest(manifests: Path, target: Path, text: str, *, expected: set[s
     """Validate ``text`` as ``target`` together with the other manifests; raise instead of writing a bad file."""
     from reconciler.adapters.image_files import inspect_image
     from reconciler.adapters.yaml_loader import display_path, load_manifests, parse_text
+    from reconciler.cli.wiring import repository_root
     from reconciler.manifest.validator import validate
 
+    repository = repository_root(manifests)
     loaded = load_manifests(manifests)
     others = [doc for doc in loaded.documents if doc.file.resolve() != target.resolve()]
     problems = [p for p in loaded.problems if not _same_file(p.file, target)]
@@ -202,8 +204,9 @@ def _check_manifest(manifests: Path, target: Path, text: str, *, expected: set[s
         [*others, *docs],
         plaintext={},
         secrets_checked=False,
-        inspect_image=inspect_image,
+        inspect_image=lambda path: inspect_image(path, root=repository),
         load_problems=[*problems, *parse_problems],
+        repository=repository,
     )
     if result.desired is None:
         raise ManifestError(
@@ -252,10 +255,9 @@ def export(obj: AppContext, fmt: str, out: Path) -> int:
     prices; what is left out is said on standard error.
     """
     from reconciler.adapters.atomic_file import write_atomic
-    from reconciler.adapters.state_store import StateStore
     from reconciler.render.catalog_export import render_catalog
 
-    store = StateStore(obj.settings.state_dir)
+    store = obj.store()
     recorded = store.load()
     if recorded is None:
         raise StateError(
