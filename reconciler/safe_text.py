@@ -75,11 +75,13 @@ _JSON_UNSAFE = re.compile(
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can
 # open or close something (heading, list, quote, code, emphasis, link, image, HTML, entity,
-# table cell, strikethrough, math, footnote) anywhere in a line.
-_MARKDOWN_SPECIAL = re.compile(r"""([\\`*_{}\[\]()<>#+\-.!|~=&$^:"])""")
+# table cell, strikethrough, math, footnote) anywhere in a line...
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~=&$^])")
+# ...and these only where they would start a list item or a thematic break: at the start.
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)(-|\d{1,9}(?=\.))")  # ")" is escaped everywhere
 # Forms GitHub turns into links or notifications in text nodes, after escapes are read:
 # @mentions (and e-mail autolinks), #123 references, www. and scheme:// autolinks.
-_AUTOLINK_FORMS = re.compile(r"(@|#|(?i:www)(?=\\\.)|:(?=\\?/\\?/))")
+_AUTOLINK_FORMS = re.compile(r"(@|#|(?i:www)(?=\.)|:(?=//))")
 
 _NOT_IN_URL = re.compile(r'[\s<>"{}|\\^`]')
 
@@ -120,6 +122,7 @@ def for_markdown_inline(text: object, *, limit: int | None = TEXT_LIMIT) -> str:
     """
     flat = for_terminal(text, limit=limit)
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    escaped = _MARKDOWN_LINE_START.sub(_escape_line_start, escaped)
     return _AUTOLINK_FORMS.sub(lambda m: m.group(1) + WORD_JOINER, escaped)
 
 
@@ -212,6 +215,11 @@ def http_url(text: object) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return text
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, marker = match.group(1), match.group(2)
+    return f"{lead}\\-" if marker == "-" else f"{lead}{marker}\\"
 
 
 def _longest_run(text: str, char: str) -> int:

@@ -20,6 +20,7 @@ from reconciler.errors import ApiError, InvalidTokenError
 from reconciler.models.cj import AccountSettings, MyProduct, ProductDetail, TokenPair, Variant
 from reconciler.models.desired import WEBHOOK_TOPICS, WebhookSetting
 from reconciler.models.secret import Secret
+from reconciler.safe_text import http_url
 
 MY_PRODUCTS_PAGE_SIZE = 200
 MAX_PAGES = 10_000
@@ -250,6 +251,17 @@ def parse_product_detail(raw: object, *, call: str) -> ProductDetail:
     """Read ``/product/query``'s data."""
     data = _mapping(raw, call, "data")
     variants = []
+    dropped: list[tuple[str, str]] = []
+
+    def image(value: object, where: str) -> str | None:
+        """An image URL CJ sent, kept only when it is http(s): it reaches exports and stores."""
+        if not value:
+            return None
+        kept = http_url(value)
+        if kept is None:
+            dropped.append((where, str(value)))
+        return kept
+
     raw_variants = data.get("variants") or []
     if not isinstance(raw_variants, list):
         raise _shape(call, "data.variants", "a list")
@@ -262,7 +274,7 @@ def parse_product_detail(raw: object, *, call: str) -> ProductDetail:
                 key=str(v.get("variantKey") or ""),
                 price=_decimal(v.get("variantSellPrice")),
                 stock=_stock(v.get("inventories")),
-                image=str(v["variantImage"]) if v.get("variantImage") else None,
+                image=image(v.get("variantImage"), f"variants[{i}].variantImage"),
             )
         )
     version = data.get("customizationVersion") or 0
@@ -273,8 +285,9 @@ def parse_product_detail(raw: object, *, call: str) -> ProductDetail:
         sell_price=str(data.get("sellPrice") or ""),
         status=str(data.get("status") or ""),
         customization_version=int(version) if isinstance(version, int | str) and str(version).isdigit() else 0,
-        image=str(data["productImage"]) if data.get("productImage") else None,
+        image=image(data.get("productImage"), "productImage"),
         variants=tuple(variants),
+        dropped_images=tuple(dropped),
     )
 
 

@@ -84,7 +84,9 @@ def compute_plan(
 def render(obj: AppContext, plan: Plan, fmt: str) -> str:
     """The plan in the requested format."""
     if fmt == "json":
-        return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        from reconciler.safe_text import for_json
+
+        return for_json(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         from reconciler.render.markdown import render_markdown
 

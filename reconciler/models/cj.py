@@ -61,6 +61,7 @@ class ProductDetail:
     customization_version: int
     image: str | None
     variants: tuple[Variant, ...]
+    dropped_images: tuple[tuple[str, str], ...] = ()  # (field, value) of image URLs refused: not http(s)
 
     @property
     def is_pod(self) -> bool:

@@ -20,6 +20,7 @@ from reconciler.models.plan import Action, Change, Cost, Drift, Finding, Plan
 from reconciler.models.state import LogoRecord, ProductRecord, ProductSnapshot, SyncState
 from reconciler.planner.snapshots import drift_between, pod_properties, snapshot_of
 from reconciler.planner.webhooks import plan_webhooks
+from reconciler.safe_text import for_terminal
 
 DETAIL_POINTS = 10
 MODES = ("normal", "refresh-details", "offline")
@@ -119,7 +120,8 @@ class _Builder:
         if listed is not None:
             for pid, row in sorted(listed.items()):
                 if pid not in wanted and pid not in self.recorded.products:
-                    label = f"{row.name or '(no name)'} ({row.sku or 'no SKU'})"
+                    name, sku = for_terminal(row.name, limit=80), for_terminal(row.sku, limit=40)
+                    label = f"{name or '(no name)'} ({sku or 'no SKU'})"
                     self.unmanaged.append(
                         Finding(
                             f"product.{pid}",
@@ -156,6 +158,14 @@ class _Builder:
                 snapshot = _with_status(record.snapshot, "unavailable")
         if record is not None and record.snapshot is not None and snapshot is not None and snapshot != record.snapshot:
             self.drift.extend(drift_between(address, record.snapshot, snapshot))
+        if detail is not None:
+            for where, url in detail.dropped_images:
+                self.warnings.append(
+                    Finding(
+                        address,
+                        f"CJ's {where} is not an http(s) URL, so it was dropped: {for_terminal(url, limit=60)!r}",
+                    )
+                )
         if detail is not None and detail.variants and all(v.stock == 0 for v in detail.variants):
             self.warnings.append(Finding(address, "is out of stock at CJ in every variant"))
         logo, pod = self._logo_for(product, snapshot, address)
