@@ -28,7 +28,7 @@ TERMINAL_FAKER = "Cup \x1b[2J\x1b]0;owned\x07FAKE: Apply complete, 0 changes\r\n
 HOSTILE = (
     FENCE_BREAKER,
     TERMINAL_FAKER,
-    "=HYPERLINK(\"https://evil.example\",\"Click\")",
+    '=HYPERLINK("https://evil.example","Click")',
     "+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+9)*cmd|' /C calc'!A0",

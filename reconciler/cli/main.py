@@ -155,6 +155,12 @@ def logout(obj: AppContext) -> None:
 @click.option("--seed", default=1, show_default=True, type=int, help="Catalog and fault seed.")
 @click.option("--api-key", default=None, help="The API key the sandbox accepts (default: the demo key it prints).")
 @click.option("--email", default=None, help="The account email setting/get reports.")
+@click.option(
+    "--hostile",
+    is_flag=True,
+    help="Fill product names, SKUs, variant keys, image URLs and error messages with hostile text "
+    "(Markdown, escape sequences, formulas, javascript: URLs), to check what cjrec prints.",
+)
 def sandbox(
     host: str,
     port: int,
@@ -164,13 +170,16 @@ def sandbox(
     seed: int,
     api_key: str | None,
     email: str | None,
+    hostile: bool,
 ) -> None:
     """Run a local CJ API (same endpoints, limits and failure modes) until interrupted."""
     import dataclasses
 
     from reconciler.sandbox import Sandbox, SandboxConfig
 
-    config = SandboxConfig(host=host, port=port, qps=qps, latency_ms=latency_ms, products=products, seed=seed)
+    config = SandboxConfig(
+        host=host, port=port, qps=qps, latency_ms=latency_ms, products=products, seed=seed, hostile=hostile
+    )
     if api_key:
         config = dataclasses.replace(config, api_key=api_key)
     if email:

@@ -37,6 +37,7 @@ class FaultSettings:
     api_key_invalid: bool = False
     quota_exhausted: bool = False
     points_remaining: int | None = None
+    hostile_messages: bool = False
 
     def __post_init__(self) -> None:
         rates = (self.error_rate_5xx, self.drop_rate, self.busy_rate, self.timeout_rate)
@@ -78,6 +79,7 @@ class SandboxConfig:
     daily_points: int = 50_000
     enforce_qps: bool = True
     ip_qps: int = 10
+    hostile: bool = False  # the hostile catalogue (reconciler.sandbox.hostile) and hostile error messages
     faults: FaultSettings = field(default_factory=FaultSettings)
 
     def __post_init__(self) -> None:

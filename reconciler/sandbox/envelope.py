@@ -77,13 +77,29 @@ def request_id() -> str:
 
 
 def _encode(payload: object) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (the hostile catalogue): JSON's \\uXXXX escapes, as CJ's Java would
+        return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def success(data: object, *, message: str = "Success") -> Reply:
     """CJ's success answer: HTTP 200, code 200, result and success true."""
     body = {"code": OK, "result": True, "message": message, "data": data, "requestId": request_id(), "success": True}
     return Reply(200, _encode(body), code=OK)
+
+
+def with_message_suffix(reply: Reply, suffix: str) -> Reply:
+    """The same failure answer with ``suffix`` added to its ``message`` (hostile messages)."""
+    try:
+        body = json.loads(reply.body)
+    except ValueError:
+        return reply
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return reply
+    body["message"] = body["message"] + " " + suffix
+    return Reply(reply.status, _encode(body), reply.content_type, reply.code, reply.delivery, reply.delay_s)
 
 
 def failure(code: int, message: str, *, status: int = 200, data: object = None) -> Reply:

@@ -17,6 +17,8 @@ What each fault does to a call (decided in :mod:`.api`):
 - ``quota_exhausted``: every call past authentication answers 1600201 while set.
 - ``points_remaining``: sets today's remaining points once (not a lasting fault).
 - ``latency_ms``: every API answer waits this long (after the rate limit counted the call).
+- ``hostile_messages``: every failure answer's ``message`` ends with hostile text
+  (:data:`~.hostile.HOSTILE_MESSAGE`: escape sequences, ``\r``, Markdown, HTML, a mention).
 """
 
 from __future__ import annotations
@@ -29,7 +31,16 @@ from enum import Enum
 from reconciler.sandbox.config import FaultSettings
 
 _RATES = ("error_rate_5xx", "drop_rate", "busy_rate", "timeout_rate")
-_FIELDS = {*_RATES, "latency_ms", "timeout_s", "burst_429", "api_key_invalid", "quota_exhausted", "points_remaining"}
+_FIELDS = {
+    *_RATES,
+    "latency_ms",
+    "timeout_s",
+    "burst_429",
+    "api_key_invalid",
+    "quota_exhausted",
+    "points_remaining",
+    "hostile_messages",
+}
 
 
 class FaultKind(Enum):
@@ -63,6 +74,7 @@ class Faults:
         self.burst_429 = settings.burst_429
         self.api_key_invalid = settings.api_key_invalid
         self.quota_exhausted = settings.quota_exhausted
+        self.hostile_messages = settings.hostile_messages
 
     def draw(self) -> Draw:
         """The fault for the next call. Always consumes the same amount of randomness."""
@@ -101,7 +113,7 @@ class Faults:
             values["timeout_s"] = _number(changes["timeout_s"], "timeout_s", low=0.001)
         if "burst_429" in changes:
             values["burst_429"] = int(_number(changes["burst_429"], "burst_429", low=0.0, integer=True))
-        for name in ("api_key_invalid", "quota_exhausted"):
+        for name in ("api_key_invalid", "quota_exhausted", "hostile_messages"):
             if name in changes:
                 if not isinstance(changes[name], bool):
                     raise ValueError(f"{name} must be true or false")
@@ -127,6 +139,7 @@ class Faults:
             "burst_429": self.burst_429,
             "api_key_invalid": self.api_key_invalid,
             "quota_exhausted": self.quota_exhausted,
+            "hostile_messages": self.hostile_messages,
         }
 
 

@@ -16,6 +16,7 @@ from reconciler.sandbox.catalog import Catalog, generate_catalog
 from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.hostile import make_hostile
 from reconciler.sandbox.limits import SlidingWindow
 
 
@@ -32,6 +33,9 @@ class SandboxState:
         self.faults = Faults(config.faults, latency_ms=config.latency_ms, seed=config.seed)
         self.calls = CallLog()
         self._ip_windows: dict[str, SlidingWindow] = {}
+        if config.hostile:
+            make_hostile(self.catalog)
+            self.faults.hostile_messages = True
         if config.faults.points_remaining is not None:
             self.account.points.set_remaining(self.clock.utc_day(), config.faults.points_remaining)
 

@@ -82,8 +82,17 @@ def test_inline_markdown_of_syntax_soup_renders_as_plain_text(text: str) -> None
     markdown = "- " + for_markdown_inline(text)
     assert markdown_syntax(markdown, allowed_html=NOTHING, allowed_headings=set()) == []
     kinds = {t.type for t in tokens(markdown)}
-    assert kinds <= {"bullet_list_open", "list_item_open", "paragraph_open", "inline", "text", "paragraph_close",
-                     "list_item_close", "bullet_list_close", "softbreak"}, kinds
+    assert kinds <= {
+        "bullet_list_open",
+        "list_item_open",
+        "paragraph_open",
+        "inline",
+        "text",
+        "paragraph_close",
+        "list_item_close",
+        "bullet_list_close",
+        "softbreak",
+    }, kinds
 
 
 def test_inline_markdown_renders_to_the_same_visible_text() -> None:
