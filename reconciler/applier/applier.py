@@ -1,81 +1,63 @@
-"""Carry out a plan: record the local changes, add products at CJ, save state after each one.
+"""Carry out a plan: record the local changes, then let each kind's executor make its calls.
 
-The applier branches on each change's Action alone. Changes that need no call to CJ
-(adopt, update, forget, logos) are recorded first, in one state write. Adds then run on a
-few threads under the client's rate limiter, and the state is written after **every**
-successful add, so a crash or a kill loses at most the call in flight; the next run adopts
-it from My Products instead of adding it twice. A fatal answer (points exhausted, refused
-credentials, …) or an interruption stops new calls; running calls finish and are recorded.
+The core only iterates; what a change means is its kind's executor's business (one per
+kind, ``applier/<kind>.py``, contract in ``applier/executor.py``), listed once, in the
+order their calls run, by :func:`executors`. Changes that need no call to CJ (adopt,
+update, forget, logos) are recorded first, in one state write. Then each executor carries
+out its kind's calls, writing the state after every successful one, so a crash or a kill
+loses at most the calls in flight. A fatal answer (points exhausted, refused credentials,
+…) or an interruption stops new calls; running calls finish and are recorded.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, cast
 
-from reconciler.applier.workers import run_bounded, worker_count
-from reconciler.errors import CancelledError, CjrecError, ProductUnavailableError
-from reconciler.models.desired import WebhookSetting
-from reconciler.models.plan import SUBSCRIPTION_BATCH, SUBSCRIPTIONS_ADDRESS, Action, Change, Plan
-from reconciler.models.state import LogoRecord, ProductRecord, SyncState, WebhookRecord
+from reconciler.applier.executor import ApplyHooks, ApplyResult, Executor, Run, SilentHooks, StateWriter
+from reconciler.applier.logos import LogoExecutor
+from reconciler.applier.products import ProductAdder, ProductExecutor
+from reconciler.applier.webhooks import WebhookExecutor, WebhookWriter
+from reconciler.errors import CjrecError, ProductUnavailableError
+from reconciler.models.plan import Change, Plan
+from reconciler.models.state import SyncState
 
-
-class ProductAdder(Protocol):
-    """The one mutating call cjrec makes."""
-
-    def add_to_my_products(self, pid: str) -> bool: ...
-
-
-class WebhookWriter(Protocol):
-    """The webhook calls: set topics, change product event subscriptions (at most 100 pids a call)."""
-
-    def set_webhooks(self, settings: dict[str, WebhookSetting]) -> None: ...
-
-    def subscribe_products(self, pids: list[str]) -> None: ...
-
-    def unsubscribe_products(self, pids: list[str]) -> None: ...
+__all__ = [
+    "Applier",
+    "ApplyHooks",
+    "ApplyResult",
+    "CjWriter",
+    "SilentHooks",
+    "StateWriter",
+    "executors",
+    "record_change",
+]
 
 
-class StateWriter(Protocol):
-    """Persists the state; returns it with the serial it was given."""
-
-    def write(self, state: SyncState, *, previous: SyncState | None) -> SyncState: ...
+class CjWriter(ProductAdder, WebhookWriter, Protocol):
+    """Every call apply makes: the union of the executors' clients."""
 
 
-class ApplyHooks(Protocol):
-    """Progress callbacks the CLI implements (the engine never prints)."""
-
-    def started(self, total: int) -> None: ...
-
-    def change_done(self, change: Change, error: CjrecError | None) -> None: ...
+def executors(client: CjWriter) -> tuple[Executor, ...]:
+    """One executor per kind, in the order their calls run: products are added before
+    webhooks subscribe to them."""
+    return (LogoExecutor(), ProductExecutor(client), WebhookExecutor(client))
 
 
-class SilentHooks:
-    """Hooks that do nothing (tests, JSON output)."""
+class _NoCalls:
+    """A client for recording only (:func:`record_change`): any call is a bug."""
 
-    def started(self, total: int) -> None:
-        return None
-
-    def change_done(self, change: Change, error: CjrecError | None) -> None:
-        return None
+    def __getattr__(self, name: str) -> object:
+        raise ValueError(f"recording a change must not call CJ ({name})")
 
 
-@dataclass
-class ApplyResult:
-    """What an apply did."""
+def record_change(state: SyncState, change: Change) -> SyncState:
+    """The state after ``change``, as a successful apply records it (no call made)."""
+    return _executor_for(_RECORDERS, change).record(state, change)
 
-    state: SyncState
-    done: list[Change] = field(default_factory=list)
-    failed: list[tuple[Change, CjrecError]] = field(default_factory=list)
-    not_started: list[Change] = field(default_factory=list)
-    interrupted: bool = False
-    fatal: CjrecError | None = None
 
-    @property
-    def ok(self) -> bool:
-        return not self.failed and not self.not_started and not self.interrupted
+_RECORDERS = {executor.kind: executor for executor in executors(cast(CjWriter, _NoCalls()))}
 
 
 class Applier:
@@ -84,147 +66,60 @@ class Applier:
     def __init__(
         self,
         *,
-        adder: ProductAdder,
+        client: CjWriter,
         store: StateWriter,
-        webhooks: WebhookWriter | None = None,
         qps: float,
         hooks: ApplyHooks | None = None,
         stop: threading.Event | None = None,
         fatal: Callable[[CjrecError], bool] | None = None,
     ) -> None:
-        self.adder = adder
+        self.executors = executors(client)
         self.store = store
-        self.webhooks = webhooks
         self.qps = qps
         self.hooks = hooks or SilentHooks()
         self.stop = stop or threading.Event()
         self.is_fatal = fatal or _fatal
-        self._lock = threading.Lock()
 
     def apply(self, plan: Plan, state: SyncState) -> ApplyResult:
         """Apply ``plan`` to ``state`` (the state it was planned against, or a fresh one)."""
+        by_kind = {executor.kind: executor for executor in self.executors}
+        for change in plan.changes:
+            _executor_for(by_kind, change)  # refuse a plan with a kind this cjrec cannot apply, before anything
         self.hooks.started(len(plan.changes))
         local = [c for c in plan.changes if not c.calls_cj]
-        remote = [c for c in plan.changes if c.calls_cj and c.kind == "product"]
-        hooks = [c for c in plan.changes if c.calls_cj and c.kind == "webhook"]
         current = state
         for change in local:
-            current = _record(current, change)
+            current = by_kind[change.kind].record(current, change)
         current = self.store.write(current, previous=state) if local else current
         result = ApplyResult(state=current)
         for change in local:
             result.done.append(change)
             self.hooks.change_done(change, None)
-        started: set[str] = set()
-
-        def add(change: Change) -> None:
-            with self._lock:
-                started.add(change.address)
+        run = Run(
+            result=result, store=self.store, hooks=self.hooks, stop=self.stop, is_fatal=self.is_fatal, qps=self.qps
+        )
+        remote: list[Change] = []
+        for executor in self.executors:
+            mine = [c for c in plan.changes if c.calls_cj and c.kind == executor.kind]
+            remote += mine
+            if not mine or result.interrupted:
+                continue
             try:
-                self.adder.add_to_my_products(change.name)
-            except CancelledError:
-                with self._lock:
-                    started.discard(change.address)
-                return
-            except CjrecError as exc:
-                with self._lock:
-                    result.failed.append((change, exc))
-                    if self.is_fatal(exc) and result.fatal is None:
-                        result.fatal = exc
-                        self.stop.set()
-                self.hooks.change_done(change, exc)
-                return
-            with self._lock:
-                previous = result.state
-                result.state = self.store.write(_record(previous, change), previous=previous)
-                result.done.append(change)
-            self.hooks.change_done(change, None)
-
-        try:
-            run_bounded(remote, add, workers=worker_count(self.qps, len(remote)), stop=self.stop)
-        except KeyboardInterrupt:
-            result.interrupted = True
-        if not result.interrupted:
-            try:
-                for change in hooks:
-                    if self.stop.is_set():
-                        break
-                    started.add(change.address)
-                    self._webhook(change, result)
+                executor.execute(mine, run)
             except KeyboardInterrupt:
                 result.interrupted = True
-        result.not_started = [c for c in [*remote, *hooks] if c.address not in started]
+        result.not_started = [c for c in remote if c.address not in run.started]
         return result
 
-    def _webhook(self, change: Change, result: ApplyResult) -> None:
-        """Set one topic, or change subscriptions batch by batch, recording after each call."""
-        if self.webhooks is None:
-            raise ValueError("this applier was built without a webhook client")
-        try:
-            if change.address != SUBSCRIPTIONS_ADDRESS:
-                after = change.after or {}
-                self.webhooks.set_webhooks({change.name: WebhookSetting(bool(after["enabled"]), after.get("url"))})
-                result.state = self.store.write(_record(result.state, change), previous=result.state)
-            else:
-                subscribe, unsubscribe = change.subscription_delta()
-                for batch in _batches(subscribe):
-                    self.webhooks.subscribe_products(batch)
-                    result.state = self.store.write(_subscribed(result.state, add=batch), previous=result.state)
-                for batch in _batches(unsubscribe):
-                    self.webhooks.unsubscribe_products(batch)
-                    result.state = self.store.write(_subscribed(result.state, remove=batch), previous=result.state)
-                result.state = self.store.write(_record(result.state, change), previous=result.state)
-        except CancelledError:
-            return
-        except CjrecError as exc:
-            result.failed.append((change, exc))
-            self.hooks.change_done(change, exc)
-            if self.is_fatal(exc):
-                result.fatal = result.fatal or exc
-                self.stop.set()
-            return
-        result.done.append(change)
-        self.hooks.change_done(change, None)
 
-
-def _batches(pids: list[str]) -> list[list[str]]:
-    return [pids[i : i + SUBSCRIPTION_BATCH] for i in range(0, len(pids), SUBSCRIPTION_BATCH)]
-
-
-def _hooks_of(state: SyncState) -> WebhookRecord:
-    return state.webhooks or WebhookRecord(topics={}, subscriptions=())
-
-
-def _normalised(state: SyncState, record: WebhookRecord) -> SyncState:
-    empty = not record.topics and not record.subscriptions
-    return state.with_webhooks(None if empty else record)
-
-
-def _subscribed(state: SyncState, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> SyncState:
-    record = _hooks_of(state)
-    pids = (set(record.subscriptions) | set(add)) - set(remove)
-    return _normalised(state, WebhookRecord(record.topics, tuple(sorted(pids))))
-
-
-def _record(state: SyncState, change: Change) -> SyncState:
-    """The state after ``change``."""
-    kind, name = change.kind, change.name
-    if kind == "webhook":
-        record = _hooks_of(state)
-        if change.address == SUBSCRIPTIONS_ADDRESS:
-            pids = tuple(sorted((change.after or {}).get("subscribed", [])))
-            return _normalised(state, WebhookRecord(record.topics, pids))
-        topics = {k: v for k, v in record.topics.items() if k != name}
-        if change.action is not Action.FORGET and change.after is not None:
-            topics[name] = {"enabled": bool(change.after["enabled"]), "url": change.after.get("url")}
-        return _normalised(state, WebhookRecord(topics, record.subscriptions))
-    if change.action is Action.FORGET:
-        return state.without_product(name) if kind == "product" else state.without_logo(name)
-    if change.after is None:
-        raise ValueError(f"{change.address}: a {change.action.value} change needs an `after` record")
-    if kind == "product":
-        return state.with_product(ProductRecord.from_dict(name, change.after))
-    return state.with_logo(LogoRecord.from_dict(name, change.after))
+def _executor_for(by_kind: dict[str, Executor], change: Change) -> Executor:
+    executor = by_kind.get(change.kind)
+    if executor is None:
+        raise CjrecError(
+            f"{change.address}: this cjrec cannot apply a {change.kind!r} change",
+            hint="apply the plan with the cjrec version that made it, or plan again",
+        )
+    return executor
 
 
 def _fatal(error: CjrecError) -> bool:

@@ -46,6 +46,7 @@ def compute_plan(
     from reconciler.errors import PointsBudgetError
     from reconciler.models.observed import Observed
     from reconciler.planner.planner import PlanRequest, detail_cost, details_needed, make_plan
+    from reconciler.planner.webhooks import needs_settings, needs_subscriptions
 
     clock = SystemClock()
     if connection is None:
@@ -61,15 +62,13 @@ def compute_plan(
                 hint="raise `pointsBudget` in Settings, plan without --refresh-details, or add fewer products at once",
             )
         before_calls, before_points = connection.http.stats.calls, connection.http.stats.points_spent
-        recorded_hooks = state.webhooks if state else None
         observed = observe(
             connection.api,
             needed,
             qps=desired.settings.qps,
             stop=connection.http.cancel,
-            webhooks=desired.webhooks is not None or recorded_hooks is not None,
-            subscriptions=bool(desired.webhooks and desired.webhooks.subscribe_managed_products)
-            or bool(recorded_hooks and recorded_hooks.subscriptions),
+            webhooks=needs_settings(desired, state),
+            subscriptions=needs_subscriptions(desired, state),
         )
         observed = replace(
             observed,
@@ -270,9 +269,8 @@ def apply(
                 return EXIT_ERROR
             hooks = ProgressHooks()
             applier = Applier(
-                adder=connection.api,
+                client=connection.api,
                 store=store,
-                webhooks=connection.api,
                 qps=desired.settings.qps,
                 hooks=hooks,
                 stop=connection.http.cancel,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -79,17 +80,9 @@ class Change:
         return sorted(after - before), sorted(before - after)
 
     def cost(self) -> tuple[int, int]:
-        """(calls, points) applying this change needs."""
-        if self.kind == "product":
-            return (1, 0) if self.action in (Action.CREATE, Action.READD) else (0, 0)
-        if self.address == SUBSCRIPTIONS_ADDRESS:
-            if self.action not in (Action.CREATE, Action.UPDATE):
-                return 0, 0
-            calls = sum(-(-len(batch) // SUBSCRIPTION_BATCH) for batch in self.subscription_delta())
-            return calls, calls * SUBSCRIPTION_POINTS
-        if self.kind == "webhook":
-            return (1, 0) if self.action in (Action.CREATE, Action.UPDATE) else (0, 0)
-        return 0, 0
+        """(calls, points) applying this change needs (see :data:`APPLY_COSTS`)."""
+        rule = APPLY_COSTS.get(self.kind)
+        return rule(self) if rule is not None else (0, 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +104,29 @@ class Change:
             reason=data.get("reason"),
             source=data.get("source"),
         )
+
+
+def _product_cost(change: Change) -> tuple[int, int]:
+    return (1, 0) if change.action in (Action.CREATE, Action.READD) else (0, 0)
+
+
+def _webhook_cost(change: Change) -> tuple[int, int]:
+    if change.address == SUBSCRIPTIONS_ADDRESS:
+        if change.action not in (Action.CREATE, Action.UPDATE):
+            return 0, 0
+        calls = sum(-(-len(batch) // SUBSCRIPTION_BATCH) for batch in change.subscription_delta())
+        return calls, calls * SUBSCRIPTION_POINTS
+    return (1, 0) if change.action in (Action.CREATE, Action.UPDATE) else (0, 0)
+
+
+#: What applying a change costs, per kind (address prefix): (calls, points). A kind that
+#: is not listed never calls CJ (its changes are only recorded). The plan totals these,
+#: the renderers show them, and the applier hands the changes with calls to the kind's
+#: executor; a new kind whose apply calls CJ adds its rule here.
+APPLY_COSTS: dict[str, Callable[[Change], tuple[int, int]]] = {
+    "product": _product_cost,
+    "webhook": _webhook_cost,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,13 @@
 """Plan the webhook resources: one ``webhook.<topic>`` per managed topic, and ``webhook.subscriptions``.
 
-Pure, called by the planner. A topic is compared with what ``setting/get`` says (so a
+Pure, called by the planner core (see ``planner/kind.py`` for the contract every kind
+module follows). What to observe: :func:`needs_settings` and :func:`needs_subscriptions`
+say whether the plan must read CJ's callback settings and the product subscriptions. A topic is compared with what ``setting/get`` says (so a
 callback changed in CJ's web UI shows as drift and is set back) and with the state. The
 subscriptions resource holds the pids cjrec subscribed to product events: with
 ``subscribeManagedProducts`` it follows the managed products; pids someone else subscribed
 are left alone. Topics or subscriptions dropped with the Webhooks document are forgotten,
-not changed at CJ, like products.
+not changed at CJ, like products. What apply does: see ``reconciler/applier/webhooks.py``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,25 @@ from reconciler.models.observed import Observed
 from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS as SUBSCRIPTIONS
 from reconciler.models.plan import Action, Change, Drift
 from reconciler.models.state import SyncState
+from reconciler.planner.kind import KindPlan, PlanContext
 
 
-def plan_webhooks(desired: Desired, recorded: SyncState, observed: Observed) -> tuple[list[Change], list[Drift]]:
+def needs_settings(desired: Desired, recorded: SyncState | None) -> bool:
+    """Whether the plan must read CJ's webhook settings: a Webhooks document, or topics recorded before."""
+    return desired.webhooks is not None or (recorded is not None and recorded.webhooks is not None)
+
+
+def needs_subscriptions(desired: Desired, recorded: SyncState | None) -> bool:
+    """Whether the plan must read the product subscriptions: cjrec manages them now or did before."""
+    recorded_hooks = recorded.webhooks if recorded else None
+    return bool(desired.webhooks and desired.webhooks.subscribe_managed_products) or bool(
+        recorded_hooks and recorded_hooks.subscriptions
+    )
+
+
+def plan_webhooks(context: PlanContext) -> KindPlan:
     """The webhook changes and the callback drift."""
+    desired, recorded, observed = context.desired, context.recorded, context.observed
     changes: list[Change] = []
     drift: list[Drift] = []
     wanted = desired.webhooks
@@ -73,7 +90,7 @@ def plan_webhooks(desired: Desired, recorded: SyncState, observed: Observed) -> 
     change = _subscriptions(desired, recorded, observed)
     if change is not None:
         changes.append(change)
-    return changes, drift
+    return KindPlan(changes=changes, drift=drift)
 
 
 def _subscriptions(desired: Desired, recorded: SyncState, observed: Observed) -> Change | None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from reconciler.applier.applier import _record
+from reconciler.applier.applier import record_change
 from reconciler.models.cj import MyProduct, ProductDetail, Variant
 from reconciler.models.desired import Desired, DesiredProduct, Logo, LogoImage, Settings, Source
 from reconciler.models.observed import Observed
@@ -199,7 +199,7 @@ def applied(result: Plan, recorded: SyncState | None) -> SyncState:
     """The state after every change of ``result`` (what a fully successful apply records)."""
     current = recorded or SyncState(lineage=LINEAGE, serial=0)
     for change in result.changes:
-        current = _record(current, change)
+        current = record_change(current, change)
     return current
 
 

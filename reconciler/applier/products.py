@@ -1,0 +1,58 @@
+"""Apply product changes: add products to My Products, and record every product change.
+
+The executor for ``product.<pid>`` (contract in ``applier/executor.py``). The one call is
+``addToMyProduct`` for a create or a re-add; adopt, update and forget only record. Adds
+run on a few threads under the client's rate limiter (so latency does not lower the rate),
+and the state is written after **every** successful add: a crash or a kill loses at most
+the calls in flight, and the next plan adopts those from My Products instead of adding
+them twice. A call cancelled before CJ saw it is reported as not started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from reconciler.applier.executor import Run
+from reconciler.applier.workers import run_bounded, worker_count
+from reconciler.errors import CancelledError, CjrecError
+from reconciler.models.plan import Action, Change
+from reconciler.models.state import ProductRecord, SyncState
+
+
+class ProductAdder(Protocol):
+    """The one mutating product call cjrec makes."""
+
+    def add_to_my_products(self, pid: str) -> bool: ...
+
+
+class ProductExecutor:
+    """Adds products at CJ and records product changes."""
+
+    kind = "product"
+
+    def __init__(self, adder: ProductAdder) -> None:
+        self.adder = adder
+
+    def record(self, state: SyncState, change: Change) -> SyncState:
+        if change.action is Action.FORGET:
+            return state.without_product(change.name)
+        if change.after is None:
+            raise ValueError(f"{change.address}: a {change.action.value} change needs an `after` record")
+        return state.with_product(ProductRecord.from_dict(change.name, change.after))
+
+    def execute(self, changes: Sequence[Change], run: Run) -> None:
+        def add(change: Change) -> None:
+            run.begin(change)
+            try:
+                self.adder.add_to_my_products(change.name)
+            except CancelledError:
+                run.withdraw(change)
+                return
+            except CjrecError as exc:
+                run.failed(change, exc)
+                return
+            run.save(lambda state: self.record(state, change))
+            run.succeeded(change)
+
+        run_bounded(changes, add, workers=worker_count(run.qps, len(changes)), stop=run.stop)

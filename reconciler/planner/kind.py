@@ -1,0 +1,74 @@
+"""The contract between the planner core and the one module per kind of resource.
+
+Each kind of resource (``logo``, ``product``, ``webhook``, …) has its planner module,
+``reconciler/planner/<kind>.py``, exposing one function::
+
+    def plan_<kind>s(context: PlanContext) -> KindPlan
+
+It reads everything from the :class:`PlanContext` (manifests, recorded state, what CJ
+said, the time), touches nothing else, and answers what changed for its resources: the
+:class:`~reconciler.models.plan.Change` records (addresses ``<kind>.<name>``), the drift
+CJ shows, warnings, unmanaged finds and manifest errors. Kind planners are independent of
+one another: none sees another's result, so their order matters only for display.
+
+To add a kind: write ``planner/<kind>.py`` with that function, list it once in
+``planner.planner.KINDS`` (its place there is its place in the plan), and write its
+executor in ``applier/<kind>.py`` (see ``reconciler/applier/executor.py``). A kind whose
+apply calls CJ also says what that costs in ``models/plan.py`` (``APPLY_COSTS``), so the
+plan, the renderers and the applier agree on which changes call CJ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from reconciler.errors import Diagnostic
+from reconciler.models.desired import Desired
+from reconciler.models.observed import Observed
+from reconciler.models.plan import Change, Drift, Finding
+from reconciler.models.state import SyncState
+
+MODES = ("normal", "refresh-details", "offline")
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """How to plan: the mode, the time, the manifests' digest and the account's qps."""
+
+    mode: str
+    now: datetime
+    manifests_digest: str
+    qps: float
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown plan mode {self.mode!r}")
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """Everything a kind planner may read.
+
+    ``recorded`` is never None: when no state exists yet it is an empty one and
+    ``has_state`` is False.
+    """
+
+    desired: Desired
+    recorded: SyncState
+    has_state: bool
+    observed: Observed
+    request: PlanRequest
+
+
+@dataclass
+class KindPlan:
+    """What one kind planner found. ``errors`` are manifest errors: the core raises them
+    all together (with each kind's ``error_hint``) once every kind has planned."""
+
+    changes: list[Change] = field(default_factory=list)
+    drift: list[Drift] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    unmanaged: list[Finding] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    error_hint: str | None = None
