@@ -99,6 +99,8 @@ def for_terminal(text: object, *, limit: int | None = TEXT_LIMIT, keep_newlines:
     if text is None:
         return ""
     value = text if isinstance(text, str) else str(text)
+    if value.isprintable():  # the common case: no control, format (bidi), separator or surrogate character
+        return _cut(value, limit)
     if limit is not None and len(value) > limit * 4 + 256:
         value = value[: limit * 4 + 256]  # enough to fill the cap after removals; never scan megabytes
     value = _ESCAPE_SEQUENCE.sub("", value)
@@ -108,8 +110,12 @@ def for_terminal(text: object, *, limit: int | None = TEXT_LIMIT, keep_newlines:
         value = _BREAKS.sub(" ", value)
     value = _INVISIBLE.sub("", value)
     value = _SURROGATE.sub("\ufffd", value)
+    return _cut(value, limit)
+
+
+def _cut(value: str, limit: int | None) -> str:
     if limit is not None and len(value) > limit:
-        value = value[: max(limit - len(ELLIPSIS), 0)] + ELLIPSIS
+        return value[: max(limit - len(ELLIPSIS), 0)] + ELLIPSIS
     return value
 
 
@@ -223,8 +229,7 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 
 def _longest_run(text: str, char: str) -> int:
-    longest = current = 0
-    for c in text:
-        current = current + 1 if c == char else 0
-        longest = max(longest, current)
-    return longest
+    """Length of the longest run of ``char`` in ``text`` (0 when there is none)."""
+    if char not in text:
+        return 0
+    return max(len(run) for run in re.findall(re.escape(char) + "+", text))
