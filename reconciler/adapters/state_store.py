@@ -28,14 +28,20 @@ from reconciler.adapters.token_store import CacheFile, LocalCacheFile
 from reconciler.errors import StateError
 from reconciler.models.product_url import ProductUrlError, normalise_pid
 from reconciler.models.state import FORMAT_VERSION, SyncState
+from reconciler.safe_text import for_json
 
 STATE_NAME = "sync.json"
 BACKUP_NAME = STATE_NAME + ".backup"
 
 
 def render_state(state: SyncState) -> bytes:
-    """The file's bytes: stable key order and indentation so git diffs stay small."""
-    return (json.dumps(state.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """The file's bytes: stable key order and indentation so git diffs stay small.
+
+    UTF-8 text, except that characters a terminal acts on or hides (C1 controls,
+    bidirectional overrides, lone surrogates from CJ's JSON) are written as ``\\uXXXX``:
+    the same values, safe in ``git diff`` and encodable.
+    """
+    return (for_json(json.dumps(state.to_dict(), indent=2, ensure_ascii=False)) + "\n").encode("utf-8")
 
 
 def new_state() -> SyncState:

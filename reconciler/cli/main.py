@@ -188,6 +188,12 @@ def logout(obj: AppContext) -> None:
     type=click.IntRange(0, 10_000),
     help="Sourcing requests accepted per UTC day (answer them through the admin URL).",
 )
+@click.option(
+    "--hostile",
+    is_flag=True,
+    help="Fill product names, SKUs, variant keys, image URLs and error messages with hostile text "
+    "(Markdown, escape sequences, formulas, javascript: URLs), to check what cjrec prints.",
+)
 def sandbox(
     host: str,
     port: int,
@@ -198,6 +204,7 @@ def sandbox(
     api_key: str | None,
     email: str | None,
     sourcing_per_day: int,
+    hostile: bool,
 ) -> None:
     """Run a local CJ API (same endpoints, limits and failure modes) until interrupted."""
     import dataclasses
@@ -212,6 +219,7 @@ def sandbox(
         products=products,
         seed=seed,
         sourcing_per_day=sourcing_per_day,
+        hostile=hostile,
     )
     if api_key:
         config = dataclasses.replace(config, api_key=api_key)

@@ -156,7 +156,9 @@ def settle_rate(obj: AppContext, connection: Connection, desired: Desired) -> Ra
 def render(obj: AppContext, plan: Plan, fmt: str) -> str:
     """The plan in the requested format."""
     if fmt == "json":
-        return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        from reconciler.safe_text import for_json
+
+        return for_json(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         from reconciler.render.markdown import render_markdown
 

@@ -53,7 +53,9 @@ def state_show(obj: AppContext, address: str) -> int:
     record = _record_at(recorded, address) if recorded is not None else None
     if record is None:
         raise UsageError(f"{address!r} is not in the state", hint="see `cjrec state list` for the addresses")
-    obj.console.out(json.dumps({"address": address, **record}, indent=2))
+    from reconciler.safe_text import for_json
+
+    obj.console.out(for_json(json.dumps({"address": address, **record}, indent=2, ensure_ascii=False)))
     return EXIT_OK
 
 
