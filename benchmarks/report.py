@@ -20,6 +20,7 @@ from benchmarks.machine import Machine
 from benchmarks.offline_scale import Point
 from benchmarks.pricing_export import PricingPoint
 from benchmarks.process import RSS_METHOD
+from benchmarks.s3_state import S3Results
 from benchmarks.sourcing import COLUMNS, SourcingScenario
 from benchmarks.startup import BASELINE, Startup
 from benchmarks.throughput import Row
@@ -51,6 +52,7 @@ class Results:
     pricing: list[PricingPoint] | None = None
     sourcing: list[SourcingScenario] | None = None
     rate: list[RateRow] | None = None
+    s3: S3Results | None = None
 
 
 def _verdict(ok: bool) -> str:
@@ -77,6 +79,8 @@ def render(results: Results) -> str:
         parts.append(_sourcing(results.sourcing))
     if results.rate is not None:
         parts.append(_rate(results.rate))
+    if results.s3 is not None:
+        parts.append(_s3(results.s3))
     if FINDINGS.exists():
         parts.append(_findings(FINDINGS.read_text()))
     parts.append(_machine(results))
@@ -201,6 +205,23 @@ def _summary(results: Results) -> str:
                 _verdict(median >= AUTO_RATE_TARGET),
             )
         )
+    if results.s3:
+        row = results.s3.apply
+        rows.append(
+            (
+                f"apply with S3 state ≥ {APPLY_TARGET:.2f} × qps (qps {row.qps:g})",
+                f"{_n(row.apply_ratio, 3)}",
+                _verdict(row.apply_ratio >= APPLY_TARGET),
+            )
+        )
+        if results.s3.slow_apply is not None:
+            rows.append(
+                (
+                    f"apply with S3 state {results.s3.slow_ms:g} ms away (no target)",
+                    f"{_n(results.s3.slow_apply.apply_ratio, 3)}",
+                    "—",
+                )
+            )
     lines = ["## Summary", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)
@@ -435,6 +456,43 @@ def _startup(items: Sequence[Startup]) -> str:
             f"| `{item.command}` | {_n(s.wall_s, 3)} s | {_n(s.wall_min_s, 3)} – {_n(s.wall_max_s, 3)} s "
             f"| {_n(s.max_rss_mb, 0)} MB |"
         )
+    return "\n".join(lines)
+
+
+def _s3(s3: S3Results) -> str:
+    row, load = s3.apply, s3.load
+    lines = [
+        "## 8. State on S3",
+        "",
+        "moto_server on loopback (an in-memory S3 API), so these are cjrec's own costs: rendering, signing, "
+        "HTTP and parsing; a real bucket adds its round trip to each. A checkpoint is the conditional PUT "
+        "(`If-Match`) apply makes after every add; the median of the writes is shown.",
+        "",
+        "| state size | checkpoint to S3 | checkpoint to a folder | writes |",
+        "|---:|---:|---:|---:|",
+    ]
+    for c in s3.checkpoints:
+        lines.append(f"| {c.products:,} products | {c.s3_s * 1000:.1f} ms | {c.local_s * 1000:.1f} ms | {c.writes} |")
+    lines += [
+        "",
+        f"Apply with the state in the bucket, qps {row.qps:g}, sandbox latency {row.latency_ms:g} ms, "
+        f"{row.products} products: adds at {_n(row.apply.calls.rate, 2)} per second, "
+        f"**{_n(row.apply_ratio, 3)} × qps** ({row.apply_failures} failed changes)."
+        + (
+            f" The same with every S3 request held {s3.slow_ms:g} ms (a bucket a round trip away): "
+            f"**{_n(s3.slow_apply.apply_ratio, 3)} × qps** ({s3.slow_apply.apply_failures} failed changes)."
+            if s3.slow_apply is not None
+            else ""
+        ),
+        "",
+        f"Loading a state of {load.products:,} products:",
+        "",
+        "| | from S3 | from a folder |",
+        "|---|---:|---:|",
+        f"| `load()` in-process (median) | {load.s3_load_s * 1000:.0f} ms | {load.local_load_s * 1000:.0f} ms |",
+        f"| `cjrec state list` wall (median) | {_n(load.s3_list.wall_s, 3)} s | {_n(load.local_list.wall_s, 3)} s |",
+        f"| `cjrec state list` peak RSS | {_n(load.s3_list.max_rss_mb, 0)} MB | {_n(load.local_list.max_rss_mb, 0)} MB |",
+    ]
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from benchmarks import (
     offline_scale,
     pricing_export,
     reference,
+    s3_state,
     sourcing,
     startup,
     throughput,
@@ -29,7 +30,7 @@ from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing", "rate")
+BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing", "rate", "s3state")
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -104,54 +105,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cjrec-bench-") as tmp:
         root = args.workdir or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
-        if "startup" in chosen:
-            _say("start-up")
-            results.startup = startup.run(root, runs=args.startup_runs)
-        if "offline" in chosen:
-            _say(f"offline scale at {', '.join(map(str, args.sizes))} products")
-            results.offline = offline_scale.run(root, sizes=args.sizes, runs=args.runs, key=key)
-        if "pricing" in chosen:
-            _say(f"pricing and store exports of {args.pricing_products} products x {pricing_export.VARIANTS} variants")
-            results.pricing = pricing_export.run(root, products=args.pricing_products, runs=min(args.runs, 3), key=key)
-        if "calls" in chosen:
-            _say("calls and points")
-            results.calls_qps = 10.0 if args.smoke else 6.0
-            results.calls = calls_points.run(
-                root, first=args.first, managed=args.managed, qps=results.calls_qps, key=key
-            )
-        if "sourcing" in chosen:
-            _say(f"sourcing: {args.requests} requests, a market for {args.market_products} products")
-            results.sourcing = sourcing.run(
-                root, requests=args.requests, products=args.market_products, runs=args.runs, key=key
-            )
-        if "rate" in chosen:
-            _say(f"request rate with no Settings on a {auto_rate.ACCOUNT_QPS:g}/s account, next to explicit qps")
-            variants = auto_rate.VARIANTS[:1] if args.smoke else auto_rate.VARIANTS  # smoke: the harness, once
-            results.rate = auto_rate.run(
-                root, key, seconds=args.seconds, variants=variants, repeats=1 if args.smoke else args.rate_repeats
-            )
-        if "throughput" in chosen:
-            _say(f"apply throughput, {len(args.rows)} rows of about {args.seconds:g} s plus the reference client")
-            pause = 0.05 if args.smoke else reference.PAUSE_S
-            results.throughput = []
-            for qps, latency in args.rows:
-                _say(f"  qps {qps:g}, latency {latency:g} ms")
-                results.throughput.append(
-                    throughput.run_row(
-                        root,
-                        key,
-                        qps=qps,
-                        latency_ms=latency,
-                        seconds=args.seconds,
-                        reference_products=args.reference_products,
-                        reference_pause_s=pause,
-                    )
-                )
+        _run(chosen, args, results, root, key)
     results.elapsed_s = time.monotonic() - started
     results.load_at_end = load_average()
     args.out.write_text(render(results))
     _say(f"wrote {args.out}")
     return 0
+
+
+def _run(chosen: list[str], args: argparse.Namespace, results: Results, root: Path, key: workspace.AgeKey) -> None:
+    """Run the chosen benchmarks in a fixed order, filling ``results``."""
+    if "startup" in chosen:
+        _say("start-up")
+        results.startup = startup.run(root, runs=args.startup_runs)
+    if "offline" in chosen:
+        _say(f"offline scale at {', '.join(map(str, args.sizes))} products")
+        results.offline = offline_scale.run(root, sizes=args.sizes, runs=args.runs, key=key)
+    if "pricing" in chosen:
+        _say(f"pricing and store exports of {args.pricing_products} products x {pricing_export.VARIANTS} variants")
+        results.pricing = pricing_export.run(root, products=args.pricing_products, runs=min(args.runs, 3), key=key)
+    if "calls" in chosen:
+        _say("calls and points")
+        results.calls_qps = 10.0 if args.smoke else 6.0
+        results.calls = calls_points.run(
+            root, first=args.first, managed=args.managed, qps=results.calls_qps, key=key
+        )
+    if "sourcing" in chosen:
+        _say(f"sourcing: {args.requests} requests, a market for {args.market_products} products")
+        results.sourcing = sourcing.run(
+            root, requests=args.requests, products=args.market_products, runs=args.runs, key=key
+        )
+    if "rate" in chosen:
+        _say(f"request rate with no Settings on a {auto_rate.ACCOUNT_QPS:g}/s account, next to explicit qps")
+        variants = auto_rate.VARIANTS[:1] if args.smoke else auto_rate.VARIANTS  # smoke: the harness, once
+        results.rate = auto_rate.run(
+            root, key, seconds=args.seconds, variants=variants, repeats=1 if args.smoke else args.rate_repeats
+        )
+    if "throughput" in chosen:
+        _say(f"apply throughput, {len(args.rows)} rows of about {args.seconds:g} s plus the reference client")
+        pause = 0.05 if args.smoke else reference.PAUSE_S
+        results.throughput = []
+        for qps, latency in args.rows:
+            _say(f"  qps {qps:g}, latency {latency:g} ms")
+            results.throughput.append(
+                throughput.run_row(
+                    root,
+                    key,
+                    qps=qps,
+                    latency_ms=latency,
+                    seconds=args.seconds,
+                    reference_products=args.reference_products,
+                    reference_pause_s=pause,
+                )
+            )
+    if "s3state" in chosen:
+        _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
+        if args.smoke:
+            results.s3 = s3_state.run(
+                root, key=key, sizes=(10, 100), writes=3, load_size=200, runs=1, qps=10.0, seconds=2.0, slow_ms=5.0
+            )
+        else:
+            results.s3 = s3_state.run(root, key=key, seconds=args.seconds)
 
 
 def _command(argv: Sequence[str] | None) -> str:

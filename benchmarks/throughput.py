@@ -98,14 +98,16 @@ def run_row(
     seconds: float,
     reference_products: int,
     reference_pause_s: float = reference.PAUSE_S,
+    extra_env: dict[str, str] | None = None,
 ) -> Row:
-    """Measure one row in a fresh sandbox and workspace below ``root``."""
+    """Measure one row in a fresh sandbox and workspace below ``root`` (``extra_env``: e.g. S3 state)."""
     n = products_for(qps, seconds)
     catalog = int((n + reference_products) / 0.85) + 50  # about 8 % of the catalog is not on sale
     with SandboxProcess(qps=qps, latency_ms=latency_ms, products=catalog, seed=7) as sandbox:
         pids = sandbox.on_sale()
         ours, theirs = pids[:n], pids[n : n + reference_products]
         ws = Workspace.create(root / f"q{qps:g}-l{latency_ms:g}", key=key, api_url=sandbox.base_url, qps=qps)
+        ws.extra.update(extra_env or {})
         ws.products(ours)
         plan = ws.cjrec("plan", "--out", "plan.json")
         after_plan = sandbox.calls()

@@ -90,6 +90,7 @@ class Workspace:
     key: AgeKey
     api_url: str | None = None
     history: list[Measurement] = field(default_factory=list)
+    extra: dict[str, str] = field(default_factory=dict)  # more environment for every cjrec run (S3 state)
 
     @classmethod
     def create(
@@ -162,11 +163,19 @@ class Workspace:
         )
         if self.api_url:
             env["CJREC_API_URL"] = self.api_url
+        env.update(self.extra)
         return CJREC.environ(env)
 
-    def cjrec(self, *args: str, expected: Sequence[int] = (0,), timeout_s: float = 600.0) -> Measurement:
+    def cjrec(
+        self,
+        *args: str,
+        expected: Sequence[int] = (0,),
+        timeout_s: float = 600.0,
+        extra_env: dict[str, str] | None = None,
+    ) -> Measurement:
         """Run ``cjrec ARGS`` in the workspace, measured; raise if it exits otherwise than expected."""
-        result = run_measured([*CJREC.argv, *args], cwd=self.root, env=self.env(), timeout_s=timeout_s)
+        env = {**self.env(), **(extra_env or {})}
+        result = run_measured([*CJREC.argv, *args], cwd=self.root, env=env, timeout_s=timeout_s)
         self.history.append(result)
         return check(result, expected=expected)
 

@@ -75,11 +75,13 @@ _JSON_UNSAFE = re.compile(
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can
 # open or close something (heading, list, quote, code, emphasis, link, image, HTML, entity,
-# table cell, strikethrough, math, footnote) anywhere in a line.
-_MARKDOWN_SPECIAL = re.compile(r"""([\\`*_{}\[\]()<>#+\-.!|~=&$^:"])""")
+# table cell, strikethrough, math, footnote) anywhere in a line...
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~=&$^])")
+# ...and these only where they would start a list item or a thematic break: at the start.
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)(-|\d{1,9}(?=\.))")  # ")" is escaped everywhere
 # Forms GitHub turns into links or notifications in text nodes, after escapes are read:
 # @mentions (and e-mail autolinks), #123 references, www. and scheme:// autolinks.
-_AUTOLINK_FORMS = re.compile(r"(@|#|(?i:www)(?=\\\.)|:(?=\\?/\\?/))")
+_AUTOLINK_FORMS = re.compile(r"(@|#|(?i:www)(?=\.)|:(?=//))")
 
 _NOT_IN_URL = re.compile(r'[\s<>"{}|\\^`]')
 
@@ -97,6 +99,8 @@ def for_terminal(text: object, *, limit: int | None = TEXT_LIMIT, keep_newlines:
     if text is None:
         return ""
     value = text if isinstance(text, str) else str(text)
+    if value.isprintable():  # the common case: no control, format (bidi), separator or surrogate character
+        return _cut(value, limit)
     if limit is not None and len(value) > limit * 4 + 256:
         value = value[: limit * 4 + 256]  # enough to fill the cap after removals; never scan megabytes
     value = _ESCAPE_SEQUENCE.sub("", value)
@@ -106,8 +110,12 @@ def for_terminal(text: object, *, limit: int | None = TEXT_LIMIT, keep_newlines:
         value = _BREAKS.sub(" ", value)
     value = _INVISIBLE.sub("", value)
     value = _SURROGATE.sub("\ufffd", value)
+    return _cut(value, limit)
+
+
+def _cut(value: str, limit: int | None) -> str:
     if limit is not None and len(value) > limit:
-        value = value[: max(limit - len(ELLIPSIS), 0)] + ELLIPSIS
+        return value[: max(limit - len(ELLIPSIS), 0)] + ELLIPSIS
     return value
 
 
@@ -120,6 +128,7 @@ def for_markdown_inline(text: object, *, limit: int | None = TEXT_LIMIT) -> str:
     """
     flat = for_terminal(text, limit=limit)
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    escaped = _MARKDOWN_LINE_START.sub(_escape_line_start, escaped)
     return _AUTOLINK_FORMS.sub(lambda m: m.group(1) + WORD_JOINER, escaped)
 
 
@@ -214,9 +223,13 @@ def http_url(text: object) -> str | None:
     return text
 
 
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, marker = match.group(1), match.group(2)
+    return f"{lead}\\-" if marker == "-" else f"{lead}{marker}\\"
+
+
 def _longest_run(text: str, char: str) -> int:
-    longest = current = 0
-    for c in text:
-        current = current + 1 if c == char else 0
-        longest = max(longest, current)
-    return longest
+    """Length of the longest run of ``char`` in ``text`` (0 when there is none)."""
+    if char not in text:
+        return 0
+    return max(len(run) for run in re.findall(re.escape(char) + "+", text))

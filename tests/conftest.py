@@ -5,6 +5,7 @@ in-process through :meth:`Workspace.cli` or as a ``python -m reconciler`` subpro
 ``communicate()`` output), and after each test the check fails the test if any secret in play
 appears in plaintext in: that output (``--debug`` tracebacks and plans included), the log
 records, any file cjrec wrote in a workspace (state, token cache, saved plans, temp files),
+every object cjrec wrote to a test's S3 bucket (state, lock, token cache, backup, logos),
 or a sandbox's call log as cjrec sent it (no token in a URL, none outside the fields meant
 for it, in whole or in part of a value, and no credential-looking header besides
 CJ-Access-Token). A secret counts as found when any 32 consecutive characters of it appear
@@ -197,6 +198,7 @@ class SecretWatch:
     roots: list[Path] = field(default_factory=list)
     inputs: dict[Path, str] = field(default_factory=dict)
     sandboxes: list[sandbox_server.Sandbox] = field(default_factory=list)
+    buckets: list[Callable[[], Iterable[tuple[str, bytes]]]] = field(default_factory=list)
     check_call_logs: bool = True
     stats: Counter[str] = field(default_factory=Counter)
 
@@ -242,6 +244,13 @@ class SecretWatch:
             ):
                 problems.append(f"a secret value appeared in plaintext in {path}")
             problems.extend(self._at_rest(path, data))
+        for objects in self.buckets:
+            for url, data in objects():
+                self.stats["objects_scanned"] += 1
+                if matcher.found_in_bytes(data) or any(p.encode() in data for p in SECRET_PREFIXES):
+                    problems.append(f"a secret value appeared in plaintext in {url}")
+                if url.endswith("/token.sops.json"):
+                    problems.extend(_not_sops(url, data))
         for sandbox in self.sandboxes if self.check_call_logs else []:
             problems.extend(self._call_log(sandbox, matcher))
         return problems
@@ -268,17 +277,7 @@ class SecretWatch:
         """A file cjrec wrote that holds secrets is sops-encrypted, or (outside the repository) 0600."""
         problems = []
         if path.name == "token.sops.json" or (path.name.startswith(".token.sops.json.") and path.suffix == ".tmp"):
-            try:
-                doc: Any = json.loads(data)
-            except ValueError:
-                doc = None
-            plain = (
-                [k for k, v in doc.items() if k != "sops" and isinstance(v, str) and not v.startswith("ENC[")]
-                if isinstance(doc, dict)
-                else []
-            )
-            if not isinstance(doc, dict) or "sops" not in doc or plain:
-                problems.append(f"{path} holds tokens but is not sops-encrypted (plaintext fields: {plain})")
+            problems.extend(_not_sops(str(path), data))
         if any(part == ".home" for part in path.parts) and path.stat().st_mode & 0o077:
             problems.append(
                 f"{path}, outside the repository, is readable by others (mode {path.stat().st_mode & 0o777:o})"
@@ -307,6 +306,22 @@ class SecretWatch:
         for name, count in self.stats.items():
             figures.add(f"secret_scan_{name}", count)
         assert not problems, "secret leak: " + "; ".join(problems[:5])
+
+
+def _not_sops(where: str, data: bytes) -> list[str]:
+    """A token cache that is not a sops document with every value encrypted."""
+    try:
+        doc: Any = json.loads(data)
+    except ValueError:
+        doc = None
+    plain = (
+        [k for k, v in doc.items() if k != "sops" and isinstance(v, str) and not v.startswith("ENC[")]
+        if isinstance(doc, dict)
+        else []
+    )
+    if not isinstance(doc, dict) or "sops" not in doc or plain:
+        return [f"{where} holds tokens but is not sops-encrypted (plaintext fields: {plain})"]
+    return []
 
 
 def _redacted_fields(value: object, where: str) -> list[str]:
@@ -362,6 +377,30 @@ def secret_watch(
     yield watch
     watch.record(caplog.text)
     watch.check()
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[Any]:
+    """A real S3 API (moto_server) on a free loopback port, for this test process."""
+    from tests.s3 import MotoServer
+
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(moto: Any, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh bucket; the test's environment points at moto with dummy keys; every object is secret-scanned."""
+    from tests.s3 import new_bucket
+
+    bucket = new_bucket(moto)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in bucket.env.items():
+        monkeypatch.setenv(name, value)
+    secret_watch.buckets.append(lambda: list(bucket.objects()))
+    return bucket
 
 
 @dataclass

@@ -22,6 +22,7 @@ from reconciler.models.desired import WEBHOOK_TOPICS, WebhookSetting
 from reconciler.models.markets import FreightAnswer, FreightOption, parse_aging, parse_price
 from reconciler.models.secret import Secret
 from reconciler.models.sourcing import QUERY_BATCH, SourcingStatus
+from reconciler.safe_text import http_url
 
 MY_PRODUCTS_PAGE_SIZE = 200
 MAX_PAGES = 10_000
@@ -386,6 +387,17 @@ def parse_product_detail(raw: object, *, call: str) -> ProductDetail:
     """Read ``/product/query``'s data."""
     data = _mapping(raw, call, "data")
     variants = []
+    dropped: list[tuple[str, str]] = []
+
+    def image(value: object, where: str) -> str | None:
+        """An image URL CJ sent, kept only when it is http(s): it reaches exports and stores."""
+        if not value:
+            return None
+        kept = http_url(value)
+        if kept is None:
+            dropped.append((where, str(value)))
+        return kept
+
     raw_variants = data.get("variants") or []
     if not isinstance(raw_variants, list):
         raise _shape(call, "data.variants", "a list")
@@ -398,7 +410,7 @@ def parse_product_detail(raw: object, *, call: str) -> ProductDetail:
                 key=str(v.get("variantKey") or ""),
                 price=_decimal(v.get("variantSellPrice")),
                 stock=_stock(v.get("inventories")),
-                image=str(v["variantImage"]) if v.get("variantImage") else None,
+                image=image(v.get("variantImage"), f"variants[{i}].variantImage"),
                 weight=_decimal(v.get("variantWeight")),
                 stock_countries=_stock_countries(v.get("inventories")),
             )
@@ -411,9 +423,10 @@ def parse_product_detail(raw: object, *, call: str) -> ProductDetail:
         sell_price=str(data.get("sellPrice") or ""),
         status=str(data.get("status") or ""),
         customization_version=int(version) if isinstance(version, int | str) and str(version).isdigit() else 0,
-        image=str(data["productImage"]) if data.get("productImage") else None,
+        image=image(data.get("productImage"), "productImage"),
         variants=tuple(variants),
         option_names=(str(data["productKeyEn"]).strip() or None) if data.get("productKeyEn") else None,
+        dropped_images=tuple(dropped),
     )
 
 

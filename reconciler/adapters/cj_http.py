@@ -43,6 +43,7 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.models.secret import Secret
+from reconciler.safe_text import for_terminal
 
 log = logging.getLogger("cjrec.api")
 
@@ -304,9 +305,9 @@ def interpret(status: int, content: bytes, *, call: str) -> Envelope:
             hint="check CJREC_API_URL points at CJ's API (…/api2.0/v1); a proxy may be answering instead",
         )
     code = payload.get("code")
-    message = str(payload.get("message") or "")[:300]
+    message = for_terminal(payload.get("message"), limit=300)  # CJ's text: one safe line in every error
     request_id = payload.get("requestId")
-    request_id = str(request_id) if request_id is not None else None
+    request_id = for_terminal(request_id, limit=80) if request_id is not None else None
     kw: dict[str, Any] = {"call": call, "code": code if isinstance(code, int) else None, "request_id": request_id}
     if (
         status == 200

@@ -17,8 +17,22 @@ from reconciler.models.desired import LogoImageError as ImageError
 MAX_LOGO_BYTES = 20 * 1024 * 1024
 
 
-def inspect_image(path: Path) -> LogoImage:
-    """Read ``path`` and describe it, or raise LogoImageError with a user-facing reason."""
+def inspect_image(path: Path, *, root: Path | None = None) -> LogoImage:
+    """Read ``path`` and describe it, or raise LogoImageError with a user-facing reason.
+
+    With ``root``, a path that leads out of ``root`` through a symlink is refused before
+    anything is read (apply publishes logo files, so none may come from outside the repository).
+    """
+    if root is not None:
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            raise ImageError("cannot follow the path (a symlink loop?)") from None
+        if not real.is_relative_to(root.resolve()):
+            raise ImageError(
+                "a symlink that leads out of the repository; apply publishes logo files, "
+                "so copy the image into the repository instead"
+            )
     try:
         size = path.stat().st_size
     except FileNotFoundError:

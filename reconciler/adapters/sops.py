@@ -69,6 +69,11 @@ class Sops:
         """Decrypt a JSON file and return the plaintext bytes (kept in memory by the caller)."""
         return self._call(["--decrypt", "--output-type", "json", str(path)], stdin=None, display=display, cwd=None)
 
+    def decrypt_json_bytes(self, ciphertext: bytes, *, display: str) -> bytes:
+        """Decrypt a sops-encrypted JSON document given as bytes (e.g. read from a bucket), through a pipe."""
+        args = ["--decrypt", "--input-type", "json", "--output-type", "json", "/dev/stdin"]
+        return self._call(args, stdin=ciphertext, display=display, cwd=None)
+
     def encrypt_json(
         self, plaintext: bytes, *, filename: Path, cwd: Path, display: str, extra_args: Sequence[str] = ()
     ) -> bytes:

@@ -16,7 +16,9 @@ import json
 import os
 import socket
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -41,7 +43,8 @@ class LockInfo:
     version: str
 
     def describe(self) -> str:
-        return f"{self.who}@{self.host} (pid {self.pid}, `cjrec {self.operation}`, since {self.created}, lock ID {self.id})"
+        who = self.who if "://" in self.who else f"{self.who}@{self.host}"
+        return f"{who} (pid {self.pid}, `cjrec {self.operation}`, since {self.created}, lock ID {self.id})"
 
 
 def read_info(path: Path) -> LockInfo | None:
@@ -64,9 +67,8 @@ class StateLock:
         self._fd: int | None = None
         self.info: LockInfo | None = None
 
-    def __enter__(self) -> StateLock:
-        self.acquire()
-        return self
+    def __enter__(self) -> LockInfo:
+        return self.acquire()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.release()
@@ -92,7 +94,7 @@ class StateLock:
         self.info = LockInfo(
             id=str(uuid.uuid4()),
             operation=self.operation,
-            who=_user(),
+            who=holder(),
             host=socket.gethostname(),
             pid=os.getpid(),
             created=self.clock.now().isoformat(timespec="seconds"),
@@ -125,7 +127,11 @@ class StateLock:
 
     def _held_error(self) -> LockError:
         info = read_info(self.path)
-        holder = info.describe() if info else "another process (no details recorded)"
+        holder = (
+            f"{info.describe()}, {age_text(info.created, self.clock.now())}"
+            if info
+            else "another process (no details recorded)"
+        )
         waited = f" after waiting {self.timeout_s:g} s" if self.timeout_s else ""
         return LockError(
             f"the state in {self.path.parent} is locked{waited} by {holder}",
@@ -148,6 +154,20 @@ def force_unlock(state_dir: Path, lock_id: str) -> LockInfo:
     return info
 
 
+def age_text(created: str, now: datetime) -> str:
+    """``taken 5 min ago`` from the lock's creation time (empty when it cannot be read)."""
+    try:
+        then = datetime.fromisoformat(created)
+        seconds = int((now - then).total_seconds())
+    except (ValueError, TypeError):
+        return "age unknown"
+    if seconds < 120:
+        return f"taken {max(seconds, 0)} s ago"
+    if seconds < 7200:
+        return f"taken {seconds // 60} min ago"
+    return f"taken {seconds // 3600} h ago"
+
+
 def _same_file(fd: int, path: Path) -> bool:
     try:
         return os.fstat(fd).st_ino == os.stat(path).st_ino
@@ -155,7 +175,14 @@ def _same_file(fd: int, path: Path) -> bool:
         return False
 
 
-def _user() -> str:
+def holder(env: Mapping[str, str] | None = None) -> str:
+    """Who takes a lock: the CI run's URL when the CI environment gives one, else the user name."""
+    env = os.environ if env is None else env
+    if env.get("GITHUB_RUN_ID") and env.get("GITHUB_REPOSITORY"):
+        server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+        return f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+    if env.get("CI_JOB_URL"):  # GitLab
+        return env["CI_JOB_URL"]
     try:
         return getpass.getuser()
     except (KeyError, OSError):

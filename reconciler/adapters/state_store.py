@@ -1,34 +1,147 @@
-"""Read and write ``state/sync.json``, the recorded sync state, crash-safely.
+"""The state store: the recorded sync state, its lock and the token cache, in a folder or a bucket.
 
-Called by the CLI wiring for plan, apply and the ``state`` commands. Writes are atomic
-(temp file, fsync, rename, fsync the folder) and keep one ``sync.json.backup``. The serial
-is bumped only when the content changes. A state file that does not parse, was written
-by a newer cjrec, or fails validation is never overwritten: cjrec stops and says where
-the backup is.
+:class:`StateStore` is the one protocol every state-touching command uses; the CLI wiring
+picks the implementation once from the state location: :class:`LocalStateStore` here (a
+folder, ``state/`` by default) or ``S3StateStore`` (``reconciler.adapters.s3_state``).
+Both validate what they read with :func:`parse_state` and write what :func:`render_state`
+renders, so a state moves between them byte for byte.
+
+Local writes are atomic (temp file, fsync, rename, fsync the folder) and keep one
+``sync.json.backup``. The serial is bumped only when the content changes. A state file
+that does not parse, was written by a newer cjrec, or fails validation is never
+overwritten: cjrec stops and says where the backup is.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 from reconciler.adapters.atomic_file import write_atomic
+from reconciler.adapters.clock import Clock
+from reconciler.adapters.state_lock import LockInfo, StateLock, force_unlock
+from reconciler.adapters.token_store import CacheFile, LocalCacheFile
 from reconciler.errors import StateError
 from reconciler.models.product_url import ProductUrlError, normalise_pid
 from reconciler.models.state import FORMAT_VERSION, SyncState
+from reconciler.safe_text import for_json
 
 STATE_NAME = "sync.json"
+BACKUP_NAME = STATE_NAME + ".backup"
 
 
 def render_state(state: SyncState) -> bytes:
-    """The file's bytes: stable key order and indentation so git diffs stay small."""
-    return (json.dumps(state.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """The file's bytes: stable key order and indentation so git diffs stay small.
+
+    UTF-8 text, except that characters a terminal acts on or hides (C1 controls,
+    bidirectional overrides, lone surrogates from CJ's JSON) are written as ``\\uXXXX``:
+    the same values, safe in ``git diff`` and encodable.
+    """
+    return (for_json(json.dumps(state.to_dict(), indent=2, ensure_ascii=False)) + "\n").encode("utf-8")
 
 
-class StateStore:
-    """The sync state file in one state directory."""
+def new_state() -> SyncState:
+    """An empty state with a fresh lineage."""
+    return SyncState(lineage=str(uuid.uuid4()), serial=0)
+
+
+class StateStore(Protocol):
+    """Where the state of one account lives: read, conditional write, lock, token cache."""
+
+    @property
+    def display(self) -> str:
+        """The state's place for messages (``state/sync.json``, ``s3://bucket/prefix/sync.json``)."""
+        ...
+
+    @property
+    def where(self) -> str:
+        """The state location as the user gives it (a folder or ``s3://BUCKET/PREFIX/``)."""
+        ...
+
+    def load(self) -> SyncState | None:
+        """The recorded state, or None when there is none yet."""
+        ...
+
+    def write(self, state: SyncState, *, previous: SyncState | None) -> SyncState:
+        """Write ``state`` if it differs from ``previous``; return it with the serial it got."""
+        ...
+
+    def lock(self, *, operation: str, clock: Clock, timeout_s: float = 0.0) -> AbstractContextManager[LockInfo]:
+        """Hold the state lock for a command that may write (released on exit, error or interrupt)."""
+        ...
+
+    def force_unlock(self, lock_id: str) -> LockInfo:
+        """Break the lock with ``lock_id``; refuse when the ID is not the holder's."""
+        ...
+
+    def token_cache(self) -> CacheFile:
+        """The sops-encrypted token cache kept beside the state."""
+        ...
+
+    def new_state(self) -> SyncState:
+        """An empty state with a fresh lineage."""
+        ...
+
+
+def parse_state(raw: bytes, display: str, hint: str) -> SyncState:
+    """Validate the bytes of a state file (or object); StateError naming ``display`` otherwise."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise StateError(f"{display}: the state is not UTF-8 text; cjrec will not overwrite it", hint=hint) from None
+    except json.JSONDecodeError as exc:
+        raise StateError(
+            f"{display}:{exc.lineno}: the state is not valid JSON ({exc.msg}); cjrec will not overwrite it",
+            hint=hint,
+        ) from None
+    except RecursionError:  # arrays or objects nested thousands deep: no state cjrec wrote
+        raise StateError(
+            f"{display}: the state is nested too deeply to be a cjrec state; cjrec will not overwrite it",
+            hint=hint,
+        ) from None
+    if not isinstance(data, dict):
+        raise StateError(f"{display}: the state must be a JSON object", hint=hint)
+    version = data.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise StateError(
+            f"{display}: written by a newer cjrec (format_version {version}; this one reads {FORMAT_VERSION})",
+            hint="upgrade cjrec (pip install -U cjrec)",
+        )
+    if version != FORMAT_VERSION:
+        raise StateError(f"{display}: unknown format_version {version!r}", hint=hint)
+    for key in ("products", "logos"):  # an edited `[]` must not read as "nothing recorded"
+        if key in data and not isinstance(data[key], dict):
+            raise StateError(f"{display}: the state fails validation (`{key}` is not an object)", hint=hint)
+    try:
+        state = SyncState.from_dict(data)
+        uuid.UUID(state.lineage)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StateError(f"{display}: the state fails validation ({_describe(exc)})", hint=hint) from None
+    for pid, record in state.products.items():
+        try:
+            if normalise_pid(pid) != pid:
+                raise ProductUrlError("not canonical")
+        except ProductUrlError:
+            raise StateError(f"{display}: {pid[:40]!r} is not a CJ product id", hint=hint) from None
+        if record.origin not in ("added", "adopted"):
+            raise StateError(f"{display}: product {pid} has an unknown origin {record.origin!r}", hint=hint)
+    return state
+
+
+def next_version(state: SyncState, previous: SyncState | None) -> SyncState | None:
+    """``state`` with its new serial, or None when it holds nothing new (no write needed)."""
+    if previous is not None and previous.content() == state.content() and previous.lineage == state.lineage:
+        return None
+    serial = (previous.serial + 1) if previous is not None else max(state.serial, 1)
+    return replace(state, serial=serial)
+
+
+class LocalStateStore:
+    """The state in a folder: ``sync.json``, its backup, the flock lock and the token cache."""
 
     def __init__(self, state_dir: Path) -> None:
         self.dir = state_dir
@@ -50,73 +163,42 @@ class StateStore:
             raise StateError(f"{self.display}: cannot read the state ({exc.strerror})") from None
         return self.parse(raw)
 
+    @property
+    def where(self) -> str:
+        return str(self.dir)
+
     def parse(self, raw: bytes) -> SyncState:
         """Validate the bytes of a state file."""
-        hint = self._hint()
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise StateError(
-                f"{self.display}: the state is not UTF-8 text; cjrec will not overwrite it", hint=hint
-            ) from None
-        except json.JSONDecodeError as exc:
-            raise StateError(
-                f"{self.display}:{exc.lineno}: the state is not valid JSON ({exc.msg}); cjrec will not overwrite it",
-                hint=hint,
-            ) from None
-        except RecursionError:  # arrays or objects nested thousands deep: no state cjrec wrote
-            raise StateError(
-                f"{self.display}: the state is nested too deeply to be a cjrec state; cjrec will not overwrite it",
-                hint=hint,
-            ) from None
-        if not isinstance(data, dict):
-            raise StateError(f"{self.display}: the state must be a JSON object", hint=hint)
-        version = data.get("format_version")
-        if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
-            raise StateError(
-                f"{self.display}: written by a newer cjrec (format_version {version}; this one reads {FORMAT_VERSION})",
-                hint="upgrade cjrec (pip install -U cjrec)",
-            )
-        if version != FORMAT_VERSION:
-            raise StateError(f"{self.display}: unknown format_version {version!r}", hint=hint)
-        for key in ("products", "logos"):  # an edited `[]` must not read as "nothing recorded"
-            if key in data and not isinstance(data[key], dict):
-                raise StateError(f"{self.display}: the state fails validation (`{key}` is not an object)", hint=hint)
-        try:
-            state = SyncState.from_dict(data)
-            uuid.UUID(state.lineage)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise StateError(f"{self.display}: the state fails validation ({_describe(exc)})", hint=hint) from None
-        for pid, record in state.products.items():
-            try:
-                if normalise_pid(pid) != pid:
-                    raise ProductUrlError("not canonical")
-            except ProductUrlError:
-                raise StateError(f"{self.display}: {pid[:40]!r} is not a CJ product id", hint=hint) from None
-            if record.origin not in ("added", "adopted"):
-                raise StateError(f"{self.display}: product {pid} has an unknown origin {record.origin!r}", hint=hint)
-        return state
+        return parse_state(raw, self.display, self._hint())
 
     def _hint(self) -> str:
         if self.backup.exists():
             return f"restore it from git or from {self.backup} (the previous version), then run again"
         return "restore it from git, then run again"
 
-    @staticmethod
-    def new_state() -> SyncState:
+    def new_state(self) -> SyncState:
         """An empty state with a fresh lineage."""
-        return SyncState(lineage=str(uuid.uuid4()), serial=0)
+        return new_state()
 
     def write(self, state: SyncState, *, previous: SyncState | None) -> SyncState:
         """Write ``state`` if its content differs from ``previous``; return it with the serial it got."""
-        if previous is not None and previous.content() == state.content() and previous.lineage == state.lineage:
+        stored = next_version(state, previous)
+        if stored is None:
+            assert previous is not None
             return previous
-        serial = (previous.serial + 1) if previous is not None else max(state.serial, 1)
-        stored = replace(state, serial=serial)
         if not self._swept:
             self._sweep()
         write_atomic(self.path, render_state(stored), mode=0o644, keep_backup=True)
         return stored
+
+    def lock(self, *, operation: str, clock: Clock, timeout_s: float = 0.0) -> StateLock:
+        return StateLock(self.dir, operation=operation, clock=clock, timeout_s=timeout_s)
+
+    def force_unlock(self, lock_id: str) -> LockInfo:
+        return force_unlock(self.dir, lock_id)
+
+    def token_cache(self) -> CacheFile:
+        return LocalCacheFile(self.dir)
 
     def _sweep(self) -> None:
         """Remove temp files a killed run left mid-write (state writers hold the lock, so none is in use)."""

@@ -166,7 +166,7 @@ class TokenManager:
                 refresh_token_expiry=pair.refresh_token_expiry if pair else None,
                 last_get_access_token_at=cache.last_get_access_token_at if cache else None,
                 cache_file=self.store.display,
-                cache_present=self.store.path.exists(),
+                cache_present=self.store.present(),
                 discarded_reason=self._discarded,
                 qps_limit=cache.qps_limit if cache else None,
                 qps_limit_at=cache.qps_limit_at if cache else None,

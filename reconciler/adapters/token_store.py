@@ -1,6 +1,8 @@
-"""The token cache: CJ's access and refresh tokens, kept sops-encrypted in ``state/``.
+"""The token cache: CJ's access and refresh tokens, kept sops-encrypted beside the state.
 
-Read and written by the token manager. The cache is a secret, so it is never written in
+Read and written by the token manager, through a :class:`CacheFile`: a file in the state
+folder (:class:`LocalCacheFile`) or an object under the state's S3 prefix (so the 300 s
+getAccessToken guard holds across CI runners). The cache is a secret, so it is never written in
 plaintext: the JSON is piped to sops, which encrypts it to the recipients of the
 repository's ``.sops.yaml`` rule for the cache's path (or, when no rule matches, to the
 Credentials file's own age/PGP recipients), and only the ciphertext reaches the disk,
@@ -16,7 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler.adapters.atomic_file import write_atomic
 from reconciler.adapters.sops import NoKeyError, Sops
@@ -67,24 +69,80 @@ class CachedTokens:
         return json.dumps({k: v for k, v in body.items() if v is not None}, sort_keys=True).encode()
 
 
-class TokenStore:
-    """Loads and saves the encrypted token cache at ``state_dir/token.sops.json``."""
+class CacheFile(Protocol):
+    """Where the encrypted cache's bytes live."""
 
-    def __init__(self, state_dir: Path, sops: Sops, *, fallback: Recipients | None = None) -> None:
+    @property
+    def display(self) -> str: ...
+
+    def read(self) -> bytes | None:
+        """The ciphertext, or None when there is no cache."""
+        ...
+
+    def write(self, data: bytes) -> None:
+        """Replace the ciphertext atomically."""
+        ...
+
+    def delete(self) -> None: ...
+
+    def sops_target(self) -> tuple[Path, Path]:
+        """(file name, working folder) sops matches against ``.sops.yaml`` creation rules when encrypting."""
+        ...
+
+
+class LocalCacheFile:
+    """``state_dir/token.sops.json``."""
+
+    def __init__(self, state_dir: Path) -> None:
         self.path = state_dir / CACHE_NAME
-        self.sops = sops
-        self.fallback = fallback or Recipients()
 
     @property
     def display(self) -> str:
         return str(self.path)
 
+    def read(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StateError(f"{self.display}: cannot read the token cache ({exc.strerror})") from None
+
+    def write(self, data: bytes) -> None:
+        write_atomic(self.path, data, mode=0o644, keep_backup=False)
+
+    def delete(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def sops_target(self) -> tuple[Path, Path]:
+        cwd = self.path.parent.resolve()
+        cwd.mkdir(parents=True, exist_ok=True)
+        return self.path.resolve(), cwd
+
+
+class TokenStore:
+    """Loads and saves the encrypted token cache (a file in ``state_dir``, or any CacheFile)."""
+
+    def __init__(self, cache: CacheFile | Path, sops: Sops, *, fallback: Recipients | None = None) -> None:
+        self.file: CacheFile = LocalCacheFile(cache) if isinstance(cache, Path) else cache
+        self.sops = sops
+        self.fallback = fallback or Recipients()
+
+    @property
+    def display(self) -> str:
+        return self.file.display
+
+    def present(self) -> bool:
+        """Whether a cache exists (without decrypting it)."""
+        return self.file.read() is not None
+
     def load(self) -> CachedTokens | None:
         """The cache, or None when there is none yet."""
-        if not self.path.exists():
+        ciphertext = self.file.read()
+        if ciphertext is None:
             return None
         try:
-            plaintext = self.sops.decrypt_json(self.path, display=self.display)
+            plaintext = self.sops.decrypt_json_bytes(ciphertext, display=self.display)
         except NoKeyError:
             raise
         except SecretsError as exc:
@@ -97,9 +155,7 @@ class TokenStore:
     def save(self, cached: CachedTokens) -> None:
         """Encrypt and write the cache atomically."""
         plaintext = cached.to_json()
-        cwd = self.path.parent.resolve()
-        cwd.mkdir(parents=True, exist_ok=True)
-        target = self.path.resolve()
+        target, cwd = self.file.sops_target()
         plan = encrypt_all(cwd, target)
         try:
             if plan.rule is None and (self.fallback.age or self.fallback.pgp):
@@ -119,14 +175,14 @@ class TokenStore:
                 f"{', '.join(plain)} in plaintext under {where}; nothing was written",
                 hint="give state/token.sops.json a creation rule of its own, with no encrypted_*/unencrypted_* options",
             )
-        write_atomic(self.path, ciphertext, mode=0o644, keep_backup=False)
+        self.file.write(ciphertext)
 
     def _encrypt(self, plaintext: bytes, target: Path, cwd: Path, args: tuple[str, ...] | list[str]) -> bytes:
         return self.sops.encrypt_json(plaintext, filename=target, cwd=cwd, display=self.display, extra_args=args)
 
     def clear(self) -> None:
         """Forget the cached tokens."""
-        self.path.unlink(missing_ok=True)
+        self.file.delete()
 
 
 def plaintext_fields(ciphertext: bytes) -> list[str]:

@@ -3,9 +3,10 @@
 The core only iterates; what a change means is its kind's executor's business (one per
 kind, ``applier/<kind>.py``, contract in ``applier/executor.py``), listed once, in the
 order their calls run, by :func:`executors`. Changes that need no call to CJ (adopt,
-update, forget, logos) are recorded first, in one state write. Then each executor carries
-out its kind's calls, writing the state after every successful one, so a crash or a kill
-loses at most the calls in flight. A fatal answer (points exhausted, refused credentials,
+update, forget, logos already hosted) are recorded first, in one state write. Then each executor carries
+out its kind's calls, saving the state after every successful one (``cjrec apply`` writes
+those checkpoints on their own thread, ``applier/checkpoints.py``), so a crash or a kill
+loses at most the calls since the last checkpoint, which the next plan adopts. A fatal answer (points exhausted, refused credentials,
 …) or an interruption stops new calls; running calls finish and are recorded.
 """
 
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import Protocol, cast
 
 from reconciler.applier.executor import ApplyHooks, ApplyResult, Executor, Run, SilentHooks, StateWriter
-from reconciler.applier.logos import LogoExecutor
+from reconciler.applier.logos import LogoExecutor, LogoUploader
 from reconciler.applier.markets import MarketExecutor
 from reconciler.applier.products import ProductAdder, ProductExecutor
 from reconciler.applier.sourcing import SourcingExecutor, SourcingFiler
@@ -46,18 +47,20 @@ class CjWriter(ProductAdder, WebhookWriter, SourcingFiler, Protocol):
 def executors(
     client: CjWriter,
     *,
+    uploader: LogoUploader | None = None,
     sourcing_per_day: int = DEFAULT_SOURCING_PER_DAY,
     now: Callable[[], datetime] | None = None,
 ) -> tuple[Executor, ...]:
-    """One executor per kind, in the order their calls run: sourcing requests are filed
-    first (they are quick and limited per day), products are added before webhooks
-    subscribe to them. ``now`` is the clock sourcing counts its daily limit by."""
+    """One executor per kind, in the order their calls run: logos are uploaded before the
+    products that print them are added; sourcing requests are filed early (they are quick and
+    limited per day); products are added before webhooks subscribe to them. ``now`` is the
+    clock sourcing counts its daily limit by."""
     sourcing = (
         SourcingExecutor(client, per_day=sourcing_per_day, now=now)
         if now
         else SourcingExecutor(client, per_day=sourcing_per_day)
     )
-    return (LogoExecutor(), sourcing, ProductExecutor(client), MarketExecutor(), WebhookExecutor(client))
+    return (LogoExecutor(uploader), sourcing, ProductExecutor(client), MarketExecutor(), WebhookExecutor(client))
 
 
 class _NoCalls:
@@ -89,8 +92,9 @@ class Applier:
         fatal: Callable[[CjrecError], bool] | None = None,
         sourcing_per_day: int = DEFAULT_SOURCING_PER_DAY,
         now: Callable[[], datetime] | None = None,
+        uploader: LogoUploader | None = None,
     ) -> None:
-        self.executors = executors(client, sourcing_per_day=sourcing_per_day, now=now)
+        self.executors = executors(client, uploader=uploader, sourcing_per_day=sourcing_per_day, now=now)
         self.store = store
         self.qps = qps
         self.hooks = hooks or SilentHooks()
@@ -103,7 +107,7 @@ class Applier:
         for change in plan.changes:
             _executor_for(by_kind, change)  # refuse a plan with a kind this cjrec cannot apply, before anything
         self.hooks.started(len(plan.changes))
-        local = [c for c in plan.changes if not c.calls_cj]
+        local = [c for c in plan.changes if not c.calls_out]
         current = state
         for change in local:
             current = by_kind[change.kind].record(current, change)
@@ -117,7 +121,7 @@ class Applier:
         )
         remote: list[Change] = []
         for executor in self.executors:
-            mine = [c for c in plan.changes if c.calls_cj and c.kind == executor.kind]
+            mine = [c for c in plan.changes if c.calls_out and c.kind == executor.kind]
             remote += mine
             if not mine or result.interrupted:
                 continue

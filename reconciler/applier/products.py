@@ -3,9 +3,10 @@
 The executor for ``product.<pid>`` (contract in ``applier/executor.py``). The one call is
 ``addToMyProduct`` for a create or a re-add; adopt, update and forget only record. Adds
 run on a few threads under the client's rate limiter (so latency does not lower the rate),
-and the state is written after **every** successful add: a crash or a kill loses at most
-the calls in flight, and the next plan adopts those from My Products instead of adding
-them twice. A call cancelled before CJ saw it is reported as not started.
+and every successful add is recorded at once (``Run.save``; ``cjrec apply`` writes those
+checkpoints on a thread of its own, see ``applier/checkpoints.py``): a crash or a kill loses
+at most the adds since the last checkpoint written, and the next plan adopts those from My
+Products instead of adding them twice. A call cancelled before CJ saw it is reported as not started.
 """
 
 from __future__ import annotations

@@ -56,6 +56,7 @@ def import_command(obj: AppContext, out: Path | None, name: str, force: bool) ->
     from reconciler.adapters.yaml_loader import display_path
     from reconciler.manifest.documents import NAME_PATTERN
     from reconciler.render.imported_manifest import ImportHeader, render_products_manifest
+    from reconciler.safe_text import for_terminal
 
     manifests = obj.settings.manifests
     target = _import_target(manifests, out)
@@ -76,7 +77,10 @@ def import_command(obj: AppContext, out: Path | None, name: str, force: bool) ->
         listed = connection.api.my_products()
     products, skipped, invalid = _partition(listed, desired, target)
     for row in invalid:
-        obj.console.warning(f"skipped {row.pid[:40]!r} ({row.name or 'no name'}): not a CJ product id")
+        obj.console.warning(
+            f"skipped {for_terminal(row.pid, limit=40)!r} ({for_terminal(row.name, limit=80) or 'no name'}): "
+            "not a CJ product id"
+        )
     if replacing:
         _warn_dropped(obj, desired, target, shown, {p.pid for p in products})
     if not products:
@@ -192,8 +196,10 @@ def _check_manifest(manifests: Path, target: Path, text: str, *, expected: set[s
     """Validate ``text`` as ``target`` together with the other manifests; raise instead of writing a bad file."""
     from reconciler.adapters.image_files import inspect_image
     from reconciler.adapters.yaml_loader import display_path, load_manifests, parse_text
+    from reconciler.cli.wiring import repository_root
     from reconciler.manifest.validator import validate
 
+    repository = repository_root(manifests)
     loaded = load_manifests(manifests)
     others = [doc for doc in loaded.documents if doc.file.resolve() != target.resolve()]
     problems = [p for p in loaded.problems if not _same_file(p.file, target)]
@@ -202,8 +208,9 @@ def _check_manifest(manifests: Path, target: Path, text: str, *, expected: set[s
         [*others, *docs],
         plaintext={},
         secrets_checked=False,
-        inspect_image=inspect_image,
+        inspect_image=lambda path: inspect_image(path, root=repository),
         load_problems=[*problems, *parse_problems],
+        repository=repository,
     )
     if result.desired is None:
         raise ManifestError(
@@ -252,10 +259,9 @@ def export(obj: AppContext, fmt: str, out: Path) -> int:
     prices; what is left out is said on standard error.
     """
     from reconciler.adapters.atomic_file import write_atomic
-    from reconciler.adapters.state_store import StateStore
-    from reconciler.render.catalog_export import render_catalog
+    from reconciler.render.catalog_export import dropped_urls, render_catalog
 
-    store = StateStore(obj.settings.state_dir)
+    store = obj.store()
     recorded = store.load()
     if recorded is None:
         raise StateError(
@@ -265,6 +271,13 @@ def export(obj: AppContext, fmt: str, out: Path) -> int:
     if fmt in ("shopify", "woocommerce"):
         return _store_export(obj, recorded, fmt, out)
     text = render_catalog(recorded, fmt)
+    dropped = dropped_urls(recorded)
+    if dropped:
+        more = f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
+        obj.console.warning(
+            f"{_count(len(dropped), 'URL')} in the state {'is' if len(dropped) == 1 else 'are'} not http(s) and "
+            f"{'was' if len(dropped) == 1 else 'were'} left out of the export: {', '.join(dropped[:5])}{more}"
+        )
     missing = sorted(pid for pid, record in recorded.products.items() if record.snapshot is None)
     if missing:
         obj.console.warning(

@@ -1,7 +1,11 @@
 """Writing to the terminal: colour when it helps, none under NO_COLOR or when piped.
 
 Every message of the CLI goes through one Console, so that the rule "no colour when
-piped or under NO_COLOR" and the error format live in one place.
+piped or under NO_COLOR" and the error format live in one place. So does the last line of
+defence against outside text: every message is passed through
+:func:`reconciler.safe_text.for_terminal` (lines kept) before it is styled, so no control
+character, escape sequence or bidirectional override from CJ reaches the terminal or the
+CI log even where a caller forgot to make its values safe.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import TextIO
 import click
 
 from reconciler.errors import CjrecError
+from reconciler.safe_text import for_terminal
 
 
 def colour_wanted(stream: TextIO, *, no_color_flag: bool) -> bool:
@@ -53,22 +58,27 @@ class Console:
 
     def out(self, text: str = "") -> None:
         """A line of normal output (stdout)."""
-        click.echo(text, color=self.color)
+        click.echo(_safe(text), color=self.color)
 
     def success(self, text: str) -> None:
         """A line saying something went well."""
-        click.echo(self._style(text, fg="green"), color=self.color)
+        click.echo(self._style(_safe(text), fg="green"), color=self.color)
 
     def warning(self, text: str) -> None:
         """A warning (stderr)."""
-        click.echo(self._style("Warning: ", fg="yellow", bold=True) + text, err=True, color=self.color)
+        click.echo(self._style("Warning: ", fg="yellow", bold=True) + _safe(text), err=True, color=self.color)
 
     def note(self, text: str) -> None:
         """A note (stderr): something the user should know, not a problem."""
-        click.echo(self._style("Note: ", fg="cyan") + text, err=True, color=self.color)
+        click.echo(self._style("Note: ", fg="cyan") + _safe(text), err=True, color=self.color)
 
     def error(self, error: CjrecError) -> None:
         """An error with its hint (stderr)."""
-        click.echo(self._style("Error: ", fg="red", bold=True) + error.message, err=True, color=self.color)
+        click.echo(self._style("Error: ", fg="red", bold=True) + _safe(error.message), err=True, color=self.color)
         if error.hint:
-            click.echo(self._style("Hint: ", fg="cyan") + error.hint, err=True, color=self.color)
+            click.echo(self._style("Hint: ", fg="cyan") + _safe(error.hint), err=True, color=self.color)
+
+
+def _safe(text: str) -> str:
+    """A message as the terminal may show it: its lines kept, nothing a terminal would act on."""
+    return for_terminal(text, limit=None, keep_newlines=True)

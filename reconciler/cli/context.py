@@ -9,6 +9,7 @@ from reconciler.cli.settings import Settings
 from reconciler.errors import ManifestError
 
 if TYPE_CHECKING:
+    from reconciler.adapters.state_store import StateStore
     from reconciler.cli.wiring import Connection
     from reconciler.manifest.validator import ValidationResult
     from reconciler.models.desired import Desired
@@ -20,6 +21,7 @@ class AppContext:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.console = Console(color=settings.color)
+        self._store: StateStore | None = None
 
     def load(self, *, need_secrets: bool, quiet: bool = False) -> ValidationResult:
         """Load and validate the manifests; raise ManifestError listing every problem."""
@@ -46,8 +48,22 @@ class AppContext:
         assert desired is not None  # load raises otherwise
         return desired
 
+    def store(self, desired: Desired | None = None) -> StateStore:
+        """The state store, chosen once: --state-dir / CJREC_STATE_DIR, else Settings spec.state, else ./state.
+
+        Commands that loaded the manifests pass ``desired`` (its Settings name the location);
+        the others (state, export, force-unlock) read only the Settings document.
+        """
+        if self._store is None:
+            from reconciler.adapters.clock import SystemClock
+            from reconciler.cli.wiring import open_store, state_location
+
+            location = state_location(self.settings, desired)
+            self._store = open_store(location, clock=SystemClock())
+        return self._store
+
     def connect(self, desired: Desired) -> Connection:
         """The CJ client for ``desired``'s account; use it as a context manager so it is closed."""
         from reconciler.cli.wiring import connect
 
-        return connect(self.settings, desired, sops=self.settings.sops())
+        return connect(self.settings, desired, sops=self.settings.sops(), cache=self.store(desired).token_cache())

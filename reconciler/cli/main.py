@@ -6,6 +6,7 @@ import json
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,7 +16,11 @@ from reconciler.cli.context import AppContext
 from reconciler.cli.settings import Settings
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, UsageError
 
+if TYPE_CHECKING:
+    from reconciler.models.desired import Desired
+
 DEFAULT_API_URL = "https://developers.cjdropshipping.com/api2.0/v1"
+DEFAULT_STATE = "./state"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -31,10 +36,10 @@ DEFAULT_API_URL = "https://developers.cjdropshipping.com/api2.0/v1"
 @click.option(
     "--state-dir",
     envvar="CJREC_STATE_DIR",
-    default="./state",
+    default=DEFAULT_STATE,
     show_default=True,
-    type=click.Path(path_type=Path),
-    help="Sync state directory. Env: CJREC_STATE_DIR.",
+    help="Where the state lives: a folder, or s3://BUCKET/PREFIX (S3-compatible storage, AWS_* environment). "
+    "Env: CJREC_STATE_DIR. Default: Settings spec.state, else ./state.",
 )
 @click.option(
     "--api-url",
@@ -56,7 +61,7 @@ DEFAULT_API_URL = "https://developers.cjdropshipping.com/api2.0/v1"
 def cli(
     ctx: click.Context,
     manifests: Path,
-    state_dir: Path,
+    state_dir: str,
     api_url: str,
     sops_binary: str | None,
     no_color: bool,
@@ -83,7 +88,9 @@ def cli(
         logging.getLogger("urllib3").setLevel(logging.INFO)
     settings = Settings(
         manifests=manifests,
-        state_dir=state_dir,
+        state_location=state_dir,
+        state_explicit=ctx.get_parameter_source("state_dir")
+        not in (click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP, None),
         api_url=api_url,
         sops_binary=sops_binary,
         debug=debug,
@@ -98,7 +105,7 @@ def validate(obj: AppContext) -> None:
     """Check the manifests: structure, URLs, logos and (with a sops key) the secrets."""
     desired = obj.load(need_secrets=False).desired
     assert desired is not None  # load raises otherwise
-    _check_token_cache_rule(obj)
+    _check_token_cache_rule(obj, desired)
     obj.console.success(
         f"Valid: {len(desired.files)} files, {len(desired.products)} products, {len(desired.logos)} logos"
         f" (qps {'auto' if desired.settings.qps is None else format(desired.settings.qps, 'g')},"
@@ -106,13 +113,17 @@ def validate(obj: AppContext) -> None:
     )
 
 
-def _check_token_cache_rule(obj: AppContext) -> None:
+def _check_token_cache_rule(obj: AppContext, desired: Desired) -> None:
     """Warn now, not at the first online run, when the .sops.yaml rule for the token cache would be refused."""
     from reconciler.adapters.sops_rules import encrypt_all
     from reconciler.adapters.token_store import CACHE_NAME
+    from reconciler.cli.wiring import state_location
     from reconciler.errors import SecretsError
+    from reconciler.models.state_location import LocalLocation
 
-    state_dir = obj.settings.state_dir.resolve()
+    location = state_location(obj.settings, desired)
+    # a cache in a bucket is encrypted under the rule for state/token.sops.json, as a local one would be
+    state_dir = (location.path if isinstance(location, LocalLocation) else Path("state")).resolve()
     try:
         encrypt_all(state_dir, state_dir / CACHE_NAME)
     except SecretsError as exc:
@@ -177,6 +188,12 @@ def logout(obj: AppContext) -> None:
     type=click.IntRange(0, 10_000),
     help="Sourcing requests accepted per UTC day (answer them through the admin URL).",
 )
+@click.option(
+    "--hostile",
+    is_flag=True,
+    help="Fill product names, SKUs, variant keys, image URLs and error messages with hostile text "
+    "(Markdown, escape sequences, formulas, javascript: URLs), to check what cjrec prints.",
+)
 def sandbox(
     host: str,
     port: int,
@@ -187,6 +204,7 @@ def sandbox(
     api_key: str | None,
     email: str | None,
     sourcing_per_day: int,
+    hostile: bool,
 ) -> None:
     """Run a local CJ API (same endpoints, limits and failure modes) until interrupted."""
     import dataclasses
@@ -201,6 +219,7 @@ def sandbox(
         products=products,
         seed=seed,
         sourcing_per_day=sourcing_per_day,
+        hostile=hostile,
     )
     if api_key:
         config = dataclasses.replace(config, api_key=api_key)

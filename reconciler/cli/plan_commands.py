@@ -19,6 +19,7 @@ from reconciler.cli.heap import collector_paused
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, StateError, UsageError
 
 if TYPE_CHECKING:
+    from reconciler.adapters.logo_store import S3LogoStore
     from reconciler.cli.request_rate import RateChoice
     from reconciler.cli.wiring import Connection
     from reconciler.models.desired import Desired
@@ -155,7 +156,9 @@ def settle_rate(obj: AppContext, connection: Connection, desired: Desired) -> Ra
 def render(obj: AppContext, plan: Plan, fmt: str) -> str:
     """The plan in the requested format."""
     if fmt == "json":
-        return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        from reconciler.safe_text import for_json
+
+        return for_json(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         from reconciler.render.markdown import render_markdown
 
@@ -203,7 +206,6 @@ def plan(
 ) -> int:
     """Show what apply would change, against the state and CJ's live API."""
     from reconciler.adapters.atomic_file import write_atomic
-    from reconciler.adapters.state_store import StateStore
 
     refreshing = refresh_details or refresh_budget is not None or refresh_only
     if refreshing and offline:
@@ -212,7 +214,7 @@ def plan(
     desired = loaded.desired
     assert desired is not None
     with collector_paused():
-        state = StateStore(obj.settings.state_dir).load()
+        state = obj.store(desired).load()
     mode = "offline" if offline else ("refresh-details" if refreshing else "normal")
     connection = None if offline else obj.connect(desired)
     try:
@@ -352,9 +354,8 @@ def apply(
     recomputed (the next apply does that, as `~ update` with old -> new prices).
     """
     from reconciler.adapters.clock import SystemClock
-    from reconciler.adapters.state_lock import StateLock
-    from reconciler.adapters.state_store import StateStore
     from reconciler.applier.applier import Applier
+    from reconciler.applier.checkpoints import BackgroundCheckpoints
     from reconciler.cli.progress import ProgressHooks
     from reconciler.render.text import render_plan
 
@@ -371,8 +372,9 @@ def apply(
     loaded = obj.load(need_secrets=True)
     desired = loaded.desired
     assert desired is not None
-    store = StateStore(obj.settings.state_dir)
-    with StateLock(obj.settings.state_dir, operation="apply", clock=SystemClock(), timeout_s=lock_timeout):
+    store = obj.store(desired)
+    # SIGTERM (a cancelled CI job) unwinds like Ctrl-C from here on, so a lock in a bucket is released too
+    with sigterm_as_interrupt(), store.lock(operation="apply", clock=SystemClock(), timeout_s=lock_timeout):
         with collector_paused():
             state = store.load()
         connection = obj.connect(desired)
@@ -405,22 +407,23 @@ def apply(
             if not auto_approve and not _confirmed(obj):
                 return EXIT_ERROR
             hooks = ProgressHooks()
-            applier = Applier(
-                client=connection.api,
-                store=store,
-                qps=settle_rate(obj, connection, desired).qps,
-                hooks=hooks,
-                stop=connection.http.cancel,
-                sourcing_per_day=desired.settings.sourcing_per_day,
-            )
             started = time.monotonic()
-            with sigterm_as_interrupt():
+            with BackgroundCheckpoints(store, stop=connection.http.cancel, written=state) as writer:
+                applier = Applier(
+                    client=connection.api,
+                    store=writer,
+                    uploader=_logo_store(desired),
+                    qps=settle_rate(obj, connection, desired).qps,
+                    hooks=hooks,
+                    stop=connection.http.cancel,
+                    sourcing_per_day=desired.settings.sourcing_per_day,
+                )
                 result = applier.apply(the_plan, state or store.new_state())
             elapsed = time.monotonic() - started
             hooks.close()
         finally:
             connection.close()
-    code = _report(obj, result, connection, elapsed)
+    code = _report(obj, result, connection, elapsed, writer.error)
     return _material(obj, the_plan, drifted) if code == EXIT_OK else code
 
 
@@ -432,6 +435,16 @@ def _material(obj: AppContext, plan: Plan, code: int) -> int:
             "Review with `cjrec plan`, then `cjrec apply` to reprice, or change the manifests."
         )
     return code
+
+
+def _logo_store(desired: Desired) -> S3LogoStore | None:
+    """The uploader for Settings ``spec.logoStore`` (boto3 is imported only when there is one)."""
+    if desired.settings.logo_store is None:
+        return None
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.logo_store import S3LogoStore
+
+    return S3LogoStore(clock=SystemClock())
 
 
 def _confirmed(obj: AppContext) -> bool:
@@ -447,10 +460,19 @@ def _confirmed(obj: AppContext) -> bool:
     return True
 
 
-def _report(obj: AppContext, result: object, connection: Connection, elapsed: float) -> int:
+def _report(
+    obj: AppContext, result: object, connection: Connection, elapsed: float, write_error: CjrecError | None
+) -> int:
     from reconciler.applier.applier import ApplyResult
 
     assert isinstance(result, ApplyResult)
+    if write_error is not None:
+        obj.console.error(write_error)
+        obj.console.warning(
+            f"Apply stopped: the state could not be written. {len(result.done)} changes were made; those after "
+            "the last recorded state are adopted by the next `cjrec apply`, not made twice."
+        )
+        return EXIT_ERROR
     stats = connection.http.stats
     waiting = f", {len(result.deferred)} left for tomorrow" if result.deferred else ""
     line = (

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from reconciler.errors import CjrecError
 from reconciler.models.plan import Change
+from reconciler.safe_text import for_terminal
 
 LOG_EVERY_S = 10.0
 
@@ -39,7 +40,10 @@ class ProgressHooks:
             self.done += 1
             if error is not None:
                 self.failed += 1
-                self._write(f"failed: {change.address}: {error.message}", newline=True)
+                # CJ's message is outside text: one line, no control character (it may not rewrite this line)
+                self._write(
+                    f"failed: {for_terminal(change.address)}: {for_terminal(error.message, limit=400)}", newline=True
+                )
             now = time.monotonic()
             if self.interactive:
                 self._write(self._status(now), newline=False)

@@ -15,7 +15,8 @@ class Settings:
     """Where things are, and how to talk to the user."""
 
     manifests: Path
-    state_dir: Path
+    state_location: str  # a folder or s3://BUCKET/PREFIX, parsed when a command needs the state
+    state_explicit: bool  # given by --state-dir / CJREC_STATE_DIR (else Settings spec.state, else ./state)
     api_url: str
     sops_binary: str | None
     debug: bool

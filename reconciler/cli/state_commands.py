@@ -1,16 +1,19 @@
-"""``cjrec state list|show|forget`` and ``cjrec force-unlock``: inspecting and mending the state."""
+"""``cjrec state list|show|forget|push|pull`` and ``cjrec force-unlock``: inspecting, mending and moving the state."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler.cli.context import AppContext
-from reconciler.errors import EXIT_OK, UsageError
+from reconciler.errors import EXIT_OK, StateError, UsageError
 from reconciler.models.sourcing import SourcingRecord
 from reconciler.models.state import LogoRecord, ProductRecord, SyncState
+
+if TYPE_CHECKING:
+    from reconciler.adapters.state_store import StateStore
 
 
 @click.group()
@@ -22,11 +25,10 @@ def state() -> None:
 @click.pass_obj
 def state_list(obj: AppContext) -> int:
     """List every resource the state records."""
-    from reconciler.adapters.state_store import StateStore
     from reconciler.models.sourcing import address_of
     from reconciler.render.describe import summarise_logo, summarise_market, summarise_product, summarise_sourcing
 
-    recorded = StateStore(obj.settings.state_dir).load()
+    recorded = obj.store().load()
     if recorded is None:
         obj.console.out("No state yet: nothing is managed. Run `cjrec apply`.")
         return EXIT_OK
@@ -47,13 +49,13 @@ def state_list(obj: AppContext) -> int:
 @click.pass_obj
 def state_show(obj: AppContext, address: str) -> int:
     """Show one resource's record (JSON)."""
-    from reconciler.adapters.state_store import StateStore
-
-    recorded = StateStore(obj.settings.state_dir).load()
+    recorded = obj.store().load()
     record = _record_at(recorded, address) if recorded is not None else None
     if record is None:
         raise UsageError(f"{address!r} is not in the state", hint="see `cjrec state list` for the addresses")
-    obj.console.out(json.dumps({"address": address, **record}, indent=2))
+    from reconciler.safe_text import for_json
+
+    obj.console.out(for_json(json.dumps({"address": address, **record}, indent=2, ensure_ascii=False)))
     return EXIT_OK
 
 
@@ -96,11 +98,10 @@ def _without(recorded: SyncState, address: str) -> SyncState:
 def state_forget(obj: AppContext, address: str) -> int:
     """Stop tracking a resource without touching CJ (the next plan may adopt it again)."""
     from reconciler.adapters.clock import SystemClock
-    from reconciler.adapters.state_lock import StateLock
-    from reconciler.adapters.state_store import StateStore
+    from reconciler.cli.plan_commands import sigterm_as_interrupt
 
-    store = StateStore(obj.settings.state_dir)
-    with StateLock(obj.settings.state_dir, operation="state forget", clock=SystemClock()):
+    store = obj.store()
+    with sigterm_as_interrupt(), store.lock(operation="state forget", clock=SystemClock()):
         recorded = store.load()
         kind, _, _name = address.partition(".")
         if kind not in ("product", "logo", "sourcing", "market"):
@@ -119,8 +120,89 @@ def state_forget(obj: AppContext, address: str) -> int:
 @click.pass_obj
 def force_unlock(obj: AppContext, lock_id: str) -> int:
     """Break a stuck state lock (give the ID from the lock error)."""
-    from reconciler.adapters.state_lock import force_unlock as unlock
-
-    info = unlock(obj.settings.state_dir, lock_id)
+    info = obj.store().force_unlock(lock_id)
     obj.console.success(f"Unlocked: the lock of {info.describe()} was removed.")
     return EXIT_OK
+
+
+@state.command("push")
+@click.argument("destination")
+@click.option("--force", is_flag=True, help="Replace a state of another lineage, or a newer one, at DESTINATION.")
+@click.pass_obj
+def state_push(obj: AppContext, destination: str, force: bool) -> int:
+    """Copy the state (and the token cache) to DESTINATION: a folder or s3://BUCKET/PREFIX.
+
+    The usual move to a bucket: `cjrec state push s3://BUCKET/PREFIX`, then set Settings
+    `spec.state` (or CJREC_STATE_DIR) to it.
+    """
+    _copy_state(obj, source=obj.store(), target=_open(destination, "DESTINATION"), force=force)
+    return EXIT_OK
+
+
+@state.command("pull")
+@click.argument("source", required=False)
+@click.option("--to", "to", default="state", show_default=True, help="The folder (or s3:// prefix) to copy into.")
+@click.option("--force", is_flag=True, help="Replace a state of another lineage, or a newer one, at --to.")
+@click.pass_obj
+def state_pull(obj: AppContext, source: str | None, to: str, force: bool) -> int:
+    """Copy the state (and the token cache) from SOURCE (default: the configured state location) into --to.
+
+    E.g. back from a bucket to the repository: `cjrec state pull s3://BUCKET/PREFIX --to state`.
+    """
+    origin = _open(source, "SOURCE") if source else obj.store()
+    _copy_state(obj, source=origin, target=_open(to, "--to"), force=force)
+    return EXIT_OK
+
+
+def _open(text: str, what: str) -> StateStore:
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.cli.wiring import open_store
+    from reconciler.models.state_location import LocationError, parse_location
+
+    try:
+        return open_store(parse_location(text), clock=SystemClock())
+    except LocationError as exc:
+        raise UsageError(f"{what}: {exc}", hint="give a folder or s3://BUCKET/PREFIX") from None
+
+
+def _copy_state(obj: AppContext, *, source: StateStore, target: StateStore, force: bool) -> None:
+    """Copy under both locks; refuse another lineage or a newer state at the target unless forced."""
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.cli.plan_commands import sigterm_as_interrupt
+
+    if source.where.rstrip("/") == target.where.rstrip("/"):
+        raise UsageError(f"{source.where} is both the source and the destination")
+    clock = SystemClock()
+    with (
+        sigterm_as_interrupt(),
+        source.lock(operation="state push/pull", clock=clock),
+        target.lock(operation="state push/pull", clock=clock),
+    ):
+        moving = source.load()
+        if moving is None:
+            raise StateError(f"no state at {source.display}: there is nothing to copy")
+        present = target.load()
+        if present is not None and not force:
+            if present.lineage != moving.lineage:
+                raise StateError(
+                    f"{target.display} holds another state (lineage {present.lineage}, serial {present.serial}); "
+                    f"{source.display} is lineage {moving.lineage}; nothing was copied",
+                    hint="check both places; to replace it anyway, run again with --force",
+                )
+            if present.serial > moving.serial:
+                raise StateError(
+                    f"{target.display} is newer (serial {present.serial}) than {source.display} "
+                    f"(serial {moving.serial}); nothing was copied",
+                    hint="copy in the other direction, or run again with --force to replace it",
+                )
+        if present is not None and present.lineage == moving.lineage and present.content() == moving.content():
+            obj.console.success(f"{target.display} already holds this state (serial {present.serial}).")
+            return
+        written = target.write(moving, previous=present)
+        cache = source.token_cache().read()
+        if cache is not None:
+            target.token_cache().write(cache)
+    obj.console.success(
+        f"Copied the state ({len(written.products)} products, lineage {written.lineage}) from {source.display} "
+        f"to {target.display}{' with the token cache' if cache is not None else ''}."
+    )

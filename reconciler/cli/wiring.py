@@ -1,8 +1,9 @@
-"""Build the concrete pieces and wire them: configuration loading and the CJ connection.
+"""Build the concrete pieces and wire them: configuration loading, the state store and the CJ connection.
 
 The one place where adapters and pure logic meet: it reads the manifests, decrypts the
-sops-encrypted files in memory, hands everything to the pure validator, and builds the
-CJ client (transport, rate limiter, token cache and manager) for a run.
+sops-encrypted files in memory, hands everything to the pure validator, picks the state
+store (a folder or S3) from the state location, and builds the CJ client (transport,
+rate limiter, token cache and manager) for a run.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from reconciler.errors import Diagnostic, SecretsError, UsageError
 from reconciler.manifest.validator import DocKey, ValidationResult, is_sops_file, validate
 from reconciler.models.desired import DEFAULT_QPS, Desired
 from reconciler.models.source_document import SourceDocument
+from reconciler.models.state_location import LocationError, S3Location, StateLocation, parse_location
 
 if TYPE_CHECKING:  # the CJ client (and requests with it) is imported only by commands that call CJ
     from reconciler.adapters.cj_api import CjApi, CjAuth
     from reconciler.adapters.cj_http import CjHttp
     from reconciler.adapters.clock import Clock
+    from reconciler.adapters.state_store import StateStore
     from reconciler.adapters.token_manager import TokenManager
-    from reconciler.adapters.token_store import Recipients
+    from reconciler.adapters.token_store import CacheFile, Recipients
     from reconciler.cli.request_rate import RateChoice
 
 
@@ -69,18 +72,36 @@ def load_configuration(*, manifests: Path, sops: Sops, need_secrets: bool) -> Va
             continue
         for doc, data in zip(docs, decrypted, strict=True):
             plaintext[(doc.file, doc.index)] = data
+    repository = repository_root(manifests)
     result = validate(
         loaded.documents,
         plaintext=plaintext,
         secrets_checked=secrets_checked,
-        inspect_image=inspect_image,
+        inspect_image=lambda path: inspect_image(path, root=repository),
         load_problems=problems,
+        repository=repository,
     )
     logos = (
         [f"{logo.name}={logo.image.sha256}" for logo in result.desired.logos if logo.image] if result.desired else []
     )
     result.digest = digest_files(loaded.files, extra=logos)
     return result
+
+
+def repository_root(manifests: Path) -> Path:
+    """The repository the manifests belong to: the nearest folder above them holding ``.git`` or ``.sops.yaml``.
+
+    Without either, the working directory when the manifests are inside it, else the
+    manifests' own folder. Logo files must stay inside it.
+    """
+    start = manifests.resolve()
+    if not start.is_dir():
+        start = start.parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists() or (folder / ".sops.yaml").exists():
+            return folder
+    cwd = Path.cwd().resolve()
+    return cwd if start.is_relative_to(cwd) else start
 
 
 def _no_prefix(message: str, display: str) -> str:
@@ -126,7 +147,57 @@ class Connection:
         self.close()
 
 
-def connect(settings: Settings, desired: Desired, *, sops: Sops, clock: Clock | None = None) -> Connection:
+def state_location(settings: Settings, desired: Desired | None) -> StateLocation:
+    """Where the state lives: --state-dir / CJREC_STATE_DIR, else Settings ``spec.state``, else ./state."""
+    text, where = settings.state_location, "--state-dir / CJREC_STATE_DIR"
+    if not settings.state_explicit:
+        named = _settings_state(settings.manifests) if desired is None else _desired_state(desired)
+        if named is not None:
+            text, where = named
+    try:
+        return parse_location(text)
+    except LocationError as exc:
+        raise UsageError(
+            f"{where}: {exc}", hint="give a folder (e.g. state) or s3://BUCKET/PREFIX for S3-compatible storage"
+        ) from None
+
+
+def _desired_state(desired: Desired) -> tuple[str, str] | None:
+    settings = desired.settings
+    if settings.state is None:
+        return None
+    where = f"{settings.source.file}:{settings.state_line}" if settings.source else "Settings"
+    return settings.state, f"{where}: spec.state"
+
+
+def _settings_state(manifests: Path) -> tuple[str, str] | None:
+    """Settings ``spec.state`` read from the manifests without decrypting or validating the rest."""
+    if not manifests.exists():
+        return None
+    for doc in load_manifests(manifests).documents:
+        data = doc.data
+        if isinstance(data, dict) and data.get("kind") == "Settings" and isinstance(data.get("spec"), dict):
+            value = data["spec"].get("state")
+            if isinstance(value, str):
+                return value, f"{doc.display}:{doc.line_of(('spec', 'state'))}: spec.state"
+            return None
+    return None
+
+
+def open_store(location: StateLocation, *, clock: Clock) -> StateStore:
+    """The state store for ``location``: the local folder, or the S3 prefix (boto3 is imported only then)."""
+    if isinstance(location, S3Location):
+        from reconciler.adapters.s3_state import S3StateStore
+
+        return S3StateStore(location, clock=clock)
+    from reconciler.adapters.state_store import LocalStateStore
+
+    return LocalStateStore(location.path)
+
+
+def connect(
+    settings: Settings, desired: Desired, *, sops: Sops, cache: CacheFile, clock: Clock | None = None
+) -> Connection:
     """Build the HTTP client, the token manager and the API for the configured account."""
     from reconciler.adapters.cj_api import CjApi, CjAuth
     from reconciler.adapters.cj_http import CjHttp
@@ -152,7 +223,7 @@ def connect(settings: Settings, desired: Desired, *, sops: Sops, clock: Clock | 
         timeout=http_timeout(os.environ.get(TIMEOUT_VARIABLE)),
     )
     auth = CjAuth(http)
-    store = TokenStore(settings.state_dir, sops, fallback=_credentials_recipients(credentials.file))
+    store = TokenStore(cache, sops, fallback=_credentials_recipients(credentials.file))
     tokens = TokenManager(
         auth=auth, store=store, credentials=credentials, clock=clock, account_of=auth.account_settings
     )

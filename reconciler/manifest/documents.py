@@ -29,6 +29,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from reconciler.models.product_url import ProductUrlError, pid_from_url
+from reconciler.models.state_location import LocationError, parse_location, parse_s3_url
 
 API_VERSION = "cjrec/v1"
 SCHEMA_ID = "urn:cjrec:schema:cjrec-v1"  # an identifier, not a URL: editors read the file by its relative path
@@ -320,6 +321,32 @@ Qps = Annotated[
 ]
 
 
+class LogoStoreSpec(_Strict):
+    """Where apply publishes `file:` logos that have no `publicUrl`: a bucket prefix and its public address."""
+
+    url: str = Field(description="s3://BUCKET/PREFIX/ the logos are uploaded to, as PREFIX<sha256>.<ext>")
+    public_base_url: str = Field(description="https://…/ under which the uploaded logos are public (ends with /)")
+
+    @field_validator("url")
+    @classmethod
+    def _s3(cls, value: str) -> str:
+        try:
+            parse_s3_url(value)
+        except LocationError as exc:
+            raise PydanticCustomError("logo_store", str(exc)) from None
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        _https_url(value, "publicBaseUrl")
+        if not value.endswith("/") or "?" in value or "#" in value:
+            raise PydanticCustomError(
+                "logo_store", "publicBaseUrl must end with '/' and have no query: the logo's file name is appended to it"
+            )
+        return value
+
+
 class SettingsSpec(_Strict):
     """How cjrec may use the account."""
 
@@ -340,6 +367,26 @@ class SettingsSpec(_Strict):
         "absent: a refresh checks every product",
     )
     drift: DriftSpec = Field(default_factory=DriftSpec, description="what makes drift material")
+    state: str | None = Field(
+        default=None,
+        min_length=1,
+        description="where the state lives: a folder (default `state`) or s3://BUCKET/PREFIX; "
+        "--state-dir / CJREC_STATE_DIR override it",
+    )
+
+    logo_store: LogoStoreSpec | None = Field(
+        default=None, description="host `file:` logos without `publicUrl` in S3-compatible storage (uploaded by apply)"
+    )
+
+    @field_validator("state")
+    @classmethod
+    def _location(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_location(value)
+            except LocationError as exc:
+                raise PydanticCustomError("state_location", str(exc)) from None
+        return value
 
 
 class TierSpec(_Strict):

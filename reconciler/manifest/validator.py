@@ -11,12 +11,13 @@ Logo with a structure error still counts as declared, so no reference error is m
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,6 +48,7 @@ from reconciler.models.desired import (
     Logo,
     LogoImage,
     LogoImageError,
+    LogoStore,
     Settings,
     Source,
     TokenOverride,
@@ -61,6 +63,7 @@ from reconciler.models.product_url import pid_from_url
 from reconciler.models.secret import Secret
 from reconciler.models.source_document import FieldPath, SourceDocument, field_label, iter_strings
 from reconciler.models.sourcing import SourcingItem, normalise_url
+from reconciler.models.state_location import parse_s3_url
 
 DocKey = tuple[Path, int]
 InspectImage = Callable[[Path], LogoImage]
@@ -106,9 +109,16 @@ def validate(
     secrets_checked: bool,
     inspect_image: InspectImage,
     load_problems: list[Diagnostic] | None = None,
+    repository: Path | None = None,
 ) -> ValidationResult:
-    """Validate every document and build the Desired configuration when nothing is wrong."""
+    """Validate every document and build the Desired configuration when nothing is wrong.
+
+    With ``repository`` (an absolute path), a logo ``file`` must lie inside it: an absolute
+    path or one whose ``../`` leads out is refused here; ``inspect_image`` refuses symlinks
+    that lead out (that needs the file system).
+    """
     v = _Validation(plaintext=plaintext, secrets_checked=secrets_checked, inspect_image=inspect_image)
+    v.repository = repository
     v.diagnostics.extend(load_problems or [])
     for doc in documents:
         v.document(doc)
@@ -120,6 +130,8 @@ class _Validation:
         self.plaintext = plaintext
         self.secrets_checked = secrets_checked
         self.inspect_image = inspect_image
+        self.repository: Path | None = None
+        self.file_lines: dict[str, int] = {}
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.credentials: list[tuple[SourceDocument, CredentialsDocument | None]] = []
@@ -258,21 +270,16 @@ class _Validation:
         image = None
         file = None
         if parsed.spec.file is not None:
-            file = (doc.file.parent / parsed.spec.file).resolve()
+            file = self._logo_path(doc, parsed.spec.file)
+            if file is None:
+                return
             try:
                 image = self.inspect_image(file)
             except LogoImageError as exc:
                 self.error(doc, ("spec", "file"), f"{parsed.spec.file}: {exc}")
                 return
-            if parsed.spec.public_url is None:
-                self.warnings.append(
-                    Diagnostic(
-                        doc.display,
-                        doc.line_of(("spec", "file")),
-                        "spec.publicUrl",
-                        f"logo {name!r} has no publicUrl: CJ cannot fetch it at order time until it is hosted publicly",
-                    )
-                )
+        if file is not None:
+            self.file_lines[name] = doc.line_of(("spec", "file"))
         if parsed.spec.default:
             self.default_lines[name] = Source(doc.display, doc.line_of(("spec", "default")))
         self.logos[name] = Logo(
@@ -477,6 +484,27 @@ class _Validation:
         )
 
     # -- the whole configuration ------------------------------------------------------
+    def _logo_path(self, doc: SourceDocument, given: str) -> Path | None:
+        """The logo file's absolute path, or None (and an error) when it is absolute or leads out of the repository."""
+        if given.startswith(("/", "\\", "~")) or PureWindowsPath(given).is_absolute():
+            self.error(
+                doc,
+                ("spec", "file"),
+                f"{given}: an absolute path; logo files must be inside the repository "
+                "(give the path relative to this manifest)",
+            )
+            return None
+        path = Path(os.path.normpath(os.path.join(os.path.abspath(doc.file.parent), given)))
+        if self.repository is not None and not path.is_relative_to(self.repository):
+            self.error(
+                doc,
+                ("spec", "file"),
+                f"{given}: leads out of the repository ({self.repository}); apply publishes logo files, "
+                "so they must be inside it",
+            )
+            return None
+        return path
+
     def finish(self, *, files: tuple[str, ...]) -> ValidationResult:
         credentials = self._credentials()
         settings = self._settings()
@@ -502,11 +530,12 @@ class _Validation:
             if self.secrets_checked
             else ["secret values were not checked: no sops key was available to decrypt them"]
         )
+        logos = self._hosted(settings.logo_store)
         if self.diagnostics:
             return ValidationResult(None, self.diagnostics, self.warnings, notes)
         desired = Desired(
             credentials=credentials,
-            logos=tuple(self.logos.values()),
+            logos=logos,
             products=tuple(self.products.values()),
             settings=settings,
             files=files,
@@ -546,6 +575,28 @@ class _Validation:
                     "keep `default: true` on one rule",
                 )
             )
+
+    def _hosted(self, store: LogoStore | None) -> tuple[Logo, ...]:
+        """File logos without publicUrl get the logo store's URL (apply uploads them); without a store, a warning."""
+        logos = []
+        for declared in self.logos.values():
+            logo = declared
+            if logo.file is not None and logo.public_url is None and logo.image is not None:
+                if store is not None:
+                    hosted, public = store.names(logo.image)
+                    logo = replace(logo, public_url=public, hosted=hosted)
+                else:
+                    self.warnings.append(
+                        Diagnostic(
+                            logo.source.file,
+                            self.file_lines.get(logo.name, logo.source.line),
+                            "spec.publicUrl",
+                            f"logo {logo.name!r} has no publicUrl: CJ cannot fetch it at order time until it is "
+                            "hosted publicly (give publicUrl, or Settings spec.logoStore to have apply upload it)",
+                        )
+                    )
+            logos.append(logo)
+        return tuple(logos)
 
     def _credentials(self) -> Credentials | None:
         if not self.credentials:
@@ -634,6 +685,11 @@ class _Validation:
             refresh_budget=spec.refresh_budget,
             drift=drift,
             sourcing_per_day=spec.sourcing_per_day,
+            state=spec.state,
+            state_line=doc.line_of(("spec", "state")) if spec.state is not None else None,
+            logo_store=None
+            if spec.logo_store is None
+            else LogoStore(url=parse_s3_url(spec.logo_store.url).url(), public_base_url=spec.logo_store.public_base_url),
         )
 
 

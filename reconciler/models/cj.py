@@ -64,6 +64,7 @@ class ProductDetail:
     image: str | None
     variants: tuple[Variant, ...]
     option_names: str | None = None  # productKeyEn: the option names joined by "-" (Color-Size)
+    dropped_images: tuple[tuple[str, str], ...] = ()  # (field, value) of image URLs refused: not http(s)
 
     @property
     def is_pod(self) -> bool:

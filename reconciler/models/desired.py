@@ -85,6 +85,7 @@ class Logo:
     default: bool
     image: LogoImage | None
     source: Source
+    hosted: str | None = None  # s3://BUCKET/PREFIX<sha256>.<ext> apply uploads the file to (public_url is its address)
 
     @property
     def fetch_url(self) -> str | None:
@@ -144,6 +145,23 @@ class DriftThresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class LogoStore:
+    """Settings ``spec.logoStore``: where apply uploads `file:` logos, and their public address."""
+
+    url: str  # s3://BUCKET/PREFIX/ (prefix '' or ending in '/')
+    public_base_url: str  # https://…/
+
+    def names(self, image: LogoImage) -> tuple[str, str]:
+        """(object URL, public URL) of ``image``: named by its content, so it is uploaded once."""
+        extension = {"jpeg": "jpg"}.get(image.format, image.format)
+        name = f"{image.sha256}.{extension}"
+        return self.url + name, self.public_base_url + name
+
+
+IMAGE_CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """How cjrec may use the account: request rate, points per run, the refresh budget, material drift,
     sourcing requests per UTC day."""
@@ -154,6 +172,9 @@ class Settings:
     sourcing_per_day: int = DEFAULT_SOURCING_PER_DAY
     refresh_budget: int | None = None  # points a refresh may spend on product details; None: every product
     drift: DriftThresholds = field(default_factory=DriftThresholds)
+    state: str | None = None  # the state location (a folder or s3://BUCKET/PREFIX), when Settings names one
+    state_line: int | None = None
+    logo_store: LogoStore | None = None
 
 
 WEBHOOK_TOPICS = ("product", "stock", "order", "logistics")

@@ -73,6 +73,19 @@ class Change:
         """True when applying it calls CJ (adding a product, setting a webhook, changing subscriptions)."""
         return self.cost()[0] > 0
 
+    @property
+    def upload(self) -> str | None:
+        """For a logo hosted in the logo store: the object apply uploads to, when this change needs it there."""
+        hosted = (self.after or {}).get("hosted") if self.kind == "logo" else None
+        if not hosted or (self.before or {}).get("hosted") == hosted:
+            return None
+        return str(hosted)
+
+    @property
+    def calls_out(self) -> bool:
+        """True when applying it calls another system: CJ, or the logo store for an upload."""
+        return self.calls_cj or self.upload is not None
+
     def subscription_delta(self) -> tuple[list[str], list[str]]:
         """For ``webhook.subscriptions``: (pids to subscribe, pids to unsubscribe)."""
         before = set((self.before or {}).get("subscribed", []))

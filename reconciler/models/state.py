@@ -214,9 +214,10 @@ class LogoRecord:
     format: str | None
     width: int | None
     height: int | None
+    hosted: str | None = None  # s3://… the file was uploaded to (Settings spec.logoStore); public_url is its address
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        record: dict[str, Any] = {
             "file": self.file,
             "url": self.url,
             "public_url": self.public_url,
@@ -226,6 +227,9 @@ class LogoRecord:
             "width": self.width,
             "height": self.height,
         }
+        if self.hosted is not None:  # only then, so states without hosted logos keep their bytes
+            record["hosted"] = self.hosted
+        return record
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> LogoRecord:
@@ -245,6 +249,7 @@ class LogoRecord:
             format=opt_str("format"),
             width=opt_int("width"),
             height=opt_int("height"),
+            hosted=opt_str("hosted"),
         )
 
 

@@ -2,7 +2,9 @@
 
 Pure, called by the planner core. Logos are local records (the image's facts and where CJ
 fetches it): nothing is observed at CJ for them, a new or changed one is recorded by apply
-without a call, and one dropped from the manifests is forgotten. Products use the logos
+without a call — unless it is hosted in the Settings' logo store and that object is not
+recorded yet: then the change says it uploads it (``Change.upload``) — and one dropped
+from the manifests is forgotten. Products use the logos
 through ``Desired.logo``; they do not depend on this plan.
 """
 
@@ -24,11 +26,18 @@ def plan_logos(context: PlanContext) -> KindPlan:
         after = logo_record(logo)
         before = recorded.get(logo.name)
         address = f"logo.{logo.name}"
+        upload = (
+            f"; uploads {logo.file_display} to {after.hosted}"
+            if after.hosted is not None and (before is None or before.hosted != after.hosted)
+            else ""
+        )
         if before is None:
-            found.changes.append(Change(address, Action.CREATE, None, after.to_dict(), "new logo", str(logo.source)))
+            found.changes.append(
+                Change(address, Action.CREATE, None, after.to_dict(), "new logo" + upload, str(logo.source))
+            )
         elif before.to_dict() != after.to_dict():
             what = [k for k, v in after.to_dict().items() if before.to_dict().get(k) != v]
-            reason = "changed: " + ", ".join(what)
+            reason = "changed: " + ", ".join(what) + upload
             found.changes.append(
                 Change(address, Action.UPDATE, before.to_dict(), after.to_dict(), reason, str(logo.source))
             )
@@ -54,4 +63,5 @@ def logo_record(logo: Logo) -> LogoRecord:
         format=image.format if image else None,
         width=image.width if image else None,
         height=image.height if image else None,
+        hosted=logo.hosted,
     )

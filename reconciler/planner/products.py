@@ -18,13 +18,14 @@ from datetime import UTC
 from decimal import Decimal
 
 from reconciler.errors import Diagnostic
-from reconciler.models.cj import MyProduct
+from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import Desired, DesiredProduct, Logo
 from reconciler.models.plan import Action, Change, Finding, RefreshSummary
 from reconciler.models.state import Listing, ProductRecord, ProductSnapshot, SyncState
 from reconciler.planner.kind import REFRESH_DETAILS, KindPlan, PlanContext
 from reconciler.planner.pricing import margin_misses, plan_listing
 from reconciler.planner.snapshots import drift_between, pod_properties, snapshot_of
+from reconciler.safe_text import for_terminal
 
 DETAIL_POINTS = 10
 ERROR_HINT = "CJ refuses these products; fix the manifests and plan again"
@@ -102,7 +103,8 @@ class _Products:
         if listed is not None:
             for pid, row in sorted(listed.items()):
                 if pid not in wanted and pid not in recorded.products:
-                    label = f"{row.name or '(no name)'} ({row.sku or 'no SKU'})"
+                    name, sku = for_terminal(row.name, limit=80), for_terminal(row.sku, limit=40)
+                    label = f"{name or '(no name)'} ({sku or 'no SKU'})"
                     self.found.unmanaged.append(
                         Finding(
                             f"product.{pid}",
@@ -137,6 +139,18 @@ class _Products:
             oldest_checked_at=min(times) if times else None,
             never_checked=never,
         )
+
+    def _detail_warnings(self, address: str, detail: ProductDetail) -> None:
+        """What a fresh detail query tells beyond drift: images refused (not http(s)), no stock at all."""
+        for where, url in detail.dropped_images:
+            self.found.warnings.append(
+                Finding(
+                    address,
+                    f"CJ's {where} is not an http(s) URL, so it was dropped: {for_terminal(url, limit=60)!r}",
+                )
+            )
+        if detail.variants and all(v.stock == 0 for v in detail.variants):
+            self.found.warnings.append(Finding(address, "is out of stock at CJ in every variant"))
 
     def _product(self, product: DesiredProduct, listed: dict[str, MyProduct] | None) -> None:
         pid = product.pid
@@ -175,8 +189,8 @@ class _Products:
             self.found.drift.extend(drift_between(address, record.snapshot, snapshot))
         if record is not None and checked_now is not None:
             self._material(product, record, snapshot, detail is not None, unavailable)
-        if detail is not None and detail.variants and all(v.stock == 0 for v in detail.variants):
-            self.found.warnings.append(Finding(address, "is out of stock at CJ in every variant"))
+        if detail is not None:
+            self._detail_warnings(address, detail)
         if self.refresh_only and record is not None:
             self._refreshed(product, record, snapshot, checked_now)
             return

@@ -18,7 +18,15 @@ are exactly what CJ gave: ``status`` is CJ's code (``"3"`` is on sale; cjrec wri
 ``"unavailable"`` once CJ refuses the product), prices are decimal strings (a product's
 ``sell_price`` may be a range), ``variant_key`` is CJ's variantKey (option values joined
 by ``-``, e.g. ``Black-M``), and ``pod_properties`` is the string CJ expects on an order
-line of a print-on-demand product. Text is not altered for spreadsheets.
+line of a print-on-demand product.
+
+Text from CJ is untrusted (see docs/RELIABILITY.md). JSON Lines keeps every value exactly,
+but characters a terminal acts on are written as ``\\uXXXX`` escapes
+(:func:`~reconciler.safe_text.for_json`). CSV is for people and spreadsheets: each cell
+follows :func:`~reconciler.safe_text.for_csv_cell` (no control characters, one line, and
+the OWASP ``'`` in front of a cell starting with ``= + - @``). In both, an image or logo URL
+that is not ``http(s)`` is left out (``null`` / empty); :func:`dropped_urls` names them so
+that the command can warn.
 
 The store fields come from the product's listing (a variant selection, a Pricing rule or a
 fixed price): ``pricing`` is the rule's name (``price`` for a fixed price), ``currency``
@@ -39,6 +47,7 @@ import json
 from typing import Any
 
 from reconciler.models.state import ProductRecord, SyncState
+from reconciler.safe_text import for_csv_cell, for_json, http_url
 
 FORMATS = ("jsonl", "csv")
 
@@ -91,10 +100,10 @@ def _record(state: SyncState, record: ProductRecord) -> dict[str, Any]:
         "sell_price": snap.sell_price if snap else None,
         "customization_version": snap.customization_version if snap else None,
         "is_pod": snap.is_pod if snap else None,
-        "image": snap.image if snap else None,
+        "image": http_url(snap.image) if snap else None,
         "logo": record.logo,
-        "logo_url": (logo.url or logo.public_url) if logo else None,
-        "pod_properties": record.pod_properties,
+        "logo_url": http_url(logo.url or logo.public_url) if logo else None,
+        "pod_properties": record.pod_properties if _pod_links_ok(record.pod_properties) else None,
         "pricing": listing.rule if listing else None,
         "currency": listing.currency if listing else None,
         "variants": [
@@ -103,7 +112,7 @@ def _record(state: SyncState, record: ProductRecord) -> dict[str, Any]:
                 "sku": v.sku,
                 "variant_key": v.variant_key,
                 "price": v.price,
-                "image": v.image,
+                "image": http_url(v.image),
                 "selected": listing is None or vid in listing.variants,
                 "store_price": listing.variants[vid].price if listing and vid in listing.variants else None,
                 "compare_at_price": listing.variants[vid].compare_at if listing and vid in listing.variants else None,
@@ -115,9 +124,37 @@ def _record(state: SyncState, record: ProductRecord) -> dict[str, Any]:
     }
 
 
+def dropped_urls(state: SyncState) -> list[str]:
+    """``product.<pid> <field>`` for every recorded image/logo URL the export leaves out (not http(s))."""
+    found = []
+    for pid in sorted(state.products):
+        record = state.products[pid]
+        snap = record.snapshot
+        logo = state.logos.get(record.logo) if record.logo else None
+        urls = [("image", snap.image if snap else None)]
+        urls += [(f"variants.{vid}.image", v.image) for vid, v in sorted(snap.variants.items())] if snap else []
+        urls.append(("logo_url", (logo.url or logo.public_url) if logo else None))
+        found += [f"product.{pid} {field}" for field, url in urls if url and http_url(url) is None]
+        if not _pod_links_ok(record.pod_properties):
+            found.append(f"product.{pid} pod_properties")
+    return found
+
+
+def _pod_links_ok(pod_properties: str | None) -> bool:
+    """False when the podProperties string (cjrec's own JSON) names a link that is not http(s)."""
+    if pod_properties is None:
+        return True
+    try:
+        areas = json.loads(pod_properties)
+        links = [link for area in areas for link in area.get("links", [])]
+    except (ValueError, TypeError, AttributeError):
+        return True  # not cjrec's format: no link to judge
+    return all(http_url(link) is not None for link in links)
+
+
 def to_jsonl(records: list[dict[str, Any]]) -> str:
-    """One JSON object per line (UTF-8 text, not escaped), each line ending in a newline."""
-    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
+    """One JSON object per line (UTF-8 text; terminal-acting characters escaped), each ending in a newline."""
+    return "".join(for_json(json.dumps(r, ensure_ascii=False, separators=(",", ":"))) + "\n" for r in records)
 
 
 def to_csv(records: list[dict[str, Any]]) -> str:
@@ -150,4 +187,4 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return for_csv_cell(value)

@@ -1,6 +1,9 @@
 """Shared wording for plans: one-line descriptions of resources and before → after diffs.
 
 Used by the text and Markdown renderers so that both say the same thing the same way.
+Everything returned is terminal-safe (:func:`reconciler.safe_text.for_terminal`): names,
+SKUs, URLs and values from CJ are one line each, without control or bidirectional
+characters, and capped; the Markdown renderer escapes them further for its own syntax.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from reconciler.planner.snapshots import price_range
 from reconciler.safe_text import for_terminal
 
 SENSITIVE = "(sensitive)"
+NAME_LIMIT = 80  # characters of a name or value shown in a plan line
+ADDRESS_LIMIT = 400  # characters of an address: a sourcing URL is shown whole
 _PLURAL = {
     Action.CREATE: "to create",
     Action.ADOPT: "to adopt",
@@ -34,7 +39,7 @@ def summarise_product(record: dict[str, Any] | None) -> str:
     snapshot = ProductSnapshot.from_dict(snap)
     count = len(snapshot.variants)
     parts = [
-        f"{snapshot.name or '(no name)'} ({snapshot.sku or 'no SKU'})",
+        f"{_short(snapshot.name) or '(no name)'} ({_short(snapshot.sku) or 'no SKU'})",
         f"{count} variant{'s' if count != 1 else ''}",
         price_range(snapshot),
     ]
@@ -42,10 +47,10 @@ def summarise_product(record: dict[str, Any] | None) -> str:
     if listing:
         parts.append(_listing_summary(listing, count))
     if snapshot.is_pod:
-        parts.append(f"POD, logo {record['logo']}" if record.get("logo") else "POD, no logo")
+        parts.append(f"POD, logo {_short(record['logo'])}" if record.get("logo") else "POD, no logo")
     if snapshot.status not in ("3", ""):
-        parts.append(f"status {snapshot.status}")
-    return " · ".join(parts)
+        parts.append(f"status {_short(snapshot.status)}")
+    return for_terminal(" · ".join(parts), limit=None)
 
 
 def _listing_summary(listing: dict[str, Any], total: int) -> str:
@@ -89,8 +94,8 @@ def summarise_logo(record: dict[str, Any] | None) -> str:
         if record.get("sha256"):
             parts.append(f"sha256 {str(record['sha256'])[:12]}…")
     url = record.get("url") or record.get("public_url")
-    parts.append(url or "no public URL")
-    text = ", ".join(parts)
+    parts.append(_short(url) or "no public URL")
+    text = for_terminal(", ".join(parts), limit=None)
     return text + (" (default)" if record.get("default") else "")
 
 
@@ -104,7 +109,7 @@ def summarise_webhook(change: Change) -> str:
     record = change.after if change.after is not None else change.before
     if not record:
         return ""
-    return f"on -> {record.get('url')}" if record.get("enabled") else "off"
+    return f"on -> {_short(record.get('url'))}" if record.get("enabled") else "off"
 
 
 def summarise_sourcing(record: dict[str, Any] | None) -> str:
@@ -184,12 +189,24 @@ def field_diff(change: Change) -> list[tuple[str, Any, Any]]:
 
 
 def show(value: Any) -> str:
-    """A value as a plan shows it."""
+    """A value as a plan shows it: one terminal-safe line of at most :data:`NAME_LIMIT` characters."""
     if value is None:
         return "(none)"
-    if isinstance(value, str):
-        return value if len(value) <= 80 else value[:77] + "..."
-    return str(value)
+    return _short(value)
+
+
+def show_address(address: str) -> str:
+    """A resource address as a plan shows it: whole (``state forget`` takes it), terminal-safe.
+
+    Addresses hold manifest text (a sourcing URL) and, for unmanaged products, CJ's pid, so
+    they are cleaned like any outside text, only capped far later than a name.
+    """
+    return for_terminal(address, limit=ADDRESS_LIMIT)
+
+
+def _short(value: Any) -> str:
+    """Outside text (a name, SKU, URL, value) for a plan line: terminal-safe and capped."""
+    return for_terminal(value, limit=NAME_LIMIT)
 
 
 def summary_line(plan: Plan) -> str:

@@ -9,15 +9,12 @@ and a re-import after adding products shows only insertions in a diff.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.models.product_url import product_url, slugify
-
-# control characters, YAML line breaks (NEL, LS, PS), lone surrogates and non-characters
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]+")
+from reconciler.safe_text import for_terminal
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +80,6 @@ def render_products_manifest(products: Iterable[ImportedProduct], *, name: str, 
 
 
 def _comment_text(text: str) -> str:
-    """One line of comment text: no control characters or line breaks, at most 80 characters."""
-    flat = _UNPRINTABLE.sub(" ", text).strip()
-    return flat if len(flat) <= 80 else flat[:79] + "…"
+    """One line of comment text, at most 80 characters: CJ's name made terminal-safe, which also
+    removes every YAML line break (NEL, LS, PS), the BOM, lone surrogates and bidirectional overrides."""
+    return for_terminal(text.strip(), limit=80).strip()

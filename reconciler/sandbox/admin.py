@@ -17,6 +17,9 @@ logged or faulted, and are served on the same host and port as the API:
   ``POST /__sandbox/sourcing/<sourceId>`` answers a request as CJ's agent would
   (:meth:`~.sourcing.SourcingDesk.answer`: ``{"outcome": "succeeded"|"failed"|"in_progress", …}``)
 - ``GET|POST /__sandbox/freight`` (``{"noStock": "empty"|"error", "routes": {"CN-US": [...]}}``)
+- ``POST /__sandbox/hostile`` (``{"pids": [...]}``, every product when absent): hostile
+  names, SKUs, variant keys and image URLs, and hostile error messages from then on
+  (see :mod:`.hostile`) → ``{"changed": n}``
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from reconciler.sandbox import envelope as env
 from reconciler.sandbox.catalog import apply_changes
 from reconciler.sandbox.clock import cj_date, epoch_ms
 from reconciler.sandbox.envelope import Reply, Request
+from reconciler.sandbox.hostile import make_hostile
 from reconciler.sandbox.state import SandboxState
 from reconciler.sandbox.webhooks import TOPICS
 
@@ -160,6 +164,13 @@ class Admin:
         with self._state.lock:
             return self._state.freight.configure(changes)
 
+    def make_hostile(self, pids: Sequence[str] | None = None) -> int:
+        """Make products hostile (all when ``pids`` is None) and every error message too; KeyError: unknown pid."""
+        with self._state.lock:
+            changed = make_hostile(self._state.catalog, None if pids is None else list(pids))
+            self._state.faults.hostile_messages = True
+            return changed
+
     def summary(self) -> dict[str, object]:
         state = self._state
         with state.lock:
@@ -218,6 +229,11 @@ class Admin:
                 return env.admin_json({"added": self.add_to_my_products([str(p) for p in pids])})
             case "POST", ["my-products", pid, "remove"]:
                 return env.admin_json({"removed": self.remove_from_my_products(pid)})
+            case "POST", ["hostile"]:
+                pids = body.get("pids")
+                if pids is not None and (not isinstance(pids, list) or not all(isinstance(p, str) for p in pids)):
+                    raise ValueError("pids must be a list of pid strings")
+                return env.admin_json({"changed": self.make_hostile(None if pids is None else [str(p) for p in pids])})
             case "GET", ["state"]:
                 return env.admin_json(self.summary())
             case "GET", ["sourcing"]:

@@ -25,6 +25,7 @@ from reconciler.sandbox.endpoints import ENDPOINTS, Call
 from reconciler.sandbox.envelope import Reply, Request
 from reconciler.sandbox.faults import Draw, FaultKind
 from reconciler.sandbox.freight import FREIGHT_ENDPOINTS
+from reconciler.sandbox.hostile import HOSTILE_MESSAGE
 from reconciler.sandbox.sourcing import SOURCING_ENDPOINTS
 from reconciler.sandbox.state import SandboxState
 
@@ -55,6 +56,8 @@ class CjApi:
                 reply = self._limited(request, now_mono) or self._serve(request, now_mono, now_wall)
                 if draw.kind is FaultKind.TIMEOUT:
                     reply = reply.delayed(state.faults.timeout_s)
+            if state.faults.hostile_messages and reply.code not in (None, env.OK):
+                reply = env.with_message_suffix(reply, HOSTILE_MESSAGE)
             if reply.delivery is env.Delivery.ANSWER:
                 reply = reply.delayed(state.faults.latency_ms / 1000.0)
             self._log(request, reply, draw, now_mono, now_wall)

@@ -88,6 +88,7 @@ class Product:
     status: str = ON_SALE
     offline: bool = False
     removed: bool = False
+    image_url: str | None = None  # set by the hostile catalogue; else derived from the pid
 
     @property
     def availability(self) -> str:
@@ -100,7 +101,7 @@ class Product:
 
     @property
     def image(self) -> str:
-        return f"{IMAGE_BASE}/{self.pid}/main.jpg"
+        return self.image_url if self.image_url is not None else f"{IMAGE_BASE}/{self.pid}/main.jpg"
 
     def detail(self, *, with_inventory: bool) -> dict[str, object]:
         """``data`` of ``GET /product/query``; ``productName`` is a JSON array in a string, as CJ sends it."""
@@ -148,6 +149,13 @@ class Catalog:
 
     def __init__(self, products: list[Product]) -> None:
         self._products = {p.pid: p for p in products}
+        self._by_sku: dict[str, Product] = {}
+        self._by_variant_sku: dict[str, Product] = {}
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Rebuild the SKU indexes after SKUs changed (the hostile catalogue)."""
+        products = list(self._products.values())
         self._by_sku = {p.sku: p for p in products}
         self._by_variant_sku = {v.sku: p for p in products for v in p.variants}
         self._by_vid = {v.vid: (p, v) for p in products for v in p.variants}

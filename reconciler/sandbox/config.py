@@ -38,6 +38,7 @@ class FaultSettings:
     quota_exhausted: bool = False
     points_remaining: int | None = None
     paths: tuple[str, ...] = ()
+    hostile_messages: bool = False
 
     def __post_init__(self) -> None:
         rates = (self.error_rate_5xx, self.drop_rate, self.busy_rate, self.timeout_rate)
@@ -81,6 +82,7 @@ class SandboxConfig:
     enforce_qps: bool = True
     ip_qps: int = 10
     sourcing_per_day: int = 5
+    hostile: bool = False  # the hostile catalogue (reconciler.sandbox.hostile) and hostile error messages
     faults: FaultSettings = field(default_factory=FaultSettings)
 
     def __post_init__(self) -> None:

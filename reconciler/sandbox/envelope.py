@@ -77,7 +77,11 @@ def request_id() -> str:
 
 
 def _encode(payload: object) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (the hostile catalogue): JSON's \\uXXXX escapes, as CJ's Java would
+        return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def success(data: object, *, message: str = "Success") -> Reply:
@@ -90,6 +94,18 @@ def plain_success(data: object) -> Reply:
     """The success envelope of CJ's sourcing endpoint: ``success: true, code: 0``, no ``result``, no ``requestId``."""
     body = {"success": True, "code": 0, "message": None, "data": data}
     return Reply(200, _encode(body), code=0)
+
+
+def with_message_suffix(reply: Reply, suffix: str) -> Reply:
+    """The same failure answer with ``suffix`` added to its ``message`` (hostile messages)."""
+    try:
+        body = json.loads(reply.body)
+    except ValueError:
+        return reply
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return reply
+    body["message"] = body["message"] + " " + suffix
+    return Reply(reply.status, _encode(body), reply.content_type, reply.code, reply.delivery, reply.delay_s)
 
 
 def failure(code: int, message: str, *, status: int = 200, data: object = None) -> Reply:

@@ -19,6 +19,8 @@ What each fault does to a call (decided in :mod:`.api`):
 - ``latency_ms``: every API answer waits this long (after the rate limit counted the call).
 - ``paths``: when not empty, the drawn faults (the 429 burst and the rates) hit only calls to
   these endpoints (``["/product/sourcing/queryList"]``); the others draw no fault.
+- ``hostile_messages``: every failure answer's ``message`` ends with hostile text
+  (:data:`~.hostile.HOSTILE_MESSAGE`: escape sequences, ``\r``, Markdown, HTML, a mention).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ _FIELDS = {
     "quota_exhausted",
     "points_remaining",
     "paths",
+    "hostile_messages",
 }
 
 
@@ -75,6 +78,7 @@ class Faults:
         self.api_key_invalid = settings.api_key_invalid
         self.quota_exhausted = settings.quota_exhausted
         self.paths: tuple[str, ...] = tuple(settings.paths)
+        self.hostile_messages = settings.hostile_messages
 
     def draw(self, path: str = "") -> Draw:
         """The fault for the next call to ``path``. Always consumes the same amount of randomness."""
@@ -115,7 +119,7 @@ class Faults:
             values["timeout_s"] = _number(changes["timeout_s"], "timeout_s", low=0.001)
         if "burst_429" in changes:
             values["burst_429"] = int(_number(changes["burst_429"], "burst_429", low=0.0, integer=True))
-        for name in ("api_key_invalid", "quota_exhausted"):
+        for name in ("api_key_invalid", "quota_exhausted", "hostile_messages"):
             if name in changes:
                 if not isinstance(changes[name], bool):
                     raise ValueError(f"{name} must be true or false")
@@ -147,6 +151,7 @@ class Faults:
             "api_key_invalid": self.api_key_invalid,
             "quota_exhausted": self.quota_exhausted,
             "paths": list(self.paths),
+            "hostile_messages": self.hostile_messages,
         }
 
 

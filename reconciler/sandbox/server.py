@@ -294,6 +294,10 @@ class Sandbox:
         """Points spent today (UTC day on the sandbox clock)."""
         return self._admin.points_used()
 
+    def make_hostile(self, pids: list[str] | None = None) -> int:
+        """Hostile names, SKUs, keys and image URLs for ``pids`` (all when None), and hostile error messages."""
+        return self._admin.make_hostile(pids)
+
     def catalog_pids(self, status: str | None = None) -> list[str]:
         """All pids, or those ``on_sale`` (also ``"3"``), ``offline`` or ``removed``."""
         return self._admin.catalog_pids(status)

@@ -17,6 +17,7 @@ from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.freight import FreightDesk
+from reconciler.sandbox.hostile import make_hostile
 from reconciler.sandbox.limits import SlidingWindow
 
 
@@ -34,6 +35,9 @@ class SandboxState:
         self.calls = CallLog()
         self.freight = FreightDesk()
         self._ip_windows: dict[str, SlidingWindow] = {}
+        if config.hostile:
+            make_hostile(self.catalog)
+            self.faults.hostile_messages = True
         if config.faults.points_remaining is not None:
             self.account.points.set_remaining(self.clock.utc_day(), config.faults.points_remaining)
 

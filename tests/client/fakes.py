@@ -47,6 +47,9 @@ class MemoryTokenStore:
     def load(self) -> CachedTokens | None:
         return self.cached
 
+    def present(self) -> bool:
+        return self.cached is not None
+
     def save(self, cached: CachedTokens) -> None:
         self.cached = cached
         self.saves.append(cached)

@@ -36,7 +36,7 @@ def keyed(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
 def test_cache_round_trips_and_holds_no_plaintext_token(keyed: Workspace) -> None:
     store = TokenStore(keyed.root / "state", Sops(binary=SOPS))
     store.save(sample())
-    raw = store.path.read_text()
+    raw = store.file.path.read_text()
     for secret in (ACCESS, REFRESH, "1700000000000000001"):
         assert secret not in raw
     assert '"sops"' in raw
@@ -47,7 +47,7 @@ def test_cache_round_trips_and_holds_no_plaintext_token(keyed: Workspace) -> Non
     assert loaded.pair.access_token.reveal() == ACCESS
     assert loaded.pair.open_id == "1700000000000000001"
     assert loaded.pair.access_token_expiry == T0 + timedelta(days=15)
-    assert not list(store.path.parent.glob(".*.tmp"))  # no temp file left behind
+    assert not list(store.file.path.parent.glob(".*.tmp"))  # no temp file left behind
 
 
 def test_without_a_matching_rule_the_cache_is_encrypted_to_the_credentials_recipients(
@@ -59,7 +59,7 @@ def test_without_a_matching_rule_the_cache_is_encrypted_to_the_credentials_recip
     other = make_age_key()
     store = TokenStore(keyed.root / "state", Sops(binary=SOPS), fallback=Recipients(age=(other.public,)))
     store.save(sample())
-    assert other.public in store.path.read_text()
+    assert other.public in store.file.path.read_text()
     monkeypatch.setenv("SOPS_AGE_KEY", other.private)
     assert store.load() is not None
 
@@ -72,14 +72,14 @@ def test_without_any_rule_or_recipient_the_error_says_how_to_add_one(keyed: Work
     with pytest.raises(SecretsError) as info:
         store.save(sample())
     assert "creation rule" in (info.value.hint or "")
-    assert not store.path.exists()
+    assert not store.file.path.exists()
 
 
 def test_a_damaged_cache_is_a_state_error_naming_the_file(keyed: Workspace) -> None:
     store = TokenStore(keyed.root / "state", Sops(binary=SOPS))
     store.save(sample())
-    text = store.path.read_text()
-    store.path.write_text(text.replace('"format_version": "ENC[', '"format_version": "ENC[AAAA', 1))
+    text = store.file.path.read_text()
+    store.file.path.write_text(text.replace('"format_version": "ENC[', '"format_version": "ENC[AAAA', 1))
     with pytest.raises(StateError) as info:
         store.load()
     assert "token.sops.json" in info.value.message

@@ -364,6 +364,36 @@ shop_case(
     at(5, "spec.file", "not a regular file"),
 )
 shop_case(
+    "logo-file-absolute-path",
+    LOGO.format(name="shop", spec="  file: /etc/passwd\n  publicUrl: https://cdn.example.com/d.png\n"),
+    at(5, "spec.file", "/etc/passwd: an absolute path; logo files must be inside the repository"),
+)
+shop_case(
+    "logo-file-dot-dot-out-of-the-repository",
+    LOGO.format(name="shop", spec="  file: ../../../../../../../../proc/self/environ\n"),
+    at(5, "spec.file", "../../../../../../../../proc/self/environ: leads out of the repository"),
+)
+
+
+def _symlink_out(ws: Workspace) -> None:
+    outside = ws.root.parent / "outside.png"
+    outside.write_bytes(tiny_png())
+    (ws.root / "manifests" / "logos").mkdir(parents=True, exist_ok=True)
+    (ws.root / "manifests" / "logos" / "linked.png").symlink_to(outside)
+
+
+shop_case(
+    "logo-file-symlink-out-of-the-repository",
+    LOGO.format(name="shop", spec="  file: logos/linked.png\n  publicUrl: https://cdn.example.com/l.png\n"),
+    at(5, "spec.file", "logos/linked.png: a symlink that leads out of the repository"),
+    setup=_symlink_out,
+)
+shop_case(
+    "settings-state-is-not-a-folder-or-s3",
+    "\napiVersion: cjrec/v1\nkind: Settings\nspec: {state: 'gs://bucket/x'}\n",
+    at(3, "spec.state", "gs: is not supported"),
+)
+shop_case(
     "logo-with-file-and-url",
     LOGO.format(name="shop", spec="  file: logos/brand.png\n  url: https://cdn.example.com/x.png\n"),
     at(4, "spec", "exactly one of `file`"),

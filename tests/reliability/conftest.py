@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.adapters.sops import Sops
-from reconciler.adapters.state_store import StateStore
+from reconciler.adapters.state_store import LocalStateStore
 from reconciler.models.state import SyncState
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from tests.conftest import SOPS, SOPS_RULES, AgeKey, SecretWatch
@@ -122,7 +122,7 @@ def state_checksums(state_dir: Path) -> dict[str, str]:
 
 def load_state(ws: CjWorkspace) -> SyncState | None:
     """The recorded state, parsed and validated as cjrec does (StateError if it is not valid)."""
-    return StateStore(ws.root / "state").load()
+    return LocalStateStore(ws.root / "state").load()
 
 
 def recorded(ws: CjWorkspace) -> set[str]:

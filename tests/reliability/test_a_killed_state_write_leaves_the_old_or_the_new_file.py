@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.adapters import atomic_file
-from reconciler.adapters.state_store import StateStore, render_state
+from reconciler.adapters.state_store import LocalStateStore, render_state
 from reconciler.models.product_url import product_url
 from reconciler.models.state import ProductRecord, SyncState
 from tests import figures
@@ -34,7 +34,7 @@ CHILD = r"""
 import os, signal, sys
 from pathlib import Path
 from reconciler.adapters import atomic_file
-from reconciler.adapters.state_store import StateStore
+from reconciler.adapters.state_store import LocalStateStore
 
 kind, target, new_file, kill_at = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 executed = []
@@ -51,7 +51,7 @@ def tracer(frame, event, arg):
 
 new = new_file.read_bytes()
 if kind == "state":
-    store = StateStore(target.parent)
+    store = LocalStateStore(target.parent)
     previous = store.load()
     wanted = store.parse(new)
     sys.settrace(tracer)
@@ -138,7 +138,7 @@ def test_every_kill_point_of_a_write_leaves_the_old_or_the_new_version(tmp_path:
         if on_disk not in allowed:
             return f"kill {where}: {name} is neither the old nor the new version ({len(on_disk or b'')} bytes)"
         if kind == "state":
-            store = StateStore(target.parent)
+            store = LocalStateStore(target.parent)
             store.load()  # parses and validates
             backup = store.backup.read_bytes() if store.backup.exists() else None
             # (before the new file is in place, the backup may still be the older one)
@@ -154,7 +154,7 @@ def test_every_kill_point_of_a_write_leaves_the_old_or_the_new_version(tmp_path:
         if any(not (s.startswith(f".{name}.") and s.endswith(".tmp")) for s in strays):
             return f"kill {where}: unexpected files {sorted(strays)}"
         if kind == "state":  # and the next write goes through, sweeping the interrupted temp file
-            store = StateStore(target.parent)
+            store = LocalStateStore(target.parent)
             previous = store.load()
             store.write(state_with(6), previous=previous)
             assert store.load() is not None

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.adapters.state_store import StateStore
+from reconciler.adapters.state_store import LocalStateStore
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN
 from tests.conftest import AgeKey, SecretWatch
 from tests.reliability.conftest import new_sandbox, new_workspace, spawn
@@ -67,7 +67,7 @@ def test_a_kill_between_cjs_answer_and_the_state_write_never_files_that_url_agai
         urls = [f"https://www.aliexpress.com/item/{100 + i}.html" for i in range(3)]
         ws.write("manifests/sourced.yaml", items_yaml(urls))
         assert ws.run("token", "refresh").exit_code == 0  # type: ignore[attr-defined]
-        store = StateStore(ws.root / "state")
+        store = LocalStateStore(ws.root / "state")
 
         kill_at_create(ws, sandbox, 1)
         (filed,) = sandbox.sourcing_requests()
@@ -115,7 +115,7 @@ def test_a_kill_at_the_second_create_keeps_the_first_and_forget_is_the_explicit_
         urls = [f"https://detail.1688.com/offer/{500 + i}.html" for i in range(3)]
         ws.write("manifests/sourced.yaml", items_yaml(urls))
         assert ws.run("token", "refresh").exit_code == 0  # type: ignore[attr-defined]
-        store = StateStore(ws.root / "state")
+        store = LocalStateStore(ws.root / "state")
 
         kill_at_create(ws, sandbox, 2)
         first, second = sandbox.sourcing_requests()

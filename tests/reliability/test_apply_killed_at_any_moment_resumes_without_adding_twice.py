@@ -35,7 +35,7 @@ import pytest
 
 from reconciler.adapters.clock import SystemClock
 from reconciler.adapters.state_lock import StateLock
-from reconciler.adapters.state_store import StateStore
+from reconciler.adapters.state_store import LocalStateStore
 from tests import figures
 from tests.conftest import AgeKey, SecretWatch
 from tests.reliability.conftest import (
@@ -97,7 +97,7 @@ def run_kill_rounds(
         pids = on_sale(sandbox, products)
         ws.products(pids)
         assert ws.run("token", "refresh").exit_code == 0  # a kill during getAccessToken is CJ's 300 s rule, not ours
-        store = StateStore(ws.root / "state")
+        store = LocalStateStore(ws.root / "state")
         kills = 0
         strays: set[str] = set()  # temp files of state writes a kill interrupted
         for number, (planned, planned_amount) in enumerate(moments, 1):

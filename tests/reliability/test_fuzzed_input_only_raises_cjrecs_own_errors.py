@@ -37,7 +37,7 @@ from reconciler.adapters.cj_api import (
 )
 from reconciler.adapters.cj_http import Envelope, interpret
 from reconciler.adapters.image_files import inspect_image
-from reconciler.adapters.state_store import StateStore, render_state
+from reconciler.adapters.state_store import LocalStateStore, render_state
 from reconciler.adapters.yaml_loader import load_file, parse_text
 from reconciler.errors import ApiError, CjrecError, StateError
 from reconciler.manifest.validator import validate
@@ -276,7 +276,7 @@ def valid_state() -> dict[str, Any]:
 
 
 def parse_state(raw: bytes) -> None:
-    store = StateStore(Path("/nonexistent/state"))
+    store = LocalStateStore(Path("/nonexistent/state"))
     try:
         state = store.parse(raw)
     except StateError:

@@ -54,7 +54,7 @@ def test_only_updates_show_a_field_diff() -> None:
 
 
 def test_long_values_are_shortened() -> None:
-    assert show("x" * 200) == "x" * 77 + "..."
+    assert show("x" * 200) == "x" * 79 + "…"
     assert show(None) == "(none)"
     assert show(3) == "3"
 

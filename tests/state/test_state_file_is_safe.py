@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.adapters.state_store import StateStore, render_state
+from reconciler.adapters.state_store import LocalStateStore, render_state
 from reconciler.errors import StateError
 from reconciler.models.state import FORMAT_VERSION, ProductRecord, SyncState
 
@@ -21,7 +21,7 @@ def record(
 
 
 def test_the_first_write_creates_serial_1_and_a_lineage(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+    store = LocalStateStore(tmp_path)
     fresh = store.new_state()
     written = store.write(fresh.with_product(record()), previous=fresh)
     assert written.serial == 1
@@ -33,7 +33,7 @@ def test_the_first_write_creates_serial_1_and_a_lineage(tmp_path: Path) -> None:
 
 
 def test_serial_is_bumped_only_when_the_content_changes(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+    store = LocalStateStore(tmp_path)
     fresh = store.new_state()
     one = store.write(fresh.with_product(record()), previous=fresh)
     same = store.write(one.with_product(record()), previous=one)
@@ -46,7 +46,7 @@ def test_serial_is_bumped_only_when_the_content_changes(tmp_path: Path) -> None:
 
 
 def test_the_previous_version_is_kept_as_backup(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+    store = LocalStateStore(tmp_path)
     fresh = store.new_state()
     one = store.write(fresh.with_product(record()), previous=fresh)
     first_bytes = store.path.read_bytes()
@@ -87,7 +87,7 @@ def test_the_bytes_are_stable_for_the_same_state(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_state_file_is_refused_with_where_to_restore_it_from(tmp_path: Path, content: str, words: str) -> None:
-    store = StateStore(tmp_path)
+    store = LocalStateStore(tmp_path)
     store.path.write_text(content)
     store.backup.write_text("{}")
     with pytest.raises(StateError) as info:
