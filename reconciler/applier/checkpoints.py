@@ -7,7 +7,8 @@ on: one write in flight at a time, the ones that piled up during it coalesced in
 next. A checkpoint of a big state, or to a bucket a round trip away, therefore never
 stalls the workers waiting on the rate limiter, and a kill loses at most the calls since
 the last checkpoint finished — which the next apply adopts from My Products instead of
-making them twice.
+making them twice. A record that must be stored before a call CJ cannot deduplicate (a
+sourcing request's intent) is saved ``durable``: :meth:`flush` waits for it.
 
 A write that fails (storage down after retries, or the state moved on because this run's
 lock was forced away) is kept as :attr:`error` and stops the run: no new call starts and
@@ -34,6 +35,7 @@ class BackgroundCheckpoints:
         self.writes = 0  # writes made to the store
         self._written = written  # the state as last written (with the serial the store gave it)
         self._pending: SyncState | None = None
+        self._busy = False  # a write is in flight
         self._closing = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="cjrec-checkpoints", daemon=True)
@@ -59,6 +61,14 @@ class BackgroundCheckpoints:
                 self._changed.notify_all()
         return state
 
+    def flush(self) -> None:
+        """Return once every state queued so far is stored; raise the error of a write that failed."""
+        with self._changed:
+            while self.error is None and (self._pending is not None or self._busy):
+                self._changed.wait()
+            if self.error is not None:
+                raise self.error
+
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
         with self._changed:
@@ -76,14 +86,21 @@ class BackgroundCheckpoints:
                     return
                 state, self._pending = self._pending, None
                 previous = self._written
+                self._busy = True
             try:
                 written = self.store.write(state, previous=previous)
-            except CjrecError as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure must stop the run and wake flush()
                 with self._changed:
-                    self.error = exc
+                    self.error = (
+                        exc if isinstance(exc, CjrecError) else CjrecError(f"writing the state failed: {exc!r}")
+                    )
                     self._pending = None
+                    self._busy = False
+                    self._changed.notify_all()
                 self.stop.set()
                 return
             with self._changed:
                 self._written = written
                 self.writes += 1
+                self._busy = False
+                self._changed.notify_all()

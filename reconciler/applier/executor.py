@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from reconciler.errors import CjrecError
 from reconciler.models.plan import Change
@@ -35,6 +35,15 @@ class StateWriter(Protocol):
     """Persists the state; returns it with the serial it was given."""
 
     def write(self, state: SyncState, *, previous: SyncState | None) -> SyncState: ...
+
+
+@runtime_checkable
+class DeferredWriter(Protocol):
+    """A StateWriter whose ``write`` may return before the state is stored (background checkpoints)."""
+
+    def flush(self) -> None:
+        """Return once everything written so far is stored; raise the CjrecError of a write that failed."""
+        ...
 
 
 class ApplyHooks(Protocol):
@@ -108,11 +117,18 @@ class Run:
         with self._lock:
             self.started.discard(change.address)
 
-    def save(self, update: Callable[[SyncState], SyncState]) -> None:
-        """Write ``update(latest state)`` at once, so a crash after the call loses nothing."""
+    def save(self, update: Callable[[SyncState], SyncState], *, durable: bool = False) -> None:
+        """Record ``update(latest state)``, so a crash after the call loses nothing.
+
+        A checkpoint may be written in the background (a later apply adopts what a kill lost).
+        ``durable``: return only once it is stored — for a record that must exist before a
+        call CJ cannot deduplicate (a sourcing request's intent).
+        """
         with self._lock:
             previous = self.result.state
             self.result.state = self.store.write(update(previous), previous=previous)
+        if durable and isinstance(self.store, DeferredWriter):
+            self.store.flush()
 
     def succeeded(self, change: Change) -> None:
         with self._lock:

@@ -87,7 +87,7 @@ class SourcingExecutor:
         body = dict(after.request or {})
         intent = after.with_(phase=PHASE_FILING, sourcing_id=None, filed_at=now.isoformat(timespec="seconds"))
         run.begin(change)
-        run.save(lambda s: s.with_sourcing(intent).with_quota(quota.after_filing(day)))  # 1. the intent
+        run.save(lambda s: s.with_sourcing(intent).with_quota(quota.after_filing(day)), durable=True)  # 1. the intent
         try:
             source_id = self.filer.create_sourcing(body)  # 2. the call
         except OutcomeUnknownError as exc:
@@ -106,7 +106,7 @@ class SourcingExecutor:
             run.failed(change, exc)
             return
         filed = intent.with_(phase=PHASE_OPEN, sourcing_id=source_id)
-        run.save(lambda s: s.with_sourcing(filed))  # 3. CJ's id, at once
+        run.save(lambda s: s.with_sourcing(filed), durable=True)  # 3. CJ's id, at once
         run.succeeded(change)
 
 

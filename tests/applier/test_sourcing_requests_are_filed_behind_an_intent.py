@@ -3,6 +3,8 @@ CJ gave without filing undone, while a lost answer keeps the intent (CJ may have
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 
 from reconciler.applier.applier import Applier
+from reconciler.applier.checkpoints import BackgroundCheckpoints
 from reconciler.errors import ApiError, CancelledError, CjrecError, OutcomeUnknownError, SourcingLimitError
 from reconciler.models.desired import Desired, Settings, Source
 from reconciler.models.observed import Observed
@@ -141,3 +144,26 @@ def test_the_allowance_counted_in_the_state_is_kept_without_asking_cj() -> None:
     result = apply(filer, store, 4, state=earlier)
     assert len(filer.bodies) == 2 and len(result.deferred) == 2 and result.ok
     assert result.state.sourcing_quota == SourcingQuota("2026-03-01", 5)
+
+
+class SlowStore(Store):
+    """A store a round trip away: each write takes a while, as a bucket's does."""
+
+    def write(self, state: SyncState, *, previous: SyncState | None) -> SyncState:
+        time.sleep(0.05)  # real time on the checkpoint thread: the applier must wait for it, not skip it
+        return super().write(state, previous=previous)
+
+
+def test_through_background_checkpoints_the_intent_is_stored_before_the_call() -> None:
+    # apply writes checkpoints on a thread of their own; a sourcing intent must still be stored
+    # before CJ is asked, because CJ cannot tell a refiled request from a new one
+    store = SlowStore()
+    filer = Filer(store, "1801", "1802")
+    with BackgroundCheckpoints(store, stop=threading.Event(), written=None) as writer:
+        applier = Applier(client=filer, store=writer, qps=1, sourcing_per_day=5, now=lambda: NOW)
+        result = applier.apply(planned(2), SyncState(lineage="l", serial=0))
+    assert result.ok
+    for at_call in filer.seen_at_call:  # what the store held when each create went out
+        filing = [r for r in at_call.sourcing.values() if r.phase == PHASE_FILING]
+        assert len(filing) == 1 and filing[0].sourcing_id is None
+    assert sorted(r.sourcing_id or "" for r in store.writes[-1].sourcing.values()) == ["1801", "1802"]
