@@ -21,19 +21,22 @@ import yaml
 
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from reconciler.sandbox.hostile import HOSTILE_NAMES
-from tests.gitops.test_pipeline_from_init_to_second_run import BIN, Repo
-from tests.hostile_text import markdown_syntax, terminal_unsafe
+from tests.conftest import SecretWatch
+from tests.gitops.conftest import GitInstall
+from tests.gitops.test_pipeline_from_init_to_second_run import Repo, initialised_repo
+from tests.hostile_text import markdown_syntax, terminal_unsafe, tokens
 
 OWN_HTML = re.compile(r"<!-- cjrec-plan -->|<details( open)?><summary>[A-Za-z ()0-9]+</summary>|</details>")
-FAKE_LINE = re.compile(r"^(::(?!error title=CJ drifted::)|FAKE|ok |## |Apply complete: 0 failed)", re.MULTILINE)
+FAKE_LINE = re.compile(r"^(::(?!error title=Material drift::)|FAKE|ok |## |Apply complete: 0 failed)", re.MULTILINE)
 
 
 @pytest.fixture
-def hostile(tmp_path: Path) -> Iterator[Repo]:
+def hostile(tmp_path: Path, secret_watch: SecretWatch, git_install: GitInstall) -> Iterator[Repo]:
     """A repository made by `cjrec init` with encrypted credentials, and products CJ names with hostile text."""
-    with Sandbox(SandboxConfig(qps=10, products=60, seed=21)) as sandbox:
-        repo = Repo(tmp_path, sandbox)
-        repo.sh(str(BIN / "cjrec"), "init", str(repo.path), cwd=tmp_path)
+    with (
+        Sandbox(SandboxConfig(qps=10, products=60, seed=21)) as sandbox,
+        initialised_repo(tmp_path, sandbox, secret_watch, git_install) as repo,
+    ):
         configure(repo)
         yield repo
 
@@ -44,9 +47,7 @@ def configure(repo: Repo) -> None:
         creds.read_text().replace("you@example.com", DEMO_EMAIL).replace("REPLACE-WITH-YOUR-CJ-API-KEY", DEMO_API_KEY)
     )
     repo.sh("sops", "--encrypt", "--in-place", "manifests/credentials.sops.yaml")
-    settings = repo.path / "manifests" / "settings.yaml"
-    settings.write_text(settings.read_text().replace("qps: 1 ", "qps: 10"))  # the sandbox's rate: a faster test
-    assert "qps: 10" in settings.read_text()
+    assert "qps: auto" in (repo.path / "manifests" / "settings.yaml").read_text()  # the sandbox's 10/s: a fast test
     pids = repo.sandbox.catalog_pids("on_sale")[3 : 3 + len(HOSTILE_NAMES)]
     repo.sandbox.make_hostile(pids)
     repo.products(pids[:6])
@@ -57,6 +58,14 @@ def assert_safe_markdown(body: str, what: str) -> None:
     assert body.startswith("<!-- cjrec-plan -->"), what
     assert markdown_syntax(body, allowed_html=OWN_HTML, allowed_headings={"cjrec plan"}) == [], what
     assert terminal_unsafe(body) == [], what
+
+
+def assert_safe_drift_summary(body: str) -> None:
+    """The drift job's summary is a heading and the text plan in one code fence the plan cannot close."""
+    assert body.startswith("### cjrec drift check\n"), body[:100]
+    assert [t.type for t in tokens(body) if t.type in ("fence", "code_block")] == ["fence"], "the plan left its fence"
+    assert markdown_syntax(body, allowed_html=OWN_HTML, allowed_headings={"cjrec drift check"}) == []
+    assert terminal_unsafe(body) == [], "drift summary"
 
 
 def assert_safe_log(text: str, what: str) -> None:
@@ -76,16 +85,47 @@ def test_github_summary_comment_and_logs_are_safe(hostile: Repo) -> None:
     for step in plan.steps:
         assert_safe_log(step.output, f"plan job, step {step.name!r}")
 
+    with_git_remote(repo)
+    applied_then_drifted(repo, {**repo.env, "SOPS_AGE_KEY": repo.private_key()})
     drift = repo.runner().run_job("drift")
-    assert not drift.ok  # the unapplied products are a difference: the drift check fails visibly
-    assert_safe_markdown(drift.summary, "drift summary")
+    assert drift.step("Commit the state").exit_code == 0, drift.step("Commit the state").output[-1000:]
+    assert drift.step("Fail on material drift").exit_code == 2  # CJ stopped selling a product: material drift
+    assert_safe_drift_summary(drift.summary)
+    assert "not found or offline" in drift.summary, drift.summary[-1500:]
     for step in drift.steps:
         assert_safe_log(step.output, f"drift job, step {step.name!r}")
 
 
+GITLAB_PUSH_URL = "https://oauth2:test-token@127.0.0.1/acme/shop.git"
+TEMPLATE = Path(__file__).parents[2] / "reconciler" / "templates" / "gitlab-ci.yml"
+
+
+def with_git_remote(repo: Repo) -> None:
+    """The repository committed and pushed to a bare remote, which GitLab's push URL also leads to."""
+    repo.sh("git", "init", "-q", "-b", "main")
+    repo.sh("git", "add", ".")
+    repo.sh("git", "commit", "-q", "-m", "cjrec init")
+    repo.sh("git", "init", "-q", "--bare", "-b", "main", str(repo.origin), cwd=repo.tmp)
+    repo.sh("git", "remote", "add", "origin", str(repo.origin))
+    repo.sh("git", "config", f"url.{repo.origin.as_uri()}.insteadOf", GITLAB_PUSH_URL)  # no network: stays local
+    repo.sh("git", "push", "-q", "-u", "origin", "main")
+
+
+def applied_then_drifted(repo: Repo, env: dict[str, str]) -> None:
+    """The hostile products applied and the state committed; then CJ takes one of them offline."""
+    done = subprocess.run(
+        ["cjrec", "apply", "--auto-approve"], cwd=repo.path, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout[-1500:] + done.stderr
+    repo.sh("git", "add", "state/")
+    repo.sh("git", "commit", "-q", "-m", "applied")
+    repo.sh("git", "push", "-q")
+    managed = [pid for pid in repo.sandbox.my_product_ids() if pid in (repo.path / "manifests" / "products.yaml").read_text()]
+    repo.sandbox.set_product(managed[0], offline=True)
+
+
 def gitlab_script(job: str, index: int) -> str:
-    template = Path(__file__).parents[2] / "reconciler" / "templates" / "gitlab-ci.yml"
-    return textwrap.dedent(yaml.safe_load(template.read_text())[job]["script"][index])
+    return textwrap.dedent(yaml.safe_load(TEMPLATE.read_text())[job]["script"][index])
 
 
 def test_gitlab_merge_request_note_and_logs_are_safe(hostile: Repo) -> None:
@@ -102,9 +142,26 @@ def test_gitlab_merge_request_note_and_logs_are_safe(hostile: Repo) -> None:
     assert done.returncode == 0, done.stderr
     assert_safe_markdown((repo.path / "plan.md").read_text(encoding="utf-8"), "merge-request note")
     assert_safe_log(done.stdout + done.stderr, "plan job log")
-    drift_script = gitlab_script("drift", 0)
-    drifted = subprocess.run(
-        ["bash", "-c", drift_script], cwd=repo.path, env=env, capture_output=True, text=True, check=False
-    )
+    with_git_remote(repo)
+    applied_then_drifted(repo, env)
+    drifted = run_gitlab_drift_job(repo, env)
     assert drifted.returncode == 2, drifted.stderr
     assert_safe_log(drifted.stdout + drifted.stderr, "drift job log")
+    pushed = repo.sh("git", "log", "-1", "--format=%s", "main", cwd=repo.origin).stdout
+    assert pushed.startswith("cjrec: record state after the daily refresh"), pushed  # and the watch reads it
+
+
+def run_gitlab_drift_job(repo: Repo, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The drift job's script; its push to GitLab's URL lands in the local bare remote."""
+    template = yaml.safe_load(TEMPLATE.read_text())
+    job_env = {
+        **env,
+        **template["drift"]["variables"],
+        "CI_SERVER_HOST": "127.0.0.1",
+        "CI_PROJECT_PATH": "acme/shop",
+        "CI_COMMIT_BRANCH": "main",
+        "CJREC_GITLAB_TOKEN": "test-token",
+    }
+    return subprocess.run(
+        ["bash", "-c", gitlab_script("drift", 0)], cwd=repo.path, env=job_env, capture_output=True, text=True, check=False
+    )

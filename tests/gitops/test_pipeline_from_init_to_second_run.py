@@ -17,13 +17,12 @@ jobs install exactly that line with pip into a fresh virtualenv of their own and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,51 +32,10 @@ from reconciler.models.product_url import product_url
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from tests.conftest import SecretWatch
 from tests.gitops.ci_runner import JobResult, WorkflowRunner
-from tests.gitops.installs import (
-    REPO,
-    Venv,
-    bare_clone_of_checkout,
-    exclusive,
-    fresh_venv,
-    imported_from,
-    is_git_checkout,
-    pip_install,
-    shared_dir,
-)
+from tests.gitops.conftest import GitInstall
+from tests.gitops.installs import REPO, imported_from
 
 BIN = Path(sys.executable).parent
-
-
-@dataclass(frozen=True)
-class GitInstall:
-    """The bare clone, its commit, the store owner's cjrec installed from it, and the CI runner's virtualenv."""
-
-    url: str
-    commit: str
-    laptop: Venv
-    runner: Venv
-
-
-@pytest.fixture(scope="session")
-def git_install(tmp_path_factory: pytest.TempPathFactory) -> GitInstall:
-    """Made once per test run, whichever xdist worker asks first; the others wait for it and share it."""
-    if not is_git_checkout():
-        pytest.skip("the checkout under test is not a git repository (e.g. an unpacked sdist)")
-    shared = shared_dir(tmp_path_factory)
-    tmp = shared / "git-install"
-    with exclusive(shared / "git-install.lock"):
-        done = tmp / "done.json"
-        if not done.exists():
-            shutil.rmtree(tmp, ignore_errors=True)  # what a worker that died half-way left
-            tmp.mkdir()
-            bare = tmp / "cjrec.git"
-            commit = bare_clone_of_checkout(bare, tmp / "scratch")
-            laptop = fresh_venv(tmp / "laptop")
-            pip_install(laptop, f"git+{bare.as_uri()}@main")  # a branch, as README's install line names a tag
-            fresh_venv(tmp / "runner")  # empty: the CI jobs' install step installs cjrec into it
-            done.write_text(json.dumps({"url": bare.as_uri(), "commit": commit}))
-        made = json.loads(done.read_text())
-    return GitInstall(made["url"], made["commit"], Venv(tmp / "laptop"), Venv(tmp / "runner"))
 
 
 @pytest.fixture
@@ -180,10 +138,17 @@ class Repo:
 
 @pytest.fixture
 def repo(tmp_path: Path, cj: Sandbox, secret_watch: SecretWatch, git_install: GitInstall) -> Iterator[Repo]:
-    r = Repo(tmp_path, cj, secret_watch, git_install)
-    r.sh(str(git_install.laptop.cjrec), "init", str(r.path), cwd=tmp_path)
+    with initialised_repo(tmp_path, cj, secret_watch, git_install) as r:
+        yield r
+
+
+@contextlib.contextmanager
+def initialised_repo(tmp: Path, sandbox: Sandbox, watch: SecretWatch, install: GitInstall) -> Iterator[Repo]:
+    """A repository `cjrec init` made, with the cjrec installed from git; what outsiders see goes to the watch."""
+    r = Repo(tmp, sandbox, watch, install)
+    r.sh(str(install.laptop.cjrec), "init", str(r.path), cwd=tmp)
     yield r
-    r.hand_what_outsiders_see_to_the_watch()  # the watch checks after this fixture ends
+    r.hand_what_outsiders_see_to_the_watch()  # the watch checks after the test's fixtures end
 
 
 def test_init_from_a_git_install_pins_the_commit_and_the_ci_jobs_install_and_run_that(repo: Repo) -> None:

@@ -15,14 +15,17 @@ from typing import Any
 import pytest
 
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
-from tests.gitops.test_pipeline_from_init_to_second_run import BIN, Repo
+from tests.conftest import SecretWatch
+from tests.gitops.conftest import GitInstall
+from tests.gitops.test_pipeline_from_init_to_second_run import Repo, initialised_repo
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repo]:
-    with Sandbox(SandboxConfig(qps=10, products=60, seed=21)) as sandbox:
-        r = Repo(tmp_path, sandbox)
-        r.sh(str(BIN / "cjrec"), "init", str(r.path), cwd=tmp_path)
+def repo(tmp_path: Path, secret_watch: SecretWatch, git_install: GitInstall) -> Iterator[Repo]:
+    with (
+        Sandbox(SandboxConfig(qps=10, products=60, seed=21)) as sandbox,
+        initialised_repo(tmp_path, sandbox, secret_watch, git_install) as r,
+    ):
         yield r
 
 

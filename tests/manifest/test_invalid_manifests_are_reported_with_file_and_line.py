@@ -388,10 +388,10 @@ shop_case(
     at(5, "spec.file", "logos/linked.png: a symlink that leads out of the repository"),
     setup=_symlink_out,
 )
-shop_case(
+case(
     "settings-state-is-not-a-folder-or-s3",
-    "\napiVersion: cjrec/v1\nkind: Settings\nspec: {state: 'gs://bucket/x'}\n",
-    at(3, "spec.state", "gs: is not supported"),
+    at(3, "spec.state", "gs: is not supported", file="settings.yml"),
+    files={"manifests/settings.yml": "apiVersion: cjrec/v1\nkind: Settings\nspec: {state: 'gs://bucket/x'}\n"},
 )
 shop_case(
     "logo-with-file-and-url",

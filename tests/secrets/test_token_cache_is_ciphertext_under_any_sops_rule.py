@@ -86,7 +86,7 @@ def test_every_value_of_the_cache_is_ciphertext(keyed: Workspace, shape: str) ->
     store = TokenStore(keyed.root / "state", Sops(binary=SOPS))
     cached = sample()
     store.save(cached)
-    raw = store.path.read_bytes()
+    raw = store.file.path.read_bytes()
     for value in plaintext_values(cached):
         assert value not in raw, f"{value[:30]!r} is in plaintext under {shape}"
     doc = json.loads(raw)
@@ -115,19 +115,19 @@ def test_a_rule_whose_limits_cannot_be_lifted_and_whose_keys_are_key_groups_is_r
     assert "creation rule #2" in message and "'state/'" in message and "encrypted_suffix" in message
     assert "nothing was written" in message
     assert "rule #2" in (info.value.hint or "")
-    assert not store.path.exists()
-    assert not list(store.path.parent.glob(".*.tmp"))
+    assert not store.file.path.exists()
+    assert not list(store.file.path.parent.glob(".*.tmp"))
 
 
 def test_a_refused_save_leaves_the_previous_cache_as_it_was(keyed: Workspace) -> None:
     store = TokenStore(keyed.root / "state", Sops(binary=SOPS))
     write_rules(keyed, SHAPES["the-rule-cjrec-init-writes"])
     store.save(sample())
-    before = store.path.read_bytes()
+    before = store.file.path.read_bytes()
     write_rules(keyed, [{"path_regex": "state/", "encrypted_suffix": "_token", "key_groups": [{"age": ["{key}"]}]}])
     with pytest.raises(SecretsError):
         store.save(CachedTokens("other", None, T0))
-    assert store.path.read_bytes() == before
+    assert store.file.path.read_bytes() == before
 
 
 def test_validate_warns_about_a_rule_the_cache_would_be_refused_under(valid_workspace: Workspace) -> None:
