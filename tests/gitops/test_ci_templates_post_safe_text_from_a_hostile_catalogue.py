@@ -102,13 +102,8 @@ TEMPLATE = Path(__file__).parents[2] / "reconciler" / "templates" / "gitlab-ci.y
 
 def with_git_remote(repo: Repo) -> None:
     """The repository committed and pushed to a bare remote, which GitLab's push URL also leads to."""
-    repo.sh("git", "init", "-q", "-b", "main")
-    repo.sh("git", "add", ".")
-    repo.sh("git", "commit", "-q", "-m", "cjrec init")
-    repo.sh("git", "init", "-q", "--bare", "-b", "main", str(repo.origin), cwd=repo.tmp)
-    repo.sh("git", "remote", "add", "origin", str(repo.origin))
+    repo.commit_and_push_to_origin()
     repo.sh("git", "config", f"url.{repo.origin.as_uri()}.insteadOf", GITLAB_PUSH_URL)  # no network: stays local
-    repo.sh("git", "push", "-q", "-u", "origin", "main")
 
 
 def applied_then_drifted(repo: Repo, env: dict[str, str]) -> None:

@@ -103,6 +103,15 @@ class Repo:
             f"apiVersion: cjrec/v1\nkind: Products\nmetadata: {{name: storefront}}\nspec:\n  items:\n{items}\n"
         )
 
+    def commit_and_push_to_origin(self) -> None:
+        """Everything committed on main and pushed to a new bare remote, `origin`, standing in for GitHub."""
+        self.sh("git", "init", "-q", "-b", "main")
+        self.sh("git", "add", ".")
+        self.sh("git", "commit", "-q", "-m", "cjrec init")
+        self.sh("git", "init", "-q", "--bare", "-b", "main", str(self.origin), cwd=self.tmp)
+        self.sh("git", "remote", "add", "origin", str(self.origin))
+        self.sh("git", "push", "-q", "-u", "origin", "main")
+
     def runner(self, checkout: Path | None = None) -> WorkflowRunner:
         self.watch.secrets.add(self.private_key())
         self.watch.add_root(checkout or self.path)  # plan.md, plan.json, state/ as the jobs left them
@@ -178,12 +187,7 @@ def test_from_init_through_pull_request_and_merge_to_a_second_run_that_plans_no_
     )
     repo.sh("sops", "--encrypt", "--in-place", "manifests/credentials.sops.yaml")
     assert DEMO_API_KEY not in creds.read_text()
-    repo.sh("git", "init", "-q", "-b", "main")
-    repo.sh("git", "add", ".")
-    repo.sh("git", "commit", "-q", "-m", "cjrec init")
-    repo.sh("git", "init", "-q", "--bare", "-b", "main", str(repo.origin), cwd=repo.tmp)
-    repo.sh("git", "remote", "add", "origin", str(repo.origin))
-    repo.sh("git", "push", "-q", "-u", "origin", "main")
+    repo.commit_and_push_to_origin()
 
     # a pull request adds products
     pids = sandbox.catalog_pids("on_sale")[:4]

@@ -39,12 +39,7 @@ def test_the_apply_job_records_state_in_the_bucket_and_pushes_no_commit(repo: Re
     settings.write_text(settings.read_text() + f"  state: {s3_bucket.url('shop')}\n")
     pids = repo.sandbox.catalog_pids("on_sale")[:2]
     repo.products(pids)
-    repo.sh("git", "init", "-q", "-b", "main")
-    repo.sh("git", "add", ".")
-    repo.sh("git", "commit", "-q", "-m", "cjrec init, state in S3")
-    repo.sh("git", "init", "-q", "--bare", "-b", "main", str(repo.origin), cwd=repo.tmp)
-    repo.sh("git", "remote", "add", "origin", str(repo.origin))
-    repo.sh("git", "push", "-q", "-u", "origin", "main")
+    repo.commit_and_push_to_origin()
     head = repo.sh("git", "rev-parse", "main", cwd=repo.origin).stdout
 
     apply = repo.runner().run_job("apply", extra_env={**s3_bucket.env, "AWS_EC2_METADATA_DISABLED": "true"})
