@@ -21,7 +21,8 @@ from pathlib import Path
 
 from benchmarks.process import Summary
 from benchmarks.workspace import AgeKey, Workspace, numeric_pids
-from reconciler.models.desired import Desired, DesiredProduct, Settings, Source
+from reconciler.models.declared import Source
+from reconciler.models.desired import Desired, DesiredProduct, Settings
 from reconciler.models.pricing import CompareAt, PricingRule, Tier
 from reconciler.models.product_url import product_url
 from reconciler.models.state import ProductRecord, ProductSnapshot, VariantSnapshot

@@ -39,6 +39,7 @@ from reconciler.manifest.documents import (
     WebhooksDocument,
     is_encrypted_value,
 )
+from reconciler.models.declared import Source, VariantPattern, VariantSelection
 from reconciler.models.desired import (
     WEBHOOK_TOPICS,
     Credentials,
@@ -50,10 +51,7 @@ from reconciler.models.desired import (
     LogoImageError,
     LogoStore,
     Settings,
-    Source,
     TokenOverride,
-    VariantPattern,
-    VariantSelection,
     Webhooks,
     WebhookSetting,
 )

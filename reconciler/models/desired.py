@@ -13,9 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.models.declared import Source, VariantSelection
 from reconciler.models.secret import Secret
 
-if TYPE_CHECKING:  # these modules import Source from here
+if TYPE_CHECKING:
     from reconciler.models.markets import Market
     from reconciler.models.pricing import PricingRule
     from reconciler.models.sourcing import SourcingItem
@@ -23,17 +24,6 @@ if TYPE_CHECKING:  # these modules import Source from here
 DEFAULT_QPS = 1.0
 DEFAULT_POINTS_BUDGET = 20_000
 DEFAULT_SOURCING_PER_DAY = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where something was declared."""
-
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,23 +81,6 @@ class Logo:
     def fetch_url(self) -> str | None:
         """The URL CJ fetches the artwork from at order time, if there is one."""
         return self.url or self.public_url
-
-
-@dataclass(frozen=True, slots=True)
-class VariantPattern:
-    """One ``include``/``exclude`` entry: a variantKey or a variant SKU, ``*`` globs allowed."""
-
-    pattern: str
-    source: Source
-
-
-@dataclass(frozen=True, slots=True)
-class VariantSelection:
-    """Which of a product's variants the store sells: those matching an ``include`` entry (every
-    variant when there is none) and no ``exclude`` entry."""
-
-    include: tuple[VariantPattern, ...] = ()
-    exclude: tuple[VariantPattern, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

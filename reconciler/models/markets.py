@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from reconciler.models.desired import Source
+from reconciler.models.declared import Source
 from reconciler.safe_text import for_terminal
 
 _AGING = re.compile(r"^\s*(\d+)\s*(?:[-~–]\s*(\d+))?\s*(?:days?)?\s*$", re.IGNORECASE)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from reconciler.models.desired import Source
+from reconciler.models.declared import Source
 
 CENTS_ENDINGS = (Decimal("0.99"), Decimal("0.95"), Decimal("0.90"))
 WHOLE = "whole"

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from reconciler.models.desired import Source, VariantSelection
+from reconciler.models.declared import Source, VariantSelection
 
 # sourceStatus values seen in public clients; others are shown as in progress, with CJ's text
 STATUS_IN_PROGRESS = "1"

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from reconciler.errors import Diagnostic
-from reconciler.models.desired import Desired, DesiredProduct, VariantPattern
+from reconciler.models.declared import VariantPattern
+from reconciler.models.desired import Desired, DesiredProduct
 from reconciler.models.plan import Finding
 from reconciler.models.pricing import PricingRule, VariantPrice, fixed_price, price_variant
 from reconciler.models.state import ListedVariant, Listing, ProductSnapshot, VariantSnapshot

@@ -14,7 +14,8 @@ import pytest
 from reconciler.applier.applier import Applier
 from reconciler.applier.checkpoints import BackgroundCheckpoints
 from reconciler.errors import ApiError, CancelledError, CjrecError, OutcomeUnknownError, SourcingLimitError
-from reconciler.models.desired import Desired, Settings, Source
+from reconciler.models.declared import Source
+from reconciler.models.desired import Desired, Settings
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Plan
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN, SourcingItem, SourcingQuota

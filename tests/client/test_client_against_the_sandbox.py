@@ -21,7 +21,8 @@ from reconciler.adapters.rate_limiter import RateLimiter, RetryPolicy
 from reconciler.adapters.sops import Sops
 from reconciler.adapters.token_manager import TokenManager
 from reconciler.adapters.token_store import TokenStore
-from reconciler.models.desired import Credentials, Source
+from reconciler.models.declared import Source
+from reconciler.models.desired import Credentials
 from reconciler.models.secret import Secret
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from tests.conftest import SOPS, Workspace

@@ -17,7 +17,8 @@ from reconciler.adapters.token_manager import TokenManager
 from reconciler.adapters.token_store import CachedTokens
 from reconciler.errors import AuthThrottledError, CredentialsError, InvalidTokenError, TransientApiError
 from reconciler.models.cj import TokenPair
-from reconciler.models.desired import Credentials, Source, TokenOverride
+from reconciler.models.declared import Source
+from reconciler.models.desired import Credentials, TokenOverride
 from reconciler.models.secret import Secret
 from tests.client.fakes import BASE, T0, FakeClock, MemoryTokenStore
 

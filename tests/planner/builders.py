@@ -16,16 +16,8 @@ from typing import Any
 
 from reconciler.applier.applier import record_change
 from reconciler.models.cj import MyProduct, ProductDetail, Variant
-from reconciler.models.desired import (
-    Desired,
-    DesiredProduct,
-    Logo,
-    LogoImage,
-    Settings,
-    Source,
-    VariantPattern,
-    VariantSelection,
-)
+from reconciler.models.declared import Source, VariantPattern, VariantSelection
+from reconciler.models.desired import Desired, DesiredProduct, Logo, LogoImage, Settings
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Plan
 from reconciler.models.pricing import PricingRule

@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.applier.applier import record_change
-from reconciler.models.desired import Desired, Settings, Source
+from reconciler.models.declared import Source
+from reconciler.models.desired import Desired, Settings
 from reconciler.models.markets import FreightOption, Market, MarketQuote
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Plan

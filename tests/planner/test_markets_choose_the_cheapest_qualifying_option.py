@@ -7,7 +7,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 from reconciler.models.cj import ProductDetail, Variant
-from reconciler.models.desired import Desired, Settings, Source
+from reconciler.models.declared import Source
+from reconciler.models.desired import Desired, Settings
 from reconciler.models.markets import FreightOption, Market, MarketQuote, best_option, closest_option, parse_aging
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action

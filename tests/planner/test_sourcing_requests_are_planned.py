@@ -10,7 +10,8 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from reconciler.models.desired import Desired, Settings, Source
+from reconciler.models.declared import Source
+from reconciler.models.desired import Desired, Settings
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Plan
 from reconciler.models.sourcing import (

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reconciler.models.desired import Source, Webhooks, WebhookSetting
+from reconciler.models.declared import Source
+from reconciler.models.desired import Webhooks, WebhookSetting
 from reconciler.models.observed import Observed
 from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS, Action, Change
 from reconciler.models.state import WebhookRecord

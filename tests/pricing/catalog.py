@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from reconciler.models.cj import ProductDetail, Variant
-from reconciler.models.desired import Source
+from reconciler.models.declared import Source
 from reconciler.models.pricing import CompareAt, PricingRule, Tier
 
 D = Decimal

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from reconciler.models.desired import Source, VariantPattern, VariantSelection
+from reconciler.models.declared import Source, VariantPattern, VariantSelection
 from reconciler.models.markets import FreightOption, Market, MarketQuote
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action

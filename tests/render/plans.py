@@ -105,7 +105,8 @@ def sourcing_and_markets() -> Plan:
     from datetime import timedelta
     from decimal import Decimal
 
-    from reconciler.models.desired import Settings, Source
+    from reconciler.models.declared import Source
+    from reconciler.models.desired import Settings
     from reconciler.models.markets import FreightOption, Market, MarketQuote
     from reconciler.models.sourcing import SourcingItem, SourcingQuota, SourcingRecord, SourcingStatus, third_product_id
     from tests.planner.builders import NOW
