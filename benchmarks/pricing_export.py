@@ -21,12 +21,12 @@ from pathlib import Path
 
 from benchmarks.process import Summary
 from benchmarks.workspace import AgeKey, Workspace, numeric_pids
+from reconciler.kinds.pricing.prices import plan_listing
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired, DesiredProduct, Settings
 from reconciler.models.pricing import CompareAt, PricingRule, Tier
 from reconciler.models.product_url import product_url
 from reconciler.models.state import ProductRecord, ProductSnapshot, VariantSnapshot
-from reconciler.planner.pricing import plan_listing
 
 PRODUCTS = 10_000
 VARIANTS = 5

@@ -17,13 +17,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol, cast
 
-from reconciler.applier.executor import ApplyHooks, ApplyResult, Executor, Run, SilentHooks, StateWriter
-from reconciler.applier.logos import LogoExecutor, LogoUploader
-from reconciler.applier.markets import MarketExecutor
-from reconciler.applier.products import ProductAdder, ProductExecutor
-from reconciler.applier.sourcing import SourcingExecutor, SourcingFiler
-from reconciler.applier.webhooks import WebhookExecutor, WebhookWriter
 from reconciler.errors import CjrecError, ProductUnavailableError
+from reconciler.kinds.executing import ApplyHooks, ApplyResult, Executor, Run, SilentHooks, StateWriter
+from reconciler.kinds.logo.apply import LogoExecutor, LogoUploader
+from reconciler.kinds.market.apply import MarketExecutor
+from reconciler.kinds.product.apply import ProductAdder, ProductExecutor
+from reconciler.kinds.sourcing.apply import SourcingExecutor, SourcingFiler
+from reconciler.kinds.webhook.apply import WebhookExecutor, WebhookWriter
 from reconciler.models.desired import DEFAULT_SOURCING_PER_DAY
 from reconciler.models.plan import Change, Plan
 from reconciler.models.state import SyncState

@@ -20,8 +20,8 @@ from __future__ import annotations
 import threading
 from types import TracebackType
 
-from reconciler.applier.executor import StateWriter
 from reconciler.errors import CjrecError
+from reconciler.kinds.executing import StateWriter
 from reconciler.models.state import SyncState
 
 

@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from reconciler.applier.workers import run_bounded, worker_count
 from reconciler.errors import ProductUnavailableError
+from reconciler.kinds.workers import run_bounded, worker_count
 from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import WebhookSetting
 from reconciler.models.observed import Observed

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from reconciler.applier.workers import run_bounded, worker_count
 from reconciler.errors import (
     ApiError,
     CancelledError,
@@ -33,6 +32,7 @@ from reconciler.errors import (
     RateLimitedError,
     TransientApiError,
 )
+from reconciler.kinds.workers import run_bounded, worker_count
 from reconciler.models.markets import FreightAnswer, FreightOption, MarketQuote, QuoteRequest
 from reconciler.models.sourcing import QUERY_BATCH, SourcingStatus
 from reconciler.safe_text import for_terminal

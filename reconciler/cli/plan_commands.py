@@ -72,11 +72,11 @@ def compute_plan(
     from reconciler.applier.observe_cj_work import observe_freight, observe_sourcing
     from reconciler.cli.request_rate import offline_rate
     from reconciler.errors import PointsBudgetError
+    from reconciler.kinds.market.plan import quote_budget, quote_requests
+    from reconciler.kinds.sourcing.plan import ids_to_check, with_sourced_products
+    from reconciler.kinds.webhook.plan import needs_settings, needs_subscriptions
     from reconciler.models.observed import Observed
-    from reconciler.planner.markets import quote_budget, quote_requests
     from reconciler.planner.planner import PlanRequest, detail_cost, details_needed, make_plan
-    from reconciler.planner.sourcing import ids_to_check, with_sourced_products
-    from reconciler.planner.webhooks import needs_settings, needs_subscriptions
 
     clock = SystemClock()
     if connection is None:

@@ -17,16 +17,16 @@ from dataclasses import replace
 
 from reconciler import __version__
 from reconciler.errors import ManifestError
+from reconciler.kinds.logo.plan import plan_logos
+from reconciler.kinds.market.plan import plan_markets, with_shipping
+from reconciler.kinds.planning import MODES, KindPlan, PlanContext, PlanRequest
+from reconciler.kinds.product.plan import DETAIL_POINTS, detail_cost, details_needed, plan_products
+from reconciler.kinds.sourcing.plan import plan_sourcing, with_sourced_products
+from reconciler.kinds.webhook.plan import plan_webhooks
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Cost, Finding, Plan
 from reconciler.models.state import SyncState
-from reconciler.planner.kind import MODES, KindPlan, PlanContext, PlanRequest
-from reconciler.planner.logos import plan_logos
-from reconciler.planner.markets import plan_markets, with_shipping
-from reconciler.planner.products import DETAIL_POINTS, detail_cost, details_needed, plan_products
-from reconciler.planner.sourcing import plan_sourcing, with_sourced_products
-from reconciler.planner.webhooks import plan_webhooks
 
 __all__ = ["DETAIL_POINTS", "KINDS", "MODES", "PlanRequest", "detail_cost", "details_needed", "make_plan"]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.applier.applier import record_change
+from reconciler.kinds.product.snapshots import snapshot_of
 from reconciler.models.cj import MyProduct, ProductDetail, Variant
 from reconciler.models.declared import Source, VariantPattern, VariantSelection
 from reconciler.models.desired import Desired, DesiredProduct, Logo, LogoImage, Settings
@@ -23,7 +24,6 @@ from reconciler.models.plan import Plan
 from reconciler.models.pricing import PricingRule
 from reconciler.models.state import LogoRecord, ProductRecord, SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
-from reconciler.planner.snapshots import snapshot_of
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 DIGEST = "sha256:test"

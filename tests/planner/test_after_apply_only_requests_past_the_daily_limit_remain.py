@@ -19,6 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.applier.applier import record_change
+from reconciler.kinds.market.plan import quote_requests
+from reconciler.kinds.sourcing.plan import ids_to_check, with_sourced_products
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired, Settings
 from reconciler.models.markets import FreightOption, Market, MarketQuote
@@ -33,9 +35,7 @@ from reconciler.models.sourcing import (
     third_product_id,
 )
 from reconciler.models.state import SyncState
-from reconciler.planner.markets import quote_requests
 from reconciler.planner.planner import details_needed
-from reconciler.planner.sourcing import ids_to_check, with_sourced_products
 from tests.planner.builders import LINEAGE, NOW, QPS, detail, observed, pid, plan
 
 DAY = NOW.date().isoformat()

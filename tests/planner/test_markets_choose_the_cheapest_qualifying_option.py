@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from reconciler.kinds.market.plan import market_plan, quote_budget, quote_requests, shipping_cost, shipping_costs
 from reconciler.models.cj import ProductDetail, Variant
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired, Settings
@@ -13,7 +14,6 @@ from reconciler.models.markets import FreightOption, Market, MarketQuote, best_o
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action
 from reconciler.models.state import ProductRecord, ProductSnapshot, SyncState, VariantSnapshot
-from reconciler.planner.markets import market_plan, quote_budget, quote_requests, shipping_cost, shipping_costs
 from tests.planner.builders import LINEAGE, NOW, QPS, pid, product
 
 US = Market("us", "US", 10, Decimal("5.00"), ("CN", "US"), Source("manifests/markets.yaml", 4))

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from reconciler.kinds.planning import PlanContext
+from reconciler.kinds.webhook.plan import plan_webhooks
 from reconciler.models.declared import Source
 from reconciler.models.desired import Webhooks, WebhookSetting
 from reconciler.models.observed import Observed
 from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS, Action, Change
 from reconciler.models.state import WebhookRecord
-from reconciler.planner.kind import PlanContext
-from reconciler.planner.webhooks import plan_webhooks
 from tests.planner.builders import desired, pid, product, request, state
 
 MANAGED_A, MANAGED_B, FOREIGN = pid(1), pid(2), pid(900)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from reconciler.kinds.product.plan import DETAIL_POINTS, details_needed
 from reconciler.models.state import SyncState
-from reconciler.planner.products import DETAIL_POINTS, details_needed
 from reconciler.render.describe import refresh_line
 from tests.planner.builders import NOW, applied, desired, detail, observed, pid, plan, product, record, state
 

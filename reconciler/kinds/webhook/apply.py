@@ -14,8 +14,8 @@ import functools
 from collections.abc import Sequence
 from typing import Protocol
 
-from reconciler.applier.executor import Run
 from reconciler.errors import CancelledError, CjrecError
+from reconciler.kinds.executing import Run
 from reconciler.models.desired import WebhookSetting
 from reconciler.models.plan import SUBSCRIPTION_BATCH, SUBSCRIPTIONS_ADDRESS, Action, Change
 from reconciler.models.state import SyncState, WebhookRecord

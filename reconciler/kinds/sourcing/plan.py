@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.models.desired import Desired, DesiredProduct
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Change, Finding
@@ -43,7 +44,6 @@ from reconciler.models.sourcing import (
     third_product_id,
 )
 from reconciler.models.state import SyncState
-from reconciler.planner.kind import KindPlan, PlanContext
 from reconciler.safe_text import for_terminal
 
 KIND = "sourcing"

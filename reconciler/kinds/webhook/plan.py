@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
 from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS as SUBSCRIPTIONS
 from reconciler.models.plan import Action, Change, Drift
 from reconciler.models.state import SyncState
-from reconciler.planner.kind import KindPlan, PlanContext
 
 
 def needs_settings(desired: Desired, recorded: SyncState | None) -> bool:

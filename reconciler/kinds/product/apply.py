@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from reconciler.applier.executor import Run
-from reconciler.applier.workers import run_bounded, worker_count
 from reconciler.errors import CancelledError, CjrecError
+from reconciler.kinds.executing import Run
+from reconciler.kinds.workers import run_bounded, worker_count
 from reconciler.models.plan import Action, Change
 from reconciler.models.state import ProductRecord, SyncState
 

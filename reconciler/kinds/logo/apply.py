@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from reconciler.applier.executor import Run
 from reconciler.errors import CjrecError
+from reconciler.kinds.executing import Run
 from reconciler.models.desired import IMAGE_CONTENT_TYPES
 from reconciler.models.plan import Action, Change
 from reconciler.models.state import LogoRecord, SyncState

@@ -24,14 +24,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from reconciler.kinds.planning import KindPlan, PlanContext
+from reconciler.kinds.pricing.prices import rule_for
 from reconciler.models.cj import ProductDetail
 from reconciler.models.desired import Desired
 from reconciler.models.markets import QUOTE_POINTS, Market, MarketQuote, QuoteRequest, best_option, closest_option
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Change, Finding
 from reconciler.models.state import SyncState
-from reconciler.planner.kind import KindPlan, PlanContext
-from reconciler.planner.pricing import rule_for
 
 KIND = "market"
 

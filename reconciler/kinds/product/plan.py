@@ -18,13 +18,13 @@ from datetime import UTC
 from decimal import Decimal
 
 from reconciler.errors import Diagnostic
+from reconciler.kinds.planning import REFRESH_DETAILS, KindPlan, PlanContext
+from reconciler.kinds.pricing.prices import margin_misses, plan_listing
+from reconciler.kinds.product.snapshots import drift_between, pod_properties, snapshot_of
 from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import Desired, DesiredProduct, Logo
 from reconciler.models.plan import Action, Change, Finding, RefreshSummary
 from reconciler.models.state import Listing, ProductRecord, ProductSnapshot, SyncState
-from reconciler.planner.kind import REFRESH_DETAILS, KindPlan, PlanContext
-from reconciler.planner.pricing import margin_misses, plan_listing
-from reconciler.planner.snapshots import drift_between, pod_properties, snapshot_of
 from reconciler.safe_text import for_terminal
 
 DETAIL_POINTS = 10

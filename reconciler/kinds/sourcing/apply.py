@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from reconciler.applier.executor import Run
 from reconciler.errors import CancelledError, CjrecError, OutcomeUnknownError, SourcingLimitError
+from reconciler.kinds.executing import Run
 from reconciler.models.desired import DEFAULT_SOURCING_PER_DAY
 from reconciler.models.plan import Action, Change
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN, SourcingQuota, SourcingRecord

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.applier.executor import Run
+from reconciler.kinds.executing import Run
 from reconciler.models.markets import MarketQuote
 from reconciler.models.plan import Action, Change
 from reconciler.models.state import SyncState
