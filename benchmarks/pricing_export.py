@@ -101,7 +101,7 @@ def _record(pid: str, index: int, variants: int) -> ProductRecord:
 
 def _priced(record: ProductRecord) -> ProductRecord:
     assert record.snapshot is not None
-    desired = Desired(credentials=None, logos=(), products=(), settings=Settings(), pricing=(RULE,))
+    desired = Desired(credentials=None, settings=Settings(), resources={"pricing": {RULE.name: RULE}})
     item = DesiredProduct(pid=record.pid, url=record.url, logo=None, source=Source("manifests/products.yaml", 1))
     return replace(record, listing=plan_listing(desired, item, record.snapshot, f"product.{record.pid}").listing)
 

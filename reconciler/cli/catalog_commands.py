@@ -21,6 +21,7 @@ import click
 
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_OK, CjrecError, ManifestError, StateError, UsageError
+from reconciler.kinds.product.model import products as declared_products
 
 if TYPE_CHECKING:
     from reconciler.models.cj import MyProduct
@@ -162,8 +163,8 @@ def _partition(
     from reconciler.models.product_url import ProductUrlError, normalise_pid
     from reconciler.render.imported_manifest import ImportedProduct
 
-    named = {p.pid for p in desired.products if not _same_file(p.source.file, target)}
-    kept_logos = {p.pid: p.logo for p in desired.products if _same_file(p.source.file, target)}
+    named = {p.pid for p in declared_products(desired) if not _same_file(p.source.file, target)}
+    kept_logos = {p.pid: p.logo for p in declared_products(desired) if _same_file(p.source.file, target)}
     products: dict[str, ImportedProduct] = {}
     skipped: set[str] = set()
     invalid = []
@@ -182,7 +183,9 @@ def _partition(
 
 def _warn_dropped(obj: AppContext, desired: Desired, target: Path, shown: str, imported: set[str]) -> None:
     """Say which products the replaced file listed that the new one will not (they are not in My Products)."""
-    dropped = sorted(p.pid for p in desired.products if _same_file(p.source.file, target) and p.pid not in imported)
+    dropped = sorted(
+        p.pid for p in declared_products(desired) if _same_file(p.source.file, target) and p.pid not in imported
+    )
     if dropped:
         more = f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
         obj.console.warning(
@@ -217,7 +220,7 @@ def _check_manifest(manifests: Path, target: Path, text: str, *, expected: set[s
             result.diagnostics,
             hint="nothing was written; if the clash is a name, run again with another --name or --out",
         )
-    got = {p.pid for p in result.desired.products if _same_file(p.source.file, target)}
+    got = {p.pid for p in declared_products(result.desired) if _same_file(p.source.file, target)}
     if got != expected:
         raise CjrecError(
             f"internal error: the manifest made for {len(expected)} products reads back as {len(got)}; nothing was written",

@@ -15,6 +15,8 @@ from reconciler.cli.console import Console, colour_wanted
 from reconciler.cli.context import AppContext
 from reconciler.cli.settings import Settings
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, UsageError
+from reconciler.kinds.logo.model import logos
+from reconciler.kinds.product.model import products
 
 if TYPE_CHECKING:
     from reconciler.models.desired import Desired
@@ -107,7 +109,7 @@ def validate(obj: AppContext) -> None:
     assert desired is not None  # load raises otherwise
     _check_token_cache_rule(obj, desired)
     obj.console.success(
-        f"Valid: {len(desired.files)} files, {len(desired.products)} products, {len(desired.logos)} logos"
+        f"Valid: {len(desired.files)} files, {len(products(desired))} products, {len(logos(desired))} logos"
         f" (qps {'auto' if desired.settings.qps is None else format(desired.settings.qps, 'g')},"
         f" points budget {desired.settings.points_budget})."
     )

@@ -72,6 +72,7 @@ def compute_plan(
     from reconciler.applier.observe_cj_work import observe_freight, observe_sourcing
     from reconciler.cli.request_rate import offline_rate
     from reconciler.errors import PointsBudgetError
+    from reconciler.kinds.market.model import markets
     from reconciler.kinds.market.plan import quote_budget, quote_requests
     from reconciler.kinds.sourcing.plan import ids_to_check, with_sourced_products
     from reconciler.kinds.webhook.plan import needs_settings, needs_subscriptions
@@ -128,7 +129,7 @@ def compute_plan(
             sourcing_problems=sourcing.sourcing_problems,
             sourcing_error=sourcing.sourcing_error,
         )
-        if effective.markets:
+        if markets(effective):
             requests = quote_requests(effective, state, observed)
             quotes = observe_freight(
                 connection.api, requests, qps=rate.qps, now=clock.now(), stop=connection.http.cancel
@@ -176,6 +177,7 @@ _REFRESH_BUDGET = click.option(
     metavar="POINTS",
     help="Refresh within POINTS (10 per product), least recently checked first; implies --refresh-details.",
 )
+
 
 @click.command()
 @click.option(

@@ -20,6 +20,7 @@ from reconciler.adapters.sops import NoKeyError, Sops, SopsUnavailableError
 from reconciler.adapters.yaml_loader import digest_files, load_file, load_manifests
 from reconciler.cli.settings import Settings
 from reconciler.errors import Diagnostic, SecretsError, UsageError
+from reconciler.kinds.logo.model import logos as declared_logos
 from reconciler.manifest.validator import DocKey, ValidationResult, is_sops_file, validate
 from reconciler.models.desired import DEFAULT_QPS, Desired
 from reconciler.models.source_document import SourceDocument
@@ -82,7 +83,9 @@ def load_configuration(*, manifests: Path, sops: Sops, need_secrets: bool) -> Va
         repository=repository,
     )
     logos = (
-        [f"{logo.name}={logo.image.sha256}" for logo in result.desired.logos if logo.image] if result.desired else []
+        [f"{logo.name}={logo.image.sha256}" for logo in declared_logos(result.desired) if logo.image]
+        if result.desired
+        else []
     )
     result.digest = digest_files(loaded.files, extra=logos)
     return result

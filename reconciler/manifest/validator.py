@@ -24,6 +24,13 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from reconciler.errors import Diagnostic
+from reconciler.kinds.logo.model import KIND as LOGO
+from reconciler.kinds.market.model import KIND as MARKET
+from reconciler.kinds.pricing.model import KIND as PRICING
+from reconciler.kinds.product.model import KIND as PRODUCT
+from reconciler.kinds.sourcing.model import KIND as SOURCING
+from reconciler.kinds.webhook.model import KIND as WEBHOOK
+from reconciler.kinds.webhook.model import NAME as WEBHOOKS_NAME
 from reconciler.manifest.documents import (
     API_VERSION,
     DOCUMENT_TYPES,
@@ -316,7 +323,9 @@ class _Validation:
         pid = pid_from_url(item.product_url)
         source = Source(doc.display, doc.line_of(path))
         if pid in self.products:
-            self.error(doc, path, f"product {pid} is already listed at {self.products[pid].source}; list each product once")
+            self.error(
+                doc, path, f"product {pid} is already listed at {self.products[pid].source}; list each product once"
+            )
             return
         if item.logo is not None:
             self.logo_refs.append((doc, ("spec", "items", i, "logo"), item.logo))
@@ -531,17 +540,16 @@ class _Validation:
         logos = self._hosted(settings.logo_store)
         if self.diagnostics:
             return ValidationResult(None, self.diagnostics, self.warnings, notes)
-        desired = Desired(
-            credentials=credentials,
-            logos=logos,
-            products=tuple(self.products.values()),
-            settings=settings,
-            files=files,
-            webhooks=webhooks,
-            sourcing=tuple(self.sourcing.values()),
-            markets=tuple(self.markets.values()),
-            pricing=tuple(self.pricing.values()),
-        )
+        resources: dict[str, dict[str, Any]] = {
+            LOGO: {logo.name: logo for logo in logos},
+            PRODUCT: dict(self.products),
+            SOURCING: {item.key: item for item in self.sourcing.values()},
+            MARKET: dict(self.markets),
+            PRICING: dict(self.pricing),
+        }
+        if webhooks is not None:
+            resources[WEBHOOK] = {WEBHOOKS_NAME: webhooks}
+        desired = Desired(credentials=credentials, settings=settings, files=files, resources=resources)
         return ValidationResult(desired, [], self.warnings, notes)
 
     def _pricing_refs(self) -> None:
@@ -687,7 +695,9 @@ class _Validation:
             state_line=doc.line_of(("spec", "state")) if spec.state is not None else None,
             logo_store=None
             if spec.logo_store is None
-            else LogoStore(url=parse_s3_url(spec.logo_store.url).url(), public_base_url=spec.logo_store.public_base_url),
+            else LogoStore(
+                url=parse_s3_url(spec.logo_store.url).url(), public_base_url=spec.logo_store.public_base_url
+            ),
         )
 
 

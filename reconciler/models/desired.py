@@ -7,19 +7,15 @@ back at the manifest. Secret values are :class:`Secret` objects and never print.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from reconciler.models.declared import Source, VariantSelection
 from reconciler.models.secret import Secret
-
-if TYPE_CHECKING:
-    from reconciler.models.markets import Market
-    from reconciler.models.pricing import PricingRule
-    from reconciler.models.sourcing import SourcingItem
 
 DEFAULT_QPS = 1.0
 DEFAULT_POINTS_BUDGET = 20_000
@@ -175,36 +171,24 @@ class Webhooks:
 
 @dataclass(frozen=True, slots=True)
 class Desired:
-    """The whole validated configuration.
+    """The whole validated configuration: the account (credentials, settings) and the resources by kind.
 
-    ``credentials`` is None when the secrets could not be decrypted (no key): structure was
-    checked, secret values were not, and nothing that needs the API can run.
+    ``resources`` maps a kind (``product``, ``logo``, …) to its declared items by name, in
+    declaration order; each kind reads its own entry through the accessors of its package
+    (``reconciler/kinds/<kind>/model.py``), so this type names no kind. ``credentials`` is None
+    when the secrets could not be decrypted (no key): structure was checked, secret values
+    were not, and nothing that needs the API can run.
     """
 
     credentials: Credentials | None
-    logos: tuple[Logo, ...]
-    products: tuple[DesiredProduct, ...]
     settings: Settings
     files: tuple[str, ...] = field(default=())
-    webhooks: Webhooks | None = None
-    sourcing: tuple[SourcingItem, ...] = ()  # Products items with sourceUrl
-    markets: tuple[Market, ...] = ()
-    pricing: tuple[PricingRule, ...] = ()
+    resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    @property
-    def default_logo(self) -> Logo | None:
-        """The logo POD products use when they name none."""
-        return next((logo for logo in self.logos if logo.default), None)
+    def of(self, kind: str) -> Mapping[str, Any]:
+        """The items of ``kind`` by name (empty when none are declared)."""
+        return self.resources.get(kind, {})
 
-    def logo(self, name: str) -> Logo | None:
-        """The logo called ``name``."""
-        return next((logo for logo in self.logos if logo.name == name), None)
-
-    @property
-    def default_pricing(self) -> PricingRule | None:
-        """The Pricing rule products that name none use."""
-        return next((rule for rule in self.pricing if rule.default), None)
-
-    def pricing_rule(self, name: str) -> PricingRule | None:
-        """The Pricing rule called ``name``."""
-        return next((rule for rule in self.pricing if rule.name == name), None)
+    def replacing(self, kind: str, items: Mapping[str, Any]) -> Desired:
+        """This configuration with ``kind``'s items replaced (a derived input: sourced products, shipping)."""
+        return replace(self, resources={**self.resources, kind: dict(items)})

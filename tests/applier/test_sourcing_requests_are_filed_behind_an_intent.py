@@ -21,6 +21,7 @@ from reconciler.models.plan import Plan
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN, SourcingItem, SourcingQuota
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
+from tests.planner.builders import declared
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -78,7 +79,7 @@ def items(count: int) -> Desired:
         )
         for n in range(count)
     )
-    return Desired(credentials=None, logos=(), products=(), settings=Settings(), sourcing=sourced)
+    return declared(settings=Settings(), sourcing=sourced)
 
 
 def planned(count: int) -> Plan:

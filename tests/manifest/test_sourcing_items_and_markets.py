@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from reconciler.adapters.sops import Sops
 from reconciler.cli.wiring import load_configuration
+from reconciler.kinds.market.model import markets
+from reconciler.kinds.sourcing.model import sourcing_items
 from tests.conftest import SOPS, Workspace
 from tests.manifest.test_invalid_manifests_are_reported_with_file_and_line import at, check_reported
 
@@ -61,7 +63,7 @@ def test_sourcing_items_and_markets_are_read_into_the_configuration(valid_worksp
     )
     desired = result.desired
     assert desired is not None, result.diagnostics
-    lamp, tray = desired.sourcing
+    lamp, tray = sourcing_items(desired)
     assert (lamp.name, lamp.source_price, lamp.logo, lamp.remark) == (
         "Foldable Desk Lamp",
         Decimal("4.20"),
@@ -73,7 +75,7 @@ def test_sourcing_items_and_markets_are_read_into_the_configuration(valid_worksp
     assert lamp.variants is not None and [p.pattern for p in lamp.variants.include] == ["Black-*"]
     assert tray.sourcing_id == "1890000000000000001"  # a bare 19-digit YAML number, read exactly
     assert lamp.create_body()["thirdProductId"].startswith("cjrec-")
-    us, de = sorted(desired.markets, key=lambda m: m.country, reverse=True)
+    us, de = sorted(markets(desired), key=lambda m: m.country, reverse=True)
     assert (us.country, us.max_days, us.max_shipping, us.origins) == ("US", 10, Decimal("5.00"), ("CN", "US"))
     assert de.origins == ("CN",)
     assert desired.settings.sourcing_per_day == 3

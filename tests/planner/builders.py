@@ -18,10 +18,12 @@ from reconciler.applier.applier import record_change
 from reconciler.kinds.product.snapshots import snapshot_of
 from reconciler.models.cj import MyProduct, ProductDetail, Variant
 from reconciler.models.declared import Source, VariantPattern, VariantSelection
-from reconciler.models.desired import Desired, DesiredProduct, Logo, LogoImage, Settings
+from reconciler.models.desired import Desired, DesiredProduct, Logo, LogoImage, Settings, Webhooks
+from reconciler.models.markets import Market
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Plan
 from reconciler.models.pricing import PricingRule
+from reconciler.models.sourcing import SourcingItem
 from reconciler.models.state import LogoRecord, ProductRecord, SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
 
@@ -102,15 +104,44 @@ def desired(
     *,
     pricing: Iterable[PricingRule] = (),
     settings: Settings | None = None,
+    sourcing: Iterable[SourcingItem] = (),
+    markets: Iterable[Market] = (),
+    webhooks: Webhooks | None = None,
 ) -> Desired:
-    return Desired(
-        credentials=None,
-        logos=tuple(logos),
-        products=tuple(products),
+    return declared(
+        products=products,
+        logos=logos,
+        pricing=pricing,
+        sourcing=sourcing,
+        markets=markets,
+        webhooks=webhooks,
         settings=settings or Settings(qps=QPS),
         files=(LOGOS_FILE, PRODUCTS_FILE),
-        pricing=tuple(pricing),
     )
+
+
+def declared(
+    *,
+    settings: Settings,
+    products: Iterable[DesiredProduct] = (),
+    logos: Iterable[Logo] = (),
+    pricing: Iterable[PricingRule] = (),
+    sourcing: Iterable[SourcingItem] = (),
+    markets: Iterable[Market] = (),
+    webhooks: Webhooks | None = None,
+    files: tuple[str, ...] = (),
+) -> Desired:
+    """A configuration of the built-in kinds, as the validator would make it (resources by kind, then name)."""
+    resources: dict[str, dict[str, Any]] = {
+        "logo": {logo.name: logo for logo in logos},
+        "product": {product.pid: product for product in products},
+        "sourcing": {item.key: item for item in sourcing},
+        "market": {market.country: market for market in markets},
+        "pricing": {rule.name: rule for rule in pricing},
+    }
+    if webhooks is not None:
+        resources["webhook"] = {"webhooks": webhooks}
+    return Desired(credentials=None, settings=settings, files=files, resources=resources)
 
 
 # -- CJ -------------------------------------------------------------------------------

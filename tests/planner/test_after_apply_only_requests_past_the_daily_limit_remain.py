@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from reconciler.applier.applier import record_change
 from reconciler.kinds.market.plan import quote_requests
+from reconciler.kinds.product.model import products
 from reconciler.kinds.sourcing.plan import ids_to_check, with_sourced_products
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired, Settings
@@ -36,7 +37,7 @@ from reconciler.models.sourcing import (
 )
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import details_needed
-from tests.planner.builders import LINEAGE, NOW, QPS, detail, observed, pid, plan
+from tests.planner.builders import LINEAGE, NOW, QPS, declared, detail, observed, pid, plan
 
 DAY = NOW.date().isoformat()
 US = Market("us", "US", 10, Decimal("5.00"), ("CN",), Source("manifests/markets.yaml", 4))
@@ -105,10 +106,7 @@ def worlds(
                 fail_reason="no supplier" if answer == "5" else None,
             )
     quota = draw(st.sampled_from([None, SourcingQuota(DAY, draw(st.integers(0, 5)), draw(st.booleans()))]))
-    want = Desired(
-        credentials=None,
-        logos=(),
-        products=(),
+    want = declared(
         settings=Settings(qps=QPS, sourcing_per_day=5),
         sourcing=tuple(items),
         markets=(US,) if draw(st.booleans()) else (),
@@ -176,4 +174,4 @@ def test_planning_again_after_apply_leaves_only_deferred_requests(
 
     assert [c.address for c in second.changes] == deferred, [c.to_dict() for c in second.changes]
     assert all("waits for tomorrow" in (c.reason or "") for c in second.changes)
-    assert set(after.products) == {p.pid for p in with_sourced_products(want, after, Observed(my_products={})).products}
+    assert set(after.products) == {p.pid for p in products(with_sourced_products(want, after, Observed(my_products={})))}

@@ -14,7 +14,7 @@ from reconciler.models.markets import FreightOption, Market, MarketQuote, best_o
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action
 from reconciler.models.state import ProductRecord, ProductSnapshot, SyncState, VariantSnapshot
-from tests.planner.builders import LINEAGE, NOW, QPS, pid, product
+from tests.planner.builders import LINEAGE, NOW, QPS, declared, pid, product
 
 US = Market("us", "US", 10, Decimal("5.00"), ("CN", "US"), Source("manifests/markets.yaml", 4))
 
@@ -32,13 +32,7 @@ OPTIONS = (
 
 
 def wanted(*pids: str, markets: tuple[Market, ...] = (US,)) -> Desired:
-    return Desired(
-        credentials=None,
-        logos=(),
-        products=tuple(product(p) for p in pids),
-        settings=Settings(qps=QPS),
-        markets=markets,
-    )
+    return declared(products=(product(p) for p in pids), settings=Settings(qps=QPS), markets=markets)
 
 
 def quote(options: tuple[FreightOption, ...] = OPTIONS, origins: tuple[str, ...] = ("CN", "US")) -> MarketQuote:

@@ -28,7 +28,7 @@ from reconciler.models.sourcing import (
 )
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
-from tests.planner.builders import DIGEST, LINEAGE, NOW, QPS
+from tests.planner.builders import DIGEST, LINEAGE, NOW, QPS, declared
 
 FILE = "manifests/sourced.yaml"
 
@@ -47,9 +47,7 @@ def item(n: int, *, remark: str | None = None, sourcing_id: str | None = None) -
 
 
 def wanted(*items: SourcingItem, per_day: int = 5) -> Desired:
-    return Desired(
-        credentials=None, logos=(), products=(), settings=Settings(qps=QPS, sourcing_per_day=per_day), sourcing=items
-    )
+    return declared(settings=Settings(qps=QPS, sourcing_per_day=per_day), sourcing=items)
 
 
 def record(source: SourcingItem, phase: str = PHASE_OPEN, **extra: object) -> SourcingRecord:

@@ -8,8 +8,6 @@ cjrec had that someone unsubscribed at CJ is subscribed again if it is still wan
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from reconciler.kinds.planning import PlanContext
 from reconciler.kinds.webhook.plan import plan_webhooks
 from reconciler.models.declared import Source
@@ -30,7 +28,7 @@ def subscriptions_change(*, wanted: list[str], subscribe: bool, had: list[str], 
         subscribe_managed_products=subscribe,
         source=Source(WEBHOOKS_FILE, 3),
     )
-    want = replace(desired([product(p) for p in wanted]), webhooks=hooks)
+    want = desired([product(p) for p in wanted], webhooks=hooks)
     recorded = state().with_webhooks(
         WebhookRecord(
             topics={"product": {"enabled": True, "url": "https://hooks.example.com/cj"}}, subscriptions=tuple(had)

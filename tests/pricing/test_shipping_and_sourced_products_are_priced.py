@@ -48,8 +48,8 @@ def test_include_shipping_adds_the_cheapest_qualifying_quote_to_the_cost_base() 
     plain = worked_rule()
     shipped = replace(plain, include_shipping="US")
     seen = replace(observed(details=[shirt(a)]), freight={(a, "US"): QUOTE})
-    without = plan_for(replace(desired([product(a)], pricing=[plain]), markets=(US,)), None, seen)
-    with_ship = plan_for(replace(desired([product(a)], pricing=[shipped]), markets=(US,)), None, seen)
+    without = plan_for(desired([product(a)], pricing=[plain], markets=(US,)), None, seen)
+    with_ship = plan_for(desired([product(a)], pricing=[shipped], markets=(US,)), None, seen)
     base = listing_of(without, f"product.{a}")["variants"][f"{a}-Black-S"]  # type: ignore[index]
     shipped_variant = listing_of(with_ship, f"product.{a}")["variants"][f"{a}-Black-S"]  # type: ignore[index]
     assert Decimal(base["cost"]) == Decimal("3.07")
@@ -62,7 +62,7 @@ def test_include_shipping_without_a_qualifying_quote_prices_without_it_and_warns
     rule = replace(worked_rule(), include_shipping="US")
     slow_only = replace(QUOTE, options=QUOTE.options[1:])
     seen = replace(observed(details=[shirt(a)]), freight={(a, "US"): slow_only})
-    result = plan_for(replace(desired([product(a)], pricing=[rule]), markets=(US,)), None, seen)
+    result = plan_for(desired([product(a)], pricing=[rule], markets=(US,)), None, seen)
     variant = listing_of(result, f"product.{a}")["variants"][f"{a}-Black-S"]  # type: ignore[index]
     assert Decimal(variant["cost"]) == Decimal("3.07")
     messages = [w.message for w in result.warnings if w.address == f"product.{a}"]  # type: ignore[attr-defined]
@@ -85,7 +85,7 @@ def test_a_sourced_product_is_sold_as_its_item_says() -> None:
     )
     record = SourcingRecord(item.url, "succeeded", item.fingerprint, third_product_id(item.url), "1804", pid=sourced)
     recorded = SyncState(lineage=LINEAGE, serial=1, sourcing={record.key: record})
-    result = plan_for(replace(desired([]), sourcing=(item,)), recorded, observed(details=[shirt(sourced)]))
+    result = plan_for(desired([], sourcing=(item,)), recorded, observed(details=[shirt(sourced)]))
     listing = listing_of(result, f"product.{sourced}")
     assert sorted(listing["variants"]) == [f"{sourced}-Black-M", f"{sourced}-Black-S"]  # type: ignore[arg-type]
     assert {v["price"] for v in listing["variants"].values()} == {"19.99"}  # type: ignore[union-attr]
@@ -94,7 +94,7 @@ def test_a_sourced_product_is_sold_as_its_item_says() -> None:
 def test_a_refresh_only_plan_files_nothing_and_records_cjs_answers() -> None:
     new = SourcingItem("https://a.test/new", "New", "https://i.test/n.jpg", None, None, None, None, Source("s", 1))
     result = plan_for(
-        replace(desired([]), sourcing=(new,)),
+        desired([], sourcing=(new,)),
         SyncState(lineage=LINEAGE, serial=1),
         Observed(my_products={}),
         refresh_only=True,
@@ -105,6 +105,6 @@ def test_a_refresh_only_plan_files_nothing_and_records_cjs_answers() -> None:
     open_record = SourcingRecord(new.url, "open", new.fingerprint, third_product_id(new.url), "1801")
     recorded = SyncState(lineage=LINEAGE, serial=1, sourcing={open_record.key: open_record})
     seen = Observed(my_products={}, sourcing={"1801": SourcingStatus("1801", "5", "", fail_reason="no supplier")})
-    result = plan_for(replace(desired([]), sourcing=(new,)), recorded, seen, refresh_only=True)
+    result = plan_for(desired([], sourcing=(new,)), recorded, seen, refresh_only=True)
     (change,) = result.changes  # type: ignore[attr-defined]
     assert change.action is Action.UPDATE and change.after["phase"] == "failed"

@@ -138,8 +138,8 @@ def sourcing_and_markets() -> Plan:
     fresh, later, retry, won, waiting = item(1), item(2), item(3, "second listing"), item(4), item(5)
     us = Market("us", "US", 10, Decimal("5.00"), ("CN",), Source("manifests/markets.yaml", 4))
     sold = pid(40)
-    want = replace(
-        desired([product(sold)]),
+    want = desired(
+        [product(sold)],
         settings=Settings(qps=2, sourcing_per_day=5),
         sourcing=(fresh, later, retry, won, waiting),
         markets=(us,),

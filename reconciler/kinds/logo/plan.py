@@ -10,6 +10,7 @@ through ``Desired.logo``; they do not depend on this plan.
 
 from __future__ import annotations
 
+from reconciler.kinds.logo.model import logos
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.models.desired import Logo
 from reconciler.models.plan import Action, Change
@@ -22,7 +23,7 @@ def plan_logos(context: PlanContext) -> KindPlan:
     if context.request.refresh_only:
         return found  # logos are local records: nothing at CJ to refresh
     recorded = context.recorded.logos
-    for logo in context.desired.logos:
+    for logo in logos(context.desired):
         after = logo_record(logo)
         before = recorded.get(logo.name)
         address = f"logo.{logo.name}"
@@ -41,7 +42,7 @@ def plan_logos(context: PlanContext) -> KindPlan:
             found.changes.append(
                 Change(address, Action.UPDATE, before.to_dict(), after.to_dict(), reason, str(logo.source))
             )
-    wanted = {logo.name for logo in context.desired.logos}
+    wanted = {logo.name for logo in logos(context.desired)}
     for name, record in sorted(recorded.items()):
         if name not in wanted:
             found.changes.append(

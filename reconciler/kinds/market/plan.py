@@ -24,8 +24,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from reconciler.kinds.market.model import markets
 from reconciler.kinds.planning import KindPlan, PlanContext
+from reconciler.kinds.pricing.model import pricing_rules
 from reconciler.kinds.pricing.prices import rule_for
+from reconciler.kinds.product.model import products as declared_products
+from reconciler.kinds.product.model import with_products
 from reconciler.models.cj import ProductDetail
 from reconciler.models.desired import Desired
 from reconciler.models.markets import QUOTE_POINTS, Market, MarketQuote, QuoteRequest, best_option, closest_option
@@ -46,9 +50,9 @@ def quote_budget(desired: Desired, recorded: SyncState | None, detail_pids: list
     """At most how many points this plan's freight quotes cost (before stock is known)."""
     calls = 0
     queried = set(detail_pids)
-    for market in desired.markets:
+    for market in markets(desired):
         known = recorded.markets.get(market.country, {}) if recorded else {}
-        for product in desired.products:
+        for product in declared_products(desired):
             quote = known.get(product.pid)
             if product.pid in queried or quote is None or quote.origins != market.origins:
                 calls += len(market.origins)
@@ -58,9 +62,9 @@ def quote_budget(desired: Desired, recorded: SyncState | None, detail_pids: list
 def quote_requests(desired: Desired, recorded: SyncState | None, observed: Observed) -> list[QuoteRequest]:
     """The quotes to ask CJ for, now that the details of new and refreshed products are known."""
     requests: list[QuoteRequest] = []
-    for market in desired.markets:
+    for market in markets(desired):
         known = recorded.markets.get(market.country, {}) if recorded else {}
-        for product in desired.products:
+        for product in declared_products(desired):
             if product.pid in observed.unavailable:
                 continue
             detail = observed.details.get(product.pid)
@@ -100,7 +104,7 @@ def plan_markets(context: PlanContext) -> KindPlan:
 def _unpriced_shipping(desired: Desired) -> list[Finding]:
     """Products a rule prices with ``includeShipping`` that have no qualifying quote to that market."""
     warnings = []
-    for product in desired.products:
+    for product in declared_products(desired):
         rule = rule_for(desired, product)
         country = rule.include_shipping if rule is not None else None
         if country is not None and country not in dict(product.shipping):
@@ -117,8 +121,8 @@ def _unpriced_shipping(desired: Desired) -> list[Finding]:
 def market_plan(desired: Desired, recorded: SyncState, observed: Observed, *, now: datetime) -> MarketsPlan:
     """The market changes (recording quotes) and the warnings for products that cannot reach a market."""
     plan = MarketsPlan()
-    products = {p.pid for p in desired.products}
-    for market in sorted(desired.markets, key=lambda m: m.country):
+    products = {p.pid for p in declared_products(desired)}
+    for market in sorted(markets(desired), key=lambda m: m.country):
         before = recorded.markets.get(market.country)
         quotes: dict[str, MarketQuote] = {}
         for pid in sorted(products):
@@ -139,7 +143,7 @@ def market_plan(desired: Desired, recorded: SyncState, observed: Observed, *, no
             plan.changes.append(
                 Change(address, Action.UPDATE, {"quotes": old}, {"quotes": after}, reason, str(market.source))
             )
-    wanted = {m.country for m in desired.markets}
+    wanted = {m.country for m in markets(desired)}
     for country, quotes_before in sorted(recorded.markets.items()):
         if country not in wanted:
             old = {pid: q.to_dict() for pid, q in quotes_before.items()}
@@ -176,9 +180,9 @@ def shipping_costs(desired: Desired, recorded: SyncState, observed: Observed) ->
     run's quotes or the recorded ones, under the markets' current limits (what
     ``includeShipping`` adds to the cost base). Products or markets without one are left out."""
     costs: dict[str, dict[str, Decimal]] = {}
-    for market in desired.markets:
+    for market in markets(desired):
         known = recorded.markets.get(market.country, {})
-        for product in desired.products:
+        for product in declared_products(desired):
             quote = observed.freight.get((product.pid, market.country)) or known.get(product.pid)
             best = best_option(quote.options, market) if quote is not None else None
             if best is not None:
@@ -188,13 +192,14 @@ def shipping_costs(desired: Desired, recorded: SyncState, observed: Observed) ->
 
 def with_shipping(desired: Desired, recorded: SyncState | None, observed: Observed) -> Desired:
     """``desired`` with each product's cheapest qualifying shipping quote per market, for pricing."""
-    if not desired.markets or not any(rule.include_shipping for rule in desired.pricing):
+    if not markets(desired) or not any(rule.include_shipping for rule in pricing_rules(desired)):
         return desired
     costs = shipping_costs(desired, recorded or SyncState(lineage="", serial=0), observed)
-    products = tuple(
-        replace(p, shipping=tuple(sorted(costs[p.pid].items()))) if p.pid in costs else p for p in desired.products
+    priced = (
+        replace(p, shipping=tuple(sorted(costs[p.pid].items()))) if p.pid in costs else p
+        for p in declared_products(desired)
     )
-    return replace(desired, products=products)
+    return with_products(desired, priced)
 
 
 def shipping_cost(recorded: SyncState, pid: str, country: str) -> Decimal | None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from reconciler.errors import Diagnostic
+from reconciler.kinds.pricing.model import default_pricing, pricing_rule
 from reconciler.models.declared import VariantPattern
 from reconciler.models.desired import Desired, DesiredProduct
 from reconciler.models.plan import Finding
@@ -62,8 +63,8 @@ def extra_cost(desired: Desired, product: DesiredProduct) -> Decimal:
 def rule_for(desired: Desired, product: DesiredProduct) -> PricingRule | None:
     """The rule that prices ``product``: the one it names, or the default (names are validated)."""
     if product.pricing is not None:
-        return desired.pricing_rule(product.pricing)
-    return desired.default_pricing
+        return pricing_rule(desired, product.pricing)
+    return default_pricing(desired)
 
 
 def plan_listing(desired: Desired, product: DesiredProduct, snapshot: ProductSnapshot, address: str) -> Priced:
@@ -90,7 +91,7 @@ def plan_listing(desired: Desired, product: DesiredProduct, snapshot: ProductSna
             continue
         cost = Decimal(variant.price)
         if product.price is not None:
-            priced: VariantPrice = fixed_price(product.price, cost, rule=desired.default_pricing, extra=extra)
+            priced: VariantPrice = fixed_price(product.price, cost, rule=default_pricing(desired), extra=extra)
         elif rule is not None:
             priced = price_variant(rule, cost, extra=extra)
         else:

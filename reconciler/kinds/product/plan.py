@@ -18,8 +18,10 @@ from datetime import UTC
 from decimal import Decimal
 
 from reconciler.errors import Diagnostic
+from reconciler.kinds.logo.model import default_logo, logo_named
 from reconciler.kinds.planning import REFRESH_DETAILS, KindPlan, PlanContext
 from reconciler.kinds.pricing.prices import margin_misses, plan_listing
+from reconciler.kinds.product.model import products
 from reconciler.kinds.product.snapshots import drift_between, pod_properties, snapshot_of
 from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import Desired, DesiredProduct, Logo
@@ -50,7 +52,7 @@ def details_needed(
     known = recorded.products if recorded else {}
     chosen: set[str] = set()
     managed: list[tuple[str, int, str]] = []
-    for index, product in enumerate(desired.products):
+    for index, product in enumerate(products(desired)):
         record = known.get(product.pid)
         if record is None or record.snapshot is None:
             if record is not None or not refresh_only:
@@ -59,7 +61,7 @@ def details_needed(
             managed.append((record.checked_at or "", index, product.pid))
     room = len(managed) if refresh_budget is None else max(0, refresh_budget // DETAIL_POINTS - len(chosen))
     chosen.update(pid for _at, _index, pid in sorted(managed)[:room])
-    return [p.pid for p in desired.products if p.pid in chosen]
+    return [p.pid for p in products(desired) if p.pid in chosen]
 
 
 def detail_cost(pids: list[str]) -> int:
@@ -82,9 +84,9 @@ class _Products:
     def plan(self) -> KindPlan:
         listed = self.context.observed.my_products
         desired, recorded = self.context.desired, self.context.recorded
-        for product in desired.products:
+        for product in products(desired):
             self._product(product, listed)
-        wanted = {p.pid for p in desired.products}
+        wanted = {p.pid for p in products(desired)}
         self.found.refresh = self._refresh_summary()
         for pid, record in sorted(recorded.products.items()):
             if self.refresh_only:
@@ -121,7 +123,7 @@ class _Products:
         checked = 0
         times: list[str] = []
         never = 0
-        for product in self.context.desired.products:
+        for product in products(self.context.desired):
             record = recorded.get(product.pid)
             if record is None and self.refresh_only:
                 continue
@@ -333,7 +335,7 @@ class _Products:
                 )
             return None, None
         logo: Logo | None = (
-            self.context.desired.logo(product.logo) if product.logo else self.context.desired.default_logo
+            logo_named(self.context.desired, product.logo) if product.logo else default_logo(self.context.desired)
         )
         if logo is None:
             self.found.warnings.append(

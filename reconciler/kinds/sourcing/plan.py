@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from reconciler.kinds.planning import KindPlan, PlanContext
+from reconciler.kinds.product.model import products, with_products
+from reconciler.kinds.sourcing.model import sourcing_items
 from reconciler.models.desired import Desired, DesiredProduct
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Change, Finding
@@ -70,7 +72,7 @@ def ids_to_check(desired: Desired, recorded: SyncState | None) -> list[str]:
     for record in records.values():
         if record.phase == PHASE_OPEN and record.sourcing_id:
             ids[record.sourcing_id] = None
-    for item in desired.sourcing:
+    for item in sourcing_items(desired):
         known = records.get(item.key)
         if item.sourcing_id and (known is None or known.sourcing_id != item.sourcing_id):
             ids[item.sourcing_id] = None
@@ -93,7 +95,7 @@ def sourced_products(desired: Desired, recorded: SyncState | None, observed: Obs
     """
     records = recorded.sourcing if recorded else {}
     products: list[DesiredProduct] = []
-    for item in desired.sourcing:
+    for item in sourcing_items(desired):
         record = records.get(item.key)
         pid = record.pid if record is not None and record.phase == PHASE_SUCCEEDED else None
         if pid is None:
@@ -120,11 +122,10 @@ def sourced_products(desired: Desired, recorded: SyncState | None, observed: Obs
 
 def with_sourced_products(desired: Desired, recorded: SyncState | None, observed: Observed) -> Desired:
     """``desired`` with the products its sourcing requests became added to its products (once each)."""
-    from dataclasses import replace
 
-    listed = {p.pid for p in desired.products}
+    listed = {p.pid for p in products(desired)}
     extra = tuple(p for p in sourced_products(desired, recorded, observed) if p.pid not in listed)
-    return replace(desired, products=desired.products + extra) if extra else desired
+    return with_products(desired, products(desired) + extra) if extra else desired
 
 
 def plan_sourcing(context: PlanContext) -> KindPlan:
@@ -165,7 +166,7 @@ def plan_requests(desired: Desired, recorded: SyncState, observed: Observed, *, 
     for problem in observed.sourcing_problems:
         plan.warnings.append(Finding(None, f"CJ's sourcing answer could not be read in full: {problem}"))
     files: list[tuple[SourcingItem, SourcingRecord | None]] = []
-    for item in sorted(desired.sourcing, key=lambda i: i.address):
+    for item in sorted(sourcing_items(desired), key=lambda i: i.address):
         record = recorded.sourcing.get(item.key)
         status = _status_for(item, record, observed)
         if _plan_item(plan, item, record, status, observed, now):
@@ -173,7 +174,7 @@ def plan_requests(desired: Desired, recorded: SyncState, observed: Observed, *, 
     files.sort(key=lambda pair: (pair[1] is not None, pair[0].address))  # plan order: creates, then re-files
     for index, (item, record) in enumerate(files):
         _file(plan, item, record, now, waiting=index >= allowance, per_day=per_day, quota=quota, day=day)
-    wanted = {item.key for item in desired.sourcing}
+    wanted = {item.key for item in sourcing_items(desired)}
     for key, record in sorted(recorded.sourcing.items()):
         if key not in wanted:
             open_at_cj = record.phase in (PHASE_OPEN, PHASE_FILING)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.kinds.planning import KindPlan, PlanContext
+from reconciler.kinds.product.model import products
+from reconciler.kinds.webhook.model import webhooks
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
 from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS as SUBSCRIPTIONS
@@ -24,15 +26,14 @@ from reconciler.models.state import SyncState
 
 def needs_settings(desired: Desired, recorded: SyncState | None) -> bool:
     """Whether the plan must read CJ's webhook settings: a Webhooks document, or topics recorded before."""
-    return desired.webhooks is not None or (recorded is not None and recorded.webhooks is not None)
+    return webhooks(desired) is not None or (recorded is not None and recorded.webhooks is not None)
 
 
 def needs_subscriptions(desired: Desired, recorded: SyncState | None) -> bool:
     """Whether the plan must read the product subscriptions: cjrec manages them now or did before."""
     recorded_hooks = recorded.webhooks if recorded else None
-    return bool(desired.webhooks and desired.webhooks.subscribe_managed_products) or bool(
-        recorded_hooks and recorded_hooks.subscriptions
-    )
+    wanted = webhooks(desired)
+    return bool(wanted and wanted.subscribe_managed_products) or bool(recorded_hooks and recorded_hooks.subscriptions)
 
 
 def plan_webhooks(context: PlanContext) -> KindPlan:
@@ -40,7 +41,7 @@ def plan_webhooks(context: PlanContext) -> KindPlan:
     desired, recorded, observed = context.desired, context.recorded, context.observed
     changes: list[Change] = []
     drift: list[Drift] = []
-    wanted = desired.webhooks
+    wanted = webhooks(desired)
     record = recorded.webhooks
     recorded_topics: dict[str, dict[str, Any]] = dict(record.topics) if record else {}
     source = str(wanted.source) if wanted else None
@@ -96,7 +97,7 @@ def plan_webhooks(context: PlanContext) -> KindPlan:
 
 
 def _subscriptions(desired: Desired, recorded: SyncState, observed: Observed) -> Change | None:
-    wanted = desired.webhooks
+    wanted = webhooks(desired)
     had = set(recorded.webhooks.subscriptions) if recorded.webhooks else set()
     if wanted is None:
         if had:
@@ -108,7 +109,7 @@ def _subscriptions(desired: Desired, recorded: SyncState, observed: Observed) ->
                 "the Webhooks document is gone: cjrec stops managing the subscriptions; CJ keeps them",
             )
         return None
-    want = {p.pid for p in desired.products} if wanted.subscribe_managed_products else set()
+    want = {p.pid for p in products(desired)} if wanted.subscribe_managed_products else set()
     live = observed.subscriptions
     current = (set(live) & (had | want)) if live is not None else had
     if current == want and had == want:

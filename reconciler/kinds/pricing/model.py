@@ -1,0 +1,24 @@
+"""The pricing kind's name and its entries in the configuration: the Pricing rules and the default one."""
+
+from __future__ import annotations
+
+from reconciler.models.desired import Desired
+from reconciler.models.pricing import PricingRule
+
+KIND = "pricing"
+
+
+def pricing_rules(desired: Desired) -> tuple[PricingRule, ...]:
+    """Every Pricing rule, in declaration order."""
+    return tuple(desired.of(KIND).values())
+
+
+def pricing_rule(desired: Desired, name: str) -> PricingRule | None:
+    """The Pricing rule called ``name``."""
+    found = desired.of(KIND).get(name)
+    return found if isinstance(found, PricingRule) else None
+
+
+def default_pricing(desired: Desired) -> PricingRule | None:
+    """The Pricing rule products that name none use."""
+    return next((rule for rule in pricing_rules(desired) if rule.default), None)
