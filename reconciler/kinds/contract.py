@@ -1,0 +1,115 @@
+"""What one kind of resource is: the parts a kind registers once, in :class:`Kind`.
+
+A kind (``product``, ``logo``, ``webhook`` …) lives in its own package,
+``reconciler/kinds/<kind>/``, and its ``__init__.py`` builds one :class:`Kind` from its parts:
+
+- ``documents``: the manifest document types it owns (``document.py``; see ``kinds/documents.py``);
+- ``sections``: its records in the state file and their codec (``record.py``; see :class:`Section`);
+- ``plan``: its planner, :class:`~reconciler.kinds.planning.PlanContext` in,
+  :class:`~reconciler.kinds.planning.KindPlan` out (``plan.py``), and ``derives``: the derived
+  inputs it gives other kinds (a declared dependency, see :class:`Derivation`);
+- ``executor``: its executor (``apply.py``; contract in ``kinds/executing.py``), ``cost``: what
+  applying one of its changes costs, ``uploads``: what a change sends to the logo store;
+- ``describe``: how its changes and records read in plans and in ``cjrec state list``.
+
+The central files (validator loop, state codec, planner, applier, renderers, ``state``
+commands, JSON Schema, Markdown reference) iterate :mod:`reconciler.kinds.registry` and name
+no kind. A kind made only of documents (``Settings``, ``Credentials``, ``Pricing``) leaves the
+other parts empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from reconciler.kinds.documents import DocumentKind
+    from reconciler.kinds.executing import Executor
+    from reconciler.kinds.planning import KindPlan, PlanContext
+    from reconciler.models.desired import Desired, Settings
+    from reconciler.models.observed import Observed
+    from reconciler.models.plan import Change
+    from reconciler.models.state import SyncState
+
+
+@dataclass(frozen=True)
+class Section:
+    """One top-level entry of ``state/sync.json`` and the map ``SyncState.records[key]`` it reads into.
+
+    ``decode`` turns the JSON value (None when the file has none) into records by name;
+    ``encode`` turns them back. ``always``: written even when empty (``products``, ``logos``
+    and ``webhooks`` always were), else left out so states of earlier versions keep their bytes.
+    ``position`` orders the entries in the file.
+    """
+
+    key: str
+    decode: Callable[[Any], Mapping[str, Any]]
+    encode: Callable[[Mapping[str, Any]], Any]
+    position: int
+    always: bool = False
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A derived input one kind gives the others: ``derive(desired, recorded, observed)`` returns
+    ``desired`` with its contribution (sourcing adds the products its requests became; markets
+    give each product its shipping cost). ``after`` names the kinds whose derivations must run
+    first; the planner orders them and refuses a cycle."""
+
+    derive: Callable[[Desired, SyncState, Observed], Desired]
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApplyDeps:
+    """What an executor may be built with: the clients (each kind declares the Protocol of the
+    calls it makes), the account's Settings and the clock."""
+
+    client: Any
+    uploader: Any
+    settings: Settings
+    now: Callable[[], datetime] | None = None
+
+
+class Describer(Protocol):
+    """How a kind reads in plans and in ``cjrec state list|show``."""
+
+    def summary(self, change: Change) -> str:
+        """The one-line description of the resource ``change`` is about (terminal-safe)."""
+        ...
+
+    def verb(self, change: Change) -> str:
+        """The word a plan line uses for ``change`` (its action, or what the action means here)."""
+        ...
+
+    def field_diff(self, change: Change) -> bool:
+        """Whether an update is shown field by field (False when its reason already says what changed)."""
+        ...
+
+    def entries(self, records: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, dict[str, Any], str]]:
+        """Every recorded resource of the kind as (address, JSON-ready record, one-line summary)."""
+        ...
+
+    def forget(self, records: Mapping[str, Mapping[str, Any]], address: str) -> dict[str, Mapping[str, Any]]:
+        """The kind's sections without the resource at ``address`` (``cjrec state forget``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of resource, as registered (see the module docstring)."""
+
+    name: str
+    summary: str
+    documents: tuple[DocumentKind, ...] = ()
+    sections: tuple[Section, ...] = ()
+    plan: Callable[[PlanContext], KindPlan] | None = None
+    derives: Derivation | None = None
+    executor: Callable[[ApplyDeps], Executor] | None = None
+    cost: Callable[[Change], tuple[int, int]] | None = None
+    uploads: Callable[[Change], str | None] | None = None
+    describe: Describer | None = None
+    address_forms: tuple[str, ...] = field(default=())  # e.g. ("product.<pid>",), for messages and docs
