@@ -22,11 +22,11 @@ from pathlib import Path
 from benchmarks.process import Summary
 from benchmarks.workspace import AgeKey, Workspace, numeric_pids
 from reconciler.kinds.pricing.prices import plan_listing
+from reconciler.kinds.product.record import ProductRecord, ProductSnapshot, VariantSnapshot
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired, DesiredProduct, Settings
 from reconciler.models.pricing import CompareAt, PricingRule, Tier
 from reconciler.models.product_url import product_url
-from reconciler.models.state import ProductRecord, ProductSnapshot, VariantSnapshot
 
 PRODUCTS = 10_000
 VARIANTS = 5

@@ -36,6 +36,7 @@ from benchmarks.workspace import AgeKey, Workspace, numeric_pids, recorded_produ
 from reconciler.adapters.clock import SystemClock
 from reconciler.adapters.s3_state import S3StateStore
 from reconciler.adapters.state_store import LocalStateStore, StateStore
+from reconciler.kinds.product.record import with_product, without_product
 from reconciler.models.state import SyncState
 from reconciler.models.state_location import parse_s3_url
 
@@ -174,9 +175,9 @@ def _time_writes(store: StateStore, state: SyncState, writes: int) -> float:
     times = []
     for i in range(writes):
         changed = (
-            current.without_product(pids[i % len(pids)])
+            without_product(current, pids[i % len(pids)])
             if i % 2 == 0
-            else current.with_product(state.products[pids[(i - 1) % len(pids)]])
+            else with_product(current, state.products[pids[(i - 1) % len(pids)]])
         )
         started = time.perf_counter()
         current = store.write(changed, previous=current)

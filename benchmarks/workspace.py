@@ -23,8 +23,9 @@ from pyrage import x25519
 
 from benchmarks.process import Measurement, check, run_measured
 from reconciler.adapters.state_store import STATE_NAME, render_state
+from reconciler.kinds.product.record import ProductRecord, ProductSnapshot, VariantSnapshot
 from reconciler.models.product_url import product_url
-from reconciler.models.state import ProductRecord, ProductSnapshot, SyncState, VariantSnapshot
+from reconciler.models.state import SyncState
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL
 
 BIN = Path(sys.executable).parent

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import uuid
 from contextlib import AbstractContextManager
-from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -26,8 +25,8 @@ from reconciler.adapters.clock import Clock
 from reconciler.adapters.state_lock import LockInfo, StateLock, force_unlock
 from reconciler.adapters.token_store import CacheFile, LocalCacheFile
 from reconciler.errors import StateError
-from reconciler.models.product_url import ProductUrlError, normalise_pid
-from reconciler.models.state import FORMAT_VERSION, SyncState
+from reconciler.kinds import state_codec
+from reconciler.models.state import FORMAT_VERSION, RecordError, SyncState
 from reconciler.safe_text import for_json
 
 STATE_NAME = "sync.json"
@@ -41,7 +40,7 @@ def render_state(state: SyncState) -> bytes:
     bidirectional overrides, lone surrogates from CJ's JSON) are written as ``\\uXXXX``:
     the same values, safe in ``git diff`` and encodable.
     """
-    return (for_json(json.dumps(state.to_dict(), indent=2, ensure_ascii=False)) + "\n").encode("utf-8")
+    return (for_json(json.dumps(state_codec.encode(state), indent=2, ensure_ascii=False)) + "\n").encode("utf-8")
 
 
 def new_state() -> SyncState:
@@ -113,31 +112,22 @@ def parse_state(raw: bytes, display: str, hint: str) -> SyncState:
         )
     if version != FORMAT_VERSION:
         raise StateError(f"{display}: unknown format_version {version!r}", hint=hint)
-    for key in ("products", "logos"):  # an edited `[]` must not read as "nothing recorded"
-        if key in data and not isinstance(data[key], dict):
-            raise StateError(f"{display}: the state fails validation (`{key}` is not an object)", hint=hint)
     try:
-        state = SyncState.from_dict(data)
+        state = state_codec.decode(data)
         uuid.UUID(state.lineage)
+    except RecordError as exc:
+        raise StateError(f"{display}: {exc}", hint=hint) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateError(f"{display}: the state fails validation ({_describe(exc)})", hint=hint) from None
-    for pid, record in state.products.items():
-        try:
-            if normalise_pid(pid) != pid:
-                raise ProductUrlError("not canonical")
-        except ProductUrlError:
-            raise StateError(f"{display}: {pid[:40]!r} is not a CJ product id", hint=hint) from None
-        if record.origin not in ("added", "adopted"):
-            raise StateError(f"{display}: product {pid} has an unknown origin {record.origin!r}", hint=hint)
     return state
 
 
 def next_version(state: SyncState, previous: SyncState | None) -> SyncState | None:
     """``state`` with its new serial, or None when it holds nothing new (no write needed)."""
-    if previous is not None and previous.content() == state.content() and previous.lineage == state.lineage:
+    if previous is not None and state_codec.content(previous) == state_codec.content(state) and previous.lineage == state.lineage:
         return None
     serial = (previous.serial + 1) if previous is not None else max(state.serial, 1)
-    return replace(state, serial=serial)
+    return state.renumbered(serial)
 
 
 class LocalStateStore:

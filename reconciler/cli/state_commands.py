@@ -9,8 +9,13 @@ import click
 
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_OK, StateError, UsageError
+from reconciler.kinds import state_codec
+from reconciler.kinds.logo.record import LogoRecord, without_logo
+from reconciler.kinds.market.record import with_market
+from reconciler.kinds.product.record import ProductRecord, without_product
+from reconciler.kinds.sourcing.record import without_request
 from reconciler.models.sourcing import SourcingRecord
-from reconciler.models.state import LogoRecord, ProductRecord, SyncState
+from reconciler.models.state import SyncState
 
 if TYPE_CHECKING:
     from reconciler.adapters.state_store import StateStore
@@ -83,13 +88,13 @@ def _without(recorded: SyncState, address: str) -> SyncState:
 
     kind, _, name = address.partition(".")
     if kind == "product":
-        return recorded.without_product(name)
+        return without_product(recorded, name)
     if kind == "logo":
-        return recorded.without_logo(name)
+        return without_logo(recorded, name)
     if kind == "sourcing":
         keys = [key for key, r in recorded.sourcing.items() if address_of(r.url) == address]
-        return recorded.without_sourcing(keys[0]) if keys else recorded
-    return recorded.with_market(name, None)
+        return without_request(recorded, keys[0]) if keys else recorded
+    return with_market(recorded, name, None)
 
 
 @state.command("forget")
@@ -195,7 +200,7 @@ def _copy_state(obj: AppContext, *, source: StateStore, target: StateStore, forc
                     f"(serial {moving.serial}); nothing was copied",
                     hint="copy in the other direction, or run again with --force to replace it",
                 )
-        if present is not None and present.lineage == moving.lineage and present.content() == moving.content():
+        if present is not None and present.lineage == moving.lineage and state_codec.content(present) == state_codec.content(moving):
             obj.console.success(f"{target.display} already holds this state (serial {present.serial}).")
             return
         written = target.write(moving, previous=present)

@@ -46,8 +46,8 @@ class Section:
     """
 
     key: str
-    decode: Callable[[Any], Mapping[str, Any]]
-    encode: Callable[[Mapping[str, Any]], Any]
+    decode: Callable[[Any], Any]
+    encode: Callable[[Any], Any]
     position: int
     always: bool = False
 

@@ -46,7 +46,8 @@ import io
 import json
 from typing import Any
 
-from reconciler.models.state import ProductRecord, SyncState
+from reconciler.kinds.product.record import ProductRecord
+from reconciler.models.state import SyncState
 from reconciler.safe_text import for_csv_cell, for_json, http_url
 
 FORMATS = ("jsonl", "csv")

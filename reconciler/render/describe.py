@@ -12,9 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from reconciler.kinds.product.record import ProductSnapshot
 from reconciler.kinds.product.snapshots import price_range
 from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS, Action, Change, Plan
-from reconciler.models.state import ProductSnapshot
 from reconciler.safe_text import for_terminal
 
 SENSITIVE = "(sensitive)"

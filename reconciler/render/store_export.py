@@ -37,7 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from reconciler.models.state import ListedVariant, ProductRecord, SyncState, VariantSnapshot
+from reconciler.kinds.product.record import ListedVariant, ProductRecord, VariantSnapshot
+from reconciler.models.state import SyncState
 from reconciler.safe_text import for_store_csv, http_url, starts_like_formula
 
 STORE_FORMATS = ("shopify", "woocommerce")

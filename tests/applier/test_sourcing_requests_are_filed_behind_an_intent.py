@@ -14,6 +14,7 @@ import pytest
 from reconciler.applier.applier import Applier
 from reconciler.applier.checkpoints import BackgroundCheckpoints
 from reconciler.errors import ApiError, CancelledError, CjrecError, OutcomeUnknownError, SourcingLimitError
+from reconciler.kinds.sourcing.record import quota_of
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired, Settings
 from reconciler.models.observed import Observed
@@ -114,7 +115,7 @@ def test_an_answer_cj_gave_without_filing_puts_everything_back(refusal: CjrecErr
     store = Store()
     result = apply(Filer(store, refusal), store, 1)
     assert result.state.sourcing == {}
-    assert result.state.sourcing_quota is None
+    assert quota_of(result.state) is None
     assert not result.ok
 
 

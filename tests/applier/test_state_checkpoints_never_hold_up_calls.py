@@ -14,7 +14,8 @@ import pytest
 from reconciler.adapters.state_store import new_state, next_version
 from reconciler.applier.checkpoints import BackgroundCheckpoints
 from reconciler.errors import StateError
-from reconciler.models.state import ProductRecord, SyncState
+from reconciler.kinds.product.record import ProductRecord, with_product
+from reconciler.models.state import SyncState
 
 PIDS = [f"25031903275616{i:02d}000" for i in range(10)]
 
@@ -46,10 +47,10 @@ def test_states_recorded_during_a_slow_write_are_coalesced_and_the_caller_never_
     store, stop = SlowStore(), threading.Event()
     state = new_state()
     with BackgroundCheckpoints(store, stop=stop, written=None) as writer:
-        state = writer.write(state.with_product(product(PIDS[0])), previous=state)
+        state = writer.write(with_product(state, product(PIDS[0])), previous=state)
         assert store.entered.wait(5)  # the first write is in flight, blocked
         for pid in PIDS[1:]:
-            state = writer.write(state.with_product(product(pid)), previous=state)  # returns at once
+            state = writer.write(with_product(state, product(pid)), previous=state)  # returns at once
         store.gate.set()
     assert [set(s.products) for s in store.writes] == [{PIDS[0]}, set(PIDS)]
     assert [s.serial for s in store.writes] == [1, 2]
@@ -62,9 +63,9 @@ def test_a_failed_write_stops_the_run_and_no_later_write_is_tried() -> None:
     store.gate.set()
     state = new_state()
     with BackgroundCheckpoints(store, stop=stop, written=None) as writer:
-        writer.write(state.with_product(product(PIDS[0])), previous=state)
+        writer.write(with_product(state, product(PIDS[0])), previous=state)
         assert stop.wait(5)
-        writer.write(state.with_product(product(PIDS[1])), previous=state)
+        writer.write(with_product(state, product(PIDS[1])), previous=state)
     assert store.writes == []
     assert isinstance(writer.error, StateError)
     assert "changed since this run read it" in writer.error.message
@@ -77,5 +78,5 @@ def test_closing_writes_the_last_state_recorded(count: int) -> None:
     state = new_state()
     with BackgroundCheckpoints(store, stop=threading.Event(), written=None) as writer:
         for pid in PIDS[:count]:
-            state = writer.write(state.with_product(product(pid)), previous=state)
+            state = writer.write(with_product(state, product(pid)), previous=state)
     assert set(store.writes[-1].products) == set(PIDS[:count])

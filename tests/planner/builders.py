@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.applier.applier import record_change
+from reconciler.kinds.logo.record import LogoRecord
+from reconciler.kinds.product.record import ProductRecord
 from reconciler.kinds.product.snapshots import snapshot_of
 from reconciler.models.cj import MyProduct, ProductDetail, Variant
 from reconciler.models.declared import Source, VariantPattern, VariantSelection
@@ -24,7 +26,7 @@ from reconciler.models.observed import Observed
 from reconciler.models.plan import Plan
 from reconciler.models.pricing import PricingRule
 from reconciler.models.sourcing import SourcingItem
-from reconciler.models.state import LogoRecord, ProductRecord, SyncState
+from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

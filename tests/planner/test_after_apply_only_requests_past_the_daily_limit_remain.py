@@ -22,6 +22,7 @@ from reconciler.applier.applier import record_change
 from reconciler.kinds.market.plan import quote_requests
 from reconciler.kinds.product.model import products
 from reconciler.kinds.sourcing.plan import ids_to_check, with_sourced_products
+from reconciler.kinds.sourcing.record import with_quota, with_request
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired, Settings
 from reconciler.models.markets import FreightOption, Market, MarketQuote
@@ -152,7 +153,7 @@ def apply(
             new_id = f"19{len(statuses):017d}"
             statuses[new_id] = SourcingStatus(new_id, "1", "Sourcing")
             after = SourcingRecord.from_dict(change.after or {}).with_(sourcing_id=new_id, filed_at=NOW.isoformat())
-            state = state.with_sourcing(after).with_quota(quota.after_filing(DAY))
+            state = with_quota(with_request(state, after), quota.after_filing(DAY))
             continue
         state = record_change(state, change)
         if change.kind == "product" and change.calls_cj:

@@ -7,13 +7,14 @@ from dataclasses import replace
 from decimal import Decimal
 
 from reconciler.kinds.market.plan import market_plan, quote_budget, quote_requests, shipping_cost, shipping_costs
+from reconciler.kinds.product.record import ProductRecord, ProductSnapshot, VariantSnapshot
 from reconciler.models.cj import ProductDetail, Variant
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired, Settings
 from reconciler.models.markets import FreightOption, Market, MarketQuote, best_option, closest_option, parse_aging
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action
-from reconciler.models.state import ProductRecord, ProductSnapshot, SyncState, VariantSnapshot
+from reconciler.models.state import SyncState
 from tests.planner.builders import LINEAGE, NOW, QPS, declared, pid, product
 
 US = Market("us", "US", 10, Decimal("5.00"), ("CN", "US"), Source("manifests/markets.yaml", 4))

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from reconciler.kinds.planning import PlanContext
 from reconciler.kinds.webhook.plan import plan_webhooks
+from reconciler.kinds.webhook.record import WebhookRecord, with_webhooks
 from reconciler.models.declared import Source
 from reconciler.models.desired import Webhooks, WebhookSetting
 from reconciler.models.observed import Observed
 from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS, Action, Change
-from reconciler.models.state import WebhookRecord
 from tests.planner.builders import desired, pid, product, request, state
 
 MANAGED_A, MANAGED_B, FOREIGN = pid(1), pid(2), pid(900)
@@ -29,7 +29,7 @@ def subscriptions_change(*, wanted: list[str], subscribe: bool, had: list[str], 
         source=Source(WEBHOOKS_FILE, 3),
     )
     want = desired([product(p) for p in wanted], webhooks=hooks)
-    recorded = state().with_webhooks(
+    recorded = with_webhooks(state(),
         WebhookRecord(
             topics={"product": {"enabled": True, "url": "https://hooks.example.com/cj"}}, subscriptions=tuple(had)
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.errors import ManifestError
-from reconciler.models.state import ProductRecord
+from reconciler.kinds.product.record import ProductRecord
 from reconciler.render.describe import summarise
 from tests.planner.builders import PRODUCTS_FILE, applied, desired, observed, pid, plan, product
 from tests.pricing.catalog import shirt

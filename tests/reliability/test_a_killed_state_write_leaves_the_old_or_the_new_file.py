@@ -26,8 +26,9 @@ import pytest
 
 from reconciler.adapters import atomic_file
 from reconciler.adapters.state_store import LocalStateStore, render_state
+from reconciler.kinds.product.record import ProductRecord, with_product
 from reconciler.models.product_url import product_url
-from reconciler.models.state import ProductRecord, SyncState
+from reconciler.models.state import SyncState
 from tests import figures
 
 CHILD = r"""
@@ -70,7 +71,7 @@ def state_with(count: int, *, lineage: str = "6f1f5f7e-0b7e-4c55-9d59-2d2c1e0b0a
     state = SyncState(lineage=lineage, serial=serial)
     for i in range(count):
         pid = f"17000000000000{i:05d}"
-        state = state.with_product(ProductRecord(pid=pid, url=product_url(pid, "mug"), origin="added", snapshot=None))
+        state = with_product(state, ProductRecord(pid=pid, url=product_url(pid, "mug"), origin="added", snapshot=None))
     return state
 
 

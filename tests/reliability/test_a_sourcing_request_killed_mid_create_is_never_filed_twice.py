@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.adapters.state_store import LocalStateStore
+from reconciler.kinds.sourcing.record import quota_of
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN
 from tests.conftest import AgeKey, SecretWatch
 from tests.reliability.conftest import new_sandbox, new_workspace, spawn
@@ -126,7 +127,7 @@ def test_a_kill_at_the_second_create_keeps_the_first_and_forget_is_the_explicit_
             first["productUrl"]: (PHASE_OPEN, first["sourceId"]),
             second["productUrl"]: (PHASE_FILING, None),
         }
-        assert state.sourcing_quota is not None and state.sourcing_quota.filed == 2  # counted when it may have been
+        assert quota_of(state) is not None and quota_of(state).filed == 2  # counted when it may have been
 
         sandbox.set_faults(latency_ms=0)
         from reconciler.models.sourcing import address_of

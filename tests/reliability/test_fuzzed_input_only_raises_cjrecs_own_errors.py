@@ -40,12 +40,15 @@ from reconciler.adapters.image_files import inspect_image
 from reconciler.adapters.state_store import LocalStateStore, render_state
 from reconciler.adapters.yaml_loader import load_file, parse_text
 from reconciler.errors import ApiError, CjrecError, StateError
+from reconciler.kinds.market.record import with_market
+from reconciler.kinds.product.record import ProductRecord, with_product
+from reconciler.kinds.sourcing.record import with_quota, with_request
 from reconciler.manifest.validator import validate
 from reconciler.models.markets import FreightOption, MarketQuote
 from reconciler.models.product_url import product_url
 from reconciler.models.secret import Secret
 from reconciler.models.sourcing import SourcingQuota, SourcingRecord, SourcingStatus, third_product_id
-from reconciler.models.state import ProductRecord, SyncState
+from reconciler.models.state import SyncState
 from tests import figures
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -263,14 +266,15 @@ def test_random_bytes_as_a_manifest_give_diagnostics_never_an_exception(data: by
 def valid_state() -> dict[str, Any]:
     state = SyncState(lineage="0b0e6b8e-63a5-4c1e-9a55-2a1f5a0b1e11", serial=3)
     for pid in ("1712345678901234567", "000B9312-456A-4D31-94BD-B083E2A198E8"):
-        state = state.with_product(ProductRecord(pid=pid, url=product_url(pid), origin="added", snapshot=None))
+        state = with_product(state, ProductRecord(pid=pid, url=product_url(pid), origin="added", snapshot=None))
     lamp = "https://www.aliexpress.com/item/1.html"
-    state = state.with_sourcing(
-        SourcingRecord(lamp, "open", "sha256:ab", third_product_id(lamp), "1890000000000000001", request={"a": 1})
-    ).with_quota(SourcingQuota("2026-03-01", 2))
+    state = with_request(
+        state, SourcingRecord(lamp, "open", "sha256:ab", third_product_id(lamp), "1890000000000000001", request={"a": 1})
+    )
+    state = with_quota(state, SourcingQuota("2026-03-01", 2))
     option = FreightOption("CN", "CJPacket Ordinary", Decimal("3.10"), 7, 12)
     quote = MarketQuote("US", "v1", ("CN",), (option,), option, "2026-03-01T12:00:00+00:00", ("note",))
-    state = state.with_market("US", {"1712345678901234567": quote})
+    state = with_market(state, "US", {"1712345678901234567": quote})
     data: dict[str, Any] = json.loads(render_state(state))
     return data
 

@@ -17,9 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.adapters.yaml_loader import parse_text
+from reconciler.kinds.logo.record import LogoRecord
+from reconciler.kinds.product.record import ProductRecord, ProductSnapshot, VariantSnapshot
 from reconciler.manifest.validator import validate
 from reconciler.models.product_url import pid_from_url
-from reconciler.models.state import LogoRecord, ProductRecord, ProductSnapshot, SyncState, VariantSnapshot
+from reconciler.models.state import SyncState
 from reconciler.render.catalog_export import CSV_COLUMNS, catalog_records, render_catalog
 from reconciler.render.imported_manifest import ImportedProduct, ImportHeader, render_products_manifest
 

@@ -16,7 +16,8 @@ import pytest
 from reconciler.adapters.s3_objects import S3Objects
 from reconciler.adapters.s3_state import S3StateStore, StaleStateError
 from reconciler.errors import StateError
-from reconciler.models.state import ProductRecord, SyncState
+from reconciler.kinds.product.record import ProductRecord, with_product, without_product
+from reconciler.models.state import SyncState
 from reconciler.models.state_location import parse_s3_url
 from tests.client.fakes import FakeClock
 from tests.s3 import Fault, FaultProxy
@@ -48,7 +49,7 @@ def open_store(bucket: Any, clock: FakeClock | None = None) -> S3StateStore:
 def seeded(bucket: Any) -> SyncState:
     store = open_store(bucket)
     store.load()
-    return store.write(store.new_state().with_product(product(PIDS[0])), previous=None)
+    return store.write(with_product(store.new_state(), product(PIDS[0])), previous=None)
 
 
 def test_a_run_that_read_an_older_version_cannot_overwrite_a_newer_one(s3_bucket: Any) -> None:
@@ -56,9 +57,9 @@ def test_a_run_that_read_an_older_version_cannot_overwrite_a_newer_one(s3_bucket
     first, second = open_store(s3_bucket), open_store(s3_bucket)
     a, b = first.load(), second.load()
     assert a is not None and b is not None
-    first.write(a.with_product(product(PIDS[1])), previous=a)
+    first.write(with_product(a, product(PIDS[1])), previous=a)
     with pytest.raises(StaleStateError) as refused:
-        second.write(b.with_product(product(PIDS[2])), previous=b)
+        second.write(with_product(b, product(PIDS[2])), previous=b)
     assert "s3://" in refused.value.message and "sync.json" in refused.value.message
     assert "adopted by the next apply" in (refused.value.hint or "")
     final = open_store(s3_bucket).load()
@@ -74,16 +75,16 @@ def test_a_run_whose_lock_was_forced_away_is_refused_at_its_next_write_and_leave
     held = lock.acquire()
     state = old.load()
     assert state is not None
-    state = old.write(state.with_product(product(PIDS[1])), previous=state)
+    state = old.write(with_product(state, product(PIDS[1])), previous=state)
 
     new = open_store(s3_bucket, clock)
     new.force_unlock(held.id)
     with new.lock(operation="apply", clock=clock) as taken:
         newer = new.load()
         assert newer is not None
-        new.write(newer.without_product(PIDS[0]), previous=newer)
+        new.write(without_product(newer, PIDS[0]), previous=newer)
         with pytest.raises(StaleStateError):
-            old.write(state.with_product(product(PIDS[2])), previous=state)
+            old.write(with_product(state, product(PIDS[2])), previous=state)
         lock.release()  # the old run ends: the lock it would remove is no longer its own
         assert b'"id": "' + taken.id.encode() in s3_bucket.get(PREFIX + "cjrec.lock")
     assert PREFIX + "cjrec.lock" not in s3_bucket.key_names()
@@ -94,8 +95,8 @@ def test_the_first_write_of_a_run_keeps_the_version_it_replaces(s3_bucket: Any) 
     store = open_store(s3_bucket)
     state = store.load()
     assert state is not None
-    state = store.write(state.with_product(product(PIDS[1])), previous=state)
-    store.write(state.with_product(product(PIDS[2])), previous=state)
+    state = store.write(with_product(state, product(PIDS[1])), previous=state)
+    store.write(with_product(state, product(PIDS[2])), previous=state)
     backup = store.objects.get("sync.json.backup")
     assert backup is not None
     assert b'"serial": %d' % before.serial in backup.data  # the state as the run found it
@@ -121,10 +122,10 @@ def test_a_transient_failure_of_a_state_write_is_retried_with_back_off(
     state = store.load()
     assert state is not None
     proxy.add(fault)
-    state = store.write(state.with_product(product(PIDS[1])), previous=state)
+    state = store.write(with_product(state, product(PIDS[1])), previous=state)
     assert store.objects.retries == 1
     assert clock.sleeps == [0.25]
-    state = store.write(state.with_product(product(PIDS[2])), previous=state)  # the version it holds is the real one
+    state = store.write(with_product(state, product(PIDS[2])), previous=state)  # the version it holds is the real one
     final = open_store(s3_bucket).load()
     assert final is not None
     assert set(final.products) == set(PIDS)
@@ -160,7 +161,7 @@ def test_a_failure_that_persists_stops_with_one_clear_message(s3_bucket: Any, pr
     assert state is not None
     proxy.add(*[Fault(method="PUT", key_suffix="sync.json", status=503, code="SlowDown") for _ in range(5)])
     with pytest.raises(StateError) as failed:
-        store.write(state.with_product(product(PIDS[1])), previous=state)
+        store.write(with_product(state, product(PIDS[1])), previous=state)
     assert failed.value.message.startswith(f"s3://{s3_bucket.name}/{PREFIX}sync.json: S3 kept failing")
     assert "after 5 attempts" in failed.value.message
     assert clock.sleeps == [0.25, 0.5, 1.0, 2.0]

@@ -9,7 +9,9 @@ import pytest
 
 from reconciler.adapters.state_store import LocalStateStore, render_state
 from reconciler.errors import StateError
-from reconciler.models.state import FORMAT_VERSION, ProductRecord, SyncState
+from reconciler.kinds import state_codec
+from reconciler.kinds.product.record import ProductRecord, with_product, without_product
+from reconciler.models.state import FORMAT_VERSION, SyncState
 
 PID = "2503190327561613000"
 
@@ -23,7 +25,7 @@ def record(
 def test_the_first_write_creates_serial_1_and_a_lineage(tmp_path: Path) -> None:
     store = LocalStateStore(tmp_path)
     fresh = store.new_state()
-    written = store.write(fresh.with_product(record()), previous=fresh)
+    written = store.write(with_product(fresh, record()), previous=fresh)
     assert written.serial == 1
     data = json.loads(store.path.read_text())
     assert data["format_version"] == FORMAT_VERSION
@@ -35,11 +37,11 @@ def test_the_first_write_creates_serial_1_and_a_lineage(tmp_path: Path) -> None:
 def test_serial_is_bumped_only_when_the_content_changes(tmp_path: Path) -> None:
     store = LocalStateStore(tmp_path)
     fresh = store.new_state()
-    one = store.write(fresh.with_product(record()), previous=fresh)
-    same = store.write(one.with_product(record()), previous=one)
+    one = store.write(with_product(fresh, record()), previous=fresh)
+    same = store.write(with_product(one, record()), previous=one)
     assert same.serial == 1
     two = store.write(
-        one.with_product(record(url="https://cjdropshipping.com/product/y-p-2503190327561613000.html")), previous=one
+        with_product(one, record(url="https://cjdropshipping.com/product/y-p-2503190327561613000.html")), previous=one
     )
     assert two.serial == 2
     assert store.load() == two
@@ -48,16 +50,16 @@ def test_serial_is_bumped_only_when_the_content_changes(tmp_path: Path) -> None:
 def test_the_previous_version_is_kept_as_backup(tmp_path: Path) -> None:
     store = LocalStateStore(tmp_path)
     fresh = store.new_state()
-    one = store.write(fresh.with_product(record()), previous=fresh)
+    one = store.write(with_product(fresh, record()), previous=fresh)
     first_bytes = store.path.read_bytes()
-    store.write(one.without_product(PID), previous=one)
+    store.write(without_product(one, PID), previous=one)
     assert store.backup.read_bytes() == first_bytes
     assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_the_bytes_are_stable_for_the_same_state(tmp_path: Path) -> None:
     state = SyncState(lineage="0b0e6b8e-63a5-4c1e-9a55-2a1f5a0b1e11", serial=3, products={PID: record()})
-    assert render_state(state) == render_state(SyncState.from_dict(json.loads(render_state(state))))
+    assert render_state(state) == render_state(state_codec.decode(json.loads(render_state(state))))
     assert render_state(state).endswith(b"}\n")
 
 

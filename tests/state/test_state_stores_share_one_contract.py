@@ -14,7 +14,7 @@ import pytest
 from reconciler.adapters.s3_state import S3StateStore
 from reconciler.adapters.state_store import LocalStateStore, StateStore, render_state
 from reconciler.errors import LockError, StateError
-from reconciler.models.state import ProductRecord
+from reconciler.kinds.product.record import ProductRecord, with_product, without_product
 from reconciler.models.state_location import parse_s3_url
 from tests.client.fakes import FakeClock
 
@@ -40,7 +40,7 @@ def product(pid: str = PID) -> ProductRecord:
 def test_a_new_location_has_no_state_and_a_write_reads_back(make_store: Any) -> None:
     store: StateStore = make_store()
     assert store.load() is None
-    written = store.write(store.new_state().with_product(product()), previous=None)
+    written = store.write(with_product(store.new_state(), product()), previous=None)
     assert written.serial == 1
     again = make_store().load()
     assert again is not None
@@ -52,10 +52,10 @@ def test_a_new_location_has_no_state_and_a_write_reads_back(make_store: Any) -> 
 def test_the_serial_moves_only_when_the_content_changes(make_store: Any) -> None:
     store: StateStore = make_store()
     store.load()
-    first = store.write(store.new_state().with_product(product()), previous=None)
+    first = store.write(with_product(store.new_state(), product()), previous=None)
     same = store.write(first, previous=first)
     assert same.serial == 1
-    second = store.write(first.without_product(PID), previous=first)
+    second = store.write(without_product(first, PID), previous=first)
     assert second.serial == 2
     loaded = make_store().load()
     assert loaded is not None

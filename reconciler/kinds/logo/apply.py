@@ -17,9 +17,10 @@ from typing import Protocol
 
 from reconciler.errors import CjrecError
 from reconciler.kinds.executing import Run
+from reconciler.kinds.logo.record import LogoRecord, with_logo, without_logo
 from reconciler.models.desired import IMAGE_CONTENT_TYPES
 from reconciler.models.plan import Action, Change
-from reconciler.models.state import LogoRecord, SyncState
+from reconciler.models.state import SyncState
 
 
 class LogoUploader(Protocol):
@@ -41,10 +42,10 @@ class LogoExecutor:
 
     def record(self, state: SyncState, change: Change) -> SyncState:
         if change.action is Action.FORGET:
-            return state.without_logo(change.name)
+            return without_logo(state, change.name)
         if change.after is None:
             raise ValueError(f"{change.address}: a {change.action.value} change needs an `after` record")
-        return state.with_logo(LogoRecord.from_dict(change.name, change.after))
+        return with_logo(state, LogoRecord.from_dict(change.name, change.after))
 
     def execute(self, changes: Sequence[Change], run: Run) -> None:
         for change in changes:

@@ -11,10 +11,10 @@ through ``Desired.logo``; they do not depend on this plan.
 from __future__ import annotations
 
 from reconciler.kinds.logo.model import logos
+from reconciler.kinds.logo.record import LogoRecord
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.models.desired import Logo
 from reconciler.models.plan import Action, Change
-from reconciler.models.state import LogoRecord
 
 
 def plan_logos(context: PlanContext) -> KindPlan:

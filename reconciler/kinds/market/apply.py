@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.kinds.executing import Run
+from reconciler.kinds.market.record import with_market
 from reconciler.models.markets import MarketQuote
 from reconciler.models.plan import Action, Change
 from reconciler.models.state import SyncState
@@ -24,9 +25,9 @@ class MarketExecutor:
     def record(self, state: SyncState, change: Change) -> SyncState:
         country = change.name
         if change.action is Action.FORGET or change.after is None:
-            return state.with_market(country, None)
+            return with_market(state, country, None)
         quotes = dict(change.after.get("quotes") or {})
-        return state.with_market(country, {pid: MarketQuote.from_dict(country, dict(q)) for pid, q in quotes.items()})
+        return with_market(state, country, {pid: MarketQuote.from_dict(country, dict(q)) for pid, q in quotes.items()})
 
     def execute(self, changes: Sequence[Change], run: Run) -> None:
         raise ValueError("market changes make no call to CJ: they are only recorded")

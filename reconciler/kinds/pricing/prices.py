@@ -28,11 +28,11 @@ from decimal import Decimal
 
 from reconciler.errors import Diagnostic
 from reconciler.kinds.pricing.model import default_pricing, pricing_rule
+from reconciler.kinds.product.record import ListedVariant, Listing, ProductSnapshot, VariantSnapshot
 from reconciler.models.declared import VariantPattern
 from reconciler.models.desired import Desired, DesiredProduct
 from reconciler.models.plan import Finding
 from reconciler.models.pricing import PricingRule, VariantPrice, fixed_price, price_variant
-from reconciler.models.state import ListedVariant, Listing, ProductSnapshot, VariantSnapshot
 
 FIXED_RULE = "price"  # Listing.rule of an item with a fixed `price:`
 SHOWN_VARIANTS = 12  # variants listed in a "matches nothing" error

@@ -16,9 +16,10 @@ from typing import Protocol
 
 from reconciler.errors import CancelledError, CjrecError
 from reconciler.kinds.executing import Run
+from reconciler.kinds.product.record import ProductRecord, with_product, without_product
 from reconciler.kinds.workers import run_bounded, worker_count
 from reconciler.models.plan import Action, Change
-from reconciler.models.state import ProductRecord, SyncState
+from reconciler.models.state import SyncState
 
 
 class ProductAdder(Protocol):
@@ -37,10 +38,10 @@ class ProductExecutor:
 
     def record(self, state: SyncState, change: Change) -> SyncState:
         if change.action is Action.FORGET:
-            return state.without_product(change.name)
+            return without_product(state, change.name)
         if change.after is None:
             raise ValueError(f"{change.address}: a {change.action.value} change needs an `after` record")
-        return state.with_product(ProductRecord.from_dict(change.name, change.after))
+        return with_product(state, ProductRecord.from_dict(change.name, change.after))
 
     def execute(self, changes: Sequence[Change], run: Run) -> None:
         def add(change: Change) -> None:

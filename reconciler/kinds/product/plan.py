@@ -22,11 +22,12 @@ from reconciler.kinds.logo.model import default_logo, logo_named
 from reconciler.kinds.planning import REFRESH_DETAILS, KindPlan, PlanContext
 from reconciler.kinds.pricing.prices import margin_misses, plan_listing
 from reconciler.kinds.product.model import products
+from reconciler.kinds.product.record import Listing, ProductRecord, ProductSnapshot
 from reconciler.kinds.product.snapshots import drift_between, pod_properties, snapshot_of
 from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import Desired, DesiredProduct, Logo
 from reconciler.models.plan import Action, Change, Finding, RefreshSummary
-from reconciler.models.state import Listing, ProductRecord, ProductSnapshot, SyncState
+from reconciler.models.state import SyncState
 from reconciler.safe_text import for_terminal
 
 DETAIL_POINTS = 10

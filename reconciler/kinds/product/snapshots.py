@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from reconciler.kinds.product.record import ProductSnapshot, VariantSnapshot
 from reconciler.models.cj import ProductDetail
 from reconciler.models.plan import Drift
-from reconciler.models.state import ProductSnapshot, VariantSnapshot
 
 POD_AREA = "LogoArea"
 

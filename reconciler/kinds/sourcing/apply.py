@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from reconciler.errors import CancelledError, CjrecError, OutcomeUnknownError, SourcingLimitError
 from reconciler.kinds.executing import Run
+from reconciler.kinds.sourcing.record import QUOTA_SECTION, with_quota, with_request, without_request
 from reconciler.models.desired import DEFAULT_SOURCING_PER_DAY
 from reconciler.models.plan import Action, Change
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN, SourcingQuota, SourcingRecord
@@ -63,8 +64,8 @@ class SourcingExecutor:
     def record(self, state: SyncState, change: Change) -> SyncState:
         key = _key(change)
         if change.action is Action.FORGET:
-            return state.without_sourcing(key)
-        return state.with_sourcing(_after(change))
+            return without_request(state, key)
+        return with_request(state, _after(change))
 
     def execute(self, changes: Sequence[Change], run: Run) -> None:
         for change in changes:
@@ -87,14 +88,14 @@ class SourcingExecutor:
         body = dict(after.request or {})
         intent = after.with_(phase=PHASE_FILING, sourcing_id=None, filed_at=now.isoformat(timespec="seconds"))
         run.begin(change)
-        run.save(lambda s: s.with_sourcing(intent).with_quota(quota.after_filing(day)), durable=True)  # 1. the intent
+        run.save(lambda s: with_quota(with_request(s, intent), quota.after_filing(day)), durable=True)  # 1. the intent
         try:
             source_id = self.filer.create_sourcing(body)  # 2. the call
         except OutcomeUnknownError as exc:
             run.failed(change, exc)  # CJ may have filed it: the filing record stays, and the plan says what to do
             return
         except SourcingLimitError:
-            run.save(lambda s: _restore(s, key, previous).with_quota(quota.exhausted_on(day)))
+            run.save(lambda s: with_quota(_restore(s, key, previous), quota.exhausted_on(day)))
             run.defer(change, f"CJ answered that its daily limit of sourcing requests is reached for {day} (UTC)")
             return
         except CancelledError:
@@ -106,7 +107,7 @@ class SourcingExecutor:
             run.failed(change, exc)
             return
         filed = intent.with_(phase=PHASE_OPEN, sourcing_id=source_id)
-        run.save(lambda s: s.with_sourcing(filed), durable=True)  # 3. CJ's id, at once
+        run.save(lambda s: with_request(s, filed), durable=True)  # 3. CJ's id, at once
         run.succeeded(change)
 
 
@@ -124,10 +125,8 @@ def _after(change: Change) -> SourcingRecord:
 
 
 def _restore(state: SyncState, key: str, previous: SourcingRecord | None) -> SyncState:
-    return state.with_sourcing(previous) if previous is not None else state.without_sourcing(key)
+    return with_request(state, previous) if previous is not None else without_request(state, key)
 
 
 def _restore_quota(state: SyncState, quota: SourcingQuota | None) -> SyncState:
-    from dataclasses import replace
-
-    return replace(state, sourcing_quota=quota)
+    return state.with_section(QUOTA_SECTION, quota)

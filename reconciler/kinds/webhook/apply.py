@@ -16,9 +16,10 @@ from typing import Protocol
 
 from reconciler.errors import CancelledError, CjrecError
 from reconciler.kinds.executing import Run
+from reconciler.kinds.webhook.record import WebhookRecord, with_webhooks
 from reconciler.models.desired import WebhookSetting
 from reconciler.models.plan import SUBSCRIPTION_BATCH, SUBSCRIPTIONS_ADDRESS, Action, Change
-from reconciler.models.state import SyncState, WebhookRecord
+from reconciler.models.state import SyncState
 
 
 class WebhookWriter(Protocol):
@@ -90,7 +91,7 @@ def _hooks_of(state: SyncState) -> WebhookRecord:
 
 def _normalised(state: SyncState, record: WebhookRecord) -> SyncState:
     empty = not record.topics and not record.subscriptions
-    return state.with_webhooks(None if empty else record)
+    return with_webhooks(state, None if empty else record)
 
 
 def _subscribed(state: SyncState, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> SyncState:
