@@ -1,8 +1,8 @@
 """Carry out a plan: record the local changes, then let each kind's executor make its calls.
 
 The core only iterates; what a change means is its kind's executor's business (one per
-kind, ``applier/<kind>.py``, contract in ``applier/executor.py``), listed once, in the
-order their calls run, by :func:`executors`. Changes that need no call to CJ (adopt,
+kind, ``reconciler/kinds/<kind>/apply.py``, contract in ``kinds/executing.py``), built from the
+registry in plan order, the order their calls run, by :func:`executors`. Changes that need no call to CJ (adopt,
 update, forget, logos already hosted) are recorded first, in one state write. Then each executor carries
 out its kind's calls, saving the state after every successful one (``cjrec apply`` writes
 those checkpoints on their own thread, ``applier/checkpoints.py``), so a crash or a kill
@@ -15,16 +15,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol, cast
+from typing import Any
 
 from reconciler.errors import CjrecError, ProductUnavailableError
+from reconciler.kinds.contract import ApplyDeps
 from reconciler.kinds.executing import ApplyHooks, ApplyResult, Executor, Run, SilentHooks, StateWriter
-from reconciler.kinds.logo.apply import LogoExecutor, LogoUploader
-from reconciler.kinds.market.apply import MarketExecutor
-from reconciler.kinds.product.apply import ProductAdder, ProductExecutor
-from reconciler.kinds.sourcing.apply import SourcingExecutor, SourcingFiler
-from reconciler.kinds.webhook.apply import WebhookExecutor, WebhookWriter
-from reconciler.models.desired import DEFAULT_SOURCING_PER_DAY
+from reconciler.kinds.registry import kinds
+from reconciler.models.desired import Settings
 from reconciler.models.plan import Change, Plan
 from reconciler.models.state import SyncState
 
@@ -32,7 +29,6 @@ __all__ = [
     "Applier",
     "ApplyHooks",
     "ApplyResult",
-    "CjWriter",
     "SilentHooks",
     "StateWriter",
     "executors",
@@ -40,27 +36,18 @@ __all__ = [
 ]
 
 
-class CjWriter(ProductAdder, WebhookWriter, SourcingFiler, Protocol):
-    """Every call apply makes: the union of the executors' clients."""
-
-
 def executors(
-    client: CjWriter,
+    client: Any,
     *,
-    uploader: LogoUploader | None = None,
-    sourcing_per_day: int = DEFAULT_SOURCING_PER_DAY,
+    uploader: Any = None,
+    settings: Settings | None = None,
     now: Callable[[], datetime] | None = None,
 ) -> tuple[Executor, ...]:
-    """One executor per kind, in the order their calls run: logos are uploaded before the
-    products that print them are added; sourcing requests are filed early (they are quick and
-    limited per day); products are added before webhooks subscribe to them. ``now`` is the
-    clock sourcing counts its daily limit by."""
-    sourcing = (
-        SourcingExecutor(client, per_day=sourcing_per_day, now=now)
-        if now
-        else SourcingExecutor(client, per_day=sourcing_per_day)
-    )
-    return (LogoExecutor(uploader), sourcing, ProductExecutor(client), MarketExecutor(), WebhookExecutor(client))
+    """One executor per kind that has one, in plan order (the order their calls run). ``client``
+    makes the calls (each kind declares the Protocol of those it needs); ``now`` is the clock a
+    kind counts daily limits by."""
+    deps = ApplyDeps(client=client, uploader=uploader, settings=settings or Settings(), now=now)
+    return tuple(kind.executor(deps) for kind in kinds() if kind.executor is not None)
 
 
 class _NoCalls:
@@ -72,10 +59,8 @@ class _NoCalls:
 
 def record_change(state: SyncState, change: Change) -> SyncState:
     """The state after ``change``, as a successful apply records it (no call made)."""
-    return _executor_for(_RECORDERS, change).record(state, change)
-
-
-_RECORDERS = {executor.kind: executor for executor in executors(cast(CjWriter, _NoCalls()))}
+    recorders = {executor.kind: executor for executor in executors(_NoCalls(), uploader=_NoCalls())}
+    return _executor_for(recorders, change).record(state, change)
 
 
 class Applier:
@@ -84,17 +69,17 @@ class Applier:
     def __init__(
         self,
         *,
-        client: CjWriter,
+        client: Any,
         store: StateWriter,
         qps: float,
         hooks: ApplyHooks | None = None,
         stop: threading.Event | None = None,
         fatal: Callable[[CjrecError], bool] | None = None,
-        sourcing_per_day: int = DEFAULT_SOURCING_PER_DAY,
+        settings: Settings | None = None,
         now: Callable[[], datetime] | None = None,
-        uploader: LogoUploader | None = None,
+        uploader: Any = None,
     ) -> None:
-        self.executors = executors(client, uploader=uploader, sourcing_per_day=sourcing_per_day, now=now)
+        self.executors = executors(client, uploader=uploader, settings=settings, now=now)
         self.store = store
         self.qps = qps
         self.hooks = hooks or SilentHooks()

@@ -22,6 +22,7 @@ import click
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_OK, CjrecError, ManifestError, StateError, UsageError
 from reconciler.kinds.product.model import products as declared_products
+from reconciler.kinds.product.record import products_of
 
 if TYPE_CHECKING:
     from reconciler.models.cj import MyProduct
@@ -281,7 +282,7 @@ def export(obj: AppContext, fmt: str, out: Path) -> int:
             f"{_count(len(dropped), 'URL')} in the state {'is' if len(dropped) == 1 else 'are'} not http(s) and "
             f"{'was' if len(dropped) == 1 else 'were'} left out of the export: {', '.join(dropped[:5])}{more}"
         )
-    missing = sorted(pid for pid, record in recorded.products.items() if record.snapshot is None)
+    missing = sorted(pid for pid, record in products_of(recorded).items() if record.snapshot is None)
     if missing:
         obj.console.warning(
             f"{_count(len(missing), 'product')} without recorded details yet (planned offline): their records "
@@ -291,10 +292,10 @@ def export(obj: AppContext, fmt: str, out: Path) -> int:
         click.echo(text, nl=False)
         return EXIT_OK
     write_atomic(out, text.encode("utf-8"), mode=0o644, keep_backup=False)
-    variants = sum(max(1, len(r.snapshot.variants)) if r.snapshot else 1 for r in recorded.products.values())
+    variants = sum(max(1, len(r.snapshot.variants)) if r.snapshot else 1 for r in products_of(recorded).values())
     unit = "rows" if fmt == "csv" else "lines"
-    count = variants if fmt == "csv" else len(recorded.products)
-    obj.console.success(f"Exported {_count(len(recorded.products), 'product')} to {out} ({count} {unit}, {fmt}).")
+    count = variants if fmt == "csv" else len(products_of(recorded))
+    obj.console.success(f"Exported {_count(len(products_of(recorded)), 'product')} to {out} ({count} {unit}, {fmt}).")
     return EXIT_OK
 
 

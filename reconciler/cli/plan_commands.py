@@ -418,7 +418,7 @@ def apply(
                     qps=settle_rate(obj, connection, desired).qps,
                     hooks=hooks,
                     stop=connection.http.cancel,
-                    sourcing_per_day=desired.settings.sourcing_per_day,
+                    settings=desired.settings,
                 )
                 result = applier.apply(the_plan, state or store.new_state())
             elapsed = time.monotonic() - started

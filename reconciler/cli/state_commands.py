@@ -10,11 +10,7 @@ import click
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_OK, StateError, UsageError
 from reconciler.kinds import state_codec
-from reconciler.kinds.logo.record import LogoRecord, without_logo
-from reconciler.kinds.market.record import with_market
-from reconciler.kinds.product.record import ProductRecord, without_product
-from reconciler.kinds.sourcing.record import without_request
-from reconciler.models.sourcing import SourcingRecord
+from reconciler.kinds.contract import Describer
 from reconciler.models.state import SyncState
 
 if TYPE_CHECKING:
@@ -30,22 +26,13 @@ def state() -> None:
 @click.pass_obj
 def state_list(obj: AppContext) -> int:
     """List every resource the state records."""
-    from reconciler.models.sourcing import address_of
-    from reconciler.render.describe import summarise_logo, summarise_market, summarise_product, summarise_sourcing
-
     recorded = obj.store().load()
     if recorded is None:
         obj.console.out("No state yet: nothing is managed. Run `cjrec apply`.")
         return EXIT_OK
-    for name, logo in sorted(recorded.logos.items()):
-        obj.console.out(f"logo.{name}  {summarise_logo(logo.to_dict())}")
-    for pid, product in sorted(recorded.products.items()):
-        obj.console.out(f"product.{pid}  {summarise_product(product.to_dict())}")
-    for record in sorted(recorded.sourcing.values(), key=lambda r: address_of(r.url)):
-        obj.console.out(f"{address_of(record.url)}  {summarise_sourcing(record.to_dict())}")
-    for country, quotes in sorted(recorded.markets.items()):
-        shown = {"quotes": {pid: q.to_dict() for pid, q in quotes.items()}}
-        obj.console.out(f"market.{country}  {summarise_market(shown)}")
+    for _kind, described in _described():
+        for address, _record, summary in described.entries(recorded):
+            obj.console.out(f"{address}  {summary}")
     return EXIT_OK
 
 
@@ -64,37 +51,20 @@ def state_show(obj: AppContext, address: str) -> int:
     return EXIT_OK
 
 
+def _described() -> list[tuple[str, Describer]]:
+    """Every kind that can list its records, with its description, in plan order."""
+    from reconciler.kinds.registry import kinds
+
+    return [(kind.name, kind.describe) for kind in kinds() if kind.describe is not None and kind.sections]
+
+
 def _record_at(recorded: SyncState, address: str) -> dict[str, Any] | None:
     """The record at ``address`` as JSON-ready data, or None."""
-    from reconciler.models.sourcing import address_of
-
-    kind, _, name = address.partition(".")
-    found: ProductRecord | LogoRecord | SourcingRecord | None = None
-    if kind == "product":
-        product = recorded.products.get(name)
-        if product is not None:
-            return {"selected_variants": len(product.selected()), **product.to_dict()}
-    elif kind == "logo":
-        found = recorded.logos.get(name)
-    elif kind == "sourcing":
-        found = next((r for r in recorded.sourcing.values() if address_of(r.url) == address), None)
-    elif kind == "market" and name in recorded.markets:
-        return {"quotes": {pid: q.to_dict() for pid, q in sorted(recorded.markets[name].items())}}
-    return found.to_dict() if found is not None else None
-
-
-def _without(recorded: SyncState, address: str) -> SyncState:
-    from reconciler.models.sourcing import address_of
-
-    kind, _, name = address.partition(".")
-    if kind == "product":
-        return without_product(recorded, name)
-    if kind == "logo":
-        return without_logo(recorded, name)
-    if kind == "sourcing":
-        keys = [key for key, r in recorded.sourcing.items() if address_of(r.url) == address]
-        return without_request(recorded, keys[0]) if keys else recorded
-    return with_market(recorded, name, None)
+    kind, _, _name = address.partition(".")
+    for name, described in _described():
+        if name == kind:
+            return next((record for at, record, _summary in described.entries(recorded) if at == address), None)
+    return None
 
 
 @state.command("forget")
@@ -109,15 +79,28 @@ def state_forget(obj: AppContext, address: str) -> int:
     with sigterm_as_interrupt(), store.lock(operation="state forget", clock=SystemClock()):
         recorded = store.load()
         kind, _, _name = address.partition(".")
-        if kind not in ("product", "logo", "sourcing", "market"):
-            raise UsageError(
-                f"{address!r} is not an address (product.<pid>, logo.<name>, sourcing.<url>, market.<country>)"
-            )
-        if recorded is None or _record_at(recorded, address) is None:
+        known = dict(_described())
+        if kind not in known:
+            forms = ", ".join(form for k in _forms() for form in k)
+            raise UsageError(f"{address!r} is not an address ({forms})")
+        kept = known[kind].forget(recorded, address) if recorded is not None else None
+        if recorded is None or kept is None:
             raise UsageError(f"{address!r} is not in the state", hint="see `cjrec state list` for the addresses")
-        store.write(_without(recorded, address), previous=recorded)
+        store.write(kept, previous=recorded)
     obj.console.success(f"Forgot {address}; CJ was not changed.")
     return EXIT_OK
+
+
+def _counts(recorded: SyncState) -> str:
+    """``3 products, 1 logo``: what the state records, kind by kind."""
+    counts = [(kind, len(described.entries(recorded))) for kind, described in _described()]
+    return ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts if n) or "nothing recorded"
+
+
+def _forms() -> list[tuple[str, ...]]:
+    from reconciler.kinds.registry import kinds
+
+    return [kind.address_forms for kind in kinds() if kind.describe is not None and kind.sections]
 
 
 @click.command("force-unlock")
@@ -208,6 +191,6 @@ def _copy_state(obj: AppContext, *, source: StateStore, target: StateStore, forc
         if cache is not None:
             target.token_cache().write(cache)
     obj.console.success(
-        f"Copied the state ({len(written.products)} products, lineage {written.lineage}) from {source.display} "
+        f"Copied the state ({_counts(written)}, lineage {written.lineage}) from {source.display} "
         f"to {target.display}{' with the token cache' if cache is not None else ''}."
     )

@@ -20,7 +20,7 @@ other parts empty.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -59,7 +59,7 @@ class Derivation:
     give each product its shipping cost). ``after`` names the kinds whose derivations must run
     first; the planner orders them and refuses a cycle."""
 
-    derive: Callable[[Desired, SyncState, Observed], Desired]
+    derive: Callable[[Desired, SyncState | None, Observed], Desired]
     after: tuple[str, ...] = ()
 
 
@@ -75,7 +75,7 @@ class ApplyDeps:
 
 
 class Describer(Protocol):
-    """How a kind reads in plans and in ``cjrec state list|show``."""
+    """How a kind reads in plans and in ``cjrec state list|show`` (``kinds/wording.py`` has the defaults)."""
 
     def summary(self, change: Change) -> str:
         """The one-line description of the resource ``change`` is about (terminal-safe)."""
@@ -89,12 +89,12 @@ class Describer(Protocol):
         """Whether an update is shown field by field (False when its reason already says what changed)."""
         ...
 
-    def entries(self, records: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, dict[str, Any], str]]:
-        """Every recorded resource of the kind as (address, JSON-ready record, one-line summary)."""
+    def entries(self, state: SyncState) -> list[tuple[str, dict[str, Any], str]]:
+        """Every resource of the kind ``state`` records, as (address, JSON-ready record, one-line summary)."""
         ...
 
-    def forget(self, records: Mapping[str, Mapping[str, Any]], address: str) -> dict[str, Mapping[str, Any]]:
-        """The kind's sections without the resource at ``address`` (``cjrec state forget``)."""
+    def forget(self, state: SyncState, address: str) -> SyncState | None:
+        """``state`` without the resource at ``address`` (``cjrec state forget``); None when it has none there."""
         ...
 
 
@@ -111,5 +111,6 @@ class Kind:
     executor: Callable[[ApplyDeps], Executor] | None = None
     cost: Callable[[Change], tuple[int, int]] | None = None
     uploads: Callable[[Change], str | None] | None = None
+    guarded: bool = False  # its forgets count toward the mass-forget guard (a deleted or mis-globbed manifest)
     describe: Describer | None = None
     address_forms: tuple[str, ...] = field(default=())  # e.g. ("product.<pid>",), for messages and docs

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from reconciler.kinds import logo, market, pricing, product, sourcing, webhook
 from reconciler.kinds.contract import Kind, Section
 from reconciler.kinds.documents import DocumentKind
+from reconciler.models.plan import APPLY_RULES
+from reconciler.models.state import know_section
 
 _BUILT_IN: tuple[Kind, ...] = (
     logo.KIND,
@@ -28,6 +30,28 @@ _BUILT_IN: tuple[Kind, ...] = (
     pricing.KIND,
 )
 _added: list[Kind] = []
+
+
+def _install(kind: Kind) -> None:
+    """Tell the models what ``kind`` says of itself: its state sections, its apply costs and uploads."""
+    for section in kind.sections:
+        know_section(section.key)
+    if kind.cost is not None:
+        APPLY_RULES.costs[kind.name] = kind.cost
+    if kind.uploads is not None:
+        APPLY_RULES.uploads[kind.name] = kind.uploads
+    if kind.guarded:
+        APPLY_RULES.guarded.add(kind.name)
+
+
+def _uninstall(kind: Kind) -> None:
+    APPLY_RULES.costs.pop(kind.name, None)
+    APPLY_RULES.uploads.pop(kind.name, None)
+    APPLY_RULES.guarded.discard(kind.name)
+
+
+for _kind in _BUILT_IN:
+    _install(_kind)
 
 
 def kinds() -> tuple[Kind, ...]:
@@ -45,6 +69,28 @@ def documents() -> tuple[DocumentKind, ...]:
     return tuple(document for kind in kinds() for document in kind.documents)
 
 
+def planned() -> tuple[Kind, ...]:
+    """The kinds with a planner, in plan order."""
+    return tuple(kind for kind in kinds() if kind.plan is not None)
+
+
+def derivations() -> tuple[Kind, ...]:
+    """The kinds that derive an input for others, each after the kinds it names in ``after``."""
+    pending = {kind.name: kind for kind in kinds() if kind.derives is not None}
+    ordered: list[Kind] = []
+    while pending:
+        ready = [
+            kind
+            for kind in pending.values()
+            if kind.derives is not None and all(dep not in pending for dep in kind.derives.after)
+        ]
+        if not ready:
+            raise ValueError(f"the derived inputs of {', '.join(sorted(pending))} depend on each other in a cycle")
+        for kind in ready:
+            ordered.append(pending.pop(kind.name))
+    return tuple(ordered)
+
+
 def sections() -> tuple[Section, ...]:
     """Every state section, in the order the state file lists them."""
     return tuple(sorted((s for kind in kinds() for s in kind.sections), key=lambda s: (s.position, s.key)))
@@ -56,7 +102,9 @@ def registered(kind: Kind) -> Iterator[Kind]:
     if kind_named(kind.name) is not None:
         raise ValueError(f"a kind named {kind.name!r} is registered already")
     _added.append(kind)
+    _install(kind)
     try:
         yield kind
     finally:
         _added.remove(kind)
+        _uninstall(kind)

@@ -17,9 +17,6 @@ from enum import Enum
 from typing import Any
 
 FORMAT_VERSION = 1
-SUBSCRIPTIONS_ADDRESS = "webhook.subscriptions"
-SUBSCRIPTION_BATCH = 100  # pids per subscribe/unsubscribe call
-SUBSCRIPTION_POINTS = 10  # per subscribe/unsubscribe call
 
 
 class Action(Enum):
@@ -75,26 +72,18 @@ class Change:
 
     @property
     def upload(self) -> str | None:
-        """For a logo hosted in the logo store: the object apply uploads to, when this change needs it there."""
-        hosted = (self.after or {}).get("hosted") if self.kind == "logo" else None
-        if not hosted or (self.before or {}).get("hosted") == hosted:
-            return None
-        return str(hosted)
+        """The object apply uploads to the logo store for this change, if it needs one (see :class:`ApplyRules`)."""
+        rule = APPLY_RULES.uploads.get(self.kind)
+        return rule(self) if rule is not None else None
 
     @property
     def calls_out(self) -> bool:
         """True when applying it calls another system: CJ, or the logo store for an upload."""
         return self.calls_cj or self.upload is not None
 
-    def subscription_delta(self) -> tuple[list[str], list[str]]:
-        """For ``webhook.subscriptions``: (pids to subscribe, pids to unsubscribe)."""
-        before = set((self.before or {}).get("subscribed", []))
-        after = set((self.after or {}).get("subscribed", []))
-        return sorted(after - before), sorted(before - after)
-
     def cost(self) -> tuple[int, int]:
-        """(calls, points) applying this change needs (see :data:`APPLY_COSTS`)."""
-        rule = APPLY_COSTS.get(self.kind)
+        """(calls, points) applying this change needs (see :class:`ApplyRules`)."""
+        rule = APPLY_RULES.costs.get(self.kind)
         return rule(self) if rule is not None else (0, 0)
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,32 +108,27 @@ class Change:
         )
 
 
-def _product_cost(change: Change) -> tuple[int, int]:
-    return (1, 0) if change.action in (Action.CREATE, Action.READD) else (0, 0)
+CostRule = Callable[["Change"], tuple[int, int]]
+UploadRule = Callable[["Change"], "str | None"]
 
 
-def _webhook_cost(change: Change) -> tuple[int, int]:
-    if change.address == SUBSCRIPTIONS_ADDRESS:
-        if change.action not in (Action.CREATE, Action.UPDATE):
-            return 0, 0
-        calls = sum(-(-len(batch) // SUBSCRIPTION_BATCH) for batch in change.subscription_delta())
-        return calls, calls * SUBSCRIPTION_POINTS
-    return (1, 0) if change.action in (Action.CREATE, Action.UPDATE) else (0, 0)
+@dataclass
+class ApplyRules:
+    """What each kind says of applying its changes, filled in by the registry of kinds
+    (``reconciler.kinds.registry``) so that this module names no kind.
+
+    ``costs``: (calls, points) a change needs; a kind without a rule never calls out (its
+    changes are only recorded). ``uploads``: the object a change uploads to the logo store,
+    if any. ``guarded``: the kinds whose forgets count toward the mass-forget guard
+    (``managed_before`` counts their resources).
+    """
+
+    costs: dict[str, CostRule] = field(default_factory=dict)
+    uploads: dict[str, UploadRule] = field(default_factory=dict)
+    guarded: set[str] = field(default_factory=set)
 
 
-#: What applying a change costs, per kind (address prefix): (calls, points). A kind that
-#: is not listed never calls CJ (its changes are only recorded). The plan totals these,
-#: the renderers show them, and the applier hands the changes with calls to the kind's
-#: executor; a new kind whose apply calls CJ adds its rule here.
-def _sourcing_cost(change: Change) -> tuple[int, int]:
-    return (1, 0) if change.action in (Action.CREATE, Action.READD) else (0, 0)  # sourcing/create is free
-
-
-APPLY_COSTS: dict[str, Callable[[Change], tuple[int, int]]] = {
-    "sourcing": _sourcing_cost,
-    "product": _product_cost,
-    "webhook": _webhook_cost,
-}
+APPLY_RULES = ApplyRules()
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +264,8 @@ class Plan:
         return counts
 
     def forgotten_products(self) -> int:
-        return sum(1 for c in self.changes if c.action is Action.FORGET and c.kind == "product")
+        """Forgets of managed resources (of the kinds the mass-forget guard counts: products)."""
+        return sum(1 for c in self.changes if c.action is Action.FORGET and c.kind in APPLY_RULES.guarded)
 
     @property
     def is_mass_forget(self) -> bool:

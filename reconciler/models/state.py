@@ -44,9 +44,12 @@ class SyncState:
         object.__setattr__(self, "records", {key: value for key, value in merged.items() if value is not None})
 
     def __getattr__(self, name: str) -> Any:
-        """A section by its key (``state.products``); an absent section reads as empty."""
-        if name.startswith("_"):
-            raise AttributeError(name)
+        """A section by its key (``state.products``); an absent section reads as empty.
+
+        Only the sections of registered kinds (:func:`know_section`): a misspelt name is an error.
+        """
+        if name not in _KNOWN_SECTIONS:
+            raise AttributeError(f"SyncState has no section {name!r}")
         return self.records.get(name, _EMPTY)
 
     def __eq__(self, other: object) -> bool:
@@ -85,6 +88,14 @@ class SyncState:
     def renumbered(self, serial: int) -> SyncState:
         """The same records under another serial."""
         return SyncState(self.lineage, serial, self.records)
+
+
+_KNOWN_SECTIONS: set[str] = set()
+
+
+def know_section(key: str) -> None:
+    """Let ``state.<key>`` read section ``key`` (the registry calls this for every kind's sections)."""
+    _KNOWN_SECTIONS.add(key)
 
 
 class _Empty(dict[str, Any]):

@@ -6,39 +6,27 @@ That is what makes "plan shows exactly what apply does" testable. Two steps: fir
 points cost before spending anything), then :func:`make_plan` builds the plan.
 
 This module only orders the kinds of resource and assembles the Plan: each kind is planned
-by its own module (``planner/<kind>.py``) under the contract of ``planner/kind.py``, and
-listed once in :data:`KINDS`.
+by its own package (``reconciler/kinds/<kind>/plan.py``) under the contract of
+``kinds/planning.py``, and listed once, in plan order, in the registry
+(``reconciler/kinds/registry.py``). The derived inputs kinds give one another (sourced products,
+shipping costs) are applied first, in the order their declared dependencies give.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 from reconciler import __version__
 from reconciler.errors import ManifestError
-from reconciler.kinds.logo.plan import plan_logos
-from reconciler.kinds.market.plan import plan_markets, with_shipping
 from reconciler.kinds.planning import MODES, KindPlan, PlanContext, PlanRequest
-from reconciler.kinds.product.plan import DETAIL_POINTS, detail_cost, details_needed, plan_products
-from reconciler.kinds.sourcing.plan import plan_sourcing, with_sourced_products
-from reconciler.kinds.webhook.plan import plan_webhooks
+from reconciler.kinds.product.plan import DETAIL_POINTS, detail_cost, details_needed
+from reconciler.kinds.registry import derivations, planned
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Cost, Finding, Plan
 from reconciler.models.state import SyncState
 
-__all__ = ["DETAIL_POINTS", "KINDS", "MODES", "PlanRequest", "detail_cost", "details_needed", "make_plan"]
-
-#: Every kind of resource, in plan order: (address prefix, its planner). A plan lists the
-#: changes kind by kind in this order, and within a kind by action, then address.
-KINDS: tuple[tuple[str, Callable[[PlanContext], KindPlan]], ...] = (
-    ("logo", plan_logos),
-    ("sourcing", plan_sourcing),
-    ("product", plan_products),
-    ("market", plan_markets),
-    ("webhook", plan_webhooks),
-)
+__all__ = ["DETAIL_POINTS", "MODES", "PlanRequest", "derive", "detail_cost", "details_needed", "make_plan"]
 
 _ACTION_ORDER = {Action.FORGET: 0, Action.CREATE: 1, Action.ADOPT: 2, Action.READD: 3, Action.UPDATE: 4}
 
@@ -49,13 +37,13 @@ def make_plan(desired: Desired, recorded: SyncState | None, observed: Observed, 
     Products that sourcing requests became are planned as products of the manifests.
     """
     context = PlanContext(
-        desired=with_shipping(with_sourced_products(desired, recorded, observed), recorded, observed),
+        desired=derive(desired, recorded, observed),
         recorded=recorded or SyncState(lineage="", serial=0),
         has_state=recorded is not None,
         observed=observed,
         request=request,
     )
-    found = [plan(context) for _kind, plan in KINDS]
+    found = [kind.plan(context) for kind in planned() if kind.plan is not None]
     errors = [error for kind_plan in found for error in kind_plan.errors]
     if errors:
         hints = dict.fromkeys(kp.error_hint for kp in found if kp.errors and kp.error_hint)
@@ -63,15 +51,24 @@ def make_plan(desired: Desired, recorded: SyncState | None, observed: Observed, 
     return _assemble(context, found)
 
 
+def derive(desired: Desired, recorded: SyncState | None, observed: Observed) -> Desired:
+    """``desired`` with the inputs kinds derive for one another (the products sourcing requests
+    became, each product's shipping cost), in the order of their declared dependencies."""
+    for kind in derivations():
+        if kind.derives is not None:
+            desired = kind.derives.derive(desired, recorded, observed)
+    return desired
+
+
 def _assemble(context: PlanContext, found: list[KindPlan]) -> Plan:
-    order = {kind: index for index, (kind, _plan) in enumerate(KINDS)}
+    order = {kind.name: index for index, kind in enumerate(planned())}
     changes = sorted(
         (change for kind_plan in found for change in kind_plan.changes),
         key=lambda c: (order[c.kind], _ACTION_ORDER[c.action], c.address),
     )
     recorded, request, observed = context.recorded, context.request, context.observed
     warnings = [warning for kind_plan in found for warning in kind_plan.warnings]
-    managed = len(recorded.products)
+    managed = sum(1 for kind in planned() if kind.guarded for section in kind.sections for _ in recorded.section(section.key) or ())
     plan = Plan(
         created_at=request.now.isoformat(timespec="seconds"),
         mode=request.mode,

@@ -46,7 +46,8 @@ import io
 import json
 from typing import Any
 
-from reconciler.kinds.product.record import ProductRecord
+from reconciler.kinds.logo.record import logos_of
+from reconciler.kinds.product.record import ProductRecord, products_of
 from reconciler.models.state import SyncState
 from reconciler.safe_text import for_csv_cell, for_json, http_url
 
@@ -84,13 +85,13 @@ CSV_COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
 
 def catalog_records(state: SyncState) -> list[dict[str, Any]]:
     """One record per managed product, by pid."""
-    return [_record(state, state.products[pid]) for pid in sorted(state.products)]
+    return [_record(state, products_of(state)[pid]) for pid in sorted(products_of(state))]
 
 
 def _record(state: SyncState, record: ProductRecord) -> dict[str, Any]:
     snap = record.snapshot
     listing = record.listing
-    logo = state.logos.get(record.logo) if record.logo else None
+    logo = logos_of(state).get(record.logo) if record.logo else None
     return {
         "pid": record.pid,
         "url": record.url,
@@ -128,10 +129,10 @@ def _record(state: SyncState, record: ProductRecord) -> dict[str, Any]:
 def dropped_urls(state: SyncState) -> list[str]:
     """``product.<pid> <field>`` for every recorded image/logo URL the export leaves out (not http(s))."""
     found = []
-    for pid in sorted(state.products):
-        record = state.products[pid]
+    for pid in sorted(products_of(state)):
+        record = products_of(state)[pid]
         snap = record.snapshot
-        logo = state.logos.get(record.logo) if record.logo else None
+        logo = logos_of(state).get(record.logo) if record.logo else None
         urls = [("image", snap.image if snap else None)]
         urls += [(f"variants.{vid}.image", v.image) for vid, v in sorted(snap.variants.items())] if snap else []
         urls.append(("logo_url", (logo.url or logo.public_url) if logo else None))

@@ -14,7 +14,7 @@ so it holds no control character either.
 from __future__ import annotations
 
 from reconciler.models.plan import Plan
-from reconciler.render.describe import field_diff, refresh_line, show, summarise, summary_line, verb
+from reconciler.render.describe import field_diff, refresh_line, show, shows_fields, summarise, summary_line, verb
 from reconciler.safe_text import for_markdown_code, for_markdown_inline, markdown_fence
 
 LIMIT = 60_000
@@ -47,9 +47,7 @@ def render_markdown(plan: Plan, *, title: str = "cjrec plan", limit: int = LIMIT
             )
             if change.reason:
                 body.append(f"#      {change.reason}")
-            for key, before, after in (
-                field_diff(change) if change.action.value == "update" and change.kind != "market" else []
-            ):
+            for key, before, after in field_diff(change) if shows_fields(change) else []:
                 body.append(f"#      {show(key)}: {show(before)} -> {show(after)}")
         sections.append(_details(f"Changes ({len(plan.changes)})", markdown_fence(body, info="diff")))
     if plan.drift:

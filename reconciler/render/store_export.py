@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from reconciler.kinds.product.record import ListedVariant, ProductRecord, VariantSnapshot
+from reconciler.kinds.product.record import ListedVariant, ProductRecord, VariantSnapshot, products_of
 from reconciler.models.state import SyncState
 from reconciler.safe_text import for_store_csv, http_url, starts_like_formula
 
@@ -163,8 +163,8 @@ def _products(state: SyncState, notes: list[str]) -> list[_Product]:
     out = []
     unpriced = 0
     skipped: list[str] = []
-    for pid in sorted(state.products):
-        record = state.products[pid]
+    for pid in sorted(products_of(state)):
+        record = products_of(state)[pid]
         snap = record.snapshot
         if snap is None or record.listing is None:
             skipped.append(pid)

@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reconciler.models.plan import Action, Plan
-from reconciler.render.describe import field_diff, refresh_line, show, show_address, summarise, summary_line, verb
+from reconciler.render.describe import (
+    field_diff,
+    refresh_line,
+    show,
+    show_address,
+    shows_fields,
+    summarise,
+    summary_line,
+    verb,
+)
 from reconciler.safe_text import for_terminal
 
 Style = Callable[[str, str], str]  # (text, role) -> styled text
@@ -57,7 +66,7 @@ def render_plan(plan: Plan, *, style: Style = plain) -> str:
                 details.append(f"at {for_terminal(change.source, limit=None)}")
             if details:
                 lines.append(f"       {style('; '.join(details), 'dim')}")
-            if change.action is Action.UPDATE and change.kind != "market":  # a market's reason says what changed
+            if shows_fields(change):
                 for key, before, after in field_diff(change):
                     lines.append(f"       {show(key)}: {show(before)} -> {show(after)}")
     if plan.drift:

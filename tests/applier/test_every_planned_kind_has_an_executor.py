@@ -1,6 +1,6 @@
 """The planner and the applier agree on the kinds of resource.
 
-Each kind planned (``planner.planner.KINDS``) has its executor in the applier, in the same
+Each kind planned (``kinds.registry.planned()``) has its executor in the applier, in the same
 order, so a change the planner can make is one apply can carry out; a plan holding a kind
 this cjrec has no executor for is refused before anything is written.
 """
@@ -13,9 +13,9 @@ import pytest
 
 from reconciler.applier.applier import Applier, executors
 from reconciler.errors import CjrecError
+from reconciler.kinds.registry import planned
 from reconciler.models.plan import Action, Change, Plan
 from reconciler.models.state import SyncState
-from reconciler.planner.planner import KINDS
 
 
 class _Store:
@@ -42,9 +42,8 @@ class _NoClient:
 
 
 def test_each_planned_kind_has_one_executor_in_the_same_order() -> None:
-    planned = [kind for kind, _plan in KINDS]
     applied = [executor.kind for executor in executors(_NoClient())]
-    assert applied == planned
+    assert applied == [kind.name for kind in planned()]
 
 
 def test_a_plan_with_a_kind_no_executor_handles_is_refused_before_any_write() -> None:

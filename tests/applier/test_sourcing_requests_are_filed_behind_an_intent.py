@@ -89,7 +89,7 @@ def planned(count: int) -> Plan:
 
 
 def apply(filer: Filer, store: Store, count: int, *, per_day: int = 5, state: SyncState | None = None) -> Any:
-    applier = Applier(client=filer, store=store, qps=1, sourcing_per_day=per_day, now=lambda: NOW)
+    applier = Applier(client=filer, store=store, qps=1, settings=Settings(sourcing_per_day=per_day), now=lambda: NOW)
     return applier.apply(planned(count), state or SyncState(lineage="l", serial=0))
 
 
@@ -163,7 +163,7 @@ def test_through_background_checkpoints_the_intent_is_stored_before_the_call() -
     store = SlowStore()
     filer = Filer(store, "1801", "1802")
     with BackgroundCheckpoints(store, stop=threading.Event(), written=None) as writer:
-        applier = Applier(client=filer, store=writer, qps=1, sourcing_per_day=5, now=lambda: NOW)
+        applier = Applier(client=filer, store=writer, qps=1, settings=Settings(sourcing_per_day=5), now=lambda: NOW)
         result = applier.apply(planned(2), SyncState(lineage="l", serial=0))
     assert result.ok
     for at_call in filer.seen_at_call:  # what the store held when each create went out

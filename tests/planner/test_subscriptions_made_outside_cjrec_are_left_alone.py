@@ -9,12 +9,13 @@ cjrec had that someone unsubscribed at CJ is subscribed again if it is still wan
 from __future__ import annotations
 
 from reconciler.kinds.planning import PlanContext
+from reconciler.kinds.webhook.model import SUBSCRIPTIONS_ADDRESS
 from reconciler.kinds.webhook.plan import plan_webhooks
 from reconciler.kinds.webhook.record import WebhookRecord, with_webhooks
 from reconciler.models.declared import Source
 from reconciler.models.desired import Webhooks, WebhookSetting
 from reconciler.models.observed import Observed
-from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS, Action, Change
+from reconciler.models.plan import Action, Change
 from tests.planner.builders import desired, pid, product, request, state
 
 MANAGED_A, MANAGED_B, FOREIGN = pid(1), pid(2), pid(900)

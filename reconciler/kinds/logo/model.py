@@ -6,6 +6,7 @@ Read by the logo planner and by the product planner (a POD product prints a logo
 from __future__ import annotations
 
 from reconciler.models.desired import Desired, Logo
+from reconciler.models.plan import Change
 
 KIND = "logo"
 
@@ -24,3 +25,11 @@ def logo_named(desired: Desired, name: str) -> Logo | None:
 def default_logo(desired: Desired) -> Logo | None:
     """The logo POD products use when they name none."""
     return next((logo for logo in logos(desired) if logo.default), None)
+
+
+def upload_of(change: Change) -> str | None:
+    """For a logo hosted in the logo store: the object apply uploads to, when this change needs it there."""
+    hosted = (change.after or {}).get("hosted")
+    if not hosted or (change.before or {}).get("hosted") == hosted:
+        return None
+    return str(hosted)

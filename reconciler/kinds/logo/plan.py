@@ -11,7 +11,7 @@ through ``Desired.logo``; they do not depend on this plan.
 from __future__ import annotations
 
 from reconciler.kinds.logo.model import logos
-from reconciler.kinds.logo.record import LogoRecord
+from reconciler.kinds.logo.record import LogoRecord, logos_of
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.models.desired import Logo
 from reconciler.models.plan import Action, Change
@@ -22,7 +22,7 @@ def plan_logos(context: PlanContext) -> KindPlan:
     found = KindPlan()
     if context.request.refresh_only:
         return found  # logos are local records: nothing at CJ to refresh
-    recorded = context.recorded.logos
+    recorded = logos_of(context.recorded)
     for logo in logos(context.desired):
         after = logo_record(logo)
         before = recorded.get(logo.name)

@@ -25,11 +25,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from reconciler.kinds.market.model import markets
+from reconciler.kinds.market.record import markets_of
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.pricing.model import pricing_rules
 from reconciler.kinds.pricing.prices import rule_for
 from reconciler.kinds.product.model import products as declared_products
 from reconciler.kinds.product.model import with_products
+from reconciler.kinds.product.record import products_of
 from reconciler.models.cj import ProductDetail
 from reconciler.models.desired import Desired
 from reconciler.models.markets import QUOTE_POINTS, Market, MarketQuote, QuoteRequest, best_option, closest_option
@@ -51,7 +53,7 @@ def quote_budget(desired: Desired, recorded: SyncState | None, detail_pids: list
     calls = 0
     queried = set(detail_pids)
     for market in markets(desired):
-        known = recorded.markets.get(market.country, {}) if recorded else {}
+        known = markets_of(recorded).get(market.country, {}) if recorded else {}
         for product in declared_products(desired):
             quote = known.get(product.pid)
             if product.pid in queried or quote is None or quote.origins != market.origins:
@@ -63,7 +65,7 @@ def quote_requests(desired: Desired, recorded: SyncState | None, observed: Obser
     """The quotes to ask CJ for, now that the details of new and refreshed products are known."""
     requests: list[QuoteRequest] = []
     for market in markets(desired):
-        known = recorded.markets.get(market.country, {}) if recorded else {}
+        known = markets_of(recorded).get(market.country, {}) if recorded else {}
         for product in declared_products(desired):
             if product.pid in observed.unavailable:
                 continue
@@ -85,7 +87,7 @@ def _request(pid: str, market: Market, detail: ProductDetail | None, recorded: S
             skipped = tuple(f"no stock in {o}" for o in market.origins if o not in variant.stock_countries)
             return QuoteRequest(pid, market.country, variant.vid, origins, market.origins, skipped)
         return QuoteRequest(pid, market.country, variant.vid, market.origins, market.origins)
-    record = recorded.products.get(pid) if recorded else None
+    record = products_of(recorded).get(pid) if recorded else None
     if record is None or record.snapshot is None or not record.snapshot.variants:
         return None  # nothing known to quote yet (an offline plan); the next plan quotes it
     vid = next(iter(record.snapshot.variants))
@@ -123,7 +125,7 @@ def market_plan(desired: Desired, recorded: SyncState, observed: Observed, *, no
     plan = MarketsPlan()
     products = {p.pid for p in declared_products(desired)}
     for market in sorted(markets(desired), key=lambda m: m.country):
-        before = recorded.markets.get(market.country)
+        before = markets_of(recorded).get(market.country)
         quotes: dict[str, MarketQuote] = {}
         for pid in sorted(products):
             quote = observed.freight.get((pid, market.country)) or (before or {}).get(pid)
@@ -144,7 +146,7 @@ def market_plan(desired: Desired, recorded: SyncState, observed: Observed, *, no
                 Change(address, Action.UPDATE, {"quotes": old}, {"quotes": after}, reason, str(market.source))
             )
     wanted = {m.country for m in markets(desired)}
-    for country, quotes_before in sorted(recorded.markets.items()):
+    for country, quotes_before in sorted(markets_of(recorded).items()):
         if country not in wanted:
             old = {pid: q.to_dict() for pid, q in quotes_before.items()}
             plan.changes.append(
@@ -181,7 +183,7 @@ def shipping_costs(desired: Desired, recorded: SyncState, observed: Observed) ->
     ``includeShipping`` adds to the cost base). Products or markets without one are left out."""
     costs: dict[str, dict[str, Decimal]] = {}
     for market in markets(desired):
-        known = recorded.markets.get(market.country, {})
+        known = markets_of(recorded).get(market.country, {})
         for product in declared_products(desired):
             quote = observed.freight.get((product.pid, market.country)) or known.get(product.pid)
             best = best_option(quote.options, market) if quote is not None else None
@@ -204,5 +206,5 @@ def with_shipping(desired: Desired, recorded: SyncState | None, observed: Observ
 
 def shipping_cost(recorded: SyncState, pid: str, country: str) -> Decimal | None:
     """The price of the cheapest qualifying option recorded for ``pid`` to ``country`` (pricing's ``includeShipping``)."""
-    quote = recorded.markets.get(country, {}).get(pid)
+    quote = markets_of(recorded).get(country, {}).get(pid)
     return quote.best.price if quote is not None and quote.best is not None else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from reconciler.models.desired import Desired, DesiredProduct
+from reconciler.models.plan import Action, Change
 
 KIND = "product"
 
@@ -20,3 +21,8 @@ def products(desired: Desired) -> tuple[DesiredProduct, ...]:
 def with_products(desired: Desired, items: Iterable[DesiredProduct]) -> Desired:
     """``desired`` selling ``items`` instead (a derived input: sourced products, shipping costs)."""
     return desired.replacing(KIND, {product.pid: product for product in items})
+
+
+def apply_cost(change: Change) -> tuple[int, int]:
+    """Adding a product (create, re-add) is one addToMyProduct call (free); the rest is only recorded."""
+    return (1, 0) if change.action in (Action.CREATE, Action.READD) else (0, 0)

@@ -22,7 +22,7 @@ from reconciler.kinds.logo.model import default_logo, logo_named
 from reconciler.kinds.planning import REFRESH_DETAILS, KindPlan, PlanContext
 from reconciler.kinds.pricing.prices import margin_misses, plan_listing
 from reconciler.kinds.product.model import products
-from reconciler.kinds.product.record import Listing, ProductRecord, ProductSnapshot
+from reconciler.kinds.product.record import Listing, ProductRecord, ProductSnapshot, products_of
 from reconciler.kinds.product.snapshots import drift_between, pod_properties, snapshot_of
 from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import Desired, DesiredProduct, Logo
@@ -50,7 +50,7 @@ def details_needed(
     ones, the least recently checked first (never checked first, then by ``checked_at``,
     then in manifest order), so repeated runs sweep the whole catalogue in turn.
     """
-    known = recorded.products if recorded else {}
+    known = products_of(recorded) if recorded else {}
     chosen: set[str] = set()
     managed: list[tuple[str, int, str]] = []
     for index, product in enumerate(products(desired)):
@@ -89,7 +89,7 @@ class _Products:
             self._product(product, listed)
         wanted = {p.pid for p in products(desired)}
         self.found.refresh = self._refresh_summary()
-        for pid, record in sorted(recorded.products.items()):
+        for pid, record in sorted(products_of(recorded).items()):
             if self.refresh_only:
                 break
             if pid not in wanted:
@@ -105,7 +105,7 @@ class _Products:
                 )
         if listed is not None:
             for pid, row in sorted(listed.items()):
-                if pid not in wanted and pid not in recorded.products:
+                if pid not in wanted and pid not in products_of(recorded):
                     name, sku = for_terminal(row.name, limit=80), for_terminal(row.sku, limit=40)
                     label = f"{name or '(no name)'} ({sku or 'no SKU'})"
                     self.found.unmanaged.append(
@@ -120,7 +120,7 @@ class _Products:
         """How many products this plan checked and the oldest check once it is applied."""
         if self.context.request.mode != REFRESH_DETAILS:
             return None
-        observed, recorded = self.context.observed, self.context.recorded.products
+        observed, recorded = self.context.observed, products_of(self.context.recorded)
         checked = 0
         times: list[str] = []
         never = 0
@@ -158,7 +158,7 @@ class _Products:
     def _product(self, product: DesiredProduct, listed: dict[str, MyProduct] | None) -> None:
         pid = product.pid
         address = f"product.{pid}"
-        record = self.context.recorded.products.get(pid)
+        record = products_of(self.context.recorded).get(pid)
         observed = self.context.observed
         detail = observed.details.get(pid)
         unavailable = observed.unavailable.get(pid)

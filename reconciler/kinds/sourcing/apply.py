@@ -28,7 +28,14 @@ from typing import Any, Protocol
 
 from reconciler.errors import CancelledError, CjrecError, OutcomeUnknownError, SourcingLimitError
 from reconciler.kinds.executing import Run
-from reconciler.kinds.sourcing.record import QUOTA_SECTION, with_quota, with_request, without_request
+from reconciler.kinds.sourcing.record import (
+    QUOTA_SECTION,
+    quota_of,
+    requests_of,
+    with_quota,
+    with_request,
+    without_request,
+)
 from reconciler.models.desired import DEFAULT_SOURCING_PER_DAY
 from reconciler.models.plan import Action, Change
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN, SourcingQuota, SourcingRecord
@@ -78,12 +85,12 @@ class SourcingExecutor:
         day = now.date().isoformat()
         key = _key(change)
         state = run.result.state
-        quota = state.sourcing_quota or SourcingQuota(day)
+        quota = quota_of(state) or SourcingQuota(day)
         if quota.left(day, self.per_day) <= 0:
             run.defer(change, f"CJ's daily limit of {self.per_day} sourcing requests is used up for {day} (UTC)")
             return
-        previous = state.sourcing.get(key)
-        previous_quota = state.sourcing_quota
+        previous = requests_of(state).get(key)
+        previous_quota = quota_of(state)
         after = _after(change)
         body = dict(after.request or {})
         intent = after.with_(phase=PHASE_FILING, sourcing_id=None, filed_at=now.isoformat(timespec="seconds"))

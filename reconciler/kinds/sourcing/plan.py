@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.product.model import products, with_products
 from reconciler.kinds.sourcing.model import sourcing_items
+from reconciler.kinds.sourcing.record import quota_of, requests_of
 from reconciler.models.desired import Desired, DesiredProduct
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Change, Finding
@@ -68,7 +69,7 @@ def utc_day(now: datetime) -> str:
 def ids_to_check(desired: Desired, recorded: SyncState | None) -> list[str]:
     """The request ids to ask queryList about: every open request, and ids the manifests adopt."""
     ids: dict[str, None] = {}
-    records = recorded.sourcing if recorded else {}
+    records = requests_of(recorded) if recorded else {}
     for record in records.values():
         if record.phase == PHASE_OPEN and record.sourcing_id:
             ids[record.sourcing_id] = None
@@ -93,7 +94,7 @@ def sourced_products(desired: Desired, recorded: SyncState | None, observed: Obs
     The products planner plans them like any other item (details, logo, drift); each points
     back at its ``sourceUrl`` line in the manifests.
     """
-    records = recorded.sourcing if recorded else {}
+    records = requests_of(recorded) if recorded else {}
     products: list[DesiredProduct] = []
     for item in sourcing_items(desired):
         record = records.get(item.key)
@@ -153,7 +154,7 @@ def plan_requests(desired: Desired, recorded: SyncState, observed: Observed, *, 
     plan = SourcingPlan()
     day = utc_day(now)
     per_day = desired.settings.sourcing_per_day
-    quota = recorded.sourcing_quota or SourcingQuota(day)
+    quota = quota_of(recorded) or SourcingQuota(day)
     allowance = quota.left(day, per_day)
     if observed.sourcing_error:
         plan.warnings.append(
@@ -167,7 +168,7 @@ def plan_requests(desired: Desired, recorded: SyncState, observed: Observed, *, 
         plan.warnings.append(Finding(None, f"CJ's sourcing answer could not be read in full: {problem}"))
     files: list[tuple[SourcingItem, SourcingRecord | None]] = []
     for item in sorted(sourcing_items(desired), key=lambda i: i.address):
-        record = recorded.sourcing.get(item.key)
+        record = requests_of(recorded).get(item.key)
         status = _status_for(item, record, observed)
         if _plan_item(plan, item, record, status, observed, now):
             files.append((item, record))
@@ -175,7 +176,7 @@ def plan_requests(desired: Desired, recorded: SyncState, observed: Observed, *, 
     for index, (item, record) in enumerate(files):
         _file(plan, item, record, now, waiting=index >= allowance, per_day=per_day, quota=quota, day=day)
     wanted = {item.key for item in sourcing_items(desired)}
-    for key, record in sorted(recorded.sourcing.items()):
+    for key, record in sorted(requests_of(recorded).items()):
         if key not in wanted:
             open_at_cj = record.phase in (PHASE_OPEN, PHASE_FILING)
             plan.changes.append(

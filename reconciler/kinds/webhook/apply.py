@@ -16,9 +16,10 @@ from typing import Protocol
 
 from reconciler.errors import CancelledError, CjrecError
 from reconciler.kinds.executing import Run
-from reconciler.kinds.webhook.record import WebhookRecord, with_webhooks
+from reconciler.kinds.webhook.model import SUBSCRIPTION_BATCH, SUBSCRIPTIONS_ADDRESS, subscription_delta
+from reconciler.kinds.webhook.record import WebhookRecord, webhooks_of, with_webhooks
 from reconciler.models.desired import WebhookSetting
-from reconciler.models.plan import SUBSCRIPTION_BATCH, SUBSCRIPTIONS_ADDRESS, Action, Change
+from reconciler.models.plan import Action, Change
 from reconciler.models.state import SyncState
 
 
@@ -65,7 +66,7 @@ class WebhookExecutor:
                 self.writer.set_webhooks({change.name: WebhookSetting(bool(after["enabled"]), after.get("url"))})
                 run.save(lambda state: self.record(state, change))
             else:
-                subscribe, unsubscribe = change.subscription_delta()
+                subscribe, unsubscribe = subscription_delta(change)
                 for batch in _batches(subscribe):
                     self.writer.subscribe_products(batch)
                     run.save(functools.partial(_subscribed, add=batch))
@@ -86,7 +87,7 @@ def _batches(pids: list[str]) -> list[list[str]]:
 
 
 def _hooks_of(state: SyncState) -> WebhookRecord:
-    return state.webhooks or WebhookRecord(topics={}, subscriptions=())
+    return webhooks_of(state) or WebhookRecord(topics={}, subscriptions=())
 
 
 def _normalised(state: SyncState, record: WebhookRecord) -> SyncState:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reconciler.models.desired import Desired, Webhooks
+from reconciler.models.plan import Action, Change
 
 KIND = "webhook"
 NAME = "webhooks"  # the one entry of the kind in Desired.resources
@@ -12,3 +13,24 @@ def webhooks(desired: Desired) -> Webhooks | None:
     """The Webhooks document, when the manifests have one."""
     found = desired.of(KIND).get(NAME)
     return found if isinstance(found, Webhooks) else None
+
+SUBSCRIPTIONS_ADDRESS = "webhook.subscriptions"
+SUBSCRIPTION_BATCH = 100  # pids per subscribe/unsubscribe call
+SUBSCRIPTION_POINTS = 10  # per subscribe/unsubscribe call
+
+
+def subscription_delta(change: Change) -> tuple[list[str], list[str]]:
+    """For ``webhook.subscriptions``: (pids to subscribe, pids to unsubscribe)."""
+    before = set((change.before or {}).get("subscribed", []))
+    after = set((change.after or {}).get("subscribed", []))
+    return sorted(after - before), sorted(before - after)
+
+
+def apply_cost(change: Change) -> tuple[int, int]:
+    """A topic is one webhook/set call (free); subscriptions cost a call and 10 points per 100 pids."""
+    if change.address == SUBSCRIPTIONS_ADDRESS:
+        if change.action not in (Action.CREATE, Action.UPDATE):
+            return 0, 0
+        calls = sum(-(-len(batch) // SUBSCRIPTION_BATCH) for batch in subscription_delta(change))
+        return calls, calls * SUBSCRIPTION_POINTS
+    return (1, 0) if change.action in (Action.CREATE, Action.UPDATE) else (0, 0)

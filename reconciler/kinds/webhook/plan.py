@@ -16,22 +16,23 @@ from typing import Any
 
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.product.model import products
+from reconciler.kinds.webhook.model import SUBSCRIPTIONS_ADDRESS as SUBSCRIPTIONS
 from reconciler.kinds.webhook.model import webhooks
+from reconciler.kinds.webhook.record import webhooks_of
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
-from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS as SUBSCRIPTIONS
 from reconciler.models.plan import Action, Change, Drift
 from reconciler.models.state import SyncState
 
 
 def needs_settings(desired: Desired, recorded: SyncState | None) -> bool:
     """Whether the plan must read CJ's webhook settings: a Webhooks document, or topics recorded before."""
-    return webhooks(desired) is not None or (recorded is not None and recorded.webhooks is not None)
+    return webhooks(desired) is not None or (recorded is not None and webhooks_of(recorded) is not None)
 
 
 def needs_subscriptions(desired: Desired, recorded: SyncState | None) -> bool:
     """Whether the plan must read the product subscriptions: cjrec manages them now or did before."""
-    recorded_hooks = recorded.webhooks if recorded else None
+    recorded_hooks = webhooks_of(recorded) if recorded else None
     wanted = webhooks(desired)
     return bool(wanted and wanted.subscribe_managed_products) or bool(recorded_hooks and recorded_hooks.subscriptions)
 
@@ -42,7 +43,7 @@ def plan_webhooks(context: PlanContext) -> KindPlan:
     changes: list[Change] = []
     drift: list[Drift] = []
     wanted = webhooks(desired)
-    record = recorded.webhooks
+    record = webhooks_of(recorded)
     recorded_topics: dict[str, dict[str, Any]] = dict(record.topics) if record else {}
     source = str(wanted.source) if wanted else None
     for topic, setting in sorted((wanted.topics if wanted else {}).items()):
@@ -98,7 +99,8 @@ def plan_webhooks(context: PlanContext) -> KindPlan:
 
 def _subscriptions(desired: Desired, recorded: SyncState, observed: Observed) -> Change | None:
     wanted = webhooks(desired)
-    had = set(recorded.webhooks.subscriptions) if recorded.webhooks else set()
+    record = webhooks_of(recorded)
+    had = set(record.subscriptions) if record else set()
     if wanted is None:
         if had:
             return Change(
