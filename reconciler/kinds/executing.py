@@ -1,22 +1,22 @@
 """The contract between the applier core and the one executor per kind of resource.
 
-Each kind of resource has its executor in ``reconciler/applier/<kind>.py``: a class with
+Each kind of resource has its executor in ``reconciler/kinds/<kind>/apply.py``: a class with
 
 - ``kind``: the address prefix of the changes it handles (``product`` handles
   ``product.<pid>``), the same prefix its planner module writes;
 - ``record(state, change) -> SyncState``: the state once ``change`` is done, with no call
   to CJ. The core records every change that calls nothing this way, all in one write;
-- ``execute(changes, run)``: carry out the changes that call CJ (``change.calls_cj``, from
-  the costs in ``models/plan.py``), in plan order. For each one it calls
+- ``execute(changes, run)``: carry out the changes that call out (``change.calls_out``, from
+  the cost and upload rules the kind registers), in plan order. For each one it calls
   :meth:`Run.begin` before the call, then :meth:`Run.save` with the new state right after
   each successful call (so a crash loses at most the call in flight) and
   :meth:`Run.succeeded`, or :meth:`Run.failed`. It starts nothing once ``run.stop`` is
   set, and lets a KeyboardInterrupt through (the core records it). A kind that never calls
   CJ raises ValueError there.
 
-The executor gets its CJ client (a Protocol of just the calls it makes) in its
-constructor, from :func:`reconciler.applier.applier.executors`, which lists the kinds in
-the order their calls run.
+The kind's ``executor`` factory builds it from :class:`~reconciler.kinds.contract.ApplyDeps`
+(its client is a Protocol of just the calls it makes); :func:`reconciler.applier.applier.executors`
+builds them all from the registry, in the order their calls run.
 """
 
 from __future__ import annotations

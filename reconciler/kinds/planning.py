@@ -1,7 +1,7 @@
-"""The contract between the planner core and the one module per kind of resource.
+"""The contract between the planner core and each kind's planner.
 
-Each kind of resource (``logo``, ``product``, ``webhook``, …) has its planner module,
-``reconciler/planner/<kind>.py``, exposing one function::
+Each kind of resource (``logo``, ``product``, ``webhook``, …) has its planner in its package,
+``reconciler/kinds/<kind>/plan.py``, registered as ``Kind.plan``::
 
     def plan_<kind>s(context: PlanContext) -> KindPlan
 
@@ -9,15 +9,12 @@ It reads everything from the :class:`PlanContext` (manifests, recorded state, wh
 said, the time and mode), touches nothing else, and answers what changed for its resources: the
 :class:`~reconciler.models.plan.Change` records (addresses ``<kind>.<name>``), the drift
 CJ shows, warnings, unmanaged finds and manifest errors. Kind planners are independent of
-one another: none sees another's result, so their order matters only for display. When
-``request.refresh_only`` is set a kind plans only the recording of what CJ says (no change at CJ):
-kinds with nothing to refresh return their drift and no change.
+one another: none sees another's result, so their order matters only for display (a derived
+input one kind gives others is declared as ``Kind.derives`` and applied before any planner
+runs). When ``request.refresh_only`` is set a kind plans only the recording of what CJ says
+(no change at CJ): kinds with nothing to refresh return their drift and no change.
 
-To add a kind: write ``planner/<kind>.py`` with that function, list it once in
-``planner.planner.KINDS`` (its place there is its place in the plan), and write its
-executor in ``applier/<kind>.py`` (see ``reconciler/applier/executor.py``). A kind whose
-apply calls CJ also says what that costs in ``models/plan.py`` (``APPLY_COSTS``), so the
-plan, the renderers and the applier agree on which changes call CJ.
+To add a kind, see ``docs/adding-a-kind.md``.
 """
 
 from __future__ import annotations
