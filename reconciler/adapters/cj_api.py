@@ -18,15 +18,13 @@ from typing import Any, Protocol
 from reconciler.adapters.cj_http import SOURCING_CREATE, CjHttp, Envelope, answer_lost
 from reconciler.errors import ApiError, InvalidTokenError, OutcomeUnknownError, TransientApiError
 from reconciler.models.cj import AccountSettings, MyProduct, ProductDetail, TokenPair, Variant
+from reconciler.models.cj_limits import MAX_PAGES, MY_PRODUCTS_PAGE_SIZE, QUERY_BATCH, SUBSCRIPTION_BATCH
 from reconciler.models.desired import WEBHOOK_TOPICS, WebhookSetting
 from reconciler.models.markets import FreightAnswer, FreightOption, parse_aging, parse_price
 from reconciler.models.secret import Secret
-from reconciler.models.sourcing import QUERY_BATCH, SourcingStatus
+from reconciler.models.sourcing import SourcingStatus
 from reconciler.safe_text import http_url
 
-MY_PRODUCTS_PAGE_SIZE = 200
-MAX_PAGES = 10_000
-SUBSCRIPTION_BATCH = 100
 MAX_RENEWALS = 2  # refresh once, then re-authenticate once
 
 

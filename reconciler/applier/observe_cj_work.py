@@ -33,8 +33,9 @@ from reconciler.errors import (
     RateLimitedError,
     TransientApiError,
 )
+from reconciler.models.cj_limits import QUERY_BATCH
 from reconciler.models.markets import FreightAnswer, FreightOption, MarketQuote, QuoteRequest
-from reconciler.models.sourcing import QUERY_BATCH, SourcingStatus
+from reconciler.models.sourcing import SourcingStatus
 from reconciler.safe_text import for_terminal
 
 # Answers that concern the whole account or run, not one question: they stop the plan.

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.models.cj_limits import SOURCING_PER_DAY
 from reconciler.models.secret import Secret
 
 if TYPE_CHECKING:  # these modules import Source from here
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # these modules import Source from here
 
 DEFAULT_QPS = 1.0
 DEFAULT_POINTS_BUDGET = 20_000
-DEFAULT_SOURCING_PER_DAY = 5
+DEFAULT_SOURCING_PER_DAY = SOURCING_PER_DAY
 
 
 @dataclass(frozen=True, slots=True)

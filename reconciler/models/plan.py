@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from reconciler.models.cj_limits import SUBSCRIPTION_BATCH as SUBSCRIPTION_BATCH  # noqa: PLC0414 - still importable from here
+from reconciler.models.cj_limits import SUBSCRIPTION_POINTS
+
 FORMAT_VERSION = 1
 SUBSCRIPTIONS_ADDRESS = "webhook.subscriptions"
-SUBSCRIPTION_BATCH = 100  # pids per subscribe/unsubscribe call
-SUBSCRIPTION_POINTS = 10  # per subscribe/unsubscribe call
 
 
 class Action(Enum):

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from reconciler.errors import Diagnostic
 from reconciler.models.cj import MyProduct, ProductDetail
+from reconciler.models.cj_limits import DETAIL_POINTS as DETAIL_POINTS  # noqa: PLC0414 - still importable from here
 from reconciler.models.desired import Desired, DesiredProduct, Logo
 from reconciler.models.plan import Action, Change, Finding, RefreshSummary
 from reconciler.models.state import Listing, ProductRecord, ProductSnapshot, SyncState
@@ -27,7 +28,6 @@ from reconciler.planner.pricing import margin_misses, plan_listing
 from reconciler.planner.snapshots import drift_between, pod_properties, snapshot_of
 from reconciler.safe_text import for_terminal
 
-DETAIL_POINTS = 10
 ERROR_HINT = "CJ refuses these products; fix the manifests and plan again"
 
 
