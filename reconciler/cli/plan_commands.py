@@ -39,13 +39,6 @@ def parse_duration(_ctx: click.Context | None, _param: click.Parameter | None, v
         raise click.BadParameter(f"{value!r} is not a duration (examples: 30s, 2m, 1h)") from None
 
 
-def refresh_points(desired: Desired, flag: int | None) -> int | None:
-    """The points a refresh may spend on product details: ``--refresh-budget``, else Settings
-    ``refreshBudget``, never more than ``pointsBudget``; None: check every product."""
-    budget = flag if flag is not None else desired.settings.refresh_budget
-    return None if budget is None else min(budget, desired.settings.points_budget)
-
-
 def compute_plan(
     obj: AppContext,
     desired: Desired,
@@ -57,26 +50,16 @@ def compute_plan(
     refresh_budget: int | None = None,
     refresh_only: bool = False,
 ) -> Plan:
-    """Observe CJ (unless offline), check the points cost first, and make the plan.
+    """Settle the rate, observe CJ (unless offline, :mod:`reconciler.observe`), and make the plan.
 
-    In order: where open sourcing requests stand (free; a succeeded one adds its product to
-    the products to plan), then My Products and the details of new products, then the
-    freight quotes those need for the markets.
-
-    In ``refresh-details`` mode ``refresh_budget`` (already resolved by :func:`refresh_points`)
-    caps the detail queries, least recently checked first; ``refresh_only`` plans only the
-    recording of what CJ says.
+    ``refresh_budget`` is already resolved by :func:`~reconciler.observe.refresh.refresh_points`.
+    The calls and points the plan reports include the rate check's (it may authenticate first).
     """
     from reconciler.adapters.clock import SystemClock
-    from reconciler.applier.observe import observe
-    from reconciler.applier.observe_cj_work import observe_freight, observe_sourcing
     from reconciler.cli.request_rate import offline_rate
-    from reconciler.errors import PointsBudgetError
     from reconciler.models.observed import Observed
-    from reconciler.planner.markets import quote_budget, quote_requests
-    from reconciler.planner.planner import PlanRequest, detail_cost, details_needed, make_plan
-    from reconciler.planner.sourcing import ids_to_check, with_sourced_products
-    from reconciler.planner.webhooks import needs_settings, needs_subscriptions
+    from reconciler.observe.refresh import refresh
+    from reconciler.planner.planner import PlanRequest, make_plan
 
     clock = SystemClock()
     if connection is None:
@@ -85,55 +68,17 @@ def compute_plan(
     else:
         before_calls, before_points = connection.http.stats.calls, connection.http.stats.points_spent
         rate = settle_rate(obj, connection, desired)  # authenticates first if needed: counted with the plan's calls
-        ids = ids_to_check(desired, state)
-        seen = observe_sourcing(connection.api, ids) if ids else None
-        sourcing = Observed(
-            my_products=None,
-            sourcing=seen.statuses if seen else None,
-            sourcing_problems=seen.problems if seen else (),
-            sourcing_error=seen.error if seen else None,
-        )
-        effective = with_sourced_products(desired, state, sourcing)
-        needed = details_needed(
-            effective,
-            state,
-            refresh_details=mode == "refresh-details",
-            refresh_budget=refresh_budget if mode == "refresh-details" else None,
-            refresh_only=refresh_only,
-        )
-        cost = detail_cost(needed)
-        freight = quote_budget(effective, state, needed)
-        budget = desired.settings.points_budget
-        if cost + freight > budget:
-            what = f"{len(needed)} product detail queries ({cost} points)"
-            if freight:
-                what += f" and up to {freight // 10} freight quotes ({freight} points)"
-            raise PointsBudgetError(
-                f"this plan needs {what}, more than pointsBudget {budget}",
-                call="GET /product/query" if not freight else "POST /logistic/freightCalculate",
-                hint="raise `pointsBudget` in Settings, refresh within a budget (--refresh-budget POINTS or Settings "
-                "`refreshBudget`), or add fewer products at once",
-            )
-        observed = observe(
+        observed = refresh(
             connection.api,
-            needed,
+            desired,
+            state,
+            mode=mode,
             qps=rate.qps,
             stop=connection.http.cancel,
-            webhooks=needs_settings(desired, state),
-            subscriptions=needs_subscriptions(desired, state),
+            now=clock.now,
+            refresh_budget=refresh_budget,
+            refresh_only=refresh_only,
         )
-        observed = replace(
-            observed,
-            sourcing=sourcing.sourcing,
-            sourcing_problems=sourcing.sourcing_problems,
-            sourcing_error=sourcing.sourcing_error,
-        )
-        if effective.markets:
-            requests = quote_requests(effective, state, observed)
-            quotes = observe_freight(
-                connection.api, requests, qps=rate.qps, now=clock.now(), stop=connection.http.cancel
-            )
-            observed = replace(observed, freight=quotes)
         observed = replace(
             observed,
             calls=connection.http.stats.calls - before_calls,
@@ -206,6 +151,7 @@ def plan(
 ) -> int:
     """Show what apply would change, against the state and CJ's live API."""
     from reconciler.adapters.atomic_file import write_atomic
+    from reconciler.observe.refresh import refresh_points
 
     refreshing = refresh_details or refresh_budget is not None or refresh_only
     if refreshing and offline:
@@ -357,6 +303,7 @@ def apply(
     from reconciler.applier.applier import Applier
     from reconciler.applier.checkpoints import BackgroundCheckpoints
     from reconciler.cli.progress import ProgressHooks
+    from reconciler.observe.refresh import refresh_points
     from reconciler.render.text import render_plan
 
     refreshing = refresh_details or refresh_only or refresh_budget is not None

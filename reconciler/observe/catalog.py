@@ -1,7 +1,8 @@
 """Gather what CJ says for a plan: the My Products list and the details of chosen products.
 
-Called by the CLI between the two planner steps. The API is injected (anything with
-``my_products`` and ``product_detail``), so this module stays free of HTTP. Detail
+Called by :func:`reconciler.observe.refresh.refresh` between the two planner steps. The
+API is injected (anything with ``my_products`` and ``product_detail``), so this module
+stays free of HTTP. Detail
 queries and the other reads run together on a few threads under the client's rate limiter;
 a product CJ calls unavailable (1602001/1602002) is recorded as such, any other failure
 stops the plan.

@@ -1,7 +1,8 @@
 """Gather what CJ says of the work it does for us, for a plan: sourcing statuses and freight quotes.
 
-Called by the CLI around :func:`reconciler.applier.observe.observe`. The API is injected
-(anything with ``sourcing_status`` and ``freight_quote``), so this module stays free of HTTP.
+Called by :func:`reconciler.observe.refresh.refresh` around
+:func:`reconciler.observe.catalog.observe`. The API is injected (anything with
+``sourcing_status`` and ``freight_quote``), so this module stays free of HTTP.
 
 - Sourcing statuses: ``queryList`` in batches of at most 100 ids (free). A status check
   that still fails after the client's retries (CJ busy, a gateway error, an answer of the
