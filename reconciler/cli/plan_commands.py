@@ -150,7 +150,7 @@ def plan(
     detailed_exitcode: bool,
 ) -> int:
     """Show what apply would change, against the state and CJ's live API."""
-    from reconciler.adapters.atomic_file import write_atomic
+    from reconciler.adapters.plan_file import save_plan
     from reconciler.observe.refresh import refresh_points
 
     refreshing = refresh_details or refresh_budget is not None or refresh_only
@@ -179,43 +179,10 @@ def plan(
             connection.close()
     click.echo(render(obj, result, fmt), nl=False, color=obj.console.color)
     if out is not None:
-        write_atomic(out, (json.dumps(result.to_dict(), indent=2) + "\n").encode(), mode=0o644, keep_backup=False)
+        save_plan(out, result)
         if fmt == "text":
             obj.console.note(f"plan saved to {out}; apply exactly this plan with `cjrec apply {out}`")
     return EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK
-
-
-def load_saved_plan(path: Path) -> Plan:
-    """Read a saved plan; refuse one that is damaged or was edited."""
-    from reconciler.models.plan import FORMAT_VERSION, Plan, checksum
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such plan file", hint="make one with `cjrec plan --out FILE`") from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise StateError(
-            f"{path}: not a cjrec plan (cannot parse it: {str(exc)[:80]})", hint="run `cjrec plan --out FILE` again"
-        ) from None
-    if not isinstance(data, dict) or "checksum" not in data:
-        raise StateError(f"{path}: not a cjrec plan (no checksum)", hint="run `cjrec plan --out FILE` again")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise StateError(
-            f"{path}: plan format_version {data.get('format_version')!r} is not {FORMAT_VERSION}",
-            hint="plan again with this cjrec",
-        )
-    claimed = data.pop("checksum")
-    if checksum(data) != claimed:
-        raise StateError(
-            f"{path}: the saved plan was edited or damaged (checksum mismatch)",
-            hint="run `cjrec plan --out FILE` again",
-        )
-    try:
-        return Plan.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise StateError(
-            f"{path}: the saved plan is malformed ({str(exc)[:80]})", hint="run `cjrec plan --out FILE` again"
-        ) from None
 
 
 def check_fresh(plan: Plan, state: SyncState | None, digest: str, path: Path) -> None:
@@ -300,6 +267,7 @@ def apply(
     recomputed (the next apply does that, as `~ update` with old -> new prices).
     """
     from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.plan_file import load_saved_plan
     from reconciler.applier.applier import Applier
     from reconciler.applier.checkpoints import BackgroundCheckpoints
     from reconciler.cli.progress import ProgressHooks
