@@ -16,10 +16,11 @@ import click
 
 from reconciler.cli.context import AppContext
 from reconciler.cli.heap import collector_paused
-from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, StateError, UsageError
+from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, CjrecError, StateError, UsageError
 
 if TYPE_CHECKING:
     from reconciler.adapters.logo_store import S3LogoStore
+    from reconciler.applier.executor import ApplyResult
     from reconciler.cli.request_rate import RateChoice
     from reconciler.cli.wiring import Connection
     from reconciler.models.desired import Desired
@@ -376,48 +377,19 @@ def _confirmed(obj: AppContext) -> bool:
 
 
 def _report(
-    obj: AppContext, result: object, connection: Connection, elapsed: float, write_error: CjrecError | None
+    obj: AppContext, result: ApplyResult, connection: Connection, elapsed: float, write_error: CjrecError | None
 ) -> int:
-    from reconciler.applier.applier import ApplyResult
+    """Print the apply report (``render/apply_report.py``) and return its exit code."""
+    from reconciler.render.apply_report import apply_report
 
-    assert isinstance(result, ApplyResult)
-    if write_error is not None:
-        obj.console.error(write_error)
-        obj.console.warning(
-            f"Apply stopped: the state could not be written. {len(result.done)} changes were made; those after "
-            "the last recorded state are adopted by the next `cjrec apply`, not made twice."
-        )
-        return EXIT_ERROR
-    stats = connection.http.stats
-    waiting = f", {len(result.deferred)} left for tomorrow" if result.deferred else ""
-    line = (
-        f"{len(result.done)} done, {len(result.failed)} failed, {len(result.not_started)} not started{waiting}; "
-        f"{stats.calls} API calls, {stats.points_spent} points, {stats.rate_limited} answered 429, {elapsed:.1f} s."
-    )
-    if result.deferred:
-        why = result.deferred[0][1]
-        shown = ", ".join(change.address for change, _ in result.deferred[:3])
-        more = f" and {len(result.deferred) - 3} more" if len(result.deferred) > 3 else ""
-        obj.console.note(
-            f"{len(result.deferred)} sourcing request(s) not filed today ({shown}{more}): {why}; "
-            "they stay planned, and `cjrec apply` after 00:00 UTC files them"
-        )
-    same_error: dict[tuple[str, str | None], list[str]] = {}  # one message for the workers a fatal error stopped
-    for change, error in result.failed:
-        same_error.setdefault((error.message, error.hint), []).append(change.address)
-    for (message, hint), addresses in same_error.items():
-        if len(addresses) == 1:
-            obj.console.error(CjrecError(f"{addresses[0]}: {message}", hint=hint))
+    report = apply_report(result, counts=connection.http.stats, elapsed=elapsed, write_error=write_error)
+    for line in report.lines:
+        if line.role == "error":
+            obj.console.error(CjrecError(line.text, hint=line.hint))
+        elif line.role == "warning":
+            obj.console.warning(line.text)
+        elif line.role == "note":
+            obj.console.note(line.text)
         else:
-            shown = ", ".join(addresses[:3]) + (f" and {len(addresses) - 3} more" if len(addresses) > 3 else "")
-            obj.console.error(CjrecError(f"{len(addresses)} changes failed ({shown}): {message}", hint=hint))
-    if result.interrupted:
-        obj.console.warning(f"Interrupted: {line} Everything done is recorded; run `cjrec apply` again to finish.")
-        return EXIT_INTERRUPTED
-    if not result.ok:
-        obj.console.warning(
-            f"Apply incomplete: {line} Successes are recorded; fix the cause and run `cjrec apply` again."
-        )
-        return EXIT_ERROR
-    obj.console.success(f"Apply complete: {line}")
-    return EXIT_OK
+            obj.console.success(line.text)
+    return report.exit_code
