@@ -23,7 +23,7 @@ from reconciler.applier.markets import MarketExecutor
 from reconciler.applier.products import ProductAdder, ProductExecutor
 from reconciler.applier.sourcing import SourcingExecutor, SourcingFiler
 from reconciler.applier.webhooks import WebhookExecutor, WebhookWriter
-from reconciler.errors import CjrecError, ProductUnavailableError
+from reconciler.errors import CjrecError, stops_further_calls
 from reconciler.models.desired import DEFAULT_SOURCING_PER_DAY
 from reconciler.models.plan import Change, Plan
 from reconciler.models.state import SyncState
@@ -99,7 +99,7 @@ class Applier:
         self.qps = qps
         self.hooks = hooks or SilentHooks()
         self.stop = stop or threading.Event()
-        self.is_fatal = fatal or _fatal
+        self.is_fatal = fatal or stops_further_calls
 
     def apply(self, plan: Plan, state: SyncState) -> ApplyResult:
         """Apply ``plan`` to ``state`` (the state it was planned against, or a fresh one)."""
@@ -141,8 +141,3 @@ def _executor_for(by_kind: dict[str, Executor], change: Change) -> Executor:
             hint="apply the plan with the cjrec version that made it, or plan again",
         )
     return executor
-
-
-def _fatal(error: CjrecError) -> bool:
-    """Errors that make further calls pointless: everything but a product CJ refuses."""
-    return not isinstance(error, ProductUnavailableError)

@@ -5,7 +5,7 @@ API is injected (anything with ``my_products`` and ``product_detail``), so this 
 stays free of HTTP. Detail
 queries and the other reads run together on a few threads under the client's rate limiter;
 a product CJ calls unavailable (1602001/1602002) is recorded as such, any other failure
-stops the plan.
+stops the plan (the rule is :func:`reconciler.errors.stops_further_calls`, step ``READ``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from reconciler.applier.workers import run_bounded, worker_count
-from reconciler.errors import ProductUnavailableError
+from reconciler.errors import ApiError, CjrecError, Step, stops_further_calls
 from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import WebhookSetting
 from reconciler.models.observed import Observed
@@ -71,9 +71,12 @@ def observe(
     def fetch(pid: str) -> None:
         try:
             detail = reader.product_detail(pid)
-        except ProductUnavailableError as exc:
-            reason = "not found or offline (1602001)" if exc.code == 1602001 else "removed from shelves (1602002)"
-            if exc.code not in (1602001, 1602002):
+        except CjrecError as exc:
+            if stops_further_calls(exc, Step.READ):
+                raise  # recorded by run(), which stops the other reads
+            code = exc.code if isinstance(exc, ApiError) else None
+            reason = "not found or offline (1602001)" if code == 1602001 else "removed from shelves (1602002)"
+            if code not in (1602001, 1602002):
                 reason = exc.message
             with lock:
                 unavailable[pid] = reason
