@@ -1,4 +1,9 @@
-"""``cjrec plan`` and ``cjrec apply``: observe CJ, plan, show, confirm, apply, report."""
+"""``cjrec plan`` and ``cjrec apply``: observe CJ, plan, show, confirm, apply, report.
+
+The click commands and their wiring. What they call: ``reconciler.observe`` reads CJ before
+planning, the planner makes the plan, ``adapters/plan_file.py`` saves and reads plan files,
+the applier carries a plan out, and ``render/apply_report.py`` words the report printed here.
+"""
 
 from __future__ import annotations
 
