@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from reconciler.errors import ApiError
 from reconciler.models.cj import AccountSettings, MyProduct, ProductDetail, TokenPair, Variant
@@ -33,11 +33,14 @@ class Answer(Protocol):
     def data(self) -> Any: ...
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Page:
+class Page(Generic[T]):
     """One page of a paged list: its rows, read, and ``totalPages`` when CJ sent a number."""
 
-    rows: tuple[Any, ...]
+    rows: tuple[T, ...]
     total_pages: int | None
 
     def is_last(self, page: int) -> bool:
@@ -45,7 +48,7 @@ class Page:
         return self.total_pages is None or page >= self.total_pages or not self.rows
 
 
-def parse_my_products_page(raw: object, *, call: str) -> Page:
+def parse_my_products_page(raw: object, *, call: str) -> Page[MyProduct]:
     """One page of ``/product/myProduct/query``: its rows as :class:`MyProduct`."""
     data = _mapping(raw, call, "data")
     rows = data.get("content") or []
@@ -56,7 +59,7 @@ def parse_my_products_page(raw: object, *, call: str) -> Page:
     return Page(parsed, total if isinstance(total, int) else None)
 
 
-def parse_subscriptions_page(raw: object, *, call: str) -> Page:
+def parse_subscriptions_page(raw: object, *, call: str) -> Page[str]:
     """One page of ``/webhook/product/subscribe/list``: the subscribed pids (rows or bare ids)."""
     rows = raw.get("content") if isinstance(raw, dict) else raw
     if not isinstance(rows, list):
