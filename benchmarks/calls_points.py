@@ -26,9 +26,9 @@ from pathlib import Path
 from benchmarks.calllog import summarise
 from benchmarks.sandbox import SandboxProcess
 from benchmarks.workspace import AgeKey, Workspace, recorded_product
+from reconciler.models.cj_limits import DETAIL_POINTS, MY_PRODUCTS_PAGE_SIZE
 
-PAGE = 200
-DETAIL_POINTS = 10
+PAGE = MY_PRODUCTS_PAGE_SIZE
 KINDS = ("auth", "account", "pages", "details", "adds", "other")
 
 

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from benchmarks.sandbox import SandboxProcess
 from benchmarks.workspace import AgeKey, Workspace
+from reconciler.models.cj_limits import QUERY_BATCH
 
-QUERY_BATCH = 100
 KINDS = {
     "/product/sourcing/create": "creates",
     "/product/sourcing/queryList": "statuses",

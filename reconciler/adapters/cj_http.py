@@ -42,6 +42,7 @@ from reconciler.errors import (
     TransientApiError,
     UsageError,
 )
+from reconciler.models.cj_limits import points_for
 from reconciler.models.secret import Secret
 from reconciler.safe_text import for_terminal
 
@@ -52,27 +53,8 @@ DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read
 SUCCESS_CODES = frozenset({200, 0})
 DUPLICATE_ADD_CODE = 1600000
 DUPLICATE_ADD_TEXT = "has been added"
-AUTH_INTERVAL_S = 300.0
 SOURCING_CREATE = "/product/sourcing/create"  # where 1600000 means the daily limit, not "busy" or "already added"
 SOURCING_LIMIT_TEXT = "daily source limit"
-
-# Points each endpoint costs (shared/cj-api.md); everything else used here is free.
-POINT_COSTS: dict[str, int] = {
-    "/product/query": 10,
-    "/product/list": 50,
-    "/product/listV2": 50,
-    "/product/variant/query": 10,
-    "/product/stock/queryByVid": 10,
-    "/webhook/product/subscribe": 10,
-    "/webhook/product/unsubscribe": 10,
-    "/logistic/freightCalculate": 10,
-}
-
-
-def points_for(path: str) -> int:
-    """Points one successful call to ``path`` costs."""
-    return POINT_COSTS.get(path, 0)
-
 
 def check_base_url(url: str) -> str:
     """Accept https URLs, and http only to a loopback host (the sandbox); return it without a trailing slash."""

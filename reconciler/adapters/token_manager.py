@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from reconciler.adapters.cj_api import CjAuth
-from reconciler.adapters.cj_http import AUTH_INTERVAL_S
 from reconciler.adapters.clock import Clock
 from reconciler.adapters.token_store import CachedTokens, TokenStore
 from reconciler.errors import (
@@ -29,6 +28,7 @@ from reconciler.errors import (
     InvalidTokenError,
 )
 from reconciler.models.cj import AccountSettings, TokenPair
+from reconciler.models.cj_limits import AUTH_INTERVAL_S
 from reconciler.models.desired import Credentials
 from reconciler.models.secret import Secret, mask_email
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from reconciler.errors import CjrecError, ProductUnavailableError
+from reconciler.errors import CjrecError, stops_further_calls
 from reconciler.kinds.contract import ApplyDeps
 from reconciler.kinds.executing import ApplyHooks, ApplyResult, Executor, Run, SilentHooks, StateWriter
 from reconciler.kinds.registry import kinds
@@ -84,7 +84,7 @@ class Applier:
         self.qps = qps
         self.hooks = hooks or SilentHooks()
         self.stop = stop or threading.Event()
-        self.is_fatal = fatal or _fatal
+        self.is_fatal = fatal or stops_further_calls
 
     def apply(self, plan: Plan, state: SyncState) -> ApplyResult:
         """Apply ``plan`` to ``state`` (the state it was planned against, or a fresh one)."""
@@ -126,8 +126,3 @@ def _executor_for(by_kind: dict[str, Executor], change: Change) -> Executor:
             hint="apply the plan with the cjrec version that made it, or plan again",
         )
     return executor
-
-
-def _fatal(error: CjrecError) -> bool:
-    """Errors that make further calls pointless: everything but a product CJ refuses."""
-    return not isinstance(error, ProductUnavailableError)

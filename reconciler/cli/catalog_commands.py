@@ -60,7 +60,7 @@ def import_command(obj: AppContext, out: Path | None, name: str, force: bool) ->
     from reconciler.render.imported_manifest import ImportHeader, render_products_manifest
     from reconciler.safe_text import for_terminal
 
-    manifests = obj.settings.manifests
+    manifests = obj.options.manifests
     target = _import_target(manifests, out)
     shown = display_path(target)
     if not re.fullmatch(NAME_PATTERN, name):

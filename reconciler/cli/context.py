@@ -1,11 +1,11 @@
-"""What every command gets: the settings, the console, and loading the configuration."""
+"""What every command gets: the run options, the console, and loading the configuration."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from reconciler.cli.console import Console
-from reconciler.cli.settings import Settings
+from reconciler.cli.run_options import RunOptions
 from reconciler.errors import ManifestError
 
 if TYPE_CHECKING:
@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 class AppContext:
     """Passed to every command by click (``@click.pass_obj``)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.console = Console(color=settings.color)
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.console = Console(color=options.color)
         self._store: StateStore | None = None
 
     def load(self, *, need_secrets: bool, quiet: bool = False) -> ValidationResult:
@@ -30,7 +30,7 @@ class AppContext:
 
         with collector_paused():
             result = load_configuration(
-                manifests=self.settings.manifests, sops=self.settings.sops(), need_secrets=need_secrets
+                manifests=self.options.manifests, sops=self.options.sops(), need_secrets=need_secrets
             )
         if not quiet:
             for warning in result.warnings:
@@ -58,7 +58,7 @@ class AppContext:
             from reconciler.adapters.clock import SystemClock
             from reconciler.cli.wiring import open_store, state_location
 
-            location = state_location(self.settings, desired)
+            location = state_location(self.options, desired)
             self._store = open_store(location, clock=SystemClock())
         return self._store
 
@@ -66,4 +66,4 @@ class AppContext:
         """The CJ client for ``desired``'s account; use it as a context manager so it is closed."""
         from reconciler.cli.wiring import connect
 
-        return connect(self.settings, desired, sops=self.settings.sops(), cache=self.store(desired).token_cache())
+        return connect(self.options, desired, sops=self.options.sops(), cache=self.store(desired).token_cache())

@@ -13,7 +13,7 @@ import click
 from reconciler import __version__
 from reconciler.cli.console import Console, colour_wanted
 from reconciler.cli.context import AppContext
-from reconciler.cli.settings import Settings
+from reconciler.cli.run_options import RunOptions
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, UsageError
 from reconciler.kinds.logo.model import logos
 from reconciler.kinds.product.model import products
@@ -88,7 +88,7 @@ def cli(
 
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
         logging.getLogger("urllib3").setLevel(logging.INFO)
-    settings = Settings(
+    options = RunOptions(
         manifests=manifests,
         state_location=state_dir,
         state_explicit=ctx.get_parameter_source("state_dir")
@@ -98,7 +98,7 @@ def cli(
         debug=debug,
         color=colour_wanted(sys.stdout, no_color_flag=no_color),
     )
-    ctx.obj = AppContext(settings)
+    ctx.obj = AppContext(options)
 
 
 @cli.command()
@@ -123,7 +123,7 @@ def _check_token_cache_rule(obj: AppContext, desired: Desired) -> None:
     from reconciler.errors import SecretsError
     from reconciler.models.state_location import LocalLocation
 
-    location = state_location(obj.settings, desired)
+    location = state_location(obj.options, desired)
     # a cache in a bucket is encrypted under the rule for state/token.sops.json, as a local one would be
     state_dir = (location.path if isinstance(location, LocalLocation) else Path("state")).resolve()
     try:

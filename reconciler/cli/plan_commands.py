@@ -1,4 +1,9 @@
-"""``cjrec plan`` and ``cjrec apply``: observe CJ, plan, show, confirm, apply, report."""
+"""``cjrec plan`` and ``cjrec apply``: observe CJ, plan, show, confirm, apply, report.
+
+The click commands and their wiring. What they call: ``reconciler.observe`` reads CJ before
+planning, the planner makes the plan, ``adapters/plan_file.py`` saves and reads plan files,
+the applier carries a plan out, and ``render/apply_report.py`` words the report printed here.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,13 @@ import click
 
 from reconciler.cli.context import AppContext
 from reconciler.cli.heap import collector_paused
-from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, StateError, UsageError
+from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, CjrecError, StateError, UsageError
 
 if TYPE_CHECKING:
     from reconciler.adapters.logo_store import S3LogoStore
     from reconciler.cli.request_rate import RateChoice
     from reconciler.cli.wiring import Connection
+    from reconciler.kinds.executing import ApplyResult
     from reconciler.models.desired import Desired
     from reconciler.models.plan import Plan
     from reconciler.models.state import SyncState
@@ -39,13 +45,6 @@ def parse_duration(_ctx: click.Context | None, _param: click.Parameter | None, v
         raise click.BadParameter(f"{value!r} is not a duration (examples: 30s, 2m, 1h)") from None
 
 
-def refresh_points(desired: Desired, flag: int | None) -> int | None:
-    """The points a refresh may spend on product details: ``--refresh-budget``, else Settings
-    ``refreshBudget``, never more than ``pointsBudget``; None: check every product."""
-    budget = flag if flag is not None else desired.settings.refresh_budget
-    return None if budget is None else min(budget, desired.settings.points_budget)
-
-
 def compute_plan(
     obj: AppContext,
     desired: Desired,
@@ -57,27 +56,16 @@ def compute_plan(
     refresh_budget: int | None = None,
     refresh_only: bool = False,
 ) -> Plan:
-    """Observe CJ (unless offline), check the points cost first, and make the plan.
+    """Settle the rate, observe CJ (unless offline, :mod:`reconciler.observe`), and make the plan.
 
-    In order: where open sourcing requests stand (free; a succeeded one adds its product to
-    the products to plan), then My Products and the details of new products, then the
-    freight quotes those need for the markets.
-
-    In ``refresh-details`` mode ``refresh_budget`` (already resolved by :func:`refresh_points`)
-    caps the detail queries, least recently checked first; ``refresh_only`` plans only the
-    recording of what CJ says.
+    ``refresh_budget`` is already resolved by :func:`~reconciler.observe.refresh.refresh_points`.
+    The calls and points the plan reports include the rate check's (it may authenticate first).
     """
     from reconciler.adapters.clock import SystemClock
-    from reconciler.applier.observe import observe
-    from reconciler.applier.observe_cj_work import observe_freight, observe_sourcing
     from reconciler.cli.request_rate import offline_rate
-    from reconciler.errors import PointsBudgetError
-    from reconciler.kinds.market.model import markets
-    from reconciler.kinds.market.plan import quote_budget, quote_requests
-    from reconciler.kinds.sourcing.plan import ids_to_check, with_sourced_products
-    from reconciler.kinds.webhook.plan import needs_settings, needs_subscriptions
     from reconciler.models.observed import Observed
-    from reconciler.planner.planner import PlanRequest, detail_cost, details_needed, make_plan
+    from reconciler.observe.refresh import refresh
+    from reconciler.planner.planner import PlanRequest, make_plan
 
     clock = SystemClock()
     if connection is None:
@@ -86,55 +74,17 @@ def compute_plan(
     else:
         before_calls, before_points = connection.http.stats.calls, connection.http.stats.points_spent
         rate = settle_rate(obj, connection, desired)  # authenticates first if needed: counted with the plan's calls
-        ids = ids_to_check(desired, state)
-        seen = observe_sourcing(connection.api, ids) if ids else None
-        sourcing = Observed(
-            my_products=None,
-            sourcing=seen.statuses if seen else None,
-            sourcing_problems=seen.problems if seen else (),
-            sourcing_error=seen.error if seen else None,
-        )
-        effective = with_sourced_products(desired, state, sourcing)
-        needed = details_needed(
-            effective,
-            state,
-            refresh_details=mode == "refresh-details",
-            refresh_budget=refresh_budget if mode == "refresh-details" else None,
-            refresh_only=refresh_only,
-        )
-        cost = detail_cost(needed)
-        freight = quote_budget(effective, state, needed)
-        budget = desired.settings.points_budget
-        if cost + freight > budget:
-            what = f"{len(needed)} product detail queries ({cost} points)"
-            if freight:
-                what += f" and up to {freight // 10} freight quotes ({freight} points)"
-            raise PointsBudgetError(
-                f"this plan needs {what}, more than pointsBudget {budget}",
-                call="GET /product/query" if not freight else "POST /logistic/freightCalculate",
-                hint="raise `pointsBudget` in Settings, refresh within a budget (--refresh-budget POINTS or Settings "
-                "`refreshBudget`), or add fewer products at once",
-            )
-        observed = observe(
+        observed = refresh(
             connection.api,
-            needed,
+            desired,
+            state,
+            mode=mode,
             qps=rate.qps,
             stop=connection.http.cancel,
-            webhooks=needs_settings(desired, state),
-            subscriptions=needs_subscriptions(desired, state),
+            now=clock.now,
+            refresh_budget=refresh_budget,
+            refresh_only=refresh_only,
         )
-        observed = replace(
-            observed,
-            sourcing=sourcing.sourcing,
-            sourcing_problems=sourcing.sourcing_problems,
-            sourcing_error=sourcing.sourcing_error,
-        )
-        if markets(effective):
-            requests = quote_requests(effective, state, observed)
-            quotes = observe_freight(
-                connection.api, requests, qps=rate.qps, now=clock.now(), stop=connection.http.cancel
-            )
-            observed = replace(observed, freight=quotes)
         observed = replace(
             observed,
             calls=connection.http.stats.calls - before_calls,
@@ -207,7 +157,8 @@ def plan(
     detailed_exitcode: bool,
 ) -> int:
     """Show what apply would change, against the state and CJ's live API."""
-    from reconciler.adapters.atomic_file import write_atomic
+    from reconciler.adapters.plan_file import save_plan
+    from reconciler.observe.refresh import refresh_points
 
     refreshing = refresh_details or refresh_budget is not None or refresh_only
     if refreshing and offline:
@@ -235,43 +186,10 @@ def plan(
             connection.close()
     click.echo(render(obj, result, fmt), nl=False, color=obj.console.color)
     if out is not None:
-        write_atomic(out, (json.dumps(result.to_dict(), indent=2) + "\n").encode(), mode=0o644, keep_backup=False)
+        save_plan(out, result)
         if fmt == "text":
             obj.console.note(f"plan saved to {out}; apply exactly this plan with `cjrec apply {out}`")
     return EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK
-
-
-def load_saved_plan(path: Path) -> Plan:
-    """Read a saved plan; refuse one that is damaged or was edited."""
-    from reconciler.models.plan import FORMAT_VERSION, Plan, checksum
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such plan file", hint="make one with `cjrec plan --out FILE`") from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise StateError(
-            f"{path}: not a cjrec plan (cannot parse it: {str(exc)[:80]})", hint="run `cjrec plan --out FILE` again"
-        ) from None
-    if not isinstance(data, dict) or "checksum" not in data:
-        raise StateError(f"{path}: not a cjrec plan (no checksum)", hint="run `cjrec plan --out FILE` again")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise StateError(
-            f"{path}: plan format_version {data.get('format_version')!r} is not {FORMAT_VERSION}",
-            hint="plan again with this cjrec",
-        )
-    claimed = data.pop("checksum")
-    if checksum(data) != claimed:
-        raise StateError(
-            f"{path}: the saved plan was edited or damaged (checksum mismatch)",
-            hint="run `cjrec plan --out FILE` again",
-        )
-    try:
-        return Plan.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise StateError(
-            f"{path}: the saved plan is malformed ({str(exc)[:80]})", hint="run `cjrec plan --out FILE` again"
-        ) from None
 
 
 def check_fresh(plan: Plan, state: SyncState | None, digest: str, path: Path) -> None:
@@ -356,9 +274,11 @@ def apply(
     recomputed (the next apply does that, as `~ update` with old -> new prices).
     """
     from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.plan_file import load_saved_plan
     from reconciler.applier.applier import Applier
     from reconciler.applier.checkpoints import BackgroundCheckpoints
     from reconciler.cli.progress import ProgressHooks
+    from reconciler.observe.refresh import refresh_points
     from reconciler.render.text import render_plan
 
     refreshing = refresh_details or refresh_only or refresh_budget is not None
@@ -463,48 +383,19 @@ def _confirmed(obj: AppContext) -> bool:
 
 
 def _report(
-    obj: AppContext, result: object, connection: Connection, elapsed: float, write_error: CjrecError | None
+    obj: AppContext, result: ApplyResult, connection: Connection, elapsed: float, write_error: CjrecError | None
 ) -> int:
-    from reconciler.applier.applier import ApplyResult
+    """Print the apply report (``render/apply_report.py``) and return its exit code."""
+    from reconciler.render.apply_report import apply_report
 
-    assert isinstance(result, ApplyResult)
-    if write_error is not None:
-        obj.console.error(write_error)
-        obj.console.warning(
-            f"Apply stopped: the state could not be written. {len(result.done)} changes were made; those after "
-            "the last recorded state are adopted by the next `cjrec apply`, not made twice."
-        )
-        return EXIT_ERROR
-    stats = connection.http.stats
-    waiting = f", {len(result.deferred)} left for tomorrow" if result.deferred else ""
-    line = (
-        f"{len(result.done)} done, {len(result.failed)} failed, {len(result.not_started)} not started{waiting}; "
-        f"{stats.calls} API calls, {stats.points_spent} points, {stats.rate_limited} answered 429, {elapsed:.1f} s."
-    )
-    if result.deferred:
-        why = result.deferred[0][1]
-        shown = ", ".join(change.address for change, _ in result.deferred[:3])
-        more = f" and {len(result.deferred) - 3} more" if len(result.deferred) > 3 else ""
-        obj.console.note(
-            f"{len(result.deferred)} sourcing request(s) not filed today ({shown}{more}): {why}; "
-            "they stay planned, and `cjrec apply` after 00:00 UTC files them"
-        )
-    same_error: dict[tuple[str, str | None], list[str]] = {}  # one message for the workers a fatal error stopped
-    for change, error in result.failed:
-        same_error.setdefault((error.message, error.hint), []).append(change.address)
-    for (message, hint), addresses in same_error.items():
-        if len(addresses) == 1:
-            obj.console.error(CjrecError(f"{addresses[0]}: {message}", hint=hint))
+    report = apply_report(result, counts=connection.http.stats, elapsed=elapsed, write_error=write_error)
+    for line in report.lines:
+        if line.role == "error":
+            obj.console.error(CjrecError(line.text, hint=line.hint))
+        elif line.role == "warning":
+            obj.console.warning(line.text)
+        elif line.role == "note":
+            obj.console.note(line.text)
         else:
-            shown = ", ".join(addresses[:3]) + (f" and {len(addresses) - 3} more" if len(addresses) > 3 else "")
-            obj.console.error(CjrecError(f"{len(addresses)} changes failed ({shown}): {message}", hint=hint))
-    if result.interrupted:
-        obj.console.warning(f"Interrupted: {line} Everything done is recorded; run `cjrec apply` again to finish.")
-        return EXIT_INTERRUPTED
-    if not result.ok:
-        obj.console.warning(
-            f"Apply incomplete: {line} Successes are recorded; fix the cause and run `cjrec apply` again."
-        )
-        return EXIT_ERROR
-    obj.console.success(f"Apply complete: {line}")
-    return EXIT_OK
+            obj.console.success(line.text)
+    return report.exit_code

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.adapters.image_files import inspect_image
 from reconciler.adapters.sops import NoKeyError, Sops, SopsUnavailableError
 from reconciler.adapters.yaml_loader import digest_files, load_file, load_manifests
-from reconciler.cli.settings import Settings
+from reconciler.cli.run_options import RunOptions
 from reconciler.errors import Diagnostic, SecretsError, UsageError
 from reconciler.kinds.logo.model import logos as declared_logos
 from reconciler.manifest.validator import DocKey, ValidationResult, is_sops_file, validate
@@ -150,11 +150,11 @@ class Connection:
         self.close()
 
 
-def state_location(settings: Settings, desired: Desired | None) -> StateLocation:
+def state_location(options: RunOptions, desired: Desired | None) -> StateLocation:
     """Where the state lives: --state-dir / CJREC_STATE_DIR, else Settings ``spec.state``, else ./state."""
-    text, where = settings.state_location, "--state-dir / CJREC_STATE_DIR"
-    if not settings.state_explicit:
-        named = _settings_state(settings.manifests) if desired is None else _desired_state(desired)
+    text, where = options.state_location, "--state-dir / CJREC_STATE_DIR"
+    if not options.state_explicit:
+        named = _settings_state(options.manifests) if desired is None else _desired_state(desired)
         if named is not None:
             text, where = named
     try:
@@ -199,7 +199,7 @@ def open_store(location: StateLocation, *, clock: Clock) -> StateStore:
 
 
 def connect(
-    settings: Settings, desired: Desired, *, sops: Sops, cache: CacheFile, clock: Clock | None = None
+    options: RunOptions, desired: Desired, *, sops: Sops, cache: CacheFile, clock: Clock | None = None
 ) -> Connection:
     """Build the HTTP client, the token manager and the API for the configured account."""
     from reconciler.adapters.cj_api import CjApi, CjAuth
@@ -219,7 +219,7 @@ def connect(
     # auto starts at CJ's lowest tier until setting/get says the account's limit (settle_rate)
     limiter = RateLimiter(qps=desired.settings.qps or DEFAULT_QPS, clock=clock, assume_recent_call=True)
     http = CjHttp(
-        base_url=settings.api_url,
+        base_url=options.api_url,
         clock=clock,
         limiter=limiter,
         points_budget=desired.settings.points_budget,

@@ -15,20 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from reconciler.kinds import logo, market, pricing, product, sourcing, webhook
 from reconciler.kinds.contract import Kind, Section
 from reconciler.kinds.documents import DocumentKind
+from reconciler.kinds.logo.kind import KIND as LOGO
+from reconciler.kinds.market.kind import KIND as MARKET
+from reconciler.kinds.pricing.kind import KIND as PRICING
+from reconciler.kinds.product.kind import KIND as PRODUCT
+from reconciler.kinds.sourcing.kind import KIND as SOURCING
+from reconciler.kinds.webhook.kind import KIND as WEBHOOK
 from reconciler.models.plan import APPLY_RULES
 from reconciler.models.state import know_section
 
-_BUILT_IN: tuple[Kind, ...] = (
-    logo.KIND,
-    sourcing.KIND,
-    product.KIND,
-    market.KIND,
-    webhook.KIND,
-    pricing.KIND,
-)
+_BUILT_IN: tuple[Kind, ...] = (LOGO, SOURCING, PRODUCT, MARKET, WEBHOOK, PRICING)
 _added: list[Kind] = []
 
 

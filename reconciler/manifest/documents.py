@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from reconciler.models.cj_limits import SOURCING_TEXT_MAX
 from reconciler.models.product_url import ProductUrlError, pid_from_url
 from reconciler.models.state_location import LocationError, parse_location, parse_s3_url
 
@@ -165,7 +166,6 @@ class VariantSelectionSpec(_Strict):
         return value
 
 
-SOURCING_TEXT_MAX = 200  # CJ's limit on productName and productImage of a sourcing request
 _SOURCING_ONLY = ("name", "image", "remark", "source_price", "sourcing_id")
 
 

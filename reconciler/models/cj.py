@@ -1,6 +1,6 @@
 """Typed results of CJ API calls, as the client returns them.
 
-Built by ``reconciler.adapters.cj_api`` from CJ's JSON; read by the token manager, the
+Built by ``reconciler.adapters.cj_answers`` from CJ's JSON; read by the token manager, the
 planner and the CLI. Ids (pid, vid, openId) are always strings: numeric pids exceed 2**53.
 Token values are :class:`Secret` objects so they never print.
 """

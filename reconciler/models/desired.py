@@ -14,12 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from reconciler.models.cj_limits import SOURCING_PER_DAY
 from reconciler.models.declared import Source, VariantSelection
 from reconciler.models.secret import Secret
 
 DEFAULT_QPS = 1.0
 DEFAULT_POINTS_BUDGET = 20_000
-DEFAULT_SOURCING_PER_DAY = 5
+DEFAULT_SOURCING_PER_DAY = SOURCING_PER_DAY
 
 
 @dataclass(frozen=True, slots=True)

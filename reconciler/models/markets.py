@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from reconciler.models.cj_limits import QUOTE_POINTS as QUOTE_POINTS  # noqa: PLC0414 - still importable from here
 from reconciler.models.declared import Source
 from reconciler.safe_text import for_terminal
 
 _AGING = re.compile(r"^\s*(\d+)\s*(?:[-~–]\s*(\d+))?\s*(?:days?)?\s*$", re.IGNORECASE)
-QUOTE_POINTS = 10  # one freightCalculate call
 
 
 @dataclass(frozen=True, slots=True)

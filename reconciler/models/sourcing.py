@@ -23,6 +23,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from reconciler.models.cj_limits import QUERY_BATCH as QUERY_BATCH  # noqa: PLC0414 - still importable from here
+from reconciler.models.cj_limits import SOURCING_PER_DAY
 from reconciler.models.declared import Source, VariantSelection
 
 # sourceStatus values seen in public clients; others are shown as in progress, with CJ's text
@@ -35,8 +37,7 @@ PHASE_OPEN = "open"
 PHASE_FAILED = "failed"
 PHASE_SUCCEEDED = "succeeded"
 PHASES = (PHASE_FILING, PHASE_OPEN, PHASE_FAILED, PHASE_SUCCEEDED)
-DEFAULT_PER_DAY = 5
-QUERY_BATCH = 100  # ids per queryList call
+DEFAULT_PER_DAY = SOURCING_PER_DAY
 
 
 def normalise_url(url: str) -> str:

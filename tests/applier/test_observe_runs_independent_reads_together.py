@@ -11,10 +11,10 @@ import threading
 
 import pytest
 
-from reconciler.applier.observe import observe
 from reconciler.errors import ApiError, ProductUnavailableError
 from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import WebhookSetting
+from reconciler.observe.catalog import observe
 
 GUARD_S = 10.0  # only bounds a broken run; nothing here is timed
 

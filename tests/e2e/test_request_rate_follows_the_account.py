@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from reconciler.adapters.cj_api import parse_account_settings
+from reconciler.adapters.cj_answers import parse_account_settings
 from reconciler.cli.request_rate import choose_rate, offline_rate
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from tests.conftest import Workspace

@@ -8,7 +8,7 @@
   validated state or a StateError; what it accepts, it writes back identically;
 * the API envelope (``cj_http.interpret``): random status and body → an Envelope only for
   CJ's success, else an ApiError subclass;
-* the API data parsers (``cj_api.parse_*``) and the My Products pager → typed values or an ApiError.
+* the API data parsers (``cj_answers.parse_*``) and the My Products pager → typed values or an ApiError.
 
 The product-URL parser is fuzzed in tests/manifest/test_product_url_parsing.py.
 """
@@ -26,8 +26,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.adapters.cj_api import (
-    CjApi,
+from reconciler.adapters.cj_answers import (
     parse_account_settings,
     parse_freight_row,
     parse_my_product,
@@ -35,6 +34,7 @@ from reconciler.adapters.cj_api import (
     parse_sourcing_row,
     parse_token_pair,
 )
+from reconciler.adapters.cj_api import CjApi
 from reconciler.adapters.cj_http import Envelope, interpret
 from reconciler.adapters.image_files import inspect_image
 from reconciler.adapters.state_store import LocalStateStore, render_state

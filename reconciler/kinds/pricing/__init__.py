@@ -1,13 +1,1 @@
-"""The pricing kind: its parts, registered once as :data:`KIND` (see ``reconciler/kinds/contract.py``)."""
-
-from __future__ import annotations
-
-from reconciler.kinds.contract import Kind
-from reconciler.kinds.pricing.document import DOCUMENTS
-from reconciler.kinds.pricing.model import KIND as NAME
-
-KIND = Kind(
-    name=NAME,
-    summary="Pricing rules: how a variant's store price follows from its cost.",
-    documents=DOCUMENTS,
-)
+"""The pricing kind: its parts live in this package; ``kind.py`` registers them as one :class:`~reconciler.kinds.contract.Kind`."""

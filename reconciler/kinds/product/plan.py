@@ -25,12 +25,12 @@ from reconciler.kinds.product.model import products
 from reconciler.kinds.product.record import Listing, ProductRecord, ProductSnapshot, products_of
 from reconciler.kinds.product.snapshots import drift_between, pod_properties, snapshot_of
 from reconciler.models.cj import MyProduct, ProductDetail
+from reconciler.models.cj_limits import DETAIL_POINTS as DETAIL_POINTS  # noqa: PLC0414 - still importable from here
 from reconciler.models.desired import Desired, DesiredProduct, Logo
 from reconciler.models.plan import Action, Change, Finding, RefreshSummary
 from reconciler.models.state import SyncState
 from reconciler.safe_text import for_terminal
 
-DETAIL_POINTS = 10
 ERROR_HINT = "CJ refuses these products; fix the manifests and plan again"
 
 

@@ -16,8 +16,9 @@ from typing import Protocol
 
 from reconciler.errors import CancelledError, CjrecError
 from reconciler.kinds.executing import Run
-from reconciler.kinds.webhook.model import SUBSCRIPTION_BATCH, SUBSCRIPTIONS_ADDRESS, subscription_delta
+from reconciler.kinds.webhook.model import SUBSCRIPTIONS_ADDRESS, subscription_delta
 from reconciler.kinds.webhook.record import WebhookRecord, webhooks_of, with_webhooks
+from reconciler.models.cj_limits import SUBSCRIPTION_BATCH
 from reconciler.models.desired import WebhookSetting
 from reconciler.models.plan import Action, Change
 from reconciler.models.state import SyncState

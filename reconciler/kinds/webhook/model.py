@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.models.cj_limits import SUBSCRIPTION_BATCH, SUBSCRIPTION_POINTS
 from reconciler.models.desired import Desired, Webhooks
 from reconciler.models.plan import Action, Change
 
@@ -15,8 +16,6 @@ def webhooks(desired: Desired) -> Webhooks | None:
     return found if isinstance(found, Webhooks) else None
 
 SUBSCRIPTIONS_ADDRESS = "webhook.subscriptions"
-SUBSCRIPTION_BATCH = 100  # pids per subscribe/unsubscribe call
-SUBSCRIPTION_POINTS = 10  # per subscribe/unsubscribe call
 
 
 def subscription_delta(change: Change) -> tuple[list[str], list[str]]:

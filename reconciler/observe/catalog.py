@@ -1,10 +1,11 @@
 """Gather what CJ says for a plan: the My Products list and the details of chosen products.
 
-Called by the CLI between the two planner steps. The API is injected (anything with
-``my_products`` and ``product_detail``), so this module stays free of HTTP. Detail
+Called by :func:`reconciler.observe.refresh.refresh` between the two planner steps. The
+API is injected (anything with ``my_products`` and ``product_detail``), so this module
+stays free of HTTP. Detail
 queries and the other reads run together on a few threads under the client's rate limiter;
 a product CJ calls unavailable (1602001/1602002) is recorded as such, any other failure
-stops the plan.
+stops the plan (the rule is :func:`reconciler.errors.stops_further_calls`, step ``READ``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from reconciler.errors import ProductUnavailableError
+from reconciler.errors import ApiError, CjrecError, Step, stops_further_calls
 from reconciler.kinds.workers import run_bounded, worker_count
 from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import WebhookSetting
@@ -70,9 +71,12 @@ def observe(
     def fetch(pid: str) -> None:
         try:
             detail = reader.product_detail(pid)
-        except ProductUnavailableError as exc:
-            reason = "not found or offline (1602001)" if exc.code == 1602001 else "removed from shelves (1602002)"
-            if exc.code not in (1602001, 1602002):
+        except CjrecError as exc:
+            if stops_further_calls(exc, Step.READ):
+                raise  # recorded by run(), which stops the other reads
+            code = exc.code if isinstance(exc, ApiError) else None
+            reason = "not found or offline (1602001)" if code == 1602001 else "removed from shelves (1602002)"
+            if code not in (1602001, 1602002):
                 reason = exc.message
             with lock:
                 unavailable[pid] = reason

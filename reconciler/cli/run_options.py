@@ -1,4 +1,10 @@
-"""cjrec's own configuration for one invocation, from options and CJREC_* variables."""
+"""cjrec's own configuration for one invocation, from command-line options and CJREC_* variables.
+
+Built once by ``cli/main.py`` and held by the :class:`~reconciler.cli.context.AppContext`
+every command gets; read by the wiring (``cli/wiring.py``). Not to be confused with the
+``kind: Settings`` manifest document (``reconciler.models.desired.Settings``), which says how
+cjrec may use the account.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Settings:
+class RunOptions:
     """Where things are, and how to talk to the user."""
 
     manifests: Path

@@ -1,13 +1,14 @@
 """Gather what CJ says of the work it does for us, for a plan: sourcing statuses and freight quotes.
 
-Called by the CLI around :func:`reconciler.applier.observe.observe`. The API is injected
-(anything with ``sourcing_status`` and ``freight_quote``), so this module stays free of HTTP.
+Called by :func:`reconciler.observe.refresh.refresh` around
+:func:`reconciler.observe.catalog.observe`. The API is injected (anything with
+``sourcing_status`` and ``freight_quote``), so this module stays free of HTTP.
 
 - Sourcing statuses: ``queryList`` in batches of at most 100 ids (free). A status check
   that still fails after the client's retries (CJ busy, a gateway error, an answer of the
   wrong shape) does not stop the plan: the requests are shown as last recorded, with a
   warning, and the next plan asks again. Failures a person must fix (credentials, points,
-  an interruption) stop the plan as everywhere else.
+  an interruption) stop the plan as everywhere else (:func:`reconciler.errors.stops_further_calls`).
 - Freight quotes: one ``freightCalculate`` per product, market and origin (10 points), on
   a few threads under the client's rate limiter. An origin CJ answers with an error for
   (reported for origins without stock) gives no option and a note, not a failed plan.
@@ -20,34 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from reconciler.errors import (
-    ApiError,
-    CancelledError,
-    CredentialsError,
-    InvalidRefreshTokenError,
-    InvalidTokenError,
-    PointsBudgetError,
-    PointsExhaustedError,
-    QuotaExhaustedError,
-    RateLimitedError,
-    TransientApiError,
-)
+from reconciler.errors import ApiError, CancelledError, CjrecError, Step, TransientApiError, stops_further_calls
 from reconciler.kinds.workers import run_bounded, worker_count
+from reconciler.models.cj_limits import QUERY_BATCH
 from reconciler.models.markets import FreightAnswer, FreightOption, MarketQuote, QuoteRequest
-from reconciler.models.sourcing import QUERY_BATCH, SourcingStatus
+from reconciler.models.sourcing import SourcingStatus
 from reconciler.safe_text import for_terminal
-
-# Answers that concern the whole account or run, not one question: they stop the plan.
-_STOPS_THE_PLAN: tuple[type[ApiError], ...] = (
-    CredentialsError,
-    InvalidTokenError,
-    InvalidRefreshTokenError,
-    PointsExhaustedError,
-    PointsBudgetError,
-    QuotaExhaustedError,
-)
-
-_STOPS_THE_RUN_OR_PACE: tuple[type[ApiError], ...] = (*_STOPS_THE_PLAN, RateLimitedError)
 
 
 class SourcingReader(Protocol):
@@ -75,12 +54,10 @@ def observe_sourcing(reader: SourcingReader, ids: list[str]) -> SourcingSeen:
         batch = ids[start : start + QUERY_BATCH]
         try:
             found, unread = reader.sourcing_status(batch)
-        except CancelledError:
-            raise
-        except _STOPS_THE_PLAN:
-            raise
-        except ApiError as exc:  # busy, gateway errors after retries, an answer of the wrong shape
-            return SourcingSeen(statuses, tuple(problems), _short(exc))
+        except ApiError as exc:
+            if stops_further_calls(exc, Step.STATUS_CHECK):  # the account's or the run's: credentials, points…
+                raise
+            return SourcingSeen(statuses, tuple(problems), _short(exc))  # busy, gateway errors, an odd answer
         statuses.update(found)
         problems.extend(unread)
     return SourcingSeen(statuses, tuple(problems))
@@ -106,20 +83,16 @@ def observe_freight(
         request, origin = call
         try:
             answer: FreightAnswer | str = reader.freight_quote(origin, request.country, request.vid)
-        except CancelledError as exc:
-            with lock:
-                failures.append(exc)
-            stop.set()
-            return
-        except _STOPS_THE_RUN_OR_PACE as exc:
-            with lock:
-                failures.append(exc)
-            stop.set()
-            return
-        except TransientApiError as exc:
-            answer = f"CJ could not quote from {origin}: {_short(exc)}"
-        except ApiError as exc:  # what CJ is reported to answer for an origin without stock
-            answer = f"CJ gave no quote from {origin}: {_short(exc)}"
+        except (CancelledError, ApiError) as exc:
+            if stops_further_calls(exc, Step.QUOTE):  # interrupted, the account's, or CJ still says too fast
+                with lock:
+                    failures.append(exc)
+                stop.set()
+                return
+            if isinstance(exc, TransientApiError):
+                answer = f"CJ could not quote from {origin}: {_short(exc)}"
+            else:  # what CJ is reported to answer for an origin without stock
+                answer = f"CJ gave no quote from {origin}: {_short(exc)}"
         with lock:
             answers[(index[id(request)], origin)] = answer
 
@@ -154,6 +127,6 @@ def observe_freight(
     return result
 
 
-def _short(error: ApiError) -> str:
+def _short(error: CjrecError) -> str:
     """CJ's error in one line without control or escape characters (it is CJ's text)."""
     return for_terminal(error.message, limit=200)
