@@ -3,6 +3,8 @@
 A kind (``product``, ``logo``, ``webhook`` …) lives in its own package,
 ``reconciler/kinds/<kind>/``, and its ``__init__.py`` builds one :class:`Kind` from its parts:
 
+- ``reads``: what it reads from CJ before planning, in which stage, and the points that costs
+  (``reads.py``; see :class:`Reads`);
 - ``documents``: the manifest document types it owns (``document.py``; see ``kinds/documents.py``);
 - ``sections``: its records in the state file and their codec (``record.py``; see :class:`Section`);
 - ``plan``: its planner, :class:`~reconciler.kinds.planning.PlanContext` in,
@@ -20,6 +22,7 @@ other parts empty.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,6 +77,60 @@ class ApplyDeps:
     now: Callable[[], datetime] | None = None
 
 
+@dataclass(frozen=True)
+class ReadContext:
+    """What a kind's reads may use: the CJ client (each kind declares the Protocol of the reads it
+    makes), the configuration with the derived inputs of the stages read so far, the recorded
+    state, what the earlier stages read, and the run's mode, pace and clock."""
+
+    reader: Any
+    desired: Desired
+    state: SyncState | None
+    observed: Observed
+    mode: str
+    qps: float
+    stop: threading.Event
+    now: Callable[[], datetime]
+    refresh_budget: int | None = None
+    refresh_only: bool = False
+
+
+@dataclass(frozen=True)
+class PaidReads:
+    """What a kind's reads of this run may cost, checked against ``pointsBudget`` before any paid
+    read is sent: the points, what for (``2 product detail queries (20 points)``), and the call."""
+
+    points: int
+    what: str
+    call: str
+
+
+@dataclass
+class ReadBatch:
+    """One kind's reads for this run: ``tasks`` run together with the other kinds' of the same stage
+    on a few threads under the client's rate limiter (any exception stops them all and is raised
+    to the caller); ``result`` then gives what the kind keeps in ``Observed``."""
+
+    tasks: list[Callable[[], None]]
+    result: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a kind reads from CJ before planning.
+
+    ``stage``: 0 for free reads whose answers change what is planned (sourcing requests that
+    became products), read before the points check; 1 for reads of the resources themselves;
+    2 for reads that need stage 1's answers (freight quotes need new products' details).
+    ``prepare`` gives the batch of this run (None: nothing to read); ``paid`` what the batch
+    may cost (None: free).
+    """
+
+    stage: int
+    prepare: Callable[[ReadContext], ReadBatch | None]
+    paid: Callable[[ReadContext], PaidReads | None] | None = None
+
+
 class Describer(Protocol):
     """How a kind reads in plans and in ``cjrec state list|show`` (``kinds/wording.py`` has the defaults)."""
 
@@ -106,6 +163,7 @@ class Kind:
     summary: str
     documents: tuple[DocumentKind, ...] = ()
     sections: tuple[Section, ...] = ()
+    reads: Reads | None = None
     plan: Callable[[PlanContext], KindPlan] | None = None
     derives: Derivation | None = None
     executor: Callable[[ApplyDeps], Executor] | None = None

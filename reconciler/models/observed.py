@@ -1,38 +1,42 @@
-"""What CJ says now, as gathered for one plan: My Products, product details, sourcing statuses, freight quotes."""
+"""What CJ says now, as gathered for one plan: what each kind read, by kind.
+
+Built by the observe phase (``reconciler/observe/refresh.py``), which runs each kind's reads
+(``reconciler/kinds/<kind>/reads.py``) and keeps their answers under the kind's name; each
+planner reads its own entry (and the entries of kinds it depends on) through the accessors of
+those kinds' ``reads.py``. This type names no kind.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from reconciler.models.cj import MyProduct, ProductDetail
-from reconciler.models.desired import WebhookSetting
-from reconciler.models.markets import MarketQuote
-from reconciler.models.sourcing import SourcingStatus
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Observed:
     """CJ's side of a plan.
 
-    ``my_products`` is None when the plan was made offline (nothing is known). ``details``
-    holds the products queried this run; ``unavailable`` the ones CJ answered 1602001 or
-    1602002 for, with the reason. ``calls`` and ``points`` are what gathering this cost.
+    ``reads`` maps a kind to what it read (a type of the kind's own). A kind absent from it
+    read nothing: the plan was made offline, or the kind had nothing to ask. ``calls`` and
+    ``points`` are what gathering this cost.
     """
 
-    my_products: dict[str, MyProduct] | None
-    details: dict[str, ProductDetail] = field(default_factory=dict)
-    unavailable: dict[str, str] = field(default_factory=dict)
+    reads: Mapping[str, Any] = field(default_factory=dict)
     calls: int = 0
     points: int = 0
-    webhooks: dict[str, WebhookSetting] | None = None  # CJ's callback settings, when asked
-    subscriptions: frozenset[str] | None = None  # pids with product event subscriptions, when asked
-    # sourcing requests by id, as queryList answered (None: not asked, offline or no open request)
-    sourcing: dict[str, SourcingStatus] | None = None
-    sourcing_problems: tuple[str, ...] = ()  # rows of CJ's answer that could not be read
-    sourcing_error: str | None = None  # queryList failed (after its retries): statuses are as last recorded
-    # fresh freight quotes by (pid, country); ``best`` is left for the planner to choose
-    freight: dict[tuple[str, str], MarketQuote] = field(default_factory=dict)
+
+    def of(self, kind: str) -> Any:
+        """What ``kind`` read (None when it read nothing)."""
+        return self.reads.get(kind)
+
+    def with_reads(self, kind: str, value: Any) -> Observed:
+        """This observation with ``kind``'s reads set (None: removed)."""
+        reads = {k: v for k, v in self.reads.items() if k != kind}
+        if value is not None:
+            reads[kind] = value
+        return replace(self, reads=reads)
 
     @classmethod
     def offline(cls) -> Observed:
-        return cls(my_products=None)
+        return cls()

@@ -1,37 +1,36 @@
-"""The observe phase in order: what a plan reads from CJ, with its points checked before any is spent.
+"""The observe phase: what a plan reads from CJ, kind by kind, with its points checked before any is spent.
 
 Called by ``cjrec plan`` and ``cjrec apply`` (``cli/plan_commands.py``) with the run's CJ
-client, once the manifests and the state are loaded and the request rate is settled. In
-order: where open sourcing requests stand (free; a succeeded one adds its product to the
-products to plan), then My Products and the details of new products, then the freight
-quotes those need for the markets. The points the detail queries and quotes may cost are
-checked against Settings ``pointsBudget`` before the first of them is sent.
+client, once the manifests and the state are loaded and the request rate is settled. Each kind
+says what it reads (``Kind.reads``, ``reconciler/kinds/<kind>/reads.py``) and in which stage;
+this module only runs the stages in order:
+
+0. free reads whose answers change what is planned (where sourcing requests stand: a succeeded
+   one adds its product), after which the kinds' derived inputs are applied;
+1. the points check: what every later read may cost, against Settings ``pointsBudget``, before
+   the first paid read is sent; then the reads of the resources themselves (My Products, the
+   details of new products, the webhook settings), all together on a few threads;
+2. reads that need stage 1's answers (the freight quotes of new products).
+
+Within a stage the kinds' reads run together under the client's rate limiter; any failure stops
+the others and is raised in the calling thread.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any
 
 from reconciler.errors import PointsBudgetError
-from reconciler.kinds.market.model import markets
-from reconciler.kinds.market.plan import quote_budget, quote_requests
-from reconciler.kinds.sourcing.plan import ids_to_check, with_sourced_products
-from reconciler.kinds.webhook.plan import needs_settings, needs_subscriptions
-from reconciler.models.cj_limits import QUOTE_POINTS
+from reconciler.kinds.contract import ReadBatch, ReadContext, Reads
+from reconciler.kinds.registry import kinds
+from reconciler.kinds.workers import run_bounded, worker_count
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
 from reconciler.models.state import SyncState
-from reconciler.observe.catalog import CatalogReader, observe
-from reconciler.observe.cj_work import FreightReader, SourcingReader, observe_freight, observe_sourcing
-from reconciler.planner.planner import detail_cost, details_needed
-
-
-class PlanReader(CatalogReader, SourcingReader, FreightReader, Protocol):
-    """Every read a plan makes: the union of the readers of ``catalog`` and ``cj_work``."""
+from reconciler.planner.planner import derive
 
 
 def refresh_points(desired: Desired, flag: int | None) -> int | None:
@@ -42,7 +41,7 @@ def refresh_points(desired: Desired, flag: int | None) -> int | None:
 
 
 def refresh(
-    reader: PlanReader,
+    reader: Any,
     desired: Desired,
     state: SyncState | None,
     *,
@@ -55,57 +54,82 @@ def refresh(
 ) -> Observed:
     """What CJ says now of everything ``desired`` and ``state`` name, for the planner.
 
-    In ``refresh-details`` mode ``refresh_budget`` (already resolved by :func:`refresh_points`)
+    ``reader`` makes every read (each kind declares the Protocol of those it needs). In
+    ``refresh-details`` mode ``refresh_budget`` (already resolved by :func:`refresh_points`)
     caps the detail queries, least recently checked first; ``refresh_only`` reads only what
     recording CJ's answers needs. Raises PointsBudgetError, before any paid call, when the
-    details and quotes would cost more than ``pointsBudget``. The calls and points the run
-    spent are the caller's to count (``Observed.calls`` and ``points`` are left at 0).
+    paid reads would cost more than ``pointsBudget``. The calls and points the run spent are
+    the caller's to count (``Observed.calls`` and ``points`` are left at 0).
     """
-    ids = ids_to_check(desired, state)
-    seen = observe_sourcing(reader, ids) if ids else None
-    sourcing = Observed(
-        my_products=None,
-        sourcing=seen.statuses if seen else None,
-        sourcing_problems=seen.problems if seen else (),
-        sourcing_error=seen.error if seen else None,
-    )
-    effective = with_sourced_products(desired, state, sourcing)
-    needed = details_needed(
-        effective,
-        state,
-        refresh_details=mode == "refresh-details",
-        refresh_budget=refresh_budget if mode == "refresh-details" else None,
-        refresh_only=refresh_only,
-    )
-    cost = detail_cost(needed)
-    freight = quote_budget(effective, state, needed)
-    budget = desired.settings.points_budget
-    if cost + freight > budget:
-        what = f"{len(needed)} product detail queries ({cost} points)"
-        if freight:
-            what += f" and up to {freight // QUOTE_POINTS} freight quotes ({freight} points)"
-        raise PointsBudgetError(
-            f"this plan needs {what}, more than pointsBudget {budget}",
-            call="GET /product/query" if not freight else "POST /logistic/freightCalculate",
-            hint="raise `pointsBudget` in Settings, refresh within a budget (--refresh-budget POINTS or Settings "
-            "`refreshBudget`), or add fewer products at once",
+    observed = Observed()
+    reading = [(kind, kind.reads) for kind in kinds() if kind.reads is not None]
+    checked = False
+    for stage in sorted({reads.stage for _kind, reads in reading}):
+        context = ReadContext(
+            reader=reader,
+            desired=derive(desired, state, observed),
+            state=state,
+            observed=observed,
+            mode=mode,
+            qps=qps,
+            stop=stop,
+            now=now,
+            refresh_budget=refresh_budget,
+            refresh_only=refresh_only,
         )
-    observed = observe(
-        reader,
-        needed,
-        qps=qps,
-        stop=stop,
-        webhooks=needs_settings(desired, state),
-        subscriptions=needs_subscriptions(desired, state),
-    )
-    observed = replace(
-        observed,
-        sourcing=sourcing.sourcing,
-        sourcing_problems=sourcing.sourcing_problems,
-        sourcing_error=sourcing.sourcing_error,
-    )
-    if markets(effective):
-        requests = quote_requests(effective, state, observed)
-        quotes = observe_freight(reader, requests, qps=qps, now=now(), stop=stop)
-        observed = replace(observed, freight=quotes)
+        if stage > 0 and not checked:  # once, before the first read that may cost points
+            _check_points(context, [reads for _kind, reads in reading if reads.stage > 0])
+            checked = True
+        batches = [
+            (kind.name, batch)
+            for kind, reads in reading
+            if reads.stage == stage
+            for batch in [reads.prepare(context)]
+            if batch is not None
+        ]
+        run_together([batch for _name, batch in batches], qps=qps, stop=stop)
+        for name, batch in batches:
+            observed = observed.with_reads(name, batch.result())
     return observed
+
+
+def _check_points(context: ReadContext, later: list[Reads]) -> None:
+    """Refuse, before any paid read, a run whose paid reads may cost more than ``pointsBudget``."""
+    paid = [p for reads in later if reads.paid is not None for p in [reads.paid(context)] if p is not None]
+    total = sum(p.points for p in paid)
+    budget = context.desired.settings.points_budget
+    if total <= budget:
+        return
+    costly = [p for p in paid if p.points]
+    raise PointsBudgetError(
+        f"this plan needs {' and '.join(p.what for p in paid)}, more than pointsBudget {budget}",
+        call=costly[-1].call,
+        hint="raise `pointsBudget` in Settings, refresh within a budget (--refresh-budget POINTS or Settings "
+        "`refreshBudget`), or add fewer products at once",
+    )
+
+
+def run_together(batches: list[ReadBatch], *, qps: float, stop: threading.Event | None = None) -> None:
+    """Run every task of ``batches`` on a few threads under the client's rate limiter, in order.
+
+    The reads are independent, so none waits for another's round trip. The first failure (a CJ
+    error or a bug) stops the others and is raised here, in the calling thread.
+    """
+    tasks = [task for batch in batches for task in batch.tasks]
+    if not tasks:
+        return
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+    stop = stop or threading.Event()
+
+    def run(task: Callable[[], None]) -> None:
+        try:
+            task()
+        except Exception as exc:  # noqa: BLE001 - stops the others and is raised again in the calling thread
+            with lock:
+                failures.append(exc)
+            stop.set()
+
+    run_bounded(tasks, run, workers=worker_count(qps, len(tasks)), stop=stop)
+    if failures:
+        raise failures[0]

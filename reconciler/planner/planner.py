@@ -19,14 +19,13 @@ from dataclasses import replace
 from reconciler import __version__
 from reconciler.errors import ManifestError
 from reconciler.kinds.planning import MODES, KindPlan, PlanContext, PlanRequest
-from reconciler.kinds.product.plan import DETAIL_POINTS, detail_cost, details_needed
 from reconciler.kinds.registry import derivations, planned
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Cost, Finding, Plan
 from reconciler.models.state import SyncState
 
-__all__ = ["DETAIL_POINTS", "MODES", "PlanRequest", "derive", "detail_cost", "details_needed", "make_plan"]
+__all__ = ["MODES", "PlanRequest", "derive", "make_plan"]
 
 _ACTION_ORDER = {Action.FORGET: 0, Action.CREATE: 1, Action.ADOPT: 2, Action.READD: 3, Action.UPDATE: 4}
 

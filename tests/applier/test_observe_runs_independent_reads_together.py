@@ -1,4 +1,4 @@
-"""observe(): the reads a plan needs run together, and any failure among them stops the plan.
+"""The observe phase: the reads a plan needs run together, and any failure among them stops the plan.
 
 Listing My Products and querying details do not depend on each other, so neither may wait
 for the other's round trip (at 300 ms latency that idled the account's rate limit). A
@@ -12,9 +12,13 @@ import threading
 import pytest
 
 from reconciler.errors import ApiError, ProductUnavailableError
+from reconciler.kinds.product.model import details_of, listed, unavailable_of
+from reconciler.kinds.webhook.model import callbacks_of, subscriptions_of
 from reconciler.models.cj import MyProduct, ProductDetail
-from reconciler.models.desired import WebhookSetting
-from reconciler.observe.catalog import observe
+from reconciler.models.desired import Settings, Webhooks, WebhookSetting
+from reconciler.models.observed import Observed
+from reconciler.observe.refresh import refresh
+from tests.planner.builders import NOW, declared, product
 
 GUARD_S = 10.0  # only bounds a broken run; nothing here is timed
 
@@ -30,6 +34,18 @@ def detail(pid: str) -> ProductDetail:
         image=None,
         variants=(),
     )
+
+
+def observe(
+    reader: Reader, pids: list[str], *, qps: float, webhooks: bool = False, subscriptions: bool = False
+) -> Observed:
+    """The observe phase for new products ``pids`` (their details are read), with webhooks when asked."""
+    hooks = None
+    if webhooks or subscriptions:
+        topics = {"product": WebhookSetting(enabled=False, url=None)} if webhooks else {}
+        hooks = Webhooks(topics, subscribe_managed_products=subscriptions, source=product(pids[0]).source)
+    want = declared(settings=Settings(), products=[product(p) for p in pids], webhooks=hooks)
+    return refresh(reader, want, None, mode="normal", qps=qps, stop=threading.Event(), now=lambda: NOW)
 
 
 class Reader:
@@ -64,18 +80,18 @@ def test_listing_and_detail_queries_overlap_and_all_results_arrive() -> None:
 
     observed = observe(Reader(), pids, qps=2, webhooks=True, subscriptions=True)
 
-    assert set(observed.my_products or {}) == {"111111111111111111"}
-    assert set(observed.details) == {"222222222222222222", "333333333333333333"}
-    assert observed.unavailable == {"999999999999999999": "not found or offline (1602001)"}
-    assert observed.webhooks == {"product": WebhookSetting(enabled=False, url=None)}
-    assert observed.subscriptions == frozenset({"111111111111111111"})
+    assert set(listed(observed) or {}) == {"111111111111111111"}
+    assert set(details_of(observed)) == {"222222222222222222", "333333333333333333"}
+    assert unavailable_of(observed) == {"999999999999999999": "not found or offline (1602001)"}
+    assert callbacks_of(observed) == {"product": WebhookSetting(enabled=False, url=None)}
+    assert subscriptions_of(observed) == frozenset({"111111111111111111"})
 
 
 def test_without_webhooks_none_are_read() -> None:
     observed = observe(Reader(), ["222222222222222222"], qps=1)
 
-    assert observed.webhooks is None
-    assert observed.subscriptions is None
+    assert callbacks_of(observed) is None
+    assert subscriptions_of(observed) is None
 
 
 def test_a_failed_listing_fails_the_plan() -> None:

@@ -17,12 +17,11 @@ from reconciler.errors import ApiError, CancelledError, CjrecError, OutcomeUnkno
 from reconciler.kinds.sourcing.record import quota_of
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired, Settings
-from reconciler.models.observed import Observed
 from reconciler.models.plan import Plan
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN, SourcingItem, SourcingQuota
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
-from tests.planner.builders import declared
+from tests.planner.builders import cj_said, declared
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -85,7 +84,7 @@ def items(count: int) -> Desired:
 
 def planned(count: int) -> Plan:
     request = PlanRequest(mode="normal", now=NOW, manifests_digest="sha256:x", qps=1)
-    return make_plan(items(count), None, Observed(my_products={}), request)
+    return make_plan(items(count), None, cj_said(my_products={}), request)
 
 
 def apply(filer: Filer, store: Store, count: int, *, per_day: int = 5, state: SyncState | None = None) -> Any:

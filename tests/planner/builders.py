@@ -16,16 +16,19 @@ from typing import Any
 
 from reconciler.applier.applier import record_change
 from reconciler.kinds.logo.record import LogoRecord
+from reconciler.kinds.product.model import CatalogSeen
 from reconciler.kinds.product.record import ProductRecord
 from reconciler.kinds.product.snapshots import snapshot_of
+from reconciler.kinds.sourcing.model import SourcingSeen
+from reconciler.kinds.webhook.model import CallbacksSeen
 from reconciler.models.cj import MyProduct, ProductDetail, Variant
 from reconciler.models.declared import Source, VariantPattern, VariantSelection
-from reconciler.models.desired import Desired, DesiredProduct, Logo, LogoImage, Settings, Webhooks
-from reconciler.models.markets import Market
+from reconciler.models.desired import Desired, DesiredProduct, Logo, LogoImage, Settings, Webhooks, WebhookSetting
+from reconciler.models.markets import Market, MarketQuote
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Plan
 from reconciler.models.pricing import PricingRule
-from reconciler.models.sourcing import SourcingItem
+from reconciler.models.sourcing import SourcingItem, SourcingStatus
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
 
@@ -200,13 +203,41 @@ def observed(
     points: int = 0,
 ) -> Observed:
     """What CJ says: ``my_products=None`` means offline (nothing known)."""
-    return Observed(
+    return cj_said(
         my_products=None if my_products is None else {p: listed(p) for p in my_products},
         details={d.pid: d for d in details},
         unavailable=dict(unavailable or {}),
         calls=calls,
         points=points,
     )
+
+
+def cj_said(
+    *,
+    my_products: dict[str, MyProduct] | None = None,
+    details: dict[str, ProductDetail] | None = None,
+    unavailable: dict[str, str] | None = None,
+    webhooks: dict[str, WebhookSetting] | None = None,
+    subscriptions: frozenset[str] | None = None,
+    sourcing: dict[str, SourcingStatus] | None = None,
+    sourcing_problems: tuple[str, ...] = (),
+    sourcing_error: str | None = None,
+    freight: dict[tuple[str, str], MarketQuote] | None = None,
+    calls: int = 0,
+    points: int = 0,
+) -> Observed:
+    """What the built-in kinds read, as the observe phase would keep it (by kind); a kind given
+    nothing read nothing (``my_products=None``: the plan was made offline)."""
+    reads: dict[str, Any] = {}
+    if my_products is not None:
+        reads["product"] = CatalogSeen(dict(my_products), dict(details or {}), dict(unavailable or {}))
+    if webhooks is not None or subscriptions is not None:
+        reads["webhook"] = CallbacksSeen(webhooks, subscriptions)
+    if sourcing is not None or sourcing_error is not None:
+        reads["sourcing"] = SourcingSeen(dict(sourcing or {}), sourcing_problems, sourcing_error)
+    if freight:
+        reads["market"] = dict(freight)
+    return Observed(reads=reads, calls=calls, points=points)
 
 
 # -- state ----------------------------------------------------------------------------

@@ -12,7 +12,6 @@ deferred creates, which must be exactly what is planned again.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 from reconciler.applier.applier import record_change
 from reconciler.kinds.market.plan import quote_requests
 from reconciler.kinds.product.model import products
+from reconciler.kinds.product.plan import details_needed
 from reconciler.kinds.sourcing.plan import ids_to_check, with_sourced_products
 from reconciler.kinds.sourcing.record import with_quota, with_request
 from reconciler.models.declared import Source
@@ -37,8 +37,7 @@ from reconciler.models.sourcing import (
     third_product_id,
 )
 from reconciler.models.state import SyncState
-from reconciler.planner.planner import details_needed
-from tests.planner.builders import LINEAGE, NOW, QPS, declared, detail, observed, pid, plan
+from tests.planner.builders import LINEAGE, NOW, QPS, cj_said, declared, detail, observed, pid, plan
 
 DAY = NOW.date().isoformat()
 US = Market("us", "US", 10, Decimal("5.00"), ("CN",), Source("manifests/markets.yaml", 4))
@@ -125,16 +124,16 @@ def observe(
     listed: set[str],
 ) -> Observed:
     asked = ids_to_check(want, recorded)
-    seen = Observed(my_products={}, sourcing={i: statuses[i] for i in asked if i in statuses})
-    effective = with_sourced_products(want, recorded, seen)
+    said = cj_said(my_products={}, sourcing={i: statuses[i] for i in asked if i in statuses})
+    effective = with_sourced_products(want, recorded, said)
     needed = details_needed(effective, recorded, refresh_details=False)
     base = observed(my_products=sorted(listed), details=[detail(p) for p in needed])
-    base = replace(base, sourcing=seen.sourcing)
+    base = base.with_reads("sourcing", said.of("sourcing"))
     quotes = {
         (r.pid, r.country): MarketQuote(r.country, r.vid, r.market_origins, tuple(freight.get(r.pid, ())), None, "t")
         for r in quote_requests(effective, recorded, base)
     }
-    return replace(base, freight=quotes)
+    return base.with_reads("market", quotes)
 
 
 def apply(
@@ -175,4 +174,4 @@ def test_planning_again_after_apply_leaves_only_deferred_requests(
 
     assert [c.address for c in second.changes] == deferred, [c.to_dict() for c in second.changes]
     assert all("waits for tomorrow" in (c.reason or "") for c in second.changes)
-    assert set(after.products) == {p.pid for p in products(with_sourced_products(want, after, Observed(my_products={})))}
+    assert set(after.products) == {p.pid for p in products(with_sourced_products(want, after, cj_said(my_products={})))}

@@ -12,10 +12,9 @@ from reconciler.models.cj import ProductDetail, Variant
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired, Settings
 from reconciler.models.markets import FreightOption, Market, MarketQuote, best_option, closest_option, parse_aging
-from reconciler.models.observed import Observed
 from reconciler.models.plan import Action
 from reconciler.models.state import SyncState
-from tests.planner.builders import LINEAGE, NOW, QPS, declared, pid, product
+from tests.planner.builders import LINEAGE, NOW, QPS, cj_said, declared, pid, product
 
 US = Market("us", "US", 10, Decimal("5.00"), ("CN", "US"), Source("manifests/markets.yaml", 4))
 
@@ -66,7 +65,7 @@ def test_the_cheapest_qualifying_option_wins_and_the_closest_is_named_when_none_
 def test_new_quotes_are_recorded_with_the_best_option_and_unreachable_products_warned() -> None:
     a, b = pid(1), pid(2)
     slow = (option("CN", "CJPacket Ordinary", "3.10", (7, 12)),)
-    observed = Observed(my_products={}, freight={(a, "US"): quote(), (b, "US"): quote(slow, ("CN",))})
+    observed = cj_said(my_products={}, freight={(a, "US"): quote(), (b, "US"): quote(slow, ("CN",))})
     found = market_plan(wanted(a, b), SyncState(lineage=LINEAGE, serial=1), observed, now=NOW)
     (change,) = found.changes
     assert (change.address, change.action) == ("market.US", Action.CREATE)
@@ -83,15 +82,15 @@ def test_new_quotes_are_recorded_with_the_best_option_and_unreachable_products_w
 def test_recorded_quotes_are_reused_and_changed_limits_recompute_without_calls() -> None:
     a = pid(1)
     unsettled = SyncState(lineage=LINEAGE, serial=1, markets={"US": {a: quote()}})
-    first = market_plan(wanted(a), unsettled, Observed(my_products={}), now=NOW)
+    first = market_plan(wanted(a), unsettled, cj_said(my_products={}), now=NOW)
     assert [c.action for c in first.changes] == [Action.UPDATE]  # the recorded quote had no best yet
     settled = SyncState(lineage=LINEAGE, serial=2, markets={"US": {a: replace(quote(), best=best_option(OPTIONS, US))}})
-    assert market_plan(wanted(a), settled, Observed(my_products={}), now=NOW).changes == []
-    assert quote_requests(wanted(a), settled, Observed(my_products={})) == []
+    assert market_plan(wanted(a), settled, cj_said(my_products={}), now=NOW).changes == []
+    assert quote_requests(wanted(a), settled, cj_said(my_products={})) == []
     assert shipping_cost(settled, a, "US") == Decimal("4.60")
     assert shipping_cost(settled, a, "DE") is None
     slower = Market("us", "US", 12, Decimal("3.50"), ("CN", "US"), US.source)
-    (change,) = market_plan(wanted(a, markets=(slower,)), settled, Observed(my_products={}), now=NOW).changes
+    (change,) = market_plan(wanted(a, markets=(slower,)), settled, cj_said(my_products={}), now=NOW).changes
     assert change.action is Action.UPDATE and change.after is not None
     assert change.after["quotes"][a]["best"]["name"] == "CJPacket Ordinary"
 
@@ -100,7 +99,7 @@ def test_quotes_are_asked_for_new_details_new_products_and_changed_origins_only(
     a, b = pid(1), pid(2)
     heavy = Variant("v-heavy", "S-2", "Big", Decimal("3"), 5, weight=Decimal("900"), stock_countries=("CN",))
     light = Variant("v-light", "S-1", "Small", Decimal("3"), 5, weight=Decimal("100"), stock_countries=("CN", "US"))
-    observed = Observed(my_products={}, details={a: detail(a, light, heavy)})
+    observed = cj_said(my_products={}, details={a: detail(a, light, heavy)})
     recorded = SyncState(lineage=LINEAGE, serial=1, markets={"US": {b: quote()}})
     (request,) = quote_requests(wanted(a, b), recorded, observed)
     assert (request.pid, request.vid, request.origins) == (a, "v-heavy", ("CN",))  # heaviest variant, stocked origins
@@ -108,7 +107,7 @@ def test_quotes_are_asked_for_new_details_new_products_and_changed_origins_only(
     moved = Market("us", "US", 10, Decimal("5.00"), ("CN", "DE"), US.source)
     snapshot = ProductSnapshot("Cap", "CJCP1", "3.00", "3", 0, {"vb": VariantSnapshot("CJCP1-Red", "3.00")})
     known = replace(recorded, products={b: ProductRecord(b, "https://x.test", "added", snapshot)})
-    (again,) = quote_requests(wanted(b, markets=(moved,)), known, Observed(my_products={}))
+    (again,) = quote_requests(wanted(b, markets=(moved,)), known, cj_said(my_products={}))
     assert (again.pid, again.vid, again.origins) == (b, "vb", ("CN", "DE"))  # stock unknown: every origin
     assert quote_budget(wanted(a, b), recorded, [a]) == 2 * 10
     assert quote_budget(wanted(a, b, markets=(moved,)), recorded, []) == 4 * 10
@@ -118,7 +117,7 @@ def test_shipping_costs_for_pricing_come_from_fresh_quotes_first_then_recorded_o
     a, b, c = pid(1), pid(2), pid(3)
     recorded = SyncState(lineage=LINEAGE, serial=1, markets={"US": {a: quote(), b: quote()}})
     cheaper = (option("US", "USPS+", "4.10", (2, 5)),)
-    seen = Observed(my_products={}, freight={(b, "US"): quote(cheaper)})
+    seen = cj_said(my_products={}, freight={(b, "US"): quote(cheaper)})
     costs = shipping_costs(wanted(a, b, c), recorded, seen)
     assert costs == {a: {"US": Decimal("4.60")}, b: {"US": Decimal("4.10")}}  # c: never quoted
 
@@ -126,5 +125,5 @@ def test_shipping_costs_for_pricing_come_from_fresh_quotes_first_then_recorded_o
 def test_a_market_removed_from_the_manifests_is_forgotten() -> None:
     a = pid(1)
     recorded = SyncState(lineage=LINEAGE, serial=1, markets={"US": {a: quote()}})
-    (change,) = market_plan(wanted(a, markets=()), recorded, Observed(my_products={}), now=NOW).changes
+    (change,) = market_plan(wanted(a, markets=()), recorded, cj_said(my_products={}), now=NOW).changes
     assert (change.address, change.action) == ("market.US", Action.FORGET)

@@ -14,11 +14,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.kinds.product.plan import details_needed
 from reconciler.models.cj import ProductDetail
 from reconciler.models.desired import Desired, Logo
 from reconciler.models.observed import Observed
 from reconciler.models.state import SyncState
-from reconciler.planner.planner import details_needed
 from tests.planner.builders import (
     applied,
     desired,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+from reconciler.kinds.product.model import details_of
+from reconciler.kinds.product.model import listed as listed_of
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
 from reconciler.models.state import SyncState
-from tests.planner.builders import desired, detail, logo, observed, pid, plan, product, record, state
+from tests.planner.builders import cj_said, desired, detail, logo, observed, pid, plan, product, record, state
 
 PIDS = [pid(i) for i in range(1, 9)]
 
@@ -44,10 +46,11 @@ def test_the_order_of_state_and_cj_answers_does_not_matter() -> None:
         products=dict(reversed(recorded.products.items())),
         logos=dict(reversed(recorded.logos.items())),
     )
-    assert seen.my_products is not None
-    shuffled_seen = Observed(
-        my_products=dict(reversed(seen.my_products.items())),
-        details=dict(reversed(seen.details.items())),
+    catalog = listed_of(seen)
+    assert catalog is not None
+    shuffled_seen = cj_said(
+        my_products=dict(reversed(catalog.items())),
+        details=dict(reversed(details_of(seen).items())),
         calls=seen.calls,
         points=seen.points,
     )

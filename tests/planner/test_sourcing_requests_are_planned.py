@@ -28,7 +28,7 @@ from reconciler.models.sourcing import (
 )
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
-from tests.planner.builders import DIGEST, LINEAGE, NOW, QPS, declared
+from tests.planner.builders import DIGEST, LINEAGE, NOW, QPS, cj_said, declared
 
 FILE = "manifests/sourced.yaml"
 
@@ -67,13 +67,13 @@ def state(*records: SourcingRecord, quota: SourcingQuota | None = None) -> SyncS
     return SyncState(lineage=LINEAGE, serial=3, sourcing={r.key: r for r in records}, sourcing_quota=quota)
 
 
-def seen(*statuses: SourcingStatus) -> Observed:
-    return Observed(my_products={}, sourcing={s.source_id: s for s in statuses})
+def seen(*statuses: SourcingStatus, problems: tuple[str, ...] = ()) -> Observed:
+    return cj_said(my_products={}, sourcing={s.source_id: s for s in statuses}, sourcing_problems=problems)
 
 
 def plan(desired: Desired, recorded: SyncState | None, observed: Observed | None = None) -> Plan:
     request = PlanRequest(mode="normal", now=NOW, manifests_digest=DIGEST, qps=QPS)
-    return make_plan(desired, recorded, observed or Observed(my_products={}), request)
+    return make_plan(desired, recorded, observed or cj_said(my_products={}), request)
 
 
 def test_a_new_item_is_a_source_change_with_the_create_body_and_no_points() -> None:
@@ -199,11 +199,11 @@ def test_an_adopted_request_that_already_succeeded_becomes_its_product() -> None
 def test_odd_answers_change_nothing_and_are_reported() -> None:
     lamp, tray = item(1), item(2)
     lamp_rec, tray_rec = record(lamp), record(tray)
-    statuses = seen(
+    observed = seen(
         SourcingStatus(str(lamp_rec.sourcing_id), "3", "Sourcing succeeded", cj_product_id=None),
         SourcingStatus(str(tray_rec.sourcing_id), "9", "Paused by supplier"),
+        problems=("data[2] has no sourceId",),
     )
-    observed = replace(statuses, sourcing_problems=("data[2] has no sourceId",))
     result = plan(wanted(lamp, tray), state(lamp_rec, tray_rec), observed)
     assert result.changes == ()
     messages = " | ".join(w.message for w in result.warnings)
@@ -214,7 +214,7 @@ def test_odd_answers_change_nothing_and_are_reported() -> None:
 
 def test_when_cj_cannot_be_asked_requests_are_shown_as_last_recorded() -> None:
     lamp = item(1)
-    observed = Observed(my_products={}, sourcing={}, sourcing_error="CJ is busy or failed: System busy")
+    observed = cj_said(my_products={}, sourcing={}, sourcing_error="CJ is busy or failed: System busy")
     result = plan(wanted(lamp), state(record(lamp)), observed)
     assert result.changes == ()
     assert "could not ask CJ where the sourcing requests stand (CJ is busy" in result.warnings[0].message

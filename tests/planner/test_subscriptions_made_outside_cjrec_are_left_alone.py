@@ -14,9 +14,8 @@ from reconciler.kinds.webhook.plan import plan_webhooks
 from reconciler.kinds.webhook.record import WebhookRecord, with_webhooks
 from reconciler.models.declared import Source
 from reconciler.models.desired import Webhooks, WebhookSetting
-from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Change
-from tests.planner.builders import desired, pid, product, request, state
+from tests.planner.builders import cj_said, desired, pid, product, request, state
 
 MANAGED_A, MANAGED_B, FOREIGN = pid(1), pid(2), pid(900)
 WEBHOOKS_FILE = "manifests/webhooks.yaml"
@@ -35,7 +34,7 @@ def subscriptions_change(*, wanted: list[str], subscribe: bool, had: list[str], 
             topics={"product": {"enabled": True, "url": "https://hooks.example.com/cj"}}, subscriptions=tuple(had)
         )
     )
-    seen = Observed(
+    seen = cj_said(
         my_products=None,
         webhooks={"product": WebhookSetting(True, "https://hooks.example.com/cj")},
         subscriptions=frozenset(live),

@@ -5,9 +5,8 @@ Information only: they make no change, and each comes with a hint to adopt it wi
 
 from __future__ import annotations
 
-from reconciler.models.observed import Observed
 from reconciler.models.plan import Finding
-from tests.planner.builders import desired, listed, observed, pid, plan, product, record, state
+from tests.planner.builders import cj_said, desired, listed, observed, pid, plan, product, record, state
 
 P1, P2, P3, P4 = pid(1), pid(2), pid(3), pid(4)
 
@@ -32,7 +31,7 @@ def test_unmanaged_products_are_sorted_by_pid() -> None:
 
 
 def test_a_row_without_name_or_sku_is_still_listed() -> None:
-    seen = Observed(my_products={P2: listed(P2, name="", sku="")})
+    seen = cj_said(my_products={P2: listed(P2, name="", sku="")})
     result = plan(desired(), None, seen)
 
     assert result.unmanaged[0].message.startswith("(no name) (no SKU) is in My Products")

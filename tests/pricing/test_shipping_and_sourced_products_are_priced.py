@@ -13,7 +13,7 @@ from reconciler.models.plan import Action
 from reconciler.models.sourcing import SourcingItem, SourcingRecord, third_product_id
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
-from tests.planner.builders import DIGEST, LINEAGE, NOW, QPS, desired, observed, pid, product
+from tests.planner.builders import DIGEST, LINEAGE, NOW, QPS, cj_said, desired, observed, pid, product
 from tests.pricing.catalog import shirt, worked_rule
 
 US = Market("us", "US", 10, Decimal("6.00"), ("CN",), Source("manifests/markets.yaml", 4))
@@ -47,7 +47,7 @@ def test_include_shipping_adds_the_cheapest_qualifying_quote_to_the_cost_base() 
     a = pid(1)
     plain = worked_rule()
     shipped = replace(plain, include_shipping="US")
-    seen = replace(observed(details=[shirt(a)]), freight={(a, "US"): QUOTE})
+    seen = observed(details=[shirt(a)]).with_reads("market", {(a, "US"): QUOTE})
     without = plan_for(desired([product(a)], pricing=[plain], markets=(US,)), None, seen)
     with_ship = plan_for(desired([product(a)], pricing=[shipped], markets=(US,)), None, seen)
     base = listing_of(without, f"product.{a}")["variants"][f"{a}-Black-S"]  # type: ignore[index]
@@ -61,7 +61,7 @@ def test_include_shipping_without_a_qualifying_quote_prices_without_it_and_warns
     a = pid(1)
     rule = replace(worked_rule(), include_shipping="US")
     slow_only = replace(QUOTE, options=QUOTE.options[1:])
-    seen = replace(observed(details=[shirt(a)]), freight={(a, "US"): slow_only})
+    seen = observed(details=[shirt(a)]).with_reads("market", {(a, "US"): slow_only})
     result = plan_for(desired([product(a)], pricing=[rule], markets=(US,)), None, seen)
     variant = listing_of(result, f"product.{a}")["variants"][f"{a}-Black-S"]  # type: ignore[index]
     assert Decimal(variant["cost"]) == Decimal("3.07")
@@ -96,7 +96,7 @@ def test_a_refresh_only_plan_files_nothing_and_records_cjs_answers() -> None:
     result = plan_for(
         desired([], sourcing=(new,)),
         SyncState(lineage=LINEAGE, serial=1),
-        Observed(my_products={}),
+        cj_said(my_products={}),
         refresh_only=True,
     )
     assert [c for c in result.changes if c.kind == "sourcing"] == []  # type: ignore[attr-defined]
@@ -104,7 +104,7 @@ def test_a_refresh_only_plan_files_nothing_and_records_cjs_answers() -> None:
 
     open_record = SourcingRecord(new.url, "open", new.fingerprint, third_product_id(new.url), "1801")
     recorded = SyncState(lineage=LINEAGE, serial=1, sourcing={open_record.key: open_record})
-    seen = Observed(my_products={}, sourcing={"1801": SourcingStatus("1801", "5", "", fail_reason="no supplier")})
+    seen = cj_said(my_products={}, sourcing={"1801": SourcingStatus("1801", "5", "", fail_reason="no supplier")})
     result = plan_for(desired([], sourcing=(new,)), recorded, seen, refresh_only=True)
     (change,) = result.changes  # type: ignore[attr-defined]
     assert change.action is Action.UPDATE and change.after["phase"] == "failed"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Plan
-from tests.planner.builders import desired, detail, logo, observed, pid, plan, product, record, state
+from tests.planner.builders import cj_said, desired, detail, listed, logo, observed, pid, plan, product, record, state
 
 P = {n: pid(n) for n in range(1, 13)}
 PROMO_POD = '[{"areaName":"LogoArea","links":["https://img.example.com/promo.png"],"type":"1"}]'
@@ -159,14 +159,13 @@ def sourcing_and_markets() -> Plan:
     )
     slow = FreightOption("CN", "CJPacket Ordinary", Decimal("3.10"), 7, 12)
     quote = MarketQuote("US", "v1", ("CN",), (slow,), None, NOW.isoformat())
-    seen = observed(my_products=[sold])
-    seen = replace(
-        seen,
+    seen = cj_said(
+        my_products={sold: listed(sold)},
         sourcing={
             "1804": SourcingStatus("1804", "3", "Sourcing succeeded", cj_product_id=pid(41)),
             "1805": SourcingStatus("1805", "1", "Sourcing"),
         },
-        details={**seen.details, pid(41): detail(pid(41), name="Desk Lamp 4")},
+        details={pid(41): detail(pid(41), name="Desk Lamp 4")},
         freight={(sold, "US"): quote},
     )
     return plan(want, recorded, seen)

@@ -12,12 +12,11 @@ from dataclasses import replace
 from decimal import Decimal
 
 from reconciler.models.cj import MyProduct, ProductDetail, Variant
-from reconciler.models.observed import Observed
 from reconciler.models.plan import Finding, Plan
 from reconciler.render.markdown import MARKER, render_markdown
 from reconciler.render.text import render_plan
 from tests.hostile_text import HOSTILE, markdown_syntax, terminal_unsafe, tokens
-from tests.planner.builders import desired, pid, plan, product, record, state
+from tests.planner.builders import cj_said, desired, pid, plan, product, record, state
 
 OWN_HTML = re.compile(r"<!-- cjrec-plan -->|<details( open)?><summary>[A-Za-z ()0-9]+</summary>|</details>")
 BAD_PID = "1`</details>\n## @octocat"
@@ -51,7 +50,7 @@ def hostile_plan() -> Plan:
         pid(30): MyProduct(pid(30), HOSTILE[1], HOSTILE[9], "1", None),
         drifted: MyProduct(drifted, "x", "y", "1", None),
     }
-    seen = Observed(
+    seen = cj_said(
         my_products=listing,
         details={p: hostile_detail(p, n) for n, p in enumerate([*new, drifted])},
         unavailable={},

@@ -9,6 +9,7 @@ from reconciler.kinds.market.describe import description
 from reconciler.kinds.market.document import DOCUMENTS
 from reconciler.kinds.market.model import KIND as NAME
 from reconciler.kinds.market.plan import plan_markets, with_shipping
+from reconciler.kinds.market.reads import READS
 from reconciler.kinds.market.record import SECTIONS
 from reconciler.kinds.sourcing.model import KIND as SOURCING
 
@@ -22,6 +23,7 @@ KIND = Kind(
     summary="Markets: countries the store ships to, with the freight quote chosen per product.",
     documents=DOCUMENTS,
     sections=SECTIONS,
+    reads=READS,
     plan=plan_markets,
     # each product's cheapest qualifying shipping quote, for pricing; sourced products are quoted too
     derives=Derivation(with_shipping, after=(SOURCING,)),

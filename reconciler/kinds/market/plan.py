@@ -24,13 +24,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from reconciler.kinds.market.model import markets
+from reconciler.kinds.market.model import freight_of, markets
 from reconciler.kinds.market.record import markets_of
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.pricing.model import pricing_rules
 from reconciler.kinds.pricing.prices import rule_for
+from reconciler.kinds.product.model import details_of, unavailable_of, with_products
 from reconciler.kinds.product.model import products as declared_products
-from reconciler.kinds.product.model import with_products
 from reconciler.kinds.product.record import products_of
 from reconciler.models.cj import ProductDetail
 from reconciler.models.desired import Desired
@@ -67,9 +67,9 @@ def quote_requests(desired: Desired, recorded: SyncState | None, observed: Obser
     for market in markets(desired):
         known = markets_of(recorded).get(market.country, {}) if recorded else {}
         for product in declared_products(desired):
-            if product.pid in observed.unavailable:
+            if product.pid in unavailable_of(observed):
                 continue
-            detail = observed.details.get(product.pid)
+            detail = details_of(observed).get(product.pid)
             quote = known.get(product.pid)
             if detail is None and quote is not None and quote.origins == market.origins:
                 continue
@@ -128,7 +128,7 @@ def market_plan(desired: Desired, recorded: SyncState, observed: Observed, *, no
         before = markets_of(recorded).get(market.country)
         quotes: dict[str, MarketQuote] = {}
         for pid in sorted(products):
-            quote = observed.freight.get((pid, market.country)) or (before or {}).get(pid)
+            quote = freight_of(observed).get((pid, market.country)) or (before or {}).get(pid)
             if quote is None:
                 continue
             quote = replace(quote, best=best_option(quote.options, market))
@@ -185,7 +185,7 @@ def shipping_costs(desired: Desired, recorded: SyncState, observed: Observed) ->
     for market in markets(desired):
         known = markets_of(recorded).get(market.country, {})
         for product in declared_products(desired):
-            quote = observed.freight.get((product.pid, market.country)) or known.get(product.pid)
+            quote = freight_of(observed).get((product.pid, market.country)) or known.get(product.pid)
             best = best_option(quote.options, market) if quote is not None else None
             if best is not None:
                 costs.setdefault(product.pid, {})[market.country] = best.price

@@ -10,6 +10,7 @@ from reconciler.kinds.product.document import DOCUMENTS
 from reconciler.kinds.product.model import KIND as NAME
 from reconciler.kinds.product.model import apply_cost
 from reconciler.kinds.product.plan import plan_products
+from reconciler.kinds.product.reads import READS
 from reconciler.kinds.product.record import SECTIONS
 
 
@@ -22,6 +23,7 @@ KIND = Kind(
     summary="Products the store sells, added to My Products, with their selected variants and store prices.",
     documents=DOCUMENTS,
     sections=SECTIONS,
+    reads=READS,
     plan=plan_products,
     executor=_executor,
     cost=apply_cost,

@@ -21,7 +21,8 @@ from reconciler.errors import Diagnostic
 from reconciler.kinds.logo.model import default_logo, logo_named
 from reconciler.kinds.planning import REFRESH_DETAILS, KindPlan, PlanContext
 from reconciler.kinds.pricing.prices import margin_misses, plan_listing
-from reconciler.kinds.product.model import products
+from reconciler.kinds.product.model import details_of, products, unavailable_of
+from reconciler.kinds.product.model import listed as listed_of
 from reconciler.kinds.product.record import Listing, ProductRecord, ProductSnapshot, products_of
 from reconciler.kinds.product.snapshots import drift_between, pod_properties, snapshot_of
 from reconciler.models.cj import MyProduct, ProductDetail
@@ -83,7 +84,7 @@ class _Products:
         self.now = context.request.now.astimezone(UTC).isoformat(timespec="seconds")
 
     def plan(self) -> KindPlan:
-        listed = self.context.observed.my_products
+        listed = listed_of(self.context.observed)
         desired, recorded = self.context.desired, self.context.recorded
         for product in products(desired):
             self._product(product, listed)
@@ -128,7 +129,7 @@ class _Products:
             record = recorded.get(product.pid)
             if record is None and self.refresh_only:
                 continue
-            if product.pid in observed.details or product.pid in observed.unavailable:
+            if product.pid in details_of(observed) or product.pid in unavailable_of(observed):
                 checked += 1
                 times.append(self.now)
             elif record is not None and record.checked_at is not None:
@@ -160,8 +161,8 @@ class _Products:
         address = f"product.{pid}"
         record = products_of(self.context.recorded).get(pid)
         observed = self.context.observed
-        detail = observed.details.get(pid)
-        unavailable = observed.unavailable.get(pid)
+        detail = details_of(observed).get(pid)
+        unavailable = unavailable_of(observed).get(pid)
         checked_now = self.now if detail is not None or unavailable is not None else None
         if self.refresh_only and record is None:
             return  # a refresh records what CJ says of managed products; adding new ones is apply's job

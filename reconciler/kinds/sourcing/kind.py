@@ -10,6 +10,7 @@ from reconciler.kinds.sourcing.document import DOCUMENTS
 from reconciler.kinds.sourcing.model import KIND as NAME
 from reconciler.kinds.sourcing.model import apply_cost
 from reconciler.kinds.sourcing.plan import plan_sourcing, with_sourced_products
+from reconciler.kinds.sourcing.reads import READS
 from reconciler.kinds.sourcing.record import SECTIONS
 
 
@@ -25,6 +26,7 @@ KIND = Kind(
     summary="Sourcing requests: products CJ is asked to find from another marketplace's page.",
     documents=DOCUMENTS,
     sections=SECTIONS,
+    reads=READS,
     plan=plan_sourcing,
     derives=Derivation(with_sourced_products),  # the products succeeded requests became are sold like any
     executor=_executor,

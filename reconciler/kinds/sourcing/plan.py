@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from reconciler.kinds.planning import KindPlan, PlanContext
-from reconciler.kinds.product.model import products, with_products
-from reconciler.kinds.sourcing.model import sourcing_items
+from reconciler.kinds.product.model import listed, products, with_products
+from reconciler.kinds.sourcing.model import problems_of, sourcing_items, status_error_of, statuses_of
 from reconciler.kinds.sourcing.record import quota_of, requests_of
 from reconciler.models.desired import Desired, DesiredProduct
 from reconciler.models.observed import Observed
@@ -83,9 +83,10 @@ def ids_to_check(desired: Desired, recorded: SyncState | None) -> list[str]:
 def _status_for(item: SourcingItem, record: SourcingRecord | None, observed: Observed) -> SourcingStatus | None:
     wanted = item.sourcing_id if item.sourcing_id and (record is None or record.phase != PHASE_SUCCEEDED) else None
     source_id = wanted or (record.sourcing_id if record else None)
-    if source_id is None or observed.sourcing is None:
+    statuses = statuses_of(observed)
+    if source_id is None or statuses is None:
         return None
-    return observed.sourcing.get(source_id)
+    return statuses.get(source_id)
 
 
 def sourced_products(desired: Desired, recorded: SyncState | None, observed: Observed) -> tuple[DesiredProduct, ...]:
@@ -156,15 +157,15 @@ def plan_requests(desired: Desired, recorded: SyncState, observed: Observed, *, 
     per_day = desired.settings.sourcing_per_day
     quota = quota_of(recorded) or SourcingQuota(day)
     allowance = quota.left(day, per_day)
-    if observed.sourcing_error:
+    if status_error_of(observed):
         plan.warnings.append(
             Finding(
                 None,
-                f"could not ask CJ where the sourcing requests stand ({observed.sourcing_error}); "
+                f"could not ask CJ where the sourcing requests stand ({status_error_of(observed)}); "
                 "they are shown as last recorded, and checked again by the next plan",
             )
         )
-    for problem in observed.sourcing_problems:
+    for problem in problems_of(observed):
         plan.warnings.append(Finding(None, f"CJ's sourcing answer could not be read in full: {problem}"))
     files: list[tuple[SourcingItem, SourcingRecord | None]] = []
     for item in sorted(sourcing_items(desired), key=lambda i: i.address):
@@ -360,10 +361,10 @@ def _status_line(
     age = _age(record.filed_at, now)
     since = f" for {age}" if age else ""
     if status is None:
-        why = "not checked (offline plan)" if observed.my_products is None else "CJ did not say"
-        if observed.sourcing_error:
+        why = "not checked (offline plan)" if listed(observed) is None else "CJ did not say"
+        if status_error_of(observed):
             why = "CJ could not be asked"
-        elif observed.sourcing is not None and record.sourcing_id and record.sourcing_id not in observed.sourcing:
+        elif (statuses := statuses_of(observed)) is not None and record.sourcing_id and record.sourcing_id not in statuses:
             why = f"CJ's queryList does not return {ident}; is the id right?"
         plan.status.append(Finding(address, f"in progress{since} as last recorded ({why}); {ident}"))
         return

@@ -10,6 +10,7 @@ from reconciler.kinds.webhook.document import DOCUMENTS
 from reconciler.kinds.webhook.model import KIND as NAME
 from reconciler.kinds.webhook.model import apply_cost
 from reconciler.kinds.webhook.plan import plan_webhooks
+from reconciler.kinds.webhook.reads import READS
 from reconciler.kinds.webhook.record import SECTIONS
 
 
@@ -22,6 +23,7 @@ KIND = Kind(
     summary="Webhooks: the callback URL per topic, and event subscriptions for the managed products.",
     documents=DOCUMENTS,
     sections=SECTIONS,
+    reads=READS,
     plan=plan_webhooks,
     executor=_executor,
     cost=apply_cost,

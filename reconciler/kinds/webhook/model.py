@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from reconciler.models.cj_limits import SUBSCRIPTION_BATCH, SUBSCRIPTION_POINTS
-from reconciler.models.desired import Desired, Webhooks
+from reconciler.models.desired import Desired, Webhooks, WebhookSetting
+from reconciler.models.observed import Observed
 from reconciler.models.plan import Action, Change
 
 KIND = "webhook"
@@ -33,3 +36,24 @@ def apply_cost(change: Change) -> tuple[int, int]:
         calls = sum(-(-len(batch) // SUBSCRIPTION_BATCH) for batch in subscription_delta(change))
         return calls, calls * SUBSCRIPTION_POINTS
     return (1, 0) if change.action in (Action.CREATE, Action.UPDATE) else (0, 0)
+
+
+@dataclass(frozen=True)
+class CallbacksSeen:
+    """What CJ said of webhooks this run: the callback settings and the product subscriptions,
+    each None when it was not asked."""
+
+    settings: dict[str, WebhookSetting] | None = None
+    subscriptions: frozenset[str] | None = None
+
+
+def callbacks_of(observed: Observed) -> dict[str, WebhookSetting] | None:
+    """CJ's callback settings, when they were asked this run."""
+    seen = observed.of(KIND)
+    return seen.settings if isinstance(seen, CallbacksSeen) else None
+
+
+def subscriptions_of(observed: Observed) -> frozenset[str] | None:
+    """The pids with product event subscriptions at CJ, when they were asked this run."""
+    seen = observed.of(KIND)
+    return seen.subscriptions if isinstance(seen, CallbacksSeen) else None

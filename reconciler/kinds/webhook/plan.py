@@ -17,7 +17,7 @@ from typing import Any
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.product.model import products
 from reconciler.kinds.webhook.model import SUBSCRIPTIONS_ADDRESS as SUBSCRIPTIONS
-from reconciler.kinds.webhook.model import webhooks
+from reconciler.kinds.webhook.model import callbacks_of, subscriptions_of, webhooks
 from reconciler.kinds.webhook.record import webhooks_of
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
@@ -50,7 +50,8 @@ def plan_webhooks(context: PlanContext) -> KindPlan:
         address = f"webhook.{topic}"
         want = setting.to_dict()
         before = recorded_topics.get(topic)
-        seen = observed.webhooks.get(topic) if observed.webhooks is not None else None
+        callbacks = callbacks_of(observed)
+        seen = callbacks.get(topic) if callbacks is not None else None
         live = seen.to_dict() if seen is not None else None
         if live is not None and before is not None and live != before:
             for key in ("enabled", "url"):
@@ -112,7 +113,7 @@ def _subscriptions(desired: Desired, recorded: SyncState, observed: Observed) ->
             )
         return None
     want = {p.pid for p in products(desired)} if wanted.subscribe_managed_products else set()
-    live = observed.subscriptions
+    live = subscriptions_of(observed)
     current = (set(live) & (had | want)) if live is not None else had
     if current == want and had == want:
         return None

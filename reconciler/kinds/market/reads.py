@@ -1,66 +1,32 @@
-"""Gather what CJ says of the work it does for us, for a plan: sourcing statuses and freight quotes.
+"""What the market kind reads from CJ before planning: freight quotes for the products that need one.
 
-Called by :func:`reconciler.observe.refresh.refresh` around
-:func:`reconciler.observe.catalog.observe`. The API is injected (anything with
-``sourcing_status`` and ``freight_quote``), so this module stays free of HTTP.
-
-- Sourcing statuses: ``queryList`` in batches of at most 100 ids (free). A status check
-  that still fails after the client's retries (CJ busy, a gateway error, an answer of the
-  wrong shape) does not stop the plan: the requests are shown as last recorded, with a
-  warning, and the next plan asks again. Failures a person must fix (credentials, points,
-  an interruption) stop the plan as everywhere else (:func:`reconciler.errors.stops_further_calls`).
-- Freight quotes: one ``freightCalculate`` per product, market and origin (10 points), on
-  a few threads under the client's rate limiter. An origin CJ answers with an error for
-  (reported for origins without stock) gives no option and a note, not a failed plan.
+Stage 2 of the observe phase (``reconciler/observe/refresh.py``), once the details of new and
+refreshed products are known: one ``freightCalculate`` per product, market and origin (10
+points), on a few threads under the client's rate limiter. Their cost is checked against
+``pointsBudget`` with the other paid reads, before any is sent (at most one quote per product,
+market and origin, before stock is known). An origin CJ answers with an error for (reported for
+origins without stock) gives no option and a note, not a failed plan.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from reconciler.errors import ApiError, CancelledError, CjrecError, Step, TransientApiError, stops_further_calls
+from reconciler.kinds.contract import PaidReads, ReadBatch, ReadContext, Reads
+from reconciler.kinds.market.model import markets
+from reconciler.kinds.market.plan import quote_budget, quote_requests
+from reconciler.kinds.product.reads import needed
 from reconciler.kinds.workers import run_bounded, worker_count
-from reconciler.models.cj_limits import QUERY_BATCH
+from reconciler.models.cj_limits import QUOTE_POINTS
 from reconciler.models.markets import FreightAnswer, FreightOption, MarketQuote, QuoteRequest
-from reconciler.models.sourcing import SourcingStatus
 from reconciler.safe_text import for_terminal
-
-
-class SourcingReader(Protocol):
-    def sourcing_status(self, source_ids: list[str]) -> tuple[dict[str, SourcingStatus], list[str]]: ...
 
 
 class FreightReader(Protocol):
     def freight_quote(self, origin: str, destination: str, vid: str, *, quantity: int = 1) -> FreightAnswer: ...
-
-
-@dataclass(frozen=True)
-class SourcingSeen:
-    """What queryList said: statuses by id, rows it could not read, and why it could not be asked."""
-
-    statuses: dict[str, SourcingStatus]
-    problems: tuple[str, ...] = ()
-    error: str | None = None
-
-
-def observe_sourcing(reader: SourcingReader, ids: list[str]) -> SourcingSeen:
-    """The status of each request in ``ids``, asked 100 at a time."""
-    statuses: dict[str, SourcingStatus] = {}
-    problems: list[str] = []
-    for start in range(0, len(ids), QUERY_BATCH):
-        batch = ids[start : start + QUERY_BATCH]
-        try:
-            found, unread = reader.sourcing_status(batch)
-        except ApiError as exc:
-            if stops_further_calls(exc, Step.STATUS_CHECK):  # the account's or the run's: credentials, points…
-                raise
-            return SourcingSeen(statuses, tuple(problems), _short(exc))  # busy, gateway errors, an odd answer
-        statuses.update(found)
-        problems.extend(unread)
-    return SourcingSeen(statuses, tuple(problems))
 
 
 def observe_freight(
@@ -127,6 +93,30 @@ def observe_freight(
     return result
 
 
+def _paid(context: ReadContext) -> PaidReads | None:
+    points = quote_budget(context.desired, context.state, needed(context)) if markets(context.desired) else 0
+    if not points:
+        return None
+    return PaidReads(points, f"up to {points // QUOTE_POINTS} freight quotes ({points} points)", "POST /logistic/freightCalculate")
+
+
+def _prepare(context: ReadContext) -> ReadBatch | None:
+    if not markets(context.desired):
+        return None
+    requests = quote_requests(context.desired, context.state, context.observed)
+    quotes: list[dict[tuple[str, str], MarketQuote]] = []
+
+    def ask_all() -> None:
+        quotes.append(
+            observe_freight(context.reader, requests, qps=context.qps, now=context.now(), stop=context.stop)
+        )
+
+    return ReadBatch(tasks=[ask_all], result=lambda: quotes[0])
+
+
 def _short(error: CjrecError) -> str:
     """CJ's error in one line without control or escape characters (it is CJ's text)."""
     return for_terminal(error.message, limit=200)
+
+
+READS = Reads(stage=2, prepare=_prepare, paid=_paid)
