@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from reconciler.kinds import logo, market, pricing, product, sourcing, webhook
+from reconciler.kinds import credentials, logo, market, pricing, product, settings, sourcing, webhook
 from reconciler.kinds.contract import Kind, Section
 from reconciler.kinds.documents import DocumentKind
 
@@ -26,6 +26,8 @@ _BUILT_IN: tuple[Kind, ...] = (
     market.KIND,
     webhook.KIND,
     pricing.KIND,
+    credentials.KIND,
+    settings.KIND,
 )
 _added: list[Kind] = []
 
