@@ -16,17 +16,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from reconciler.kinds.contract import Kind, Section
+from reconciler.kinds.credentials.kind import KIND as CREDENTIALS
 from reconciler.kinds.documents import DocumentKind
 from reconciler.kinds.logo.kind import KIND as LOGO
 from reconciler.kinds.market.kind import KIND as MARKET
 from reconciler.kinds.pricing.kind import KIND as PRICING
 from reconciler.kinds.product.kind import KIND as PRODUCT
+from reconciler.kinds.settings.kind import KIND as SETTINGS
 from reconciler.kinds.sourcing.kind import KIND as SOURCING
 from reconciler.kinds.webhook.kind import KIND as WEBHOOK
 from reconciler.models.plan import APPLY_RULES
 from reconciler.models.state import know_section
 
-_BUILT_IN: tuple[Kind, ...] = (LOGO, SOURCING, PRODUCT, MARKET, WEBHOOK, PRICING)
+_BUILT_IN: tuple[Kind, ...] = (LOGO, SOURCING, PRODUCT, MARKET, WEBHOOK, PRICING, CREDENTIALS, SETTINGS)
 _added: list[Kind] = []
 
 

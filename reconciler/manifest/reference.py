@@ -1,8 +1,9 @@
 """The manifest reference (docs/manifest-reference.md), generated from the same models as `cjrec schema`.
 
-Pure: walks the JSON Schema of the document models and writes one Markdown section per
-kind with a table per object (field, type, required, default, meaning), so the reference
-cannot drift from what cjrec accepts. A test compares the committed file with this output.
+Pure: walks the JSON Schema of the document models of every registered kind and writes a
+table of the document kinds, then one Markdown section per kind with a table per object
+(field, type, required, default, meaning), so the reference cannot drift from what cjrec
+accepts. A test compares the committed file with this output.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.manifest.documents import DOCUMENT_TYPES, json_schema
+from reconciler.manifest.documents import DOCUMENT_TYPES, document_kinds, json_schema
 
 INTRO = """\
 # Manifest reference (apiVersion `cjrec/v1`)
@@ -22,12 +23,13 @@ line and field. Editors get the same rules from the JSON Schema (`cjrec schema`)
 
 | kind | how many | notes |
 |---|---|---|
-| `Credentials` | exactly one | must be in a sops-encrypted file; `apiToken` and token overrides must be encrypted |
-| `Logo` | any | names are unique; at most one `default: true` |
-| `Products` | any | a product (by pid, whatever the URL form) may be listed once across all files |
-| `Settings` | at most one | `metadata` optional |
-| `Webhooks` | at most one | `metadata` optional; topics left out are not managed |
 """
+
+
+def _intro() -> str:
+    """The introduction and its table: one row per document kind, as the kind describes itself."""
+    rows = [f"| `{document.kind}` | {document.how_many} | {document.notes} |\n" for document in document_kinds()]
+    return INTRO + "".join(rows)
 
 
 def _type(prop: dict[str, Any]) -> str:
@@ -81,7 +83,7 @@ def markdown_reference() -> str:
     """The whole reference as Markdown."""
     schema = json_schema()
     defs: dict[str, Any] = schema["$defs"]
-    out = [INTRO]
+    out = [_intro()]
     shown: set[str] = set()
     for kind in DOCUMENT_TYPES:
         out.append(f"## kind: {kind}\n")

@@ -1,0 +1,1 @@
+"""The credentials kind: its parts live in this package; ``kind.py`` registers them as one :class:`~reconciler.kinds.contract.Kind`."""

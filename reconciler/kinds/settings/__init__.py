@@ -1,0 +1,1 @@
+"""The settings kind: its parts live in this package; ``kind.py`` registers them as one :class:`~reconciler.kinds.contract.Kind`."""
