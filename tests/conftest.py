@@ -382,7 +382,7 @@ def secret_watch(
 @pytest.fixture(scope="session")
 def moto() -> Iterator[Any]:
     """A real S3 API (moto_server) on a free loopback port, for this test process."""
-    from tests.s3 import MotoServer
+    from tests.support.s3_server import MotoServer
 
     server = MotoServer()
     yield server
@@ -392,7 +392,7 @@ def moto() -> Iterator[Any]:
 @pytest.fixture
 def s3_bucket(moto: Any, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A fresh bucket; the test's environment points at moto with dummy keys; every object is secret-scanned."""
-    from tests.s3 import new_bucket
+    from tests.support.s3_server import new_bucket
 
     bucket = new_bucket(moto)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):

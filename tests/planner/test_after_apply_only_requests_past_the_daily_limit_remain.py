@@ -35,7 +35,7 @@ from reconciler.models.state import SyncState
 from reconciler.planner.markets import quote_requests
 from reconciler.planner.planner import details_needed
 from reconciler.planner.sourcing import ids_to_check, with_sourced_products
-from tests.planner.builders import LINEAGE, NOW, QPS, detail, observed, pid, plan
+from tests.support.plan_builders import LINEAGE, NOW, QPS, detail, observed, pid, plan
 
 DAY = NOW.date().isoformat()
 US = Market("us", "US", 10, Decimal("5.00"), ("CN",), Source("manifests/markets.yaml", 4))

@@ -13,7 +13,7 @@ from reconciler.models.observed import Observed
 from reconciler.models.plan import Action
 from reconciler.models.state import ProductRecord, ProductSnapshot, SyncState, VariantSnapshot
 from reconciler.planner.markets import market_plan, quote_budget, quote_requests, shipping_cost, shipping_costs
-from tests.planner.builders import LINEAGE, NOW, QPS, pid, product
+from tests.support.plan_builders import LINEAGE, NOW, QPS, pid, product
 
 US = Market("us", "US", 10, Decimal("5.00"), ("CN", "US"), Source("manifests/markets.yaml", 4))
 

@@ -7,7 +7,7 @@ import json
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
 from reconciler.models.state import SyncState
-from tests.planner.builders import desired, detail, logo, observed, pid, plan, product, record, state
+from tests.support.plan_builders import desired, detail, logo, observed, pid, plan, product, record, state
 
 PIDS = [pid(i) for i in range(1, 9)]
 

@@ -27,7 +27,7 @@ from reconciler.models.sourcing import (
 )
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
-from tests.planner.builders import DIGEST, LINEAGE, NOW, QPS
+from tests.support.plan_builders import DIGEST, LINEAGE, NOW, QPS
 
 FILE = "manifests/sourced.yaml"
 

@@ -16,7 +16,7 @@ from reconciler.models.plan import SUBSCRIPTIONS_ADDRESS, Action, Change
 from reconciler.models.state import WebhookRecord
 from reconciler.planner.kind import PlanContext
 from reconciler.planner.webhooks import plan_webhooks
-from tests.planner.builders import desired, pid, product, request, state
+from tests.support.plan_builders import desired, pid, product, request, state
 
 MANAGED_A, MANAGED_B, FOREIGN = pid(1), pid(2), pid(900)
 WEBHOOKS_FILE = "manifests/webhooks.yaml"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Finding
-from tests.planner.builders import desired, listed, observed, pid, plan, product, record, state
+from tests.support.plan_builders import desired, listed, observed, pid, plan, product, record, state
 
 P1, P2, P3, P4 = pid(1), pid(2), pid(3), pid(4)
 
