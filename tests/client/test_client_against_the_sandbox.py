@@ -24,7 +24,8 @@ from reconciler.adapters.token_store import TokenStore
 from reconciler.models.desired import Credentials, Source
 from reconciler.models.secret import Secret
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
-from tests.conftest import SOPS, Workspace
+from tests.support.sops_keys import SOPS
+from tests.support.workspace import Workspace
 
 
 class ShiftedClock(SystemClock):

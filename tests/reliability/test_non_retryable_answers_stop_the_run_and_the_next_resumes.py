@@ -25,8 +25,6 @@ from pathlib import Path
 import pytest
 
 from tests import figures
-from tests.conftest import AgeKey, SecretWatch
-from tests.e2e.conftest import CjWorkspace
 from tests.reliability.conftest import (
     ADD_PATH,
     QUERY_PATH,
@@ -41,6 +39,9 @@ from tests.reliability.conftest import (
     run_together,
     state_checksums,
 )
+from tests.support.cj_workspace import CjWorkspace
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import AgeKey
 
 PRODUCTS = 100
 STOP_WITHIN_S = 10.0
