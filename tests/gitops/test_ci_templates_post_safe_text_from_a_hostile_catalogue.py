@@ -21,7 +21,7 @@ import yaml
 
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from reconciler.sandbox.hostile import HOSTILE_NAMES
-from tests.gitops.conftest import GitInstall
+from tests.gitops.installs import GitInstall
 from tests.gitops.test_pipeline_from_init_to_second_run import Repo, initialised_repo
 from tests.support.hostile_text import markdown_syntax, terminal_unsafe, tokens
 from tests.support.secret_watch import SecretWatch

@@ -23,7 +23,7 @@ import pytest
 
 from reconciler.adapters.state_store import LocalStateStore
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN
-from tests.reliability.conftest import new_sandbox, new_workspace, spawn
+from tests.reliability.harness import new_sandbox, new_workspace, spawn
 from tests.support.secret_watch import SecretWatch
 from tests.support.sops_keys import AgeKey
 

@@ -37,7 +37,7 @@ from reconciler.adapters.clock import SystemClock
 from reconciler.adapters.state_lock import StateLock
 from reconciler.adapters.state_store import LocalStateStore
 from tests import figures
-from tests.reliability.conftest import (
+from tests.reliability.harness import (
     ADD_PATH,
     QUERY_PATH,
     added_pids,

@@ -40,7 +40,7 @@ import pytest
 
 from reconciler.sandbox import Sandbox
 from tests import figures
-from tests.reliability.conftest import (
+from tests.reliability.harness import (
     Job,
     Trigger,
     added_pids,

@@ -35,7 +35,7 @@ from reconciler.models.product_url import product_url
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from tests import figures
 from tests.reliability.canned_api import CannedApi
-from tests.reliability.conftest import ADD_PATH, calls_to, new_workspace, state_checksums
+from tests.reliability.harness import ADD_PATH, calls_to, new_workspace, state_checksums
 from tests.support.cj_workspace import CjWorkspace
 from tests.support.images import tiny_png
 from tests.support.secret_watch import SecretWatch

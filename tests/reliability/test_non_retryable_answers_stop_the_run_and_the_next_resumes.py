@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests import figures
-from tests.reliability.conftest import (
+from tests.reliability.harness import (
     ADD_PATH,
     QUERY_PATH,
     Job,

@@ -25,7 +25,7 @@ import pytest
 from reconciler.adapters.clock import SystemClock
 from reconciler.adapters.s3_state import S3StateStore
 from reconciler.models.state_location import parse_s3_url
-from tests.reliability.conftest import ADD_PATH, added_pids, new_sandbox, new_workspace, on_sale, spawn
+from tests.reliability.harness import ADD_PATH, added_pids, new_sandbox, new_workspace, on_sale, spawn
 from tests.support.secret_watch import SecretWatch
 from tests.support.sops_keys import AgeKey
 
