@@ -6,6 +6,8 @@
   :mod:`tests.support.workspace`) and ``valid_workspace`` (one valid document of each kind).
 - ``moto`` and ``s3_bucket``: a real S3 API for this test process and a fresh bucket on it
   (:mod:`tests.support.s3_server`).
+- ``--pure`` (what ``make test-fast`` runs with): tests that reach outside the process are
+  deselected, or skipped when they try (:mod:`tests.support.pure_run`).
 - The pytest hooks below hand the figures of the run (:mod:`tests.figures`) from xdist
   workers to the controller, which writes the report.
 
@@ -25,6 +27,7 @@ import pytest
 
 from reconciler.sandbox import server as sandbox_server
 from tests import figures
+from tests.support import pure_run
 from tests.support.images import tiny_png
 from tests.support.manifests import PRODUCT_URL, UUID_URL
 from tests.support.secret_watch import SecretWatch, is_cjrec_run
@@ -68,6 +71,29 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     counts = figures.snapshot()
     if figures.has_reliability_figures(counts) and not hasattr(terminalreporter.config, "workerinput"):
         terminalreporter.write_line(figures.summary_line(counts))
+
+
+# -- make test-fast: --pure runs only tests that stay inside this process --------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--pure",
+        action="store_true",
+        help="only tests that need no sops, sandbox, S3 server, child process or socket (make test-fast)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--pure"):
+        kept, dropped = pure_run.split(items)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def pure_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.config.getoption("--pure"):
+        pure_run.skip_on_outside_world(monkeypatch)
 
 
 @pytest.fixture(scope="session")
