@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export SOPS_DISABLE_VERSION_CHECK := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint soak bench dist clean
+.PHONY: demo test test-fast lint soak bench dist clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 -m "not soak"
+
+# the unit folders, in one process; --pure deselects or skips every test that needs sops, a
+# sandbox, an S3 server, a child process or a socket (tests/support/pure_run.py)
+FAST_TESTS := tests/applier tests/architecture tests/cli tests/client tests/kinds tests/manifest tests/planner \
+	tests/pricing tests/render tests/secrets tests/state
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not soak" --pure $(FAST_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests scripts benchmarks

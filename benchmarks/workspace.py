@@ -1,6 +1,6 @@
 """A throw-away cjrec configuration repository for one benchmark, and running cjrec in it.
 
-Like the end-to-end tests' workspace (tests/e2e/conftest.py), but standalone: a fresh age
+Like the end-to-end tests' workspace (tests/support/cj_workspace.py), but standalone: a fresh age
 key made in-process with pyrage, a ``.sops.yaml`` whose rules encrypt the Credentials and
 the token cache to it, Credentials encrypted by the real sops binary, and manifests of any
 size. The state file can be generated directly (``write_state``) so that offline benchmarks

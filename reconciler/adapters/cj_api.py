@@ -162,8 +162,10 @@ class CjApi:
         return list(self.iter_my_products())
 
     def iter_my_products(self) -> Iterator[MyProduct]:
-        """My Products page by page, stopping at ``totalPages``."""
+        """My Products page by page, stopping at ``totalPages``, or at a page that repeats only
+        products already listed (an answer that says more pages than it has, or repeats itself)."""
         page = 1
+        seen: set[str] = set()
         while page <= MAX_PAGES:
             call = f"GET /product/myProduct/query?pageNum={page}"
             env = self._authed(
@@ -171,8 +173,10 @@ class CjApi:
             )
             listed = parse_my_products_page(env.data, call=call)
             yield from listed.rows
-            if listed.is_last(page):
+            fresh = {row.pid for row in listed.rows} - seen
+            if listed.is_last(page) or not fresh:
                 return
+            seen |= fresh
             page += 1
 
     def create_sourcing(self, body: dict[str, Any]) -> str:

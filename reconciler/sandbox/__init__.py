@@ -12,8 +12,10 @@ points, duplicate-add answers, and injectable faults. Standard library only::
         assert not any(call["token_in_url"] for call in sandbox.calls())
 
 Modules: config (settings), server (Sandbox, HTTP), api (the call pipeline), endpoints
-(one function per CJ endpoint), admin (``/__sandbox`` back door), state, accounts, tokens,
-limits, catalog, faults, calllog, clock, envelope.
+(a package: one function per CJ endpoint, one module per part of the API), admin
+(``/__sandbox`` back door), state (everything behind one lock), the desks it holds
+(accounts, sourcing, freight, webhooks), tokens, limits, catalog, faults, calllog, clock,
+envelope. Imports go one way: server → api | admin → endpoints → state → desks.
 """
 
 from reconciler.sandbox.config import DEMO_API_KEY, DEMO_EMAIL, FaultSettings, SandboxConfig

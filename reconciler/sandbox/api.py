@@ -21,12 +21,11 @@ from collections.abc import Callable
 
 from reconciler.sandbox import envelope as env
 from reconciler.sandbox.clock import cj_date
-from reconciler.sandbox.endpoints import ENDPOINTS, Call
+from reconciler.sandbox.endpoints import ROUTES
+from reconciler.sandbox.endpoints.call import Call
 from reconciler.sandbox.envelope import Reply, Request
 from reconciler.sandbox.faults import Draw, FaultKind
-from reconciler.sandbox.freight import FREIGHT_ENDPOINTS
 from reconciler.sandbox.hostile import HOSTILE_MESSAGE
-from reconciler.sandbox.sourcing import SOURCING_ENDPOINTS
 from reconciler.sandbox.state import SandboxState
 
 API_PREFIX = "/api2.0/v1"
@@ -37,7 +36,6 @@ COSTS = {  # every other endpoint served here is free
     "/webhook/product/unsubscribe": 10,
     "/logistic/freightCalculate": 10,
 }
-ROUTES = {**ENDPOINTS, **SOURCING_ENDPOINTS, **FREIGHT_ENDPOINTS}
 
 
 class CjApi:

@@ -8,21 +8,18 @@ the variants has stock answers, as CJ is reported to do either way, an empty lis
 (``no_stock = "empty"``, the default) or an error (``"error"``). The admin side
 (``POST /__sandbox/freight``) switches between the two and can pin the exact answer of a
 route (``"CN-US": [ … ]``), bad values included, to test what clients make of them.
+
+This module holds the desk (:class:`FreightDesk`, kept by the state) and the price table
+(:func:`quotes`); the endpoint that reads them is :mod:`.endpoints.freight`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from reconciler.sandbox import envelope as env
-from reconciler.sandbox.endpoints import Call
-from reconciler.sandbox.envelope import Reply
-
 CNY_PER_USD = 7.2
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-NO_STOCK_CODE = 1603001  # made up: CJ's code for "no route from this warehouse" is not documented
 
 
 @dataclass(frozen=True)
@@ -106,46 +103,3 @@ def quotes(origin: str, destination: str, weight_g: int) -> list[dict[str, objec
             }
         )
     return options
-
-
-def freight_calculate(call: Call) -> Reply:
-    """``POST /logistic/freightCalculate``; unknown vids answer 1600300, an origin without stock per ``no_stock``."""
-    body = call.json_object()
-    if body is None:
-        return env.failure(env.PARAM_ERROR, "The request body must be a JSON object.")
-    origin, destination = body.get("startCountryCode"), body.get("endCountryCode")
-    if not isinstance(origin, str) or not _COUNTRY.match(origin):
-        return env.failure(env.PARAM_ERROR, "startCountryCode must be a two-letter country code.")
-    if not isinstance(destination, str) or not _COUNTRY.match(destination):
-        return env.failure(env.PARAM_ERROR, "endCountryCode must be a two-letter country code.")
-    items = body.get("products")
-    if not isinstance(items, list) or not items:
-        return env.failure(env.PARAM_ERROR, "products must be a non-empty list of {quantity, vid}.")
-    weight = 0
-    stocked = False
-    for item in items:
-        if not isinstance(item, dict):
-            return env.failure(env.PARAM_ERROR, "products must be a non-empty list of {quantity, vid}.")
-        vid, quantity = item.get("vid"), item.get("quantity")
-        if not isinstance(vid, str) or isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            return env.failure(env.PARAM_ERROR, "each product needs a vid and a quantity of at least 1.")
-        found = call.state.catalog.variant(vid)
-        if found is None:
-            return env.failure(env.PARAM_ERROR, f"Variant not found: {vid}.")
-        variant = found[1]
-        weight += variant.weight_g * quantity
-        stocked = stocked or variant.inventory.get(origin, 0) > 0
-    desk = call.state.freight
-    pinned = desk.routes.get(f"{origin}-{destination}")
-    if pinned is not None:
-        return env.success(pinned)
-    if not stocked:
-        if desk.no_stock == "error":
-            return env.failure(NO_STOCK_CODE, f"No warehouse in {origin} has stock of these products.")
-        return env.success([])
-    return env.success(quotes(origin, destination, weight))
-
-
-FREIGHT_ENDPOINTS: dict[tuple[str, str], Callable[[Call], Reply]] = {
-    ("POST", "/logistic/freightCalculate"): freight_calculate,
-}

@@ -18,7 +18,7 @@ from reconciler.models.cj import MyProduct, ProductDetail
 from reconciler.models.desired import Settings, Webhooks, WebhookSetting
 from reconciler.models.observed import Observed
 from reconciler.observe.refresh import refresh
-from tests.planner.builders import NOW, declared, product
+from tests.support.plan_builders import NOW, declared, product
 
 GUARD_S = 10.0  # only bounds a broken run; nothing here is timed
 

@@ -21,7 +21,7 @@ from reconciler.models.plan import Plan
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN, SourcingItem, SourcingQuota
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
-from tests.planner.builders import cj_said, declared
+from tests.support.plan_builders import cj_said, declared
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

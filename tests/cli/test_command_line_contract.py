@@ -20,7 +20,7 @@ import yaml
 
 import reconciler
 from reconciler.manifest.documents import json_schema
-from tests.conftest import Workspace
+from tests.support.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO / "schema" / "cjrec-v1.json"

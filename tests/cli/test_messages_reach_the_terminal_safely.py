@@ -15,7 +15,7 @@ from reconciler.cli.console import Console
 from reconciler.cli.progress import ProgressHooks
 from reconciler.errors import CjrecError
 from reconciler.models.plan import Action, Change
-from tests.hostile_text import HOSTILE, TERMINAL_FAKER, terminal_unsafe
+from tests.support.hostile_text import HOSTILE, TERMINAL_FAKER, terminal_unsafe
 
 
 @pytest.fixture(autouse=True)

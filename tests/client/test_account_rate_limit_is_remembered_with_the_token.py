@@ -9,8 +9,8 @@ from datetime import timedelta
 import responses
 
 from reconciler.adapters.token_manager import QPS_LIMIT_MAX_AGE
-from tests.client.fakes import BASE, T0, MemoryTokenStore
 from tests.client.test_token_manager_order_of_use import build, cached, pair_json, settings_json
+from tests.support.client_fakes import BASE, T0, MemoryTokenStore
 
 
 def with_limit(qps: float | None) -> dict:

@@ -25,7 +25,8 @@ from reconciler.models.declared import Source
 from reconciler.models.desired import Credentials
 from reconciler.models.secret import Secret
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
-from tests.conftest import SOPS, Workspace
+from tests.support.sops_keys import SOPS
+from tests.support.workspace import Workspace
 
 
 class ShiftedClock(SystemClock):

@@ -24,7 +24,7 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.models.secret import Secret
-from tests.client.fakes import BASE, FakeClock
+from tests.support.client_fakes import BASE, FakeClock
 
 CALL = "GET /x"
 

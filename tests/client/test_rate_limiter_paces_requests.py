@@ -7,7 +7,7 @@ import random
 import threading
 
 from reconciler.adapters.rate_limiter import RateLimiter, RetryPolicy
-from tests.client.fakes import FakeClock
+from tests.support.client_fakes import FakeClock
 
 
 def test_starts_are_spaced_by_one_over_qps_plus_a_small_margin() -> None:

@@ -29,7 +29,7 @@ from reconciler.errors import (
 )
 from reconciler.models.secret import Secret
 from reconciler.models.sourcing import PHASE_FAILED, PHASE_OPEN, PHASE_SUCCEEDED
-from tests.client.fakes import BASE, FakeClock
+from tests.support.client_fakes import BASE, FakeClock
 
 CREATE = BASE + "/product/sourcing/create"
 QUERY = BASE + "/product/sourcing/queryList"

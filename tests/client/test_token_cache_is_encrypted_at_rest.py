@@ -12,8 +12,9 @@ from reconciler.adapters.token_store import CachedTokens, Recipients, TokenStore
 from reconciler.errors import SecretsError, StateError
 from reconciler.models.cj import TokenPair
 from reconciler.models.secret import Secret
-from tests.client.fakes import T0
-from tests.conftest import SOPS, Workspace, make_age_key
+from tests.support.client_fakes import T0
+from tests.support.sops_keys import SOPS, make_age_key
+from tests.support.workspace import Workspace
 
 ACCESS = "API@CJ42@CJ:" + "x" * 500
 REFRESH = "refresh-" + "y" * 60

@@ -20,7 +20,7 @@ from reconciler.models.cj import TokenPair
 from reconciler.models.declared import Source
 from reconciler.models.desired import Credentials, TokenOverride
 from reconciler.models.secret import Secret
-from tests.client.fakes import BASE, T0, FakeClock, MemoryTokenStore
+from tests.support.client_fakes import BASE, T0, FakeClock, MemoryTokenStore
 
 API_KEY = Secret("CJ1@api@" + "a" * 32)
 CN = "+08:00"

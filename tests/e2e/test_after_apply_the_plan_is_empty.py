@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.models.product_url import product_url
-from tests.conftest import tiny_png
-from tests.e2e.conftest import CjWorkspace
+from tests.support.cj_workspace import CjWorkspace
+from tests.support.images import tiny_png
 
 POOL = 40
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.conftest import CjWorkspace, on_sale
+from tests.support.cj_workspace import CjWorkspace, on_sale
 
 
 def test_apply_of_50_products_then_plan_shows_no_changes(cjw: CjWorkspace) -> None:

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from reconciler.models.product_url import product_url
-from tests.conftest import tiny_png
-from tests.e2e.conftest import CjWorkspace
-from tests.s3 import FaultProxy
+from tests.support.cj_workspace import CjWorkspace
+from tests.support.images import tiny_png
+from tests.support.s3_server import FaultProxy
 
 TEE = "2503190327561613000"
 BASE = "https://cdn.example.com/pod/"

@@ -26,9 +26,9 @@ import yaml
 from reconciler.models.product_url import pid_from_url
 from reconciler.render.markdown import MARKER
 from reconciler.sandbox.hostile import HOSTILE_NAMES
-from tests.conftest import Result
-from tests.e2e.conftest import CjWorkspace, on_sale
-from tests.hostile_text import formula_cells, markdown_syntax, terminal_unsafe, tokens
+from tests.support.cj_workspace import CjWorkspace, on_sale
+from tests.support.hostile_text import formula_cells, markdown_syntax, terminal_unsafe, tokens
+from tests.support.workspace import Result
 
 # cjrec's own HTML in a plan comment: the marker and the <details> wrappers.
 OWN_HTML = re.compile(r"<!-- cjrec-plan -->|<details( open)?><summary>[A-Za-z ()0-9]+</summary>|</details>")

@@ -17,7 +17,7 @@ import yaml
 
 from reconciler.models.product_url import pid_from_url, slugify
 from reconciler.render.catalog_export import CSV_COLUMNS
-from tests.e2e.conftest import CjWorkspace, on_sale
+from tests.support.cj_workspace import CjWorkspace, on_sale
 
 IMPORTED = "manifests/imported.yaml"
 TEE = "2503190327561613000"  # print-on-demand, six variants (the sandbox's fixed products)

@@ -14,7 +14,7 @@ import pytest
 
 from reconciler.adapters.clock import SystemClock
 from reconciler.adapters.state_lock import StateLock, read_info
-from tests.e2e.conftest import CjWorkspace, on_sale
+from tests.support.cj_workspace import CjWorkspace, on_sale
 
 
 def spawn(cjw: CjWorkspace, *args: str) -> subprocess.Popen[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.conftest import CjWorkspace
+from tests.support.cj_workspace import CjWorkspace
 
 MUG = "1658748072937136128"  # 350 g, stock in CN and US
 TOTE = "000B9312-456A-4D31-94BD-B083E2A198E8"  # 120 g, stock in CN only

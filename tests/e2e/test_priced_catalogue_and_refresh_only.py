@@ -11,7 +11,7 @@ import json
 from decimal import Decimal
 
 from reconciler.models.pricing import CompareAt, PricingRule, Tier, price_variant
-from tests.e2e.conftest import QPS, CjWorkspace, on_sale
+from tests.support.cj_workspace import QPS, CjWorkspace, on_sale
 
 RULE = """\
 apiVersion: cjrec/v1

@@ -15,8 +15,8 @@ import pytest
 from reconciler.adapters.cj_answers import parse_account_settings
 from reconciler.cli.request_rate import choose_rate, offline_rate
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
-from tests.conftest import Workspace
-from tests.e2e.conftest import CjWorkspace, on_sale
+from tests.support.cj_workspace import CjWorkspace, on_sale
+from tests.support.workspace import Workspace
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,8 @@ from reconciler.adapters.s3_state import S3StateStore
 from reconciler.adapters.state_store import render_state
 from reconciler.models.state import SyncState
 from reconciler.models.state_location import parse_s3_url
-from tests.e2e.conftest import CjWorkspace, on_sale
-from tests.s3 import Fault, FaultProxy, free_port
+from tests.support.cj_workspace import CjWorkspace, on_sale
+from tests.support.s3_server import Fault, FaultProxy, free_port
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.conftest import CjWorkspace
-from tests.sandbox.conftest import Wire
+from tests.support.cj_workspace import CjWorkspace
+from tests.support.sandbox_wire import Wire
 
 IMAGE = "https://ae01.alicdn.com/kf/lamp.jpg"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from reconciler.adapters.state_store import LocalStateStore, render_state
 from reconciler.models.state import SyncState
-from tests.e2e.conftest import CjWorkspace, on_sale
+from tests.support.cj_workspace import CjWorkspace, on_sale
 
 
 def test_push_to_a_bucket_then_runs_there_carry_on_and_pull_brings_it_back(cjw: CjWorkspace, s3_bucket: Any) -> None:

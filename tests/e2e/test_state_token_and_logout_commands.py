@@ -6,8 +6,8 @@ import json
 import urllib.request
 
 from reconciler.adapters.sops import Sops
-from tests.conftest import SOPS
-from tests.e2e.conftest import CjWorkspace, on_sale
+from tests.support.cj_workspace import CjWorkspace, on_sale
+from tests.support.sops_keys import SOPS
 
 
 def test_state_list_show_and_forget(cjw: CjWorkspace) -> None:

@@ -6,7 +6,7 @@ import json
 import urllib.request
 
 from reconciler.sandbox import DEMO_API_KEY, Sandbox
-from tests.e2e.conftest import CjWorkspace, on_sale
+from tests.support.cj_workspace import CjWorkspace, on_sale
 
 HOOK = "https://hooks.example.com/cj"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
 
 import pytest
 
 from tests.gitops.installs import (
+    GitInstall,
     Venv,
     bare_clone_of_checkout,
     exclusive,
@@ -17,16 +17,6 @@ from tests.gitops.installs import (
     pip_install,
     shared_dir,
 )
-
-
-@dataclass(frozen=True)
-class GitInstall:
-    """The bare clone, its commit, the store owner's cjrec installed from it, and the CI runner's virtualenv."""
-
-    url: str
-    commit: str
-    laptop: Venv
-    runner: Venv
 
 
 @pytest.fixture(scope="session")

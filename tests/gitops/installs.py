@@ -51,6 +51,16 @@ class Venv:
         return env
 
 
+@dataclass(frozen=True)
+class GitInstall:
+    """The bare clone, its commit, the store owner's cjrec installed from it, and the CI runner's virtualenv."""
+
+    url: str
+    commit: str
+    laptop: Venv
+    runner: Venv
+
+
 def pip_env() -> dict[str, str]:
     """pip's environment: the cache on, no version check, nothing of the test runner's venv leaking in."""
     env = {k: v for k, v in os.environ.items() if k not in {"PIP_NO_CACHE_DIR", "PYTHONPATH", "VIRTUAL_ENV"}}

@@ -17,8 +17,8 @@ import pytest
 
 from reconciler.models.product_url import product_url
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
-from tests.conftest import SecretWatch
 from tests.gitops.installs import REPO, Venv, build_wheel, fresh_venv, imported_from, pip_install
+from tests.support.secret_watch import SecretWatch
 
 
 @pytest.fixture(scope="session")

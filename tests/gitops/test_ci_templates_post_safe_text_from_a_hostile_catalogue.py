@@ -21,10 +21,10 @@ import yaml
 
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from reconciler.sandbox.hostile import HOSTILE_NAMES
-from tests.conftest import SecretWatch
-from tests.gitops.conftest import GitInstall
+from tests.gitops.installs import GitInstall
 from tests.gitops.test_pipeline_from_init_to_second_run import Repo, initialised_repo
-from tests.hostile_text import markdown_syntax, terminal_unsafe, tokens
+from tests.support.hostile_text import markdown_syntax, terminal_unsafe, tokens
+from tests.support.secret_watch import SecretWatch
 
 OWN_HTML = re.compile(r"<!-- cjrec-plan -->|<details( open)?><summary>[A-Za-z ()0-9]+</summary>|</details>")
 FAKE_LINE = re.compile(r"^(::(?!error title=Material drift::)|FAKE|ok |## |Apply complete: 0 failed)", re.MULTILINE)

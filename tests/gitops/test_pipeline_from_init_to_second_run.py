@@ -30,10 +30,9 @@ import yaml
 
 from reconciler.models.product_url import product_url
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
-from tests.conftest import SecretWatch
 from tests.gitops.ci_runner import JobResult, WorkflowRunner
-from tests.gitops.conftest import GitInstall
-from tests.gitops.installs import REPO, imported_from
+from tests.gitops.installs import REPO, GitInstall, imported_from
+from tests.support.secret_watch import SecretWatch
 
 BIN = Path(sys.executable).parent
 

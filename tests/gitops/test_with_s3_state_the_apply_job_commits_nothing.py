@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
-from tests.conftest import SecretWatch
-from tests.gitops.conftest import GitInstall
+from tests.gitops.installs import GitInstall
 from tests.gitops.test_pipeline_from_init_to_second_run import Repo, initialised_repo
+from tests.support.secret_watch import SecretWatch
 
 
 @pytest.fixture

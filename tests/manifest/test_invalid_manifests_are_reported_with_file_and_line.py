@@ -21,11 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import API_TOKEN, EMAIL, PRODUCT_URL, Workspace, tiny_png
+from tests.support.images import tiny_png
+from tests.support.manifests import PRODUCT_URL
+from tests.support.workspace import API_TOKEN, EMAIL, Workspace
 
 EXPECTED_FORM = "https://cjdropshipping.com/product/<name>-p-<id>.html"
 NUMERIC_PID = "1658748072937136128"
-UUID_PID = "000B9312-456A-4D31-94BD-B083E2A198E8"  # the pid of conftest.UUID_URL
+UUID_PID = "000B9312-456A-4D31-94BD-B083E2A198E8"  # the pid of tests.support.manifests.UUID_URL
 OTHER_API_KEY = "CJ1111111@api@" + "feedfacecafebeef" * 2
 
 

@@ -3,7 +3,8 @@ symlink that stays inside — while the same paths leading out are refused (see 
 
 from __future__ import annotations
 
-from tests.conftest import Workspace, tiny_png
+from tests.support.images import tiny_png
+from tests.support.workspace import Workspace
 
 
 def test_a_logo_reached_with_dot_dot_or_a_symlink_inside_the_repository_is_accepted(valid_workspace: Workspace) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PRODUCT_URL, Workspace
+from tests.support.manifests import PRODUCT_URL
+from tests.support.workspace import Workspace
 
 RULE = """\
 apiVersion: cjrec/v1

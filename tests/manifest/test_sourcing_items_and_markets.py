@@ -15,8 +15,9 @@ from reconciler.adapters.sops import Sops
 from reconciler.cli.wiring import load_configuration
 from reconciler.kinds.market.model import markets
 from reconciler.kinds.sourcing.model import sourcing_items
-from tests.conftest import SOPS, Workspace
 from tests.manifest.test_invalid_manifests_are_reported_with_file_and_line import at, check_reported
+from tests.support.sops_keys import SOPS
+from tests.support.workspace import Workspace
 
 GOOD = """
     apiVersion: cjrec/v1

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import Workspace, tiny_png
+from tests.support.images import tiny_png
+from tests.support.workspace import Workspace
 
 
 def problems(stderr: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Workspace
+from tests.support.workspace import Workspace
 
 
 def test_valid_configuration_with_key_checks_secrets(valid_workspace: Workspace) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Workspace
+from tests.support.workspace import Workspace
 
 VALID = """
 apiVersion: cjrec/v1

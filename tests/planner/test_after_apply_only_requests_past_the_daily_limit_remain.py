@@ -37,7 +37,7 @@ from reconciler.models.sourcing import (
     third_product_id,
 )
 from reconciler.models.state import SyncState
-from tests.planner.builders import LINEAGE, NOW, QPS, cj_said, declared, detail, observed, pid, plan
+from tests.support.plan_builders import LINEAGE, NOW, QPS, cj_said, declared, detail, observed, pid, plan
 
 DAY = NOW.date().isoformat()
 US = Market("us", "US", 10, Decimal("5.00"), ("CN",), Source("manifests/markets.yaml", 4))

@@ -13,7 +13,7 @@ from reconciler.kinds.product.plan import detail_cost, details_needed
 from reconciler.models.cj_limits import DETAIL_POINTS
 from reconciler.models.plan import Action
 from reconciler.planner.planner import PlanRequest
-from tests.planner.builders import NOW, desired, detail, logo, observed, pid, plan, product, record, state
+from tests.support.plan_builders import NOW, desired, detail, logo, observed, pid, plan, product, record, state
 
 P1, P2, P3, P4, P5 = (pid(i) for i in range(1, 6))
 

@@ -13,7 +13,7 @@ from typing import Any
 from reconciler.models.cj import ProductDetail
 from reconciler.models.plan import Action, Drift
 from reconciler.render.describe import field_diff
-from tests.planner.builders import desired, detail, observed, only, pid, plan, product, record, state
+from tests.support.plan_builders import desired, detail, observed, only, pid, plan, product, record, state
 
 P1, P2 = pid(1), pid(2)
 ADDRESS = f"product.{P1}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reconciler.models.desired import Logo, LogoStore
-from tests.planner.builders import applied, desired, logo, observed, only, plan
+from tests.support.plan_builders import applied, desired, logo, observed, only, plan
 
 STORE = LogoStore(url="s3://acme-logos/pod/", public_base_url="https://cdn.example.com/pod/")
 

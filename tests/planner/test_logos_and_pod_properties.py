@@ -9,7 +9,7 @@ never errors.
 from __future__ import annotations
 
 from reconciler.models.plan import Action
-from tests.planner.builders import (
+from tests.support.plan_builders import (
     LOGOS_FILE,
     applied,
     desired,

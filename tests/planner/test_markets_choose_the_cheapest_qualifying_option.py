@@ -14,7 +14,7 @@ from reconciler.models.desired import Desired, Settings
 from reconciler.models.markets import FreightOption, Market, MarketQuote, best_option, closest_option, parse_aging
 from reconciler.models.plan import Action
 from reconciler.models.state import SyncState
-from tests.planner.builders import LINEAGE, NOW, QPS, cj_said, declared, pid, product
+from tests.support.plan_builders import LINEAGE, NOW, QPS, cj_said, declared, pid, product
 
 US = Market("us", "US", 10, Decimal("5.00"), ("CN", "US"), Source("manifests/markets.yaml", 4))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.models.plan import Action
-from tests.planner.builders import (
+from tests.support.plan_builders import (
     PRODUCTS_FILE,
     desired,
     detail,

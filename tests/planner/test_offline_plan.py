@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action
-from tests.planner.builders import (
+from tests.support.plan_builders import (
     LINEAGE,
     applied,
     desired,

@@ -19,7 +19,7 @@ from reconciler.models.cj import ProductDetail
 from reconciler.models.desired import Desired, Logo
 from reconciler.models.observed import Observed
 from reconciler.models.state import SyncState
-from tests.planner.builders import (
+from tests.support.plan_builders import (
     applied,
     desired,
     detail,

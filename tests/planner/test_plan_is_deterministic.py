@@ -9,7 +9,7 @@ from reconciler.kinds.product.model import listed as listed_of
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
 from reconciler.models.state import SyncState
-from tests.planner.builders import cj_said, desired, detail, logo, observed, pid, plan, product, record, state
+from tests.support.plan_builders import cj_said, desired, detail, logo, observed, pid, plan, product, record, state
 
 PIDS = [pid(i) for i in range(1, 9)]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.models.plan import Action
-from tests.planner.builders import applied, desired, detail, logo, observed, only, pid, plan, product, state
+from tests.support.plan_builders import applied, desired, detail, logo, observed, only, pid, plan, product, state
 
 P1, P2 = pid(1), pid(2)
 

@@ -11,7 +11,19 @@ from __future__ import annotations
 import pytest
 
 from reconciler.models.plan import Action, Plan
-from tests.planner.builders import applied, desired, logo, messages, observed, only, pid, plan, product, record, state
+from tests.support.plan_builders import (
+    applied,
+    desired,
+    logo,
+    messages,
+    observed,
+    only,
+    pid,
+    plan,
+    product,
+    record,
+    state,
+)
 
 P1, P2 = pid(1), pid(2)
 

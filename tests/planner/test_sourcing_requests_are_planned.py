@@ -28,7 +28,7 @@ from reconciler.models.sourcing import (
 )
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
-from tests.planner.builders import DIGEST, LINEAGE, NOW, QPS, cj_said, declared
+from tests.support.plan_builders import DIGEST, LINEAGE, NOW, QPS, cj_said, declared
 
 FILE = "manifests/sourced.yaml"
 

@@ -15,7 +15,7 @@ from reconciler.kinds.webhook.record import WebhookRecord, with_webhooks
 from reconciler.models.declared import Source
 from reconciler.models.desired import Webhooks, WebhookSetting
 from reconciler.models.plan import Action, Change
-from tests.planner.builders import cj_said, desired, pid, product, request, state
+from tests.support.plan_builders import cj_said, desired, pid, product, request, state
 
 MANAGED_A, MANAGED_B, FOREIGN = pid(1), pid(2), pid(900)
 WEBHOOKS_FILE = "manifests/webhooks.yaml"

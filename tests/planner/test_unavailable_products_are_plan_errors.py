@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.errors import CjrecError, Diagnostic, ManifestError
-from tests.planner.builders import (
+from tests.support.plan_builders import (
     PRODUCTS_FILE,
     desired,
     detail,

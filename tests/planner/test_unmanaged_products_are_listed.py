@@ -6,7 +6,7 @@ Information only: they make no change, and each comes with a hint to adopt it wi
 from __future__ import annotations
 
 from reconciler.models.plan import Finding
-from tests.planner.builders import cj_said, desired, listed, observed, pid, plan, product, record, state
+from tests.support.plan_builders import cj_said, desired, listed, observed, pid, plan, product, record, state
 
 P1, P2, P3, P4 = pid(1), pid(2), pid(3), pid(4)
 

@@ -16,8 +16,8 @@ import pytest
 from reconciler.errors import ManifestError
 from reconciler.models.pricing import Tier
 from reconciler.render.describe import field_diff
-from tests.planner.builders import applied, desired, observed, pid, plan, product
-from tests.pricing.catalog import PRICING_FILE, shirt, worked_rule
+from tests.support.plan_builders import applied, desired, observed, pid, plan, product
+from tests.support.pricing_examples import PRICING_FILE, shirt, worked_rule
 
 P1 = pid(1)
 D = Decimal

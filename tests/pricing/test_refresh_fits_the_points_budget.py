@@ -13,7 +13,7 @@ from datetime import timedelta
 from reconciler.kinds.product.plan import DETAIL_POINTS, details_needed
 from reconciler.models.state import SyncState
 from reconciler.render.describe import refresh_line
-from tests.planner.builders import NOW, applied, desired, detail, observed, pid, plan, product, record, state
+from tests.support.plan_builders import NOW, applied, desired, detail, observed, pid, plan, product, record, state
 
 DAILY_POINTS = 50_000
 CATALOGUE = 20_000

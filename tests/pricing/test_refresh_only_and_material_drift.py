@@ -16,8 +16,8 @@ from reconciler.models.cj import ProductDetail
 from reconciler.models.desired import Desired, DriftThresholds, Settings
 from reconciler.models.plan import Plan
 from reconciler.models.state import SyncState
-from tests.planner.builders import NOW, QPS, applied, desired, observed, pid, plan, product
-from tests.pricing.catalog import shirt, worked_rule
+from tests.support.plan_builders import NOW, QPS, applied, desired, observed, pid, plan, product
+from tests.support.pricing_examples import shirt, worked_rule
 
 P1, P2, P3 = pid(1), pid(2), pid(3)
 LATER = NOW + timedelta(days=1)

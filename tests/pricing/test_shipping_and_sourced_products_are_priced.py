@@ -13,8 +13,8 @@ from reconciler.models.plan import Action
 from reconciler.models.sourcing import SourcingItem, SourcingRecord, third_product_id
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
-from tests.planner.builders import DIGEST, LINEAGE, NOW, QPS, cj_said, desired, observed, pid, product
-from tests.pricing.catalog import shirt, worked_rule
+from tests.support.plan_builders import DIGEST, LINEAGE, NOW, QPS, cj_said, desired, observed, pid, product
+from tests.support.pricing_examples import shirt, worked_rule
 
 US = Market("us", "US", 10, Decimal("6.00"), ("CN",), Source("manifests/markets.yaml", 4))
 QUOTE = MarketQuote(

@@ -13,8 +13,8 @@ import pytest
 from reconciler.errors import ManifestError
 from reconciler.kinds.product.record import ProductRecord
 from reconciler.render.describe import summarise
-from tests.planner.builders import PRODUCTS_FILE, applied, desired, observed, pid, plan, product
-from tests.pricing.catalog import shirt
+from tests.support.plan_builders import PRODUCTS_FILE, applied, desired, observed, pid, plan, product
+from tests.support.pricing_examples import shirt
 
 P1 = pid(1)
 

@@ -24,8 +24,9 @@ import pytest
 from reconciler.adapters.state_store import LocalStateStore
 from reconciler.kinds.sourcing.record import quota_of
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN
-from tests.conftest import AgeKey, SecretWatch
-from tests.reliability.conftest import new_sandbox, new_workspace, spawn
+from tests.reliability.harness import new_sandbox, new_workspace, spawn
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import AgeKey
 
 CREATE_PATH = "/product/sourcing/create"
 IMAGE = "https://ae01.alicdn.com/kf/lamp.jpg"

@@ -15,8 +15,9 @@ import pytest
 
 from reconciler.sandbox import DEMO_API_KEY
 from tests import figures
-from tests.conftest import AgeKey, SecretWatch
-from tests.reliability.conftest import age_token_cache, new_sandbox, new_workspace, on_sale
+from tests.reliability.harness import age_token_cache, new_sandbox, new_workspace, on_sale
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import AgeKey
 
 
 def auth_paths(calls: list[dict[str, object]]) -> list[str]:

@@ -37,8 +37,7 @@ from reconciler.adapters.clock import SystemClock
 from reconciler.adapters.state_lock import StateLock
 from reconciler.adapters.state_store import LocalStateStore
 from tests import figures
-from tests.conftest import AgeKey, SecretWatch
-from tests.reliability.conftest import (
+from tests.reliability.harness import (
     ADD_PATH,
     QUERY_PATH,
     added_pids,
@@ -48,6 +47,8 @@ from tests.reliability.conftest import (
     on_sale,
     spawn,
 )
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import AgeKey
 
 LIST_PATH = "/product/myProduct/query"
 LATENCY_MS = 40

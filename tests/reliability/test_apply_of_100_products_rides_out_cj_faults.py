@@ -40,9 +40,7 @@ import pytest
 
 from reconciler.sandbox import Sandbox
 from tests import figures
-from tests.conftest import AgeKey, SecretWatch
-from tests.e2e.conftest import CjWorkspace
-from tests.reliability.conftest import (
+from tests.reliability.harness import (
     Job,
     Trigger,
     added_pids,
@@ -53,6 +51,9 @@ from tests.reliability.conftest import (
     on_sale,
     run_together,
 )
+from tests.support.cj_workspace import CjWorkspace
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import AgeKey
 
 PRODUCTS = 100
 

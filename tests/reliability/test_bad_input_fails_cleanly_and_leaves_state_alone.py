@@ -34,10 +34,12 @@ import pytest
 from reconciler.models.product_url import product_url
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from tests import figures
-from tests.conftest import SOPS, AgeKey, SecretWatch, make_age_key, tiny_png
-from tests.e2e.conftest import CjWorkspace
 from tests.reliability.canned_api import CannedApi
-from tests.reliability.conftest import ADD_PATH, calls_to, new_workspace, state_checksums
+from tests.reliability.harness import ADD_PATH, calls_to, new_workspace, state_checksums
+from tests.support.cj_workspace import CjWorkspace
+from tests.support.images import tiny_png
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import SOPS, AgeKey, make_age_key
 
 PLAN_AND_APPLY: tuple[tuple[str, ...], ...] = (("plan",), ("apply", "--auto-approve"))
 APPLY_SAVED: tuple[tuple[str, ...], ...] = (("apply", "--auto-approve", "plan.json"),)

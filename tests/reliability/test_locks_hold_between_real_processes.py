@@ -20,9 +20,10 @@ import pytest
 from reconciler.adapters.state_lock import read_info
 from reconciler.sandbox import Sandbox
 from tests import figures
-from tests.conftest import AgeKey, SecretWatch
-from tests.e2e.conftest import CjWorkspace
-from tests.reliability.conftest import load_state, new_sandbox, new_workspace, on_sale, run, spawn, wait_until
+from tests.reliability.harness import load_state, new_sandbox, new_workspace, on_sale, run, spawn, wait_until
+from tests.support.cj_workspace import CjWorkspace
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import AgeKey
 
 
 @pytest.fixture

@@ -25,9 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests import figures
-from tests.conftest import AgeKey, SecretWatch
-from tests.e2e.conftest import CjWorkspace
-from tests.reliability.conftest import (
+from tests.reliability.harness import (
     ADD_PATH,
     QUERY_PATH,
     Job,
@@ -41,6 +39,9 @@ from tests.reliability.conftest import (
     run_together,
     state_checksums,
 )
+from tests.support.cj_workspace import CjWorkspace
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import AgeKey
 
 PRODUCTS = 100
 STOP_WITHIN_S = 10.0

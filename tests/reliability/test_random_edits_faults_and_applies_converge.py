@@ -40,9 +40,10 @@ from hypothesis.stateful import (
 
 from reconciler.sandbox import Sandbox
 from tests import figures
-from tests.conftest import AgeKey, SecretWatch
-from tests.e2e.conftest import CjWorkspace
-from tests.reliability.conftest import age_token_cache, load_state, new_sandbox, new_workspace, on_sale
+from tests.reliability.harness import age_token_cache, load_state, new_sandbox, new_workspace, on_sale
+from tests.support.cj_workspace import CjWorkspace
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import AgeKey
 
 POOL = 10
 # answers that only a fault gives in this test: the quota used up, out of points, a revoked token

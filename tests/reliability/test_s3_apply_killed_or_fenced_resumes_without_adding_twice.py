@@ -25,8 +25,9 @@ import pytest
 from reconciler.adapters.clock import SystemClock
 from reconciler.adapters.s3_state import S3StateStore
 from reconciler.models.state_location import parse_s3_url
-from tests.conftest import AgeKey, SecretWatch
-from tests.reliability.conftest import ADD_PATH, added_pids, new_sandbox, new_workspace, on_sale, spawn
+from tests.reliability.harness import ADD_PATH, added_pids, new_sandbox, new_workspace, on_sale, spawn
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import AgeKey
 
 KILLS = [0.1, 0.3, 0.5, 0.05, 0.4, 0.2, 0.6, 0.3, 0.5, 1.0]  # the fraction of the remaining adds before each kill
 

@@ -18,8 +18,9 @@ import pytest
 
 from reconciler.adapters.sops import Sops
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
-from tests.conftest import SOPS, AgeKey, SecretWatch, sandbox_secrets
-from tests.reliability.conftest import new_sandbox, new_workspace, on_sale, run
+from tests.reliability.harness import new_sandbox, new_workspace, on_sale, run
+from tests.support.secret_watch import SecretWatch, sandbox_secrets
+from tests.support.sops_keys import SOPS, AgeKey
 
 
 def raw_call(

@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Plan
-from tests.planner.builders import cj_said, desired, detail, listed, logo, observed, pid, plan, product, record, state
+from tests.support.plan_builders import (
+    cj_said,
+    desired,
+    detail,
+    listed,
+    logo,
+    observed,
+    pid,
+    plan,
+    product,
+    record,
+    state,
+)
 
 P = {n: pid(n) for n in range(1, 13)}
 PROMO_POD = '[{"areaName":"LogoArea","links":["https://img.example.com/promo.png"],"type":"1"}]'
@@ -109,7 +121,7 @@ def sourcing_and_markets() -> Plan:
     from reconciler.models.desired import Settings
     from reconciler.models.markets import FreightOption, Market, MarketQuote
     from reconciler.models.sourcing import SourcingItem, SourcingQuota, SourcingRecord, SourcingStatus, third_product_id
-    from tests.planner.builders import NOW
+    from tests.support.plan_builders import NOW
 
     def item(n: int, remark: str | None = None) -> SourcingItem:
         return SourcingItem(
@@ -175,8 +187,8 @@ def priced() -> Plan:
     """Refresh-details plan of a priced catalogue: reprice after a cost move, a new priced product, a margin warning."""
     from datetime import timedelta
 
-    from tests.planner.builders import NOW, applied
-    from tests.pricing.catalog import shirt, worked_rule
+    from tests.support.plan_builders import NOW, applied
+    from tests.support.pricing_examples import shirt, worked_rule
 
     rule = worked_rule(min_margin="7.00")
     want = desired([product(P[1], include=["Black-*"]), product(P[2])], pricing=[rule])

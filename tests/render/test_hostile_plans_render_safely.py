@@ -15,8 +15,8 @@ from reconciler.models.cj import MyProduct, ProductDetail, Variant
 from reconciler.models.plan import Finding, Plan
 from reconciler.render.markdown import MARKER, render_markdown
 from reconciler.render.text import render_plan
-from tests.hostile_text import HOSTILE, markdown_syntax, terminal_unsafe, tokens
-from tests.planner.builders import cj_said, desired, pid, plan, product, record, state
+from tests.support.hostile_text import HOSTILE, markdown_syntax, terminal_unsafe, tokens
+from tests.support.plan_builders import cj_said, desired, pid, plan, product, record, state
 
 OWN_HTML = re.compile(r"<!-- cjrec-plan -->|<details( open)?><summary>[A-Za-z ()0-9]+</summary>|</details>")
 BAD_PID = "1`</details>\n## @octocat"

@@ -18,8 +18,8 @@ import jsonschema
 import pytest
 
 from reconciler.models.plan import FORMAT_VERSION, Action, Plan, checksum
-from tests.planner.builders import desired, observed, pid, plan, record, state
 from tests.render import plans
+from tests.support.plan_builders import desired, observed, pid, plan, record, state
 
 SCHEMA_PATH = Path(__file__).parents[2] / "schema" / "plan-v1.json"
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

@@ -20,8 +20,8 @@ from reconciler.models.cj import ProductDetail
 from reconciler.models.state import SyncState
 from reconciler.render.catalog_export import render_catalog
 from reconciler.render.store_export import SHOPIFY_COLUMNS, render_store_csv
-from tests.planner.builders import applied, desired, observed, pid, plan, product
-from tests.pricing.catalog import shirt, worked_rule
+from tests.support.plan_builders import applied, desired, observed, pid, plan, product
+from tests.support.pricing_examples import shirt, worked_rule
 
 P1, P2, P3 = pid(1), pid(2), pid(3)
 

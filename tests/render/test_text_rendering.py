@@ -5,8 +5,8 @@ from __future__ import annotations
 from reconciler.models.plan import Action, Change, Plan
 from reconciler.render.describe import field_diff, show
 from reconciler.render.text import MAX_UNMANAGED_SHOWN, render_plan
-from tests.planner.builders import desired, detail, observed, pid, plan, record
 from tests.render import plans
+from tests.support.plan_builders import desired, detail, observed, pid, plan, record
 
 
 def test_the_default_style_has_no_ansi_escape_codes() -> None:

@@ -27,7 +27,7 @@ from reconciler.safe_text import (
     markdown_fence,
     starts_like_formula,
 )
-from tests.hostile_text import (
+from tests.support.hostile_text import (
     FENCE_BREAKER,
     HOSTILE,
     JAVASCRIPT_URL,

@@ -6,8 +6,7 @@ import json
 from datetime import datetime, timedelta
 
 from reconciler.sandbox import DEMO_API_KEY
-
-from .conftest import MakeSandbox, Wire
+from tests.support.sandbox_wire import MakeSandbox, Wire
 
 ENVELOPE = {"code", "result", "message", "data", "requestId", "success"}
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from reconciler.sandbox import Sandbox
-
-from .conftest import Wire
+from tests.support.sandbox_wire import Wire
 
 GET = "/authentication/getAccessToken"
 REFRESH = "/authentication/refreshAccessToken"

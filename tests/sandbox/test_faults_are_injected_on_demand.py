@@ -9,8 +9,7 @@ import time
 import pytest
 
 from reconciler.sandbox import FaultSettings, Sandbox
-
-from .conftest import MakeSandbox, Wire
+from tests.support.sandbox_wire import MakeSandbox, Wire
 
 MUG = "1658748072937136128"
 

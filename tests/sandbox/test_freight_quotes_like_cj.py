@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandbox.conftest import Wire
+from tests.support.sandbox_wire import Wire
 
 MUG_WHITE = "1658748072937136130"  # in stock in CN and US
 TOTE = "6E7A1C0B-5D2F-4A4B-9C3E-1F2A3B4C5D6E"  # stock in CN only

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 
 from reconciler.sandbox.hostile import HOSTILE_IMAGES, HOSTILE_KEYS, HOSTILE_MESSAGE, HOSTILE_NAMES
-
-from .conftest import MakeSandbox, Wire
+from tests.support.sandbox_wire import MakeSandbox, Wire
 
 LIST = "/product/myProduct/query"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from reconciler.sandbox import FaultSettings, Sandbox
-
-from .conftest import MakeSandbox, Wire
+from tests.support.sandbox_wire import MakeSandbox, Wire
 
 MUG = "1658748072937136128"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from reconciler.sandbox import Sandbox
-
-from .conftest import MakeSandbox, Wire
+from tests.support.sandbox_wire import MakeSandbox, Wire
 
 TEE = "2503190327561613000"
 MUG = "1658748072937136128"

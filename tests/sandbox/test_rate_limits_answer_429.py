@@ -9,8 +9,7 @@ from __future__ import annotations
 import time
 
 from reconciler.sandbox import Sandbox
-
-from .conftest import MakeSandbox, Wire
+from tests.support.sandbox_wire import MakeSandbox, Wire
 
 
 def test_a_tight_burst_over_the_qps_gets_429_in_cjs_shape(make_sandbox: MakeSandbox) -> None:

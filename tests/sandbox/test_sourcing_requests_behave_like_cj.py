@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.sandbox import Sandbox
-from tests.sandbox.conftest import MakeSandbox, Wire
+from tests.support.sandbox_wire import MakeSandbox, Wire
 
 IMAGE = "https://ae01.alicdn.com/kf/S1.jpg"
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.models.secret import REDACTED, Secret, mask_email
-from tests.conftest import API_TOKEN, EMAIL, SOPS, Workspace, make_age_key
+from tests.support.sops_keys import SOPS, make_age_key
+from tests.support.workspace import API_TOKEN, EMAIL, Workspace
 
 CREDS = "manifests/credentials.sops.yaml"
 

@@ -20,8 +20,9 @@ from reconciler.adapters.token_store import CachedTokens, TokenStore
 from reconciler.errors import SecretsError
 from reconciler.models.cj import TokenPair
 from reconciler.models.secret import Secret
-from tests.client.fakes import T0
-from tests.conftest import SOPS, Workspace
+from tests.support.client_fakes import T0
+from tests.support.sops_keys import SOPS
+from tests.support.workspace import Workspace
 
 ACCESS = "API@CJ42@CJ:" + "a" * 300
 REFRESH = "refresh-" + "r" * 60

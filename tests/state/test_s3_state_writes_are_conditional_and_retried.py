@@ -19,8 +19,8 @@ from reconciler.errors import StateError
 from reconciler.kinds.product.record import ProductRecord, with_product, without_product
 from reconciler.models.state import SyncState
 from reconciler.models.state_location import parse_s3_url
-from tests.client.fakes import FakeClock
-from tests.s3 import Fault, FaultProxy
+from tests.support.client_fakes import FakeClock
+from tests.support.s3_server import Fault, FaultProxy
 
 PIDS = ["2503190327561613000", "2503190327561614000", "2503190327561615000"]
 PREFIX = "prod/"

@@ -16,7 +16,7 @@ from reconciler.adapters.state_store import LocalStateStore, StateStore, render_
 from reconciler.errors import LockError, StateError
 from reconciler.kinds.product.record import ProductRecord, with_product, without_product
 from reconciler.models.state_location import parse_s3_url
-from tests.client.fakes import FakeClock
+from tests.support.client_fakes import FakeClock
 
 PID = "2503190327561613000"
 

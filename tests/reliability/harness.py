@@ -1,9 +1,10 @@
 """Helpers of the reliability suites: workspaces on their own sandboxes, real cjrec processes,
 checksums of ``state/``, and an aged token cache.
 
-Builds on ``tests/conftest.py`` (Workspace, the secret watch every CLI run goes through) and
-``tests/e2e/conftest.py`` (CjWorkspace, ``cj``, ``cjw``). Real processes are started with
-``subprocess.Popen`` and read with ``communicate()``, so the secret watch records their output.
+Builds on :mod:`tests.support.workspace` and :mod:`tests.support.secret_watch` (Workspace,
+the secret watch every CLI run goes through) and :mod:`tests.support.cj_workspace`
+(CjWorkspace). Real processes are started with ``subprocess.Popen`` and read with
+``communicate()``, so the secret watch records their output.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from reconciler.adapters.sops import Sops
 from reconciler.adapters.state_store import LocalStateStore
 from reconciler.models.state import SyncState
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
-from tests.conftest import SOPS, SOPS_RULES, AgeKey, SecretWatch
-from tests.e2e.conftest import QPS, CjWorkspace
+from tests.support.cj_workspace import QPS, CjWorkspace
+from tests.support.secret_watch import SecretWatch
+from tests.support.sops_keys import SOPS, SOPS_RULES, AgeKey
 
 ADD_PATH = "/product/addToMyProduct"
 QUERY_PATH = "/product/query"
