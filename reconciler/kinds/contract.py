@@ -55,6 +55,16 @@ class Section:
     always: bool = False
 
 
+def required_object(data: Any, key: str) -> dict[str, Any]:
+    """The JSON object of a section every state file has (``products``, ``logos``): missing is a
+    KeyError, and an edited ``[]`` a TypeError, never read as "nothing recorded"."""
+    if data is None:
+        raise KeyError(key)
+    if not isinstance(data, dict):
+        raise TypeError(f"`{key}` is not an object")
+    return data
+
+
 @dataclass(frozen=True)
 class Derivation:
     """A derived input one kind gives the others: ``derive(desired, recorded, observed)`` returns

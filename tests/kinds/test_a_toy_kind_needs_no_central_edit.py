@@ -1,6 +1,7 @@
 """A new kind is one registered unit: the toy ``note`` kind (``tests/kinds/toy_kind.py``) is
-registered by the test alone, with no central file edited, and then plans, applies, is written
-to and read from the state file, and shows in ``cjrec state list|show|forget``."""
+registered by the test alone, with no central file edited, and then its manifest document is
+validated, it plans, applies, is written to and read from the state file, shows in ``cjrec state
+list|show|forget``, and is documented in the JSON Schema and the Markdown reference."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.adapters.image_files import inspect_image
 from reconciler.adapters.state_store import LocalStateStore, new_state, parse_state, render_state
+from reconciler.adapters.yaml_loader import parse_text
 from reconciler.applier.applier import Applier
 from reconciler.cli.main import main
 from reconciler.kinds.registry import kind_named, kinds, registered
+from reconciler.manifest.documents import json_schema
+from reconciler.manifest.reference import markdown_reference
+from reconciler.manifest.validator import validate
 from reconciler.models.desired import Desired, Settings
 from reconciler.models.observed import Observed
 from reconciler.models.plan import Action
@@ -40,6 +46,36 @@ def _plan(desired: Desired, recorded: SyncState | None):  # type: ignore[no-unty
 
 def _notes(**texts: str) -> Desired:
     return Desired(credentials=None, settings=Settings(), resources={NAME: {n: Note(n, t) for n, t in texts.items()}})
+
+
+NOTE = """\
+apiVersion: cjrec/v1
+kind: Credentials
+metadata: {name: main}
+spec: {email: "ENC[AES256_GCM,data:a,type:str]", apiToken: "ENC[AES256_GCM,data:b,type:str]"}
+sops: {mac: "ENC[AES256_GCM,data:c,type:str]", version: 3.11.0}
+---
+apiVersion: cjrec/v1
+kind: Note
+metadata: {name: hello}
+spec: {text: Hi there}
+"""
+
+
+def _validated(text: str, folder: Path) -> Desired | None:
+    docs, problems = parse_text(text, file=folder / "notes.yaml", display="manifests/notes.yaml")
+    result = validate(docs, plaintext={}, secrets_checked=False, inspect_image=inspect_image, load_problems=problems)
+    assert result.diagnostics == [], [str(d) for d in result.diagnostics]
+    return result.desired
+
+
+def test_a_registered_toy_kind_is_validated_and_documented(tmp_path: Path) -> None:
+    with registered(KIND):
+        desired = _validated(NOTE, tmp_path)
+        assert desired is not None and desired.of(NAME) == {"hello": Note("hello", "Hi there")}
+        assert [c.address for c in _plan(desired, None).changes] == ["note.hello"]
+        assert "NoteDocument" in json.dumps(json_schema()) and "## kind: Note" in markdown_reference()
+    assert "## kind: Note" not in markdown_reference()
 
 
 def test_a_registered_toy_kind_plans_applies_and_round_trips_through_the_state(tmp_path: Path) -> None:

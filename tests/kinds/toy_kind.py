@@ -1,21 +1,30 @@
 """A toy kind, ``note``, built only from the kind contract: a test registers it without editing any
-central file and checks that it plans, applies, is stored, listed and documented like a built-in kind.
+central file and checks that it is validated, planned, applied, stored, listed and documented like
+a built-in kind.
 
-A note is a short text pinned at a (fake) remote: ``note.<name>``, one call to pin it.
+A note is a short text pinned at a (fake) remote: ``kind: Note`` in a manifest, ``note.<name>``
+in plans and state, one call to pin it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from reconciler.errors import ApiError
 from reconciler.kinds.contract import ApplyDeps, Kind, Section
+from reconciler.kinds.declarations import Declarations
+from reconciler.kinds.document_parts import Document, Metadata, Strict
+from reconciler.kinds.documents import Collector, DocumentKind
 from reconciler.kinds.executing import Executor, Run
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.wording import Description, short
+from reconciler.models.declared import Source
 from reconciler.models.plan import Action, Change
+from reconciler.models.source_document import SourceDocument
 from reconciler.models.state import SyncState
 
 NAME = "note"
@@ -39,6 +48,36 @@ class NoteRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "pin": self.pin}
+
+
+class NoteSpec(Strict):
+    """A note to pin."""
+
+    text: str = Field(min_length=1, max_length=200, description="the text to pin")
+
+
+class NoteDocument(Document):
+    """kind: Note."""
+
+    kind: Literal["Note"]
+    metadata: Metadata
+    spec: NoteSpec
+
+
+class _Notes(Collector):
+    def __init__(self) -> None:
+        self.notes: dict[str, Note] = {}
+
+    def collect(self, doc: SourceDocument, parsed: BaseModel, ctx: Declarations) -> None:
+        assert isinstance(parsed, NoteDocument)
+        name = parsed.metadata.name
+        if ctx.declared_twice(doc, ("metadata", "name"), "Note", name, subject=f"a Note named {name!r}"):
+            return
+        ctx.declare("Note", name, Source(doc.display, doc.line_of(())))
+        self.notes[name] = Note(name, parsed.spec.text)
+
+    def finish(self, ctx: Declarations) -> Mapping[str, Mapping[str, Any]]:
+        return {NAME: dict(self.notes)}
 
 
 def _decode(data: Any) -> dict[str, NoteRecord]:
@@ -108,6 +147,7 @@ SECTIONS = (Section(SECTION, _decode, _encode, position=100),)
 KIND = Kind(
     name=NAME,
     summary="Notes: short texts pinned at the remote (a toy kind for tests).",
+    documents=(DocumentKind(kind="Note", model=NoteDocument, collector=_Notes, position=90, how_many="any", notes="toy"),),
     sections=SECTIONS,
     plan=plan_notes,
     executor=_executor,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.kinds.contract import Section
+from reconciler.kinds.contract import Section, required_object
 from reconciler.models.state import SyncState
 
 SECTION = "logos"
@@ -81,10 +81,7 @@ def without_logo(state: SyncState, name: str) -> SyncState:
 
 
 def _decode(data: Any) -> dict[str, LogoRecord]:
-    if data is None:
-        raise KeyError(SECTION)
-    if not isinstance(data, dict):  # an edited `[]` must not read as "nothing recorded"
-        raise TypeError(f"`{SECTION}` is not an object")
+    data = required_object(data, SECTION)
     return {str(name): LogoRecord.from_dict(str(name), rec) for name, rec in data.items()}
 
 

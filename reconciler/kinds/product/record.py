@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.kinds.contract import Section
+from reconciler.kinds.contract import Section, required_object
 from reconciler.models.product_url import ProductUrlError, normalise_pid
 from reconciler.models.state import RecordError, SyncState
 
@@ -217,10 +217,7 @@ def without_product(state: SyncState, pid: str) -> SyncState:
 
 
 def _decode(data: Any) -> dict[str, ProductRecord]:
-    if data is None:
-        raise KeyError(SECTION)
-    if not isinstance(data, dict):  # an edited `[]` must not read as "nothing recorded"
-        raise TypeError(f"`{SECTION}` is not an object")
+    data = required_object(data, SECTION)
     records = {str(pid): ProductRecord.from_dict(str(pid), rec) for pid, rec in data.items()}
     for pid, record in records.items():
         try:
