@@ -21,8 +21,6 @@ import click
 
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_OK, CjrecError, ManifestError, StateError, UsageError
-from reconciler.kinds.product.model import products as declared_products
-from reconciler.kinds.product.record import products_of
 
 if TYPE_CHECKING:
     from reconciler.models.cj import MyProduct
@@ -161,6 +159,7 @@ def _partition(
     listed: list[MyProduct], desired: Desired, target: Path
 ) -> tuple[list[ImportedProduct], int, list[MyProduct]]:
     """What to import (with the logo the replaced file gave it), how many are named elsewhere, and bad ids."""
+    from reconciler.kinds.product.model import products as declared_products
     from reconciler.models.product_url import ProductUrlError, normalise_pid
     from reconciler.render.imported_manifest import ImportedProduct
 
@@ -184,6 +183,7 @@ def _partition(
 
 def _warn_dropped(obj: AppContext, desired: Desired, target: Path, shown: str, imported: set[str]) -> None:
     """Say which products the replaced file listed that the new one will not (they are not in My Products)."""
+    from reconciler.kinds.product.model import products as declared_products
     dropped = sorted(
         p.pid for p in declared_products(desired) if _same_file(p.source.file, target) and p.pid not in imported
     )
@@ -201,6 +201,7 @@ def _check_manifest(manifests: Path, target: Path, text: str, *, expected: set[s
     from reconciler.adapters.image_files import inspect_image
     from reconciler.adapters.yaml_loader import display_path, load_manifests, parse_text
     from reconciler.cli.wiring import repository_root
+    from reconciler.kinds.product.model import products as declared_products
     from reconciler.manifest.validator import validate
 
     repository = repository_root(manifests)
@@ -282,6 +283,8 @@ def export(obj: AppContext, fmt: str, out: Path) -> int:
             f"{_count(len(dropped), 'URL')} in the state {'is' if len(dropped) == 1 else 'are'} not http(s) and "
             f"{'was' if len(dropped) == 1 else 'were'} left out of the export: {', '.join(dropped[:5])}{more}"
         )
+    from reconciler.kinds.product.record import products_of
+
     missing = sorted(pid for pid, record in products_of(recorded).items() if record.snapshot is None)
     if missing:
         obj.console.warning(

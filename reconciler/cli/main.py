@@ -15,8 +15,6 @@ from reconciler.cli.console import Console, colour_wanted
 from reconciler.cli.context import AppContext
 from reconciler.cli.run_options import RunOptions
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CjrecError, UsageError
-from reconciler.kinds.logo.model import logos
-from reconciler.kinds.product.model import products
 
 if TYPE_CHECKING:
     from reconciler.models.desired import Desired
@@ -105,6 +103,9 @@ def cli(
 @click.pass_obj
 def validate(obj: AppContext) -> None:
     """Check the manifests: structure, URLs, logos and (with a sops key) the secrets."""
+    from reconciler.kinds.logo.model import logos
+    from reconciler.kinds.product.model import products
+
     desired = obj.load(need_secrets=False).desired
     assert desired is not None  # load raises otherwise
     _check_token_cache_rule(obj, desired)

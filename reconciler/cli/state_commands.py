@@ -9,12 +9,11 @@ import click
 
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_OK, StateError, UsageError
-from reconciler.kinds import state_codec
-from reconciler.kinds.contract import Describer
-from reconciler.models.state import SyncState
 
 if TYPE_CHECKING:
     from reconciler.adapters.state_store import StateStore
+    from reconciler.kinds.contract import Describer
+    from reconciler.models.state import SyncState
 
 
 @click.group()
@@ -157,6 +156,7 @@ def _copy_state(obj: AppContext, *, source: StateStore, target: StateStore, forc
     """Copy under both locks; refuse another lineage or a newer state at the target unless forced."""
     from reconciler.adapters.clock import SystemClock
     from reconciler.cli.plan_commands import sigterm_as_interrupt
+    from reconciler.kinds.state_codec import content
 
     if source.where.rstrip("/") == target.where.rstrip("/"):
         raise UsageError(f"{source.where} is both the source and the destination")
@@ -183,7 +183,7 @@ def _copy_state(obj: AppContext, *, source: StateStore, target: StateStore, forc
                     f"(serial {moving.serial}); nothing was copied",
                     hint="copy in the other direction, or run again with --force to replace it",
                 )
-        if present is not None and present.lineage == moving.lineage and state_codec.content(present) == state_codec.content(moving):
+        if present is not None and present.lineage == moving.lineage and content(present) == content(moving):
             obj.console.success(f"{target.display} already holds this state (serial {present.serial}).")
             return
         written = target.write(moving, previous=present)

@@ -1,9 +1,9 @@
 """Compute the Plan from what the manifests ask for, what the state recorded and what CJ says.
 
 A pure function of its arguments: no network, no files, no clock (the time is passed in).
-That is what makes "plan shows exactly what apply does" testable. Two steps: first
-:func:`details_needed` says which products must be queried (so the caller can check the
-points cost before spending anything), then :func:`make_plan` builds the plan.
+That is what makes "plan shows exactly what apply does" testable. What CJ says is gathered
+before, by the observe phase (``reconciler/observe/``), which checks the points the kinds' reads
+cost before spending any; :func:`make_plan` then builds the plan.
 
 This module only orders the kinds of resource and assembles the Plan: each kind is planned
 by its own package (``reconciler/kinds/<kind>/plan.py``) under the contract of
