@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -98,11 +99,7 @@ def know_section(key: str) -> None:
     _KNOWN_SECTIONS.add(key)
 
 
-class _Empty(dict[str, Any]):
-    """The value of an absent section read as an attribute: an empty map that is also falsy and None-like."""
-
-
-_EMPTY: Mapping[str, Any] = _Empty()
+_EMPTY: Mapping[str, Any] = MappingProxyType({})  # an absent section read as an attribute: empty, read-only
 
 
 def _present(records: Mapping[str, Any]) -> dict[str, Any]:
