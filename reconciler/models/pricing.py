@@ -1,7 +1,7 @@
 """Store prices from CJ's costs: the ``kind: Pricing`` rules and their arithmetic.
 
 Built by the validator from ``kind: Pricing`` documents and used by the product planner
-(``planner/pricing.py``) on every plan, so a store price follows CJ's cost instead of being
+(``kinds/pricing/prices.py``) on every plan, so a store price follows CJ's cost instead of being
 fixed at import. Decimal arithmetic only; a float never touches a price.
 
 How one variant is priced (every amount a :class:`~decimal.Decimal`):

@@ -1,6 +1,6 @@
 """Apply logo changes: record them, and upload the file of a logo hosted in the logo store first.
 
-The executor for ``logo.<name>`` (contract in ``applier/executor.py``). A logo is synced
+The executor for ``logo.<name>`` (contract in ``kinds/executing.py``). A logo is synced
 by recording its image's facts and where CJ fetches it. A `file:` logo without
 ``publicUrl`` whose Settings name a ``logoStore`` is published there as
 ``PREFIX<sha256>.<ext>`` before it is recorded (``Change.upload``), so the products that

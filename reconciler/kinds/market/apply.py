@@ -1,6 +1,6 @@
 """Apply market changes: record the freight quotes a plan gathered (no call to CJ).
 
-The executor for ``market.<COUNTRY>`` (contract in ``applier/executor.py``). Quotes are
+The executor for ``market.<COUNTRY>`` (contract in ``kinds/executing.py``). Quotes are
 asked for while planning (they are reads, counted in the plan's cost); applying only
 records them, with the cheapest qualifying option per product that pricing's
 ``includeShipping`` reads.

@@ -95,7 +95,7 @@ def _request(pid: str, market: Market, detail: ProductDetail | None, recorded: S
 
 
 def plan_markets(context: PlanContext) -> KindPlan:
-    """The kind planner (``planner/kind.py``): market changes and unreachable-market warnings."""
+    """The kind planner (``kinds/planning.py``): market changes and unreachable-market warnings."""
     found = market_plan(context.desired, context.recorded, context.observed, now=context.request.now)
     changes = found.changes
     if context.request.refresh_only:  # record the quotes CJ gave; forget nothing

@@ -1,6 +1,6 @@
 """Plan what the store sells of a product: its selected variants and their prices.
 
-Pure, called by the product planner (``planner/products.py``) for every product whose
+Pure, called by the product planner (``kinds/product/plan.py``) for every product whose
 details are known (from this run or recorded), so prices follow CJ's costs on every plan.
 Pricing has no resource of its own: a rule change, a selection change or a cost change
 shows as a ``~ update`` of the products it touches, with each price old → new.

@@ -1,6 +1,6 @@
 """Apply product changes: add products to My Products, and record every product change.
 
-The executor for ``product.<pid>`` (contract in ``applier/executor.py``). The one call is
+The executor for ``product.<pid>`` (contract in ``kinds/executing.py``). The one call is
 ``addToMyProduct`` for a create or a re-add; adopt, update and forget only record. Adds
 run on a few threads under the client's rate limiter (so latency does not lower the rate),
 and every successful add is recorded at once (``Run.save``; ``cjrec apply`` writes those

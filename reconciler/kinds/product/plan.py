@@ -8,7 +8,7 @@ before spending anything, and also lists My Products. What changed: a product is
 (its recorded snapshot, URL or logo changed; drift is reported field by field) or
 forgotten (dropped from the manifests; CJ has no call to remove it). Products in My
 Products but in no manifest are listed as unmanaged. A product CJ refuses to add is a
-manifest error. What apply does: see ``reconciler/applier/products.py``.
+manifest error. What apply does: see ``reconciler/kinds/product/apply.py``.
 """
 
 from __future__ import annotations

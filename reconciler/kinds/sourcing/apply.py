@@ -1,6 +1,6 @@
 """Apply sourcing changes: file requests with CJ, within its daily limit, safe against a crash.
 
-The executor for ``sourcing.<host/path>`` (contract in ``applier/executor.py``). The one
+The executor for ``sourcing.<host/path>`` (contract in ``kinds/executing.py``). The one
 call is ``product/sourcing/create`` for a ``+ source`` or a ``+/ re-source``; adopt,
 update and forget only record. CJ has no idempotency key for it, so each create follows
 the intent protocol (docs/RELIABILITY.md, "Sourcing requests"):

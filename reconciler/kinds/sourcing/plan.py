@@ -131,7 +131,7 @@ def with_sourced_products(desired: Desired, recorded: SyncState | None, observed
 
 
 def plan_sourcing(context: PlanContext) -> KindPlan:
-    """The kind planner (``planner/kind.py``): sourcing changes, warnings and status lines."""
+    """The kind planner (``kinds/planning.py``): sourcing changes, warnings and status lines."""
     found = plan_requests(context.desired, context.recorded, context.observed, now=context.request.now)
     changes = found.changes
     if context.request.refresh_only:  # record what CJ said of open requests; file, adopt and forget nothing

@@ -1,7 +1,7 @@
 """Apply webhook changes: set callback topics and change product event subscriptions.
 
 The executor for ``webhook.<topic>`` and ``webhook.subscriptions`` (contract in
-``applier/executor.py``). A topic is set with one ``webhook/set`` call and recorded; the
+``kinds/executing.py``). A topic is set with one ``webhook/set`` call and recorded; the
 subscriptions change in batches of at most ``SUBSCRIPTION_BATCH`` pids a call, the state
 written after each batch, so an interrupted run resumes from what CJ already has. Calls run
 one at a time, after the products (a subscription names managed products). Forgetting

@@ -1,13 +1,13 @@
 """Plan the webhook resources: one ``webhook.<topic>`` per managed topic, and ``webhook.subscriptions``.
 
-Pure, called by the planner core (see ``planner/kind.py`` for the contract every kind
+Pure, called by the planner core (see ``kinds/planning.py`` for the contract every kind
 module follows). What to observe: :func:`needs_settings` and :func:`needs_subscriptions`
 say whether the plan must read CJ's callback settings and the product subscriptions. A topic is compared with what ``setting/get`` says (so a
 callback changed in CJ's web UI shows as drift and is set back) and with the state. The
 subscriptions resource holds the pids cjrec subscribed to product events: with
 ``subscribeManagedProducts`` it follows the managed products; pids someone else subscribed
 are left alone. Topics or subscriptions dropped with the Webhooks document are forgotten,
-not changed at CJ, like products. What apply does: see ``reconciler/applier/webhooks.py``.
+not changed at CJ, like products. What apply does: see ``reconciler/kinds/webhook/apply.py``.
 """
 
 from __future__ import annotations
