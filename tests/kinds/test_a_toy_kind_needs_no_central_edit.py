@@ -26,6 +26,7 @@ from reconciler.models.plan import Action
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import PlanRequest, make_plan
 from tests.kinds.toy_kind import KIND, NAME, Note, PinBoard
+from tests.support.manifests import SEALED_CREDENTIALS
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -48,12 +49,7 @@ def _notes(**texts: str) -> Desired:
     return Desired(credentials=None, settings=Settings(), resources={NAME: {n: Note(n, t) for n, t in texts.items()}})
 
 
-NOTE = """\
-apiVersion: cjrec/v1
-kind: Credentials
-metadata: {name: main}
-spec: {email: "ENC[AES256_GCM,data:a,type:str]", apiToken: "ENC[AES256_GCM,data:b,type:str]"}
-sops: {mac: "ENC[AES256_GCM,data:c,type:str]", version: 3.11.0}
+NOTE = SEALED_CREDENTIALS + """\
 ---
 apiVersion: cjrec/v1
 kind: Note

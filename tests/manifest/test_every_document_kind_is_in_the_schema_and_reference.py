@@ -23,6 +23,7 @@ from reconciler.manifest.reference import markdown_reference
 from reconciler.manifest.validator import ValidationResult, validate
 from reconciler.models.declared import Source
 from reconciler.models.source_document import SourceDocument
+from tests.support.manifests import SEALED_CREDENTIALS
 
 
 def test_every_registered_document_kind_is_in_the_schema_and_the_reference() -> None:
@@ -78,12 +79,7 @@ GADGET = Kind(
     ),
 )
 
-CREDENTIALS = """\
-apiVersion: cjrec/v1
-kind: Credentials
-metadata: {name: main}
-spec: {email: "ENC[AES256_GCM,data:a,type:str]", apiToken: "ENC[AES256_GCM,data:b,type:str]"}
-sops: {mac: "ENC[AES256_GCM,data:c,type:str]", version: 3.11.0}
+CREDENTIALS = SEALED_CREDENTIALS + """\
 ---
 apiVersion: cjrec/v1
 kind: Logo
