@@ -215,26 +215,7 @@ class _Products:
         # a check alone is no change (as a refresh is not, in Terraform): the time is recorded with the next one
         after = ProductRecord(pid, product.url, record.origin, snapshot, logo, pod, listing, record.checked_at)
         checked_at = checked_now or record.checked_at
-        if in_list is False and unavailable is not None:
-            self.found.warnings.append(
-                Finding(
-                    address,
-                    f"is gone from My Products and CJ says it is {unavailable}: it cannot be added again; "
-                    "remove it from the manifests",
-                )
-            )
-            if not _same(after, record):
-                self.found.changes.append(
-                    Change(
-                        address,
-                        Action.UPDATE,
-                        record.to_dict(),
-                        replace(after, checked_at=checked_at).to_dict(),
-                        _why(record, after),
-                        str(product.source),
-                    )
-                )
-        elif in_list is False:
+        if in_list is False and unavailable is None:
             after = replace(after, origin="added", checked_at=checked_at)  # cjrec adds it this time
             self.found.changes.append(
                 Change(
@@ -246,7 +227,16 @@ class _Products:
                     str(product.source),
                 )
             )
-        elif not _same(after, record):
+            return
+        if in_list is False:  # and CJ says it is unavailable: it cannot be added again
+            self.found.warnings.append(
+                Finding(
+                    address,
+                    f"is gone from My Products and CJ says it is {unavailable}: it cannot be added again; "
+                    "remove it from the manifests",
+                )
+            )
+        if not _same(after, record):
             self.found.changes.append(
                 Change(
                     address,
