@@ -71,6 +71,11 @@ class SyncState:
         """The records of section ``key`` (None when the state has none)."""
         return self.records.get(key)
 
+    def records_in(self, key: str) -> Mapping[str, Any]:
+        """The records of the map section ``key`` by name (a read-only empty map when the state has none)."""
+        found = self.records.get(key)
+        return found if isinstance(found, Mapping) else _EMPTY
+
     def with_section(self, key: str, value: Any) -> SyncState:
         """This state with section ``key`` replaced (None or empty: dropped)."""
         records = {k: v for k, v in self.records.items() if k != key}

@@ -68,8 +68,7 @@ class LogoRecord:
 
 def logos_of(state: SyncState) -> Mapping[str, LogoRecord]:
     """The synced logos by name."""
-    found: Mapping[str, LogoRecord] = state.section(SECTION) or {}
-    return found
+    return state.records_in(SECTION)
 
 
 def with_logo(state: SyncState, record: LogoRecord) -> SyncState:

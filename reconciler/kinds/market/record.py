@@ -16,8 +16,7 @@ SECTION = "markets"
 
 def markets_of(state: SyncState) -> Mapping[str, Mapping[str, MarketQuote]]:
     """The recorded quotes by country, then pid."""
-    found: Mapping[str, Mapping[str, MarketQuote]] = state.section(SECTION) or {}
-    return found
+    return state.records_in(SECTION)
 
 
 def with_market(state: SyncState, country: str, quotes: Mapping[str, MarketQuote] | None) -> SyncState:

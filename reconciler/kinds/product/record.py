@@ -204,8 +204,7 @@ class ProductRecord:
 
 def products_of(state: SyncState) -> Mapping[str, ProductRecord]:
     """The managed products by pid."""
-    found: Mapping[str, ProductRecord] = state.section(SECTION) or {}
-    return found
+    return state.records_in(SECTION)
 
 
 def with_product(state: SyncState, record: ProductRecord) -> SyncState:

@@ -18,8 +18,7 @@ QUOTA_SECTION = "sourcing_quota"
 
 def requests_of(state: SyncState) -> Mapping[str, SourcingRecord]:
     """The sourcing requests by key (the normalised sourceUrl)."""
-    found: Mapping[str, SourcingRecord] = state.section(SECTION) or {}
-    return found
+    return state.records_in(SECTION)
 
 
 def quota_of(state: SyncState) -> SourcingQuota | None:
