@@ -27,6 +27,7 @@ from reconciler.adapters.clock import Clock
 from reconciler.errors import LockError, StateError
 
 LOCK_NAME = "cjrec.lock"
+DETAILS_POLLS = 10  # how often a refused run looks again for the holder's details before saying there are none
 POLL_S = 0.2
 
 
@@ -127,6 +128,11 @@ class StateLock:
 
     def _held_error(self) -> LockError:
         info = read_info(self.path)
+        for _ in range(DETAILS_POLLS):  # the holder writes its details just after it takes the lock
+            if info is not None:
+                break
+            self.clock.sleep(POLL_S)
+            info = read_info(self.path)
         holder = (
             f"{info.describe()}, {age_text(info.created, self.clock.now())}"
             if info
