@@ -38,6 +38,7 @@ from reconciler.models.state import FORMAT_VERSION, RecordError, SyncState
 from reconciler.safe_text import for_json, for_terminal
 
 STATE_NAME = "sync.json"
+MANY_SHARDS = 64  # a write with more new shards than this flushes them with one sync, not one fsync each
 BACKUP_NAME = STATE_NAME + ".backup"
 
 
@@ -227,9 +228,11 @@ class LocalStateStore:
             return previous
         if not self._swept:
             self._sweep()
-        files = _FolderFiles(self.dir)
+        files = _FolderFiles(self.dir, durable=len(new_files) <= MANY_SHARDS)
         for name, data in sorted(new_files.items()):
             files.write_new(name, data)
+        if len(new_files) > MANY_SHARDS:
+            os.sync()  # one flush for a migration's thousands of shards instead of one fsync each
         for folder in {(self.dir / name).parent for name in new_files}:
             fsync_folder(folder)
         write_atomic(self.path, tree.root(), mode=0o644, keep_backup=True)
@@ -271,8 +274,9 @@ class LocalStateStore:
 class _FolderFiles:
     """Shard files in the state folder; a new shard goes through a temp file and a rename, never torn."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, durable: bool = True) -> None:
         self.folder = folder
+        self.durable = durable  # fsync each shard (else the caller flushes them all at once)
 
     def read(self, name: str) -> bytes | None:
         try:
@@ -296,7 +300,8 @@ class _FolderFiles:
             with open(tmp, "wb") as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if self.durable:
+                    os.fsync(handle.fileno())
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)
         except BaseException:
