@@ -116,6 +116,7 @@ def test_a_check_alone_is_recorded_so_points_spent_leave_their_check_time() -> N
 
     (change,) = later.changes
     assert change.action.value == "update" and "checked at CJ, no change" in change.reason
+    assert change.check_only and not later.has_changes  # recorded by apply, but no change to review (exit 0)
     assert change.after is not None and change.after["checked_at"] == later_time.isoformat(timespec="seconds")
     assert {k: v for k, v in change.after.items() if k != "checked_at"} == {
         k: v for k, v in (change.before or {}).items() if k != "checked_at"
