@@ -24,7 +24,7 @@ from reconciler.adapters.cj_answers import (
     parse_webhook_settings,
 )
 from reconciler.adapters.cj_http import SOURCING_CREATE, CjHttp, Envelope, answer_lost
-from reconciler.errors import InvalidTokenError, OutcomeUnknownError, TransientApiError
+from reconciler.errors import ApiError, InvalidTokenError, OutcomeUnknownError, TransientApiError
 from reconciler.models.cj import AccountSettings, MyProduct, ProductDetail, TokenPair
 from reconciler.models.cj_limits import MAX_PAGES, MY_PRODUCTS_PAGE_SIZE, QUERY_BATCH, SUBSCRIPTION_BATCH
 from reconciler.models.desired import WebhookSetting
@@ -33,6 +33,16 @@ from reconciler.models.secret import Secret
 from reconciler.models.sourcing import SourcingStatus
 
 MAX_RENEWALS = 2  # refresh once, then re-authenticate once
+# The two ways CJ is asked where sourcing requests stand, in the order tried first: queryList
+# (cjrec's, the sheet says the POST route is deprecated [UNCERTAIN]) and the POST route CJ's own
+# client uses. When CJ answers "interface not found" to one, the other is asked and kept.
+SOURCING_ROUTES = (("GET", "/product/sourcing/queryList"), ("POST", "/product/sourcing/query"))
+INTERFACE_NOT_FOUND = 1600101
+
+
+def interface_missing(error: ApiError) -> bool:
+    """True when CJ says the route itself does not exist (1600101, or HTTP 404), not that the call was bad."""
+    return error.code == INTERFACE_NOT_FOUND or (error.code is None and error.http_status == 404)
 
 
 class TokenSource(Protocol):
@@ -85,6 +95,7 @@ class CjApi:
     def __init__(self, http: CjHttp, tokens: TokenSource) -> None:
         self.http = http
         self.tokens = tokens
+        self.sourcing_route = SOURCING_ROUTES[0]  # the one that last answered
 
     def _authed(self, method: str, path: str, **kwargs: Any) -> Envelope:
         """Call with the current token; on 1600001 renew (refresh, then re-authenticate) and retry."""
@@ -211,17 +222,43 @@ class CjApi:
         )
 
     def sourcing_status(self, source_ids: list[str]) -> tuple[dict[str, SourcingStatus], list[str]]:
-        """``GET /product/sourcing/queryList`` for 1 to 100 ids (free).
+        """``GET /product/sourcing/queryList`` for 1 to 100 ids (free), or ``POST /product/sourcing/query``.
 
-        Returns the rows CJ sent, by id, and what could not be read in its answer (a row
-        that is not an object or has no sourceId); an answer that is not a list at all is an
-        ApiError naming the field.
+        The route that answered last is asked first; when CJ says it is not found (1600101 or
+        HTTP 404), the other route is asked and remembered for the next batches. Returns the
+        rows CJ sent, by id, and what could not be read in its answer (a row that is not an
+        object or has no sourceId); an answer that is not a list at all is an ApiError naming
+        the field.
         """
         if not source_ids or len(source_ids) > QUERY_BATCH:
             raise ValueError(f"queryList takes 1 to {QUERY_BATCH} ids, not {len(source_ids)}")
-        call = "GET /product/sourcing/queryList"
-        env = self._authed("GET", "/product/sourcing/queryList", params={"sourceIds": list(source_ids)})
-        return parse_sourcing_rows(env.data, call=call)
+        first = self.sourcing_route
+        routes = (first, *(route for route in SOURCING_ROUTES if route != first))
+        for method, path in routes:
+            try:
+                env = self._sourcing_call(method, path, list(source_ids))
+            except ApiError as exc:
+                if not interface_missing(exc) or (method, path) == routes[-1]:
+                    if interface_missing(exc):
+                        raise ApiError(
+                            "CJ answered \"interface not found\" to both ways of asking where sourcing requests "
+                            f"stand ({' and '.join(f'{m} {p}' for m, p in SOURCING_ROUTES)})",
+                            call=exc.call,
+                            code=exc.code,
+                            request_id=exc.request_id,
+                            http_status=exc.http_status,
+                            hint="check CJREC_API_URL and CJ's API documentation for the sourcing status call",
+                        ) from None
+                    raise
+                continue
+            self.sourcing_route = (method, path)
+            return parse_sourcing_rows(env.data, call=f"{method} {path}")
+        raise AssertionError("unreachable: the last route returns or raises")
+
+    def _sourcing_call(self, method: str, path: str, ids: list[str]) -> Envelope:
+        if method == "GET":
+            return self._authed(method, path, params={"sourceIds": ids})
+        return self._authed(method, path, body={"sourceIds": ids})
 
     def freight_quote(self, origin: str, destination: str, vid: str, *, quantity: int = 1) -> FreightAnswer:
         """``POST /logistic/freightCalculate`` for one variant (10 points): the options CJ quotes.

@@ -23,7 +23,37 @@ DEFAULT_API_URL = "https://developers.cjdropshipping.com/api2.0/v1"
 DEFAULT_STATE = "./state"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _CommandList(click.Group):
+    """cjrec's root group: its help lists every command once, generated from the commands themselves.
+
+    Each line is the command's first help paragraph in full (click would cut it), then the
+    subcommands of a group and the choices of a ``--format`` option, so the list cannot go stale.
+    """
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (name, command_summary(ctx, command))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def command_summary(ctx: click.Context, command: click.Command) -> str:
+    """The command's first help paragraph on one line, plus its subcommands or formats."""
+    first = " ".join((command.help or "").split("\n\n", 1)[0].split())
+    extra = []
+    if isinstance(command, click.Group):
+        extra.append("subcommands: " + ", ".join(command.list_commands(ctx)))
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name == "fmt" and isinstance(param.type, click.Choice):
+            extra.append("formats: " + ", ".join(str(choice) for choice in param.type.choices))
+    return first + "".join(f" ({part})" for part in extra)
+
+
+@click.group(cls=_CommandList, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="cjrec", message="%(prog)s %(version)s")
 @click.option(
     "--manifests",
@@ -67,20 +97,7 @@ def cli(
     no_color: bool,
     debug: bool,
 ) -> None:
-    """cjrec keeps a CJ Dropshipping account in line with YAML manifests in git.
-
-    \b
-    init       scaffold a configuration repository (manifests, .sops.yaml, CI)
-    validate   check the manifests (offline)
-    plan       show what would change (--out saves it, --detailed-exitcode for CI)
-    apply      make CJ match (or apply exactly a saved plan)
-    state      list, show or forget recorded resources
-    import     write a manifest adopting the products already in My Products
-    export     write the synced catalog as JSON Lines or CSV (from the state)
-    token      show or refresh the cached CJ token;  logout  revoke it
-    sandbox    run a local CJ API for demos and tests
-    schema     print the JSON Schema of the manifest documents
-    """
+    """cjrec keeps a CJ Dropshipping account in line with YAML manifests in git."""
     if debug:
         import logging
 

@@ -318,7 +318,7 @@ def apply(
                 )
             click.echo(render_plan(the_plan, style=obj.console.role_style), nl=False, color=obj.console.color)
             drifted = EXIT_CHANGES if detailed_exitcode and the_plan.material_drift else EXIT_OK
-            if not the_plan.has_changes:
+            if not the_plan.changes:  # check-only updates too: points spent leave their check time
                 obj.console.success("Apply complete: nothing to do.")
                 return _material(obj, the_plan, drifted)
             if the_plan.is_mass_forget and not allow_mass_forget:

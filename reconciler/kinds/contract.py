@@ -45,7 +45,10 @@ class Section:
     ``decode`` turns the JSON value (None when the file has none) into records by name;
     ``encode`` turns them back. ``always``: written even when empty (``products``, ``logos``
     and ``webhooks`` always were), else left out so states of earlier versions keep their bytes.
-    ``position`` orders the entries in the file.
+    ``position`` orders the entries in the file. ``shard_digits``: in state format 2
+    (``reconciler/adapters/state_tree.py``) a map section's records are spread over up to
+    16**n shard files by a hash of their name (0: the section is one shard); a section that can
+    grow with the catalogue sets it so that a shard stays small.
     """
 
     key: str
@@ -53,6 +56,7 @@ class Section:
     encode: Callable[[Any], Any]
     position: int
     always: bool = False
+    shard_digits: int = 0
 
 
 def required_object(data: Any, key: str) -> dict[str, Any]:

@@ -68,6 +68,7 @@ class Declarations:
     _broken: dict[str, set[str]] = field(default_factory=dict)
     _references: dict[str, list[Reference]] = field(default_factory=dict)
     _defaults: dict[str, list[_Default]] = field(default_factory=dict)
+    _unused: dict[str, list[tuple[str, Source, str]]] = field(default_factory=dict)
 
     def error(self, doc: SourceDocument, path: FieldPath, message: str) -> None:
         """A problem at ``path`` of ``doc``."""
@@ -119,6 +120,10 @@ class Declarations:
         """``reference`` names an item of the kind ``target``; checked at the finish."""
         self._references.setdefault(target, []).append(reference)
 
+    def used_only_if_named(self, kind: str, name: str, where: Source, warning: str) -> None:
+        """Item ``name`` of ``kind`` does nothing unless a reference names it: ``warning`` at the finish if none does."""
+        self._unused.setdefault(kind, []).append((name, where, warning))
+
     def broken(self, kind: str, name: str) -> None:
         """``name`` of ``kind`` is declared, with an error reported already: references to it are no error."""
         self._broken.setdefault(kind, set()).add(name)
@@ -132,6 +137,11 @@ class Declarations:
             for ref in self._references.get(target, []):
                 if ref.name not in items and ref.name not in self._broken.get(target, set()):
                     self.error(ref.doc, ref.path, ref.unknown.format(name=ref.name, known=known))
+        for kind, candidates in self._unused.items():
+            named = {ref.name for ref in self._references.get(kind, [])}
+            for name, where, warning in candidates:
+                if name not in named:
+                    self.warnings.append(Diagnostic(where.file, where.line, "metadata.name", warning))
         for kind in resources:
             defaults = self._defaults.get(kind, [])
             for extra in defaults[1:]:

@@ -66,6 +66,21 @@ class Change:
         return self.address.split(".", 1)[1]
 
     @property
+    def check_only(self) -> bool:
+        """An update that records only when CJ was last asked (``checked_at``): a refresh's bookkeeping.
+
+        Apply records it (points spent leave their check time), but it is no change to review:
+        ``plan --detailed-exitcode`` does not exit 2 for it.
+        """
+        if self.action is not Action.UPDATE or self.before is None or self.after is None:
+            return False
+        if self.before.get("checked_at") == self.after.get("checked_at"):
+            return False
+        return {k: v for k, v in self.before.items() if k != "checked_at"} == {
+            k: v for k, v in self.after.items() if k != "checked_at"
+        }
+
+    @property
     def calls_cj(self) -> bool:
         """True when applying it calls CJ (adding a product, setting a webhook, changing subscriptions)."""
         return self.cost()[0] > 0
@@ -254,7 +269,8 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        """Changes to review: a check-only update (:attr:`Change.check_only`) is recorded by apply but is not one."""
+        return any(not change.check_only for change in self.changes)
 
     def counts(self) -> dict[str, int]:
         """Number of changes per action, every action listed."""

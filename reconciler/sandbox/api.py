@@ -7,8 +7,9 @@ timeout faults are returned as a delay for the server to wait out). For each cal
 1. note the arrival time on the sandbox clock and draw the call's fault (:mod:`.faults`);
 2. a 429 burst, a 5xx, a dropped connection or "System busy" answer at once, unprocessed
    (a timeout fault lets the call through and only holds its answer back);
-3. the per-IP (10/s) and per-account (``qps``) sliding windows: HTTP 429 + 1600200;
-4. routing (unknown path: HTTP 404 + 1600101), then authentication: the auth calls check
+3. the per-IP (10/s) and per-account (``qps``) sliding windows: HTTP 429 + 1600200 (or HTTP 200
+   + 1600200 with the ``throttle_http_200`` fault);
+4. routing (unknown path, or one of the ``missing_paths`` fault: HTTP 404 + 1600101), then authentication: the auth calls check
    their body, everything else the ``CJ-Access-Token`` header (1600002 missing, 1600001 bad);
 5. ``quota_exhausted`` (1600201), then points: a call that costs more than what is left
    answers 16900500; points are charged only when the call succeeds;
@@ -63,7 +64,7 @@ class CjApi:
 
     def _faulted(self, draw: Draw) -> Reply | None:
         if draw.kind is FaultKind.BURST_429:
-            return env.too_many_requests(f"Too Many Requests, QPS limit is {self._state.account.window.describe()}")
+            return self._throttled(self._state.account.window.describe())
         if draw.kind is FaultKind.ERROR_5XX:
             return env.server_error(draw.status)
         if draw.kind is FaultKind.DROP:
@@ -80,10 +81,14 @@ class CjApi:
         ip_window, account_window = state.ip_window(request.client_ip), state.account.window
         for window in (ip_window, account_window):
             if window.count(now) >= window.capacity:
-                return env.too_many_requests(f"Too Many Requests, QPS limit is {window.describe()}")
+                return self._throttled(window.describe())
         ip_window.try_acquire(now)
         account_window.try_acquire(now)
         return None
+
+    def _throttled(self, limit: str) -> Reply:
+        status = 200 if self._state.faults.throttle_http_200 else 429
+        return env.too_many_requests(f"Too Many Requests, QPS limit is {limit}", status=status)
 
     def _serve(self, request: Request, now_mono: float, now_wall: float) -> Reply:
         state = self._state
@@ -91,7 +96,7 @@ class CjApi:
         endpoint: Callable[[Call], Reply] | None = None
         if subpath is not None:
             endpoint = ROUTES.get((request.method, subpath))
-        if subpath is None or endpoint is None:
+        if subpath is None or endpoint is None or subpath in state.faults.missing_paths:
             return env.failure(env.NOT_FOUND, f"Interface not found: {request.method} {request.path}", status=404)
         call = Call(state, request.query, request.body, request.headers.get("cj-access-token", ""), now_mono, now_wall)
         if not subpath.startswith(AUTH_PREFIX) or subpath == "/authentication/logout":

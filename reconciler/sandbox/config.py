@@ -26,6 +26,9 @@ class FaultSettings:
     The rates are probabilities per API call (their sum must not exceed 1); ``burst_429``
     makes the next n API calls answer HTTP 429; ``points_remaining`` sets today's remaining
     points once at start; ``paths``, when not empty, limits the drawn faults to those endpoints.
+    ``missing_paths`` are endpoints answered "interface not found" (HTTP 404 + 1600101), as a live
+    API that lacks a route would; ``throttle_http_200`` sends every throttle (a 429 burst, the qps
+    windows) as HTTP 200 + 1600200, the form field reports show besides HTTP 429.
     """
 
     error_rate_5xx: float = 0.0
@@ -39,6 +42,8 @@ class FaultSettings:
     points_remaining: int | None = None
     paths: tuple[str, ...] = ()
     hostile_messages: bool = False
+    missing_paths: tuple[str, ...] = ()
+    throttle_http_200: bool = False
 
     def __post_init__(self) -> None:
         rates = (self.error_rate_5xx, self.drop_rate, self.busy_rate, self.timeout_rate)

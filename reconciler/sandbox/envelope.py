@@ -121,10 +121,13 @@ def failure(code: int, message: str, *, status: int = 200, data: object = None) 
     return Reply(status, _encode(body), code=code)
 
 
-def too_many_requests(message: str) -> Reply:
-    """HTTP 429 + 1600200, in the shape CJ sends it: no ``success`` key, no Retry-After."""
+def too_many_requests(message: str, *, status: int = 429) -> Reply:
+    """HTTP 429 + 1600200, in the shape CJ sends it: no ``success`` key, no Retry-After.
+
+    ``status=200`` gives the same body with HTTP 200, the other form CJ is reported to send.
+    """
     body = {"code": TOO_MANY_REQUESTS, "result": False, "message": message, "data": None, "requestId": request_id()}
-    return Reply(429, _encode(body), code=TOO_MANY_REQUESTS)
+    return Reply(status, _encode(body), code=TOO_MANY_REQUESTS)
 
 
 _GATEWAY_PAGES = {

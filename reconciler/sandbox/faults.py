@@ -19,6 +19,10 @@ What each fault does to a call (decided in :mod:`.api`):
 - ``latency_ms``: every API answer waits this long (after the rate limit counted the call).
 - ``paths``: when not empty, the drawn faults (the 429 burst and the rates) hit only calls to
   these endpoints (``["/product/sourcing/queryList"]``); the others draw no fault.
+- ``missing_paths``: these endpoints answer HTTP 404 + 1600101 "Interface not found", as if the
+  live API had no such route (``["/product/sourcing/queryList"]``).
+- ``throttle_http_200``: throttles (a 429 burst, the qps windows) answer HTTP 200 + 1600200
+  instead of HTTP 429; field reports show CJ sending both.
 - ``hostile_messages``: every failure answer's ``message`` ends with hostile text
   (:data:`~.hostile.HOSTILE_MESSAGE`: escape sequences, ``\r``, Markdown, HTML, a mention).
 """
@@ -43,6 +47,8 @@ _FIELDS = {
     "points_remaining",
     "paths",
     "hostile_messages",
+    "missing_paths",
+    "throttle_http_200",
 }
 
 
@@ -79,6 +85,8 @@ class Faults:
         self.quota_exhausted = settings.quota_exhausted
         self.paths: tuple[str, ...] = tuple(settings.paths)
         self.hostile_messages = settings.hostile_messages
+        self.missing_paths: tuple[str, ...] = tuple(settings.missing_paths)
+        self.throttle_http_200 = settings.throttle_http_200
 
     def draw(self, path: str = "") -> Draw:
         """The fault for the next call to ``path``. Always consumes the same amount of randomness."""
@@ -119,16 +127,19 @@ class Faults:
             values["timeout_s"] = _number(changes["timeout_s"], "timeout_s", low=0.001)
         if "burst_429" in changes:
             values["burst_429"] = int(_number(changes["burst_429"], "burst_429", low=0.0, integer=True))
-        for name in ("api_key_invalid", "quota_exhausted", "hostile_messages"):
+        for name in ("api_key_invalid", "quota_exhausted", "hostile_messages", "throttle_http_200"):
             if name in changes:
                 if not isinstance(changes[name], bool):
                     raise ValueError(f"{name} must be true or false")
                 values[name] = changes[name]
-        if "paths" in changes:
-            paths = changes["paths"]
-            if not isinstance(paths, list | tuple) or not all(isinstance(p, str) and p.startswith("/") for p in paths):
-                raise ValueError("paths must be a list of endpoint paths such as /product/sourcing/queryList")
-            values["paths"] = tuple(str(p) for p in paths)
+        for name in ("paths", "missing_paths"):
+            if name in changes:
+                paths = changes[name]
+                if not isinstance(paths, list | tuple) or not all(
+                    isinstance(p, str) and p.startswith("/") for p in paths
+                ):
+                    raise ValueError(f"{name} must be a list of endpoint paths such as /product/sourcing/queryList")
+                values[name] = tuple(str(p) for p in paths)
         points: int | None = None
         if changes.get("points_remaining") is not None:
             points = int(_number(changes["points_remaining"], "points_remaining", low=0.0, integer=True))
@@ -152,6 +163,8 @@ class Faults:
             "quota_exhausted": self.quota_exhausted,
             "paths": list(self.paths),
             "hostile_messages": self.hostile_messages,
+            "missing_paths": list(self.missing_paths),
+            "throttle_http_200": self.throttle_http_200,
         }
 
 

@@ -88,6 +88,20 @@ def test_help_lists_the_commands_and_every_setting(workspace: Workspace, flag: s
         assert word in result.stdout
 
 
+def test_help_lists_each_command_once_generated_from_the_commands(workspace: Workspace) -> None:
+    import re
+
+    from reconciler.cli.main import cli
+
+    text = workspace.cli("--help").stdout
+    listed = re.findall(r"^  ([a-z][a-z-]+) ", text.split("Commands:", 1)[1], flags=re.MULTILINE)
+    assert listed == sorted(cli.commands) and len(listed) == len(set(listed))
+    assert text.count("\n  validate ") == 1  # no second, hand-written list above the options
+    assert "formats: jsonl, csv, shopify, woocommerce" in " ".join(text.split())
+    assert "subcommands: forget, list, pull, push, show" in " ".join(text.split())
+    assert "force-unlock" in listed
+
+
 def test_command_help_exits_zero(workspace: Workspace) -> None:
     result = workspace.cli("validate", "--help")
 

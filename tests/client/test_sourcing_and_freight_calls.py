@@ -274,3 +274,64 @@ def test_freight_quotes_count_against_the_points_budget() -> None:
     api, _ = make_api(budget=5)
     with pytest.raises(PointsBudgetError):
         api.freight_quote("CN", "US", "v1")
+
+
+POST_QUERY = BASE + "/product/sourcing/query"
+ROW = {"sourceId": "1890000000000000001", "sourceStatus": "1", "sourceStatusStr": "Sourcing"}
+NOT_FOUND = {"code": 1600101, "result": False, "message": "Interface not found", "data": None}
+
+
+@pytest.mark.parametrize("status", [404, 200])
+@responses.activate
+def test_interface_not_found_on_query_list_falls_back_to_the_post_route_and_keeps_it(status: int) -> None:
+    api, _ = make_api()
+    responses.add(responses.GET, QUERY, json=NOT_FOUND, status=status)
+    responses.add(responses.POST, POST_QUERY, body=cj(data=[ROW]))
+    found, _ = api.sourcing_status(["1890000000000000001"])
+    assert found["1890000000000000001"].phase == PHASE_OPEN
+    assert json.loads(responses.calls[1].request.body) == {"sourceIds": ["1890000000000000001"]}
+    api.sourcing_status(["1890000000000000001"])  # the next batch asks the route that worked
+    assert [c.request.method for c in responses.calls] == ["GET", "POST", "POST"]
+
+
+@responses.activate
+def test_query_list_is_kept_while_it_answers_and_taken_back_when_the_post_route_goes() -> None:
+    api, _ = make_api()
+    responses.add(responses.GET, QUERY, body=cj(data=[ROW]))
+    api.sourcing_status(["1"])
+    api.sourcing_status(["1"])
+    assert [c.request.method for c in responses.calls] == ["GET", "GET"]
+    api.sourcing_route = ("POST", "/product/sourcing/query")
+    responses.add(responses.POST, POST_QUERY, json=NOT_FOUND, status=404)
+    api.sourcing_status(["1"])
+    assert api.sourcing_route == ("GET", "/product/sourcing/queryList")
+
+
+@responses.activate
+def test_both_routes_not_found_is_one_clear_error_naming_both() -> None:
+    api, _ = make_api()
+    responses.add(responses.GET, QUERY, json=NOT_FOUND, status=404)
+    responses.add(responses.POST, POST_QUERY, json=NOT_FOUND, status=404)
+    with pytest.raises(ApiError) as info:
+        api.sourcing_status(["1"])
+    assert "GET /product/sourcing/queryList and POST /product/sourcing/query" in info.value.message
+    assert info.value.hint and "CJREC_API_URL" in info.value.hint
+
+
+@responses.activate
+def test_other_errors_on_query_list_do_not_switch_routes() -> None:
+    api, _ = make_api()
+    responses.add(responses.GET, QUERY, body=cj(1600300, message="param error"))
+    with pytest.raises(ApiError, match="parameter"):
+        api.sourcing_status(["1"])
+    assert len(responses.calls) == 1 and api.sourcing_route[0] == "GET"
+
+
+@responses.activate
+def test_a_throttle_in_the_http_200_form_is_retried_like_a_429() -> None:
+    api, http = make_api()
+    throttle = {"code": 1600200, "result": False, "message": "Too Many Requests, QPS limit is 1 time/1second"}
+    responses.add(responses.GET, QUERY, json=throttle, status=200)
+    responses.add(responses.GET, QUERY, body=cj(data=[ROW]))
+    found, _ = api.sourcing_status(["1890000000000000001"])
+    assert found and http.stats.retries == 1

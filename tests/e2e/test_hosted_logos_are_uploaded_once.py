@@ -108,7 +108,7 @@ def test_a_logo_store_that_does_not_exist_stops_apply_before_the_product_is_adde
     assert "spec.logoStore.url" in applied.stderr
     assert hosted.mutating_calls() == []
     state = hosted.root / "state" / "sync.json"
-    assert not state.exists() or not json.loads(state.read_text()).get("logos")  # nothing recorded as hosted
+    assert not state.exists() or not hosted.state().get("logos")  # nothing recorded as hosted
 
 
 def test_without_a_logo_store_validate_still_warns_about_a_file_logo_without_public_url(

@@ -28,6 +28,7 @@ from reconciler.render.markdown import MARKER
 from reconciler.sandbox.hostile import HOSTILE_NAMES
 from tests.support.cj_workspace import CjWorkspace, on_sale
 from tests.support.hostile_text import formula_cells, markdown_syntax, terminal_unsafe, tokens
+from tests.support.state_files import shard_files
 from tests.support.workspace import Result
 
 # cjrec's own HTML in a plan comment: the marker and the <details> wrappers.
@@ -109,7 +110,10 @@ def test_every_output_from_a_hostile_catalogue_is_safe(cjw: CjWorkspace) -> None
         shown = cjw.run("state", "show", f"product.{pid}")
         assert_terminal_safe(shown, "state show")
         assert assert_json_safe(shown.stdout, "state show")["address"] == f"product.{pid}"
-    state_text = (cjw.root / "state" / "sync.json").read_text(encoding="utf-8")
+    state_dir = cjw.root / "state"
+    state_files = [state_dir / "sync.json", *(state_dir / name for name in shard_files(state_dir))]  # root, shards
+    assert any(p.parent.name == "products" for p in state_files)
+    state_text = "".join(p.read_text(encoding="utf-8") for p in state_files)
     assert terminal_unsafe(state_text) == []  # `git diff` of the state shows no hidden characters
 
     # -- export ----------------------------------------------------------------------------------

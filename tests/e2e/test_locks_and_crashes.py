@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -48,7 +47,7 @@ def wait_for_lock_holder(cjw: CjWorkspace, timeout: float = 20.0) -> None:
 
 def recorded(cjw: CjWorkspace) -> set[str]:
     path = cjw.root / "state" / "sync.json"
-    return set(json.loads(path.read_text())["products"]) if path.exists() else set()
+    return set(cjw.state()["products"]) if path.exists() else set()  # type: ignore[arg-type]
 
 
 def test_an_apply_fails_at_once_naming_the_holder_of_the_lock(cjw: CjWorkspace) -> None:

@@ -8,8 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
+from reconciler.adapters.clock import SystemClock
 from reconciler.models.pricing import CompareAt, PricingRule, Tier, price_variant
 from tests.support.cj_workspace import QPS, CjWorkspace, on_sale
 
@@ -115,3 +119,21 @@ def test_refresh_only_records_costs_fails_on_material_drift_and_the_next_apply_r
     calm = cjw.run("apply", "--refresh-only", "--auto-approve", "--detailed-exitcode")  # repriced: no material drift
     assert calm.exit_code == 0, calm.output
     assert "Refresh only: checked 2 of 4 products" in calm.stdout
+
+
+def test_refresh_details_with_a_budget_records_its_checks_so_the_rotation_reaches_every_product(
+    cjw: CjWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pids = priced_workspace(cjw, 4, refresh_budget=20)  # two products a run
+    checked: list[set[str]] = []
+    start = datetime.now(UTC)
+    for run in range(2):  # the daily runs, an hour apart here (check times are kept to the second)
+        later = start + timedelta(hours=run + 1)
+        monkeypatch.setattr(SystemClock, "now", lambda self, later=later: later)
+        cjw.sandbox.clear_calls()
+        result = cjw.run("apply", "--refresh-details", "--refresh-budget", "20", "--auto-approve")
+        assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+        queried = [c for c in cjw.sandbox.calls() if str(c["path"]).endswith("/product/query")]
+        checked.append({p for p in pids for c in queried if p in str(c["query"])})
+    assert len(checked[0]) == len(checked[1]) == 2
+    assert checked[0] | checked[1] == set(pids)  # the second run checked the other two

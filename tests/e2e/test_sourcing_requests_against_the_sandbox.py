@@ -189,3 +189,23 @@ def test_bad_answers_to_query_list_are_reported_not_crashed_on(cjw: CjWorkspace)
     assert "CJ status '7' (Waiting for supplier) is not one cjrec knows, so it is shown as in progress" in out
     assert f"CJ says request {bare} succeeded but gives no cjProductId: shown as in progress" in out
     assert "product." not in out.split("Sourcing requests")[0]  # nothing created from a success without a pid
+
+
+def test_a_cj_without_query_list_is_asked_by_the_post_route_and_throttles_of_either_form_are_ridden_out(
+    cjw: CjWorkspace,
+) -> None:
+    (source_id,) = filed_requests(cjw, 1)
+    cjw.sandbox.answer_sourcing(source_id, outcome="succeeded")
+    cjw.sandbox.clear_calls()
+    cjw.sandbox.set_faults(missing_paths=["/product/sourcing/queryList"])
+    assert any(c["address"].startswith("product.") for c in plan_json(cjw)["changes"])
+    asked = [(c["method"], str(c["path"]).rsplit("/", 1)[-1], c["http_status"]) for c in cjw.sandbox.calls()]
+    sourcing = [(m, p, s) for m, p, s in asked if (m, p) in (("GET", "queryList"), ("POST", "query"))]
+    assert sourcing == [("GET", "queryList", 404), ("POST", "query", 200)]
+
+    cjw.sandbox.set_faults(
+        missing_paths=[], burst_429=1, throttle_http_200=True, paths=["/product/sourcing/queryList"]
+    )
+    assert any(c["address"].startswith("product.") for c in plan_json(cjw)["changes"])
+    throttled = [c for c in cjw.sandbox.calls() if c["code"] == 1600200]
+    assert throttled and all(c["http_status"] == 200 for c in throttled)

@@ -13,18 +13,21 @@ from typing import Any
 from reconciler.adapters.state_store import LocalStateStore, render_state
 from reconciler.models.state import SyncState
 from tests.support.cj_workspace import CjWorkspace, on_sale
+from tests.support.state_files import shard_files
 
 
 def test_push_to_a_bucket_then_runs_there_carry_on_and_pull_brings_it_back(cjw: CjWorkspace, s3_bucket: Any) -> None:
     pids = on_sale(cjw.sandbox, 3)
     cjw.products(pids)
     assert cjw.run("apply", "--auto-approve").exit_code == 0
-    local = (cjw.root / "state" / "sync.json").read_bytes()
+    local = (cjw.root / "state" / "sync.json").read_bytes()  # a format-2 root, its records in shards
+    local_state = LocalStateStore(cjw.root / "state").load()
+    assert local_state is not None
 
     pushed = cjw.run("state", "push", s3_bucket.url("prod"))
     assert pushed.exit_code == 0, pushed.output
     assert f"to s3://{s3_bucket.name}/prod/sync.json with the token cache" in pushed.stdout
-    assert s3_bucket.get("prod/sync.json") == local
+    assert s3_bucket.get("prod/sync.json") == render_state(local_state)  # the same records (one object on S3)
     assert s3_bucket.get("prod/token.sops.json") == (cjw.root / "state" / "token.sops.json").read_bytes()
 
     on_s3 = cjw.cli(
@@ -38,7 +41,8 @@ def test_push_to_a_bucket_then_runs_there_carry_on_and_pull_brings_it_back(cjw: 
 
     pulled = cjw.run("state", "pull", s3_bucket.url("prod"), "--to", "elsewhere")
     assert pulled.exit_code == 0, pulled.output
-    assert (cjw.root / "elsewhere" / "sync.json").read_bytes() == local
+    assert (cjw.root / "elsewhere" / "sync.json").read_bytes() == local  # the same root: the whole tree moved
+    assert shard_files(cjw.root / "elsewhere") == shard_files(cjw.root / "state")
     again = cjw.run("state", "push", s3_bucket.url("prod"))
     assert again.exit_code == 0 and "already holds this state" in again.stdout
 

@@ -105,4 +105,4 @@ def test_the_toy_kind_shows_in_state_list_show_and_forget(tmp_path: Path, capsys
         assert main(["--state-dir", str(state_dir), "state", "show", "note.hello"]) == 0
         assert json.loads(capsys.readouterr().out) == {"address": "note.hello", "text": "Hi", "pin": "p"}
         assert main(["--state-dir", str(state_dir), "state", "forget", "note.hello"]) == 0
-        assert "notes" not in json.loads((state_dir / "sync.json").read_text())
+        assert "notes" not in json.loads((state_dir / "sync.json").read_text())["sections"]

@@ -147,3 +147,27 @@ def test_an_empty_variant_entry_is_an_error(valid_workspace: Workspace) -> None:
     code, err = validate(valid_workspace, ("manifests/products.yaml", products("      variants: {include: ['']}\n")))
     assert code == 1
     assert "manifests/products.yaml:7: spec.items[0].variants.include" in err
+
+
+NOT_DEFAULT = "  tiers:\n    - {multiplier: 2}\n"
+
+
+def test_a_rule_that_prices_no_product_is_a_warning_naming_the_fix(valid_workspace: Workspace) -> None:
+    valid_workspace.write("manifests/pricing.yaml", rule("store") + "---\n" + rule("wholesale", NOT_DEFAULT))
+    result = valid_workspace.cli("validate")
+    assert result.exit_code == 0, result.output
+    warned = " ".join(result.stderr.split())
+    assert "manifests/pricing.yaml:15: metadata.name" in warned
+    assert "Pricing rule 'wholesale' prices no product" in warned
+    assert "add `pricing: wholesale` to the items it should price, or `default: true`" in warned
+    assert "'store'" not in warned  # the default rule is used
+
+    valid_workspace.write("manifests/products.yaml", products("      pricing: wholesale\n"))
+    named = valid_workspace.cli("validate")
+    assert named.exit_code == 0 and "prices no product" not in named.stderr
+
+
+def test_plan_warns_about_the_unused_rule_too(valid_workspace: Workspace) -> None:
+    valid_workspace.write("manifests/pricing.yaml", rule("wholesale", NOT_DEFAULT))
+    result = valid_workspace.cli("plan", "--offline")
+    assert "Pricing rule 'wholesale' prices no product" in " ".join(result.output.split())

@@ -100,17 +100,44 @@ def test_the_plan_says_how_many_were_checked_and_the_oldest_checks_age() -> None
     )
 
 
-def test_checking_alone_is_not_a_change_in_a_normal_refresh() -> None:
-    """Like Terraform's refresh: a product that did not change is not updated just to note the check."""
+def test_a_check_alone_is_recorded_so_points_spent_leave_their_check_time() -> None:
+    """A refresh that finds nothing changed still records when it checked, or the rotation never advances."""
     a = pid(1)
     recorded = applied(plan(desired([product(a)]), None, observed(details=[detail(a)])), None)
+    later_time = NOW + timedelta(days=1)
 
     later = plan(
         desired([product(a)]),
         recorded,
         observed(my_products=[a], details=[detail(a)]),
         mode="refresh-details",
-        now=NOW + timedelta(days=1),
+        now=later_time,
     )
 
-    assert later.changes == ()
+    (change,) = later.changes
+    assert change.action.value == "update" and "checked at CJ, no change" in change.reason
+    assert change.check_only and not later.has_changes  # recorded by apply, but no change to review (exit 0)
+    assert change.after is not None and change.after["checked_at"] == later_time.isoformat(timespec="seconds")
+    assert {k: v for k, v in change.after.items() if k != "checked_at"} == {
+        k: v for k, v in (change.before or {}).items() if k != "checked_at"
+    }
+
+
+def test_a_budgeted_rotation_reaches_every_product_through_plan_and_apply() -> None:
+    """Three products, a budget for one a run: three runs check three different products."""
+    pids = [pid(i) for i in range(1, 4)]
+    want = desired([product(p) for p in pids])
+    recorded = applied(plan(want, None, observed(details=[detail(p) for p in pids])), None)
+    seen = []
+    for day in range(1, 4):
+        (chosen,) = details_needed(want, recorded, refresh_details=True, refresh_budget=DETAIL_POINTS)
+        seen.append(chosen)
+        result = plan(
+            want,
+            recorded,
+            observed(my_products=pids, details=[detail(chosen)]),
+            mode="refresh-details",
+            now=NOW + timedelta(days=day),
+        )
+        recorded = applied(result, recorded)
+    assert sorted(seen) == sorted(pids)

@@ -40,12 +40,13 @@ from tests.support.cj_workspace import CjWorkspace
 from tests.support.images import tiny_png
 from tests.support.secret_watch import SecretWatch
 from tests.support.sops_keys import SOPS, AgeKey, make_age_key
+from tests.support.state_files import shard_files, state_document
 
 PLAN_AND_APPLY: tuple[tuple[str, ...], ...] = (("plan",), ("apply", "--auto-approve"))
 APPLY_SAVED: tuple[tuple[str, ...], ...] = (("apply", "--auto-approve", "plan.json"),)
 CREDS = "manifests/credentials.sops.yaml"
 TOKEN_CACHE = "state/token.sops.json"
-SYNC = "state/sync.json"
+SYNC = "state/sync.json"  # the root of a format-2 state (the records are in shards it names)
 HTML_500 = b"<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>"
 HTML_404 = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
 
@@ -504,8 +505,23 @@ def state_set(key: str, value: object) -> Callable[[Ctx], None]:
     return lambda c: c.edit_json(SYNC, lambda d: d.__setitem__(key, value))
 
 
+def as_format_1(c: Ctx) -> None:
+    """Turn the workspace's state into one format-1 document (as the previous release wrote it), records inside."""
+    (c.ws.root / SYNC).write_text(json.dumps(state_document(c.ws.root / "state"), indent=2))
+
+
+def edit_shard(c: Ctx) -> None:
+    """Hand-edit one product shard without updating the root's hash."""
+    name = next(n for n in shard_files(c.ws.root / "state") if n.startswith("products/"))
+    path = c.ws.root / "state" / name
+    text = path.read_text()
+    path.write_text(text.replace('"added"', '"adopted"', 1) if '"added"' in text else text.replace('"adopted"', '"added"', 1))
+
+
 def first_product(change: Callable[[dict[str, object]], object]) -> Callable[[Ctx], None]:
     def mutate(c: Ctx) -> None:
+        as_format_1(c)
+
         def edit(d: dict[str, object]) -> None:
             products = d["products"]
             assert isinstance(products, dict)
@@ -518,6 +534,8 @@ def first_product(change: Callable[[dict[str, object]], object]) -> Callable[[Ct
 
 def rename_first_product(new_pid: str) -> Callable[[Ctx], None]:
     def mutate(c: Ctx) -> None:
+        as_format_1(c)
+
         def edit(d: dict[str, object]) -> None:
             products = d["products"]
             assert isinstance(products, dict)
@@ -541,6 +559,8 @@ STATE_CASES = [
     Bad("state-without-lineage", SYNC, lambda c: c.edit_json(SYNC, lambda d: d.pop("lineage"))),
     Bad("state-serial-text", SYNC, state_set("serial", "seven")),
     Bad("state-products-a-list", SYNC, state_set("products", [])),
+    Bad("state-format-1-products-a-list", SYNC, lambda c: (as_format_1(c), state_set("products", [])(c))),
+    Bad("state-shard-hand-edited", "does not match the hash the state root records", edit_shard),
     Bad("state-pid-not-canonical", SYNC, rename_first_product("mug")),
     Bad("state-pid-lowercase-uuid", SYNC, rename_first_product("000b9312-456a-4d31-94bd-b083e2a198e8")),
     Bad("state-unknown-origin", SYNC, first_product(lambda r: r.__setitem__("origin", "borrowed"))),  # type: ignore[attr-defined]

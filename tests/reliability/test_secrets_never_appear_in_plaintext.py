@@ -176,7 +176,9 @@ def test_every_command_with_debug_keeps_tokens_and_open_id_out_of_outputs_files_
         assert secret_watch.leaks() == []  # checked here too, so a leak is reported against this test
         open_id = str(sandbox._state.account.open_id)
         assert open_id in live
-        for written in ("state/sync.json", "plan.json", "catalog.jsonl"):
+        state_files = [str(p.relative_to(ws.root)) for p in (ws.root / "state").rglob("*.json")]
+        assert "state/sync.json" in state_files and len(state_files) > 2  # the root and its shards
+        for written in (*state_files, "plan.json", "catalog.jsonl"):
             assert open_id not in (ws.root / written).read_text(), written
     finally:
         sandbox.stop()

@@ -137,3 +137,37 @@ def test_faults_can_be_limited_to_one_endpoint(logged_in: Wire) -> None:
         logged_in.sandbox.set_faults(paths=["no-slash"])
     logged_in.sandbox.set_faults(reset=True)
     assert logged_in.api("GET", "/product/sourcing/queryList", query={"sourceIds": source_id}).code == 200
+
+
+def test_the_older_post_query_route_answers_the_same_rows_as_query_list(logged_in: Wire) -> None:
+    waiting, won = file(logged_in, 2)
+    logged_in.admin("POST", f"/sourcing/{won}", {"outcome": "succeeded"})
+    listed = logged_in.api("GET", "/product/sourcing/queryList", query={"sourceIds": f"{waiting},{won}"})
+    posted = logged_in.api("POST", "/product/sourcing/query", body={"sourceIds": [waiting, won, "404"]})
+    assert posted.code == 200 and posted.data == listed.data
+    assert logged_in.api("POST", "/product/sourcing/query", body={}).code == 1600300
+    assert logged_in.api("POST", "/product/sourcing/query", body={"sourceIds": [True]}).code == 1600300
+    assert logged_in.api("POST", "/product/sourcing/query", body={"sourceIds": ["1"] * 101}).code == 1600300
+
+
+def test_a_route_can_be_taken_away_to_play_a_live_api_without_it(logged_in: Wire) -> None:
+    (source_id,) = file(logged_in, 1)
+    logged_in.sandbox.set_faults(missing_paths=["/product/sourcing/queryList"])
+    gone = logged_in.api("GET", "/product/sourcing/queryList", query={"sourceIds": source_id})
+    assert (gone.status, gone.code) == (404, 1600101)
+    assert logged_in.api("POST", "/product/sourcing/query", body={"sourceIds": [source_id]}).code == 200
+    with pytest.raises(ValueError, match="missing_paths"):
+        logged_in.sandbox.set_faults(missing_paths="/product/sourcing/query")
+    logged_in.sandbox.set_faults(reset=True)
+    assert logged_in.api("GET", "/product/sourcing/queryList", query={"sourceIds": source_id}).code == 200
+
+
+def test_throttles_can_come_in_cjs_http_200_form(logged_in: Wire) -> None:
+    logged_in.sandbox.set_faults(burst_429=1)
+    plain = logged_in.api("GET", "/setting/get")
+    assert (plain.status, plain.code) == (429, 1600200)
+    logged_in.sandbox.set_faults(burst_429=1, throttle_http_200=True)
+    answer = logged_in.api("GET", "/setting/get")
+    assert (answer.status, answer.code) == (200, 1600200)
+    assert "Too Many Requests" in str(answer.raw)
+    assert logged_in.api("GET", "/setting/get").code == 200

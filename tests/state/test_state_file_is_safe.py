@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from reconciler.adapters.state_store import LocalStateStore, render_state
+from reconciler.adapters.state_tree import TREE_FORMAT
 from reconciler.errors import StateError
 from reconciler.kinds import state_codec
 from reconciler.kinds.product.record import ProductRecord, with_product, without_product
-from reconciler.models.state import FORMAT_VERSION, SyncState
+from reconciler.models.state import SyncState
+from tests.support.state_files import root_document, state_document
 
 PID = "2503190327561613000"
 
@@ -27,9 +29,10 @@ def test_the_first_write_creates_serial_1_and_a_lineage(tmp_path: Path) -> None:
     fresh = store.new_state()
     written = store.write(with_product(fresh, record()), previous=fresh)
     assert written.serial == 1
-    data = json.loads(store.path.read_text())
-    assert data["format_version"] == FORMAT_VERSION
-    assert data["lineage"] == fresh.lineage
+    root = root_document(tmp_path)
+    assert root["format_version"] == TREE_FORMAT and root["serial"] == 1
+    assert root["lineage"] == fresh.lineage
+    data = state_document(tmp_path)
     assert list(data["products"]) == [PID]
     assert isinstance(next(iter(data["products"])), str)
 

@@ -7,7 +7,6 @@ and the workspaces' Settings ask for; :func:`on_sale` picks pids a test can add.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from reconciler.models.product_url import product_url
@@ -42,7 +41,9 @@ class CjWorkspace(Workspace):
         return self.cli(*args, env={"CJREC_API_URL": self.sandbox.base_url})
 
     def state(self) -> dict[str, object]:
-        return json.loads((self.root / "state" / "sync.json").read_text())
+        from tests.support.state_files import state_document
+
+        return state_document(self.root / "state")
 
     def mutating_calls(self) -> list[dict[str, object]]:
         return [c for c in self.sandbox.calls() if str(c.get("path", "")).endswith("/product/addToMyProduct")]

@@ -131,6 +131,12 @@ UNKNOWN_MARKET = (
     "`country: {name}` so cjrec quotes shipping there"
 )
 
+UNUSED = (
+    "Pricing rule {name!r} prices no product: it is not `default: true` and no Products item names it "
+    "(`pricing: {name}`); add `pricing: {name}` to the items it should price, or `default: true` to "
+    "price every item that names no rule"
+)
+
 
 class _PricingRules(Collector):
     def __init__(self) -> None:
@@ -163,6 +169,10 @@ class _PricingRules(Collector):
         )
         if spec.include_shipping is not None:
             ctx.refer(MARKET, Reference(doc, ("spec", "includeShipping"), spec.include_shipping, UNKNOWN_MARKET))
+        if not spec.default:
+            ctx.used_only_if_named(
+                KIND, name, Source(doc.display, doc.line_of(("metadata", "name"))), UNUSED.format(name=name)
+            )
         if spec.default:
             ctx.default(
                 KIND,

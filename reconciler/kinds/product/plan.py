@@ -160,9 +160,8 @@ class _Products:
         pid = product.pid
         address = f"product.{pid}"
         record = products_of(self.context.recorded).get(pid)
-        observed = self.context.observed
-        detail = details_of(observed).get(pid)
-        unavailable = unavailable_of(observed).get(pid)
+        detail = details_of(self.context.observed).get(pid)
+        unavailable = unavailable_of(self.context.observed).get(pid)
         checked_now = self.now if detail is not None or unavailable is not None else None
         if self.refresh_only and record is None:
             return  # a refresh records what CJ says of managed products; adding new ones is apply's job
@@ -212,7 +211,7 @@ class _Products:
                 action, reason = Action.CREATE, product.note or "new in the manifests"
             self.found.changes.append(Change(address, action, None, after.to_dict(), reason, str(product.source)))
             return
-        # a check alone is no change (as a refresh is not, in Terraform): the time is recorded with the next one
+        # a check is recorded even when nothing else changed (see the last branch): points spent keep their time
         after = ProductRecord(pid, product.url, record.origin, snapshot, logo, pod, listing, record.checked_at)
         checked_at = checked_now or record.checked_at
         if in_list is False and unavailable is None:
@@ -247,6 +246,23 @@ class _Products:
                     str(product.source),
                 )
             )
+        else:
+            self._checked_only(product, record, checked_now)
+
+    def _checked_only(self, product: DesiredProduct, record: ProductRecord, checked_now: str | None) -> None:
+        """Points spent leave their check time, or a --refresh-budget rotation would check the same ones again."""
+        if checked_now is None or checked_now == record.checked_at:
+            return
+        self.found.changes.append(
+            Change(
+                f"product.{product.pid}",
+                Action.UPDATE,
+                record.to_dict(),
+                replace(record, checked_at=checked_now).to_dict(),
+                "checked at CJ, no change: the check time is recorded so the next refresh checks others first",
+                str(product.source),
+            )
+        )
 
     def _refreshed(
         self, product: DesiredProduct, record: ProductRecord, snapshot: ProductSnapshot | None, checked: str | None

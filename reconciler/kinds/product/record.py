@@ -233,4 +233,5 @@ def _encode(records: Mapping[str, ProductRecord]) -> dict[str, Any]:
     return {pid: record.to_dict() for pid, record in sorted(records.items())}
 
 
-SECTIONS = (Section(SECTION, _decode, _encode, position=10, always=True),)
+# 16**3 = 4096 shards: about 25 products (~90 KB) a shard at 100,000 products
+SECTIONS = (Section(SECTION, _decode, _encode, position=10, always=True, shard_digits=3),)

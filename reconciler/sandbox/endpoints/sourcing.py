@@ -69,6 +69,29 @@ def query_list(call: Call) -> Reply:
         return env.failure(env.PARAM_ERROR, "sourceIds is required.")
     if len(ids) > MAX_QUERY_IDS:
         return env.failure(env.PARAM_ERROR, f"At most {MAX_QUERY_IDS} sourceIds per call.")
+    return _rows(call, ids)
+
+
+def query(call: Call) -> Reply:
+    """``POST /product/sourcing/query`` ``{"sourceIds": [...]}``: the older route, same rows as queryList.
+
+    CJ's sheet calls it deprecated [UNCERTAIN], yet CJ's own client (api-mcp) asks only this
+    one; the sandbox serves both so a client can be tested on either (the ``missing_paths``
+    fault takes one away).
+    """
+    body = call.json_object()
+    raw = body.get("sourceIds") if body is not None else None
+    if not isinstance(raw, list) or not raw:
+        return env.failure(env.PARAM_ERROR, "sourceIds is required.")
+    if not all(isinstance(item, str | int) and not isinstance(item, bool) for item in raw):
+        return env.failure(env.PARAM_ERROR, "sourceIds must be a list of ids.")
+    ids = [str(item).strip() for item in raw if str(item).strip()]
+    if len(ids) > MAX_QUERY_IDS:
+        return env.failure(env.PARAM_ERROR, f"At most {MAX_QUERY_IDS} sourceIds per call.")
+    return _rows(call, ids)
+
+
+def _rows(call: Call, ids: list[str]) -> Reply:
     desk = call.state.account.sourcing
     rows = [request.row() for source_id in dict.fromkeys(ids) if (request := desk.get(source_id)) is not None]
     return env.success(rows)
@@ -77,4 +100,5 @@ def query_list(call: Call) -> Reply:
 SOURCING_ENDPOINTS: dict[tuple[str, str], Callable[[Call], Reply]] = {
     ("POST", "/product/sourcing/create"): create,
     ("GET", "/product/sourcing/queryList"): query_list,
+    ("POST", "/product/sourcing/query"): query,
 }

@@ -1,0 +1,166 @@
+"""State format 2 in a folder: a root naming content-addressed shards, written incrementally.
+
+Records are spread over shard files by section and address hash (products) or kept in one
+shard (the small sections); the root ``sync.json`` is written last and names every shard with
+its SHA-256. A checkpoint after one change writes one shard and the root; a no-op writes
+nothing; a shard that does not match the root is an error naming the file. A format-1 state of
+the previous release (each fixture shape) is migrated by the first write, which keeps the old
+file as ``sync.json.backup``. A state from a newer format names the cjrec it needs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reconciler.adapters.state_store import LocalStateStore, parse_state
+from reconciler.adapters.state_tree import TREE_FORMAT
+from reconciler.errors import StateError
+from reconciler.kinds import state_codec
+from reconciler.kinds.product.record import ProductRecord, products_of, with_product
+from reconciler.models.product_url import product_url
+from reconciler.models.state import SyncState
+from tests.support.state_files import root_document, shard_files, state_document
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures" / "release-0.1").glob("*.json"))
+LINEAGE = "6f1f5f7e-0b7e-4c55-9d59-2d2c1e0b0a11"
+
+
+def pid(i: int) -> str:
+    return f"17000000000{i:08d}"
+
+
+def catalogue(count: int) -> SyncState:
+    state = SyncState(lineage=LINEAGE, serial=0)
+    for i in range(count):
+        state = with_product(state, ProductRecord(pid(i), product_url(pid(i), "mug"), "added", None))
+    return state
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_records_are_spread_over_shards_the_root_names_with_their_hashes(tmp_path: Path) -> None:
+    store = LocalStateStore(tmp_path)
+    written = store.write(catalogue(300), previous=None)
+    root = root_document(tmp_path)
+    assert root["format_version"] == TREE_FORMAT and root["serial"] == written.serial == 1
+    assert root["needs_cjrec"] and root["sections"] == ["products", "logos", "webhooks"]
+    assert set(root["shards"]) == set(shard_files(tmp_path))
+    product_shards = [name for name in root["shards"] if name.startswith("products/")]
+    assert 250 <= len(product_shards) <= 300  # 4096 possible: nearly one product a shard at 300
+    assert LocalStateStore(tmp_path).load() == written
+    assert state_document(tmp_path)["products"].keys() == {pid(i) for i in range(300)}
+
+
+def test_a_shard_is_one_record_a_line_with_sorted_keys(tmp_path: Path) -> None:
+    store = LocalStateStore(tmp_path)
+    store.write(catalogue(3), previous=None)
+    for name in shard_files(tmp_path):
+        if name.startswith("products/"):
+            lines = (tmp_path / name).read_text().splitlines()
+            assert lines[0] == "{" and lines[-1] == "}"
+            for line in lines[1:-1]:
+                key, _, record = line.rstrip(",").partition(":")
+                assert json.loads(key) in {pid(i) for i in range(3)}
+                assert list(json.loads(record)) == sorted(json.loads(record))
+
+
+def test_one_change_writes_one_shard_and_the_root_and_a_no_op_writes_nothing(tmp_path: Path) -> None:
+    store = LocalStateStore(tmp_path)
+    first = store.write(catalogue(200), previous=None)
+    before = files_of(tmp_path)
+    same = store.write(with_product(first, products_of(first)[pid(7)]), previous=first)
+    assert same is first and files_of(tmp_path) == before  # a no-op changes no byte
+
+    changed = replace(products_of(first)[pid(7)], origin="adopted")
+    second = store.write(with_product(first, changed), previous=first)
+    after = files_of(tmp_path)
+    new = {name for name in after if name not in before}
+    assert {n for n in new if not n.startswith("sync.json")} == {
+        n for n in root_document(tmp_path)["shards"] if n not in json.loads(before["sync.json"])["shards"]
+    }
+    assert len([n for n in new if n.startswith("products/")]) == 1
+    assert second.serial == 2 and LocalStateStore(tmp_path).load() == second
+    assert after["sync.json.backup"] == before["sync.json"]  # the previous root is kept
+
+    third = store.write(with_product(second, replace(changed, origin="added")), previous=second)
+    # the shard only the backup's backup named is gone; the backup's shards stay
+    backup_names = set(json.loads((tmp_path / "sync.json.backup").read_bytes())["shards"])
+    assert set(shard_files(tmp_path)) == set(root_document(tmp_path)["shards"]) | backup_names
+    assert LocalStateStore(tmp_path).load() == third
+
+
+def test_removing_and_adding_records_is_incremental_too(tmp_path: Path) -> None:
+    store = LocalStateStore(tmp_path)
+    first = store.write(catalogue(50), previous=None)
+    products = dict(products_of(first))
+    products.pop(pid(3))
+    products[pid(99)] = ProductRecord(pid(99), product_url(pid(99), "mug"), "added", None)
+    second = store.write(replace(first, products=products), previous=first)
+    assert LocalStateStore(tmp_path).load() == second
+    assert set(products_of(second)) == set(products)
+
+
+@pytest.mark.parametrize("damage", ["edit", "delete", "truncate"])
+def test_a_shard_that_does_not_match_the_root_is_an_error_naming_it(tmp_path: Path, damage: str) -> None:
+    store = LocalStateStore(tmp_path)
+    store.write(catalogue(20), previous=None)
+    name = next(n for n in shard_files(tmp_path) if n.startswith("products/"))
+    path = tmp_path / name
+    if damage == "edit":
+        path.write_text(path.read_text().replace('"added"', '"adopted"'))
+    elif damage == "delete":
+        path.unlink()
+    else:
+        path.write_bytes(path.read_bytes()[:10])
+    with pytest.raises(StateError) as info:
+        LocalStateStore(tmp_path).load()
+    assert name in info.value.message
+    assert "sync.json" in (info.value.hint or "") or "git" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)
+def test_a_format_1_state_of_the_previous_release_is_migrated_by_the_first_write(tmp_path: Path, fixture: Path) -> None:
+    shutil.copy(fixture, tmp_path / "sync.json")
+    store = LocalStateStore(tmp_path)
+    old = store.load()
+    assert old is not None and old == parse_state(fixture.read_bytes(), "x", "x")
+    assert store.write(old, previous=old) is old  # nothing new: nothing written, still format 1
+    assert (tmp_path / "sync.json").read_bytes() == fixture.read_bytes()
+
+    grown = with_product(old, ProductRecord(pid(1), product_url(pid(1), "mug"), "added", None))
+    written = store.write(grown, previous=old)
+    assert (tmp_path / "sync.json.backup").read_bytes() == fixture.read_bytes()  # the old file kept
+    assert root_document(tmp_path)["format_version"] == TREE_FORMAT
+    again = LocalStateStore(tmp_path).load()
+    assert again == written and written.serial == old.serial + 1
+    assert state_codec.content(again) == state_codec.content(grown)
+
+
+def test_a_state_from_a_newer_format_names_the_cjrec_it_needs(tmp_path: Path) -> None:
+    root = {"format_version": 3, "needs_cjrec": "0.9.0", "serial": 1, "lineage": LINEAGE, "shards": {}}
+    (tmp_path / "sync.json").write_text(json.dumps(root))
+    with pytest.raises(StateError) as info:
+        LocalStateStore(tmp_path).load()
+    assert "format_version 3" in info.value.message and "needs cjrec 0.9.0 or later" in info.value.message
+    assert "pip install -U cjrec" in (info.value.hint or "")
+    assert (tmp_path / "sync.json").read_text() == json.dumps(root)  # never overwritten
+
+
+def test_shards_of_a_killed_write_that_no_root_names_are_swept_by_the_next(tmp_path: Path) -> None:
+    store = LocalStateStore(tmp_path)
+    first = store.write(catalogue(5), previous=None)
+    (tmp_path / "products" / "abc-0000000000000000.json").write_text("{}\n")
+    (tmp_path / "products" / ".abc-1.json.1234.tmp").write_text("{")
+    again = LocalStateStore(tmp_path)
+    loaded = again.load()
+    assert loaded == first
+    again.write(with_product(first, ProductRecord(pid(9), product_url(pid(9), "mug"), "added", None)), previous=first)
+    assert not (tmp_path / "products" / "abc-0000000000000000.json").exists()
+    assert not list((tmp_path / "products").glob(".*.tmp"))
