@@ -79,6 +79,7 @@ def cli(
     export     write the synced catalog as JSON Lines or CSV (from the state)
     token      show or refresh the cached CJ token;  logout  revoke it
     sandbox    run a local CJ API for demos and tests
+    receive    receive CJ's webhook messages into the state's event log
     schema     print the JSON Schema of the manifest documents
     """
     if debug:
@@ -278,9 +279,10 @@ def _register() -> None:
     from reconciler.cli.catalog_commands import export, import_command
     from reconciler.cli.init_command import init
     from reconciler.cli.plan_commands import apply, plan
+    from reconciler.cli.receive_command import receive
     from reconciler.cli.state_commands import force_unlock, state
 
-    for command in (init, plan, apply, state, force_unlock, import_command, export):
+    for command in (init, plan, apply, state, force_unlock, import_command, export, receive):
         cli.add_command(command)
 
 
