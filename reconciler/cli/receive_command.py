@@ -11,17 +11,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_ERROR, EXIT_OK, StateError, UsageError
 from reconciler.models.secret import Secret
-
-if TYPE_CHECKING:
-    from reconciler.adapters.event_log import EventLog
-    from reconciler.models.state_location import StateLocation
 
 TOKEN_VARIABLE = "CJREC_RECEIVER_TOKEN"  # noqa: S105 - the name of the variable, not its value
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{24,128}$")
@@ -40,20 +35,6 @@ def receiver_token(value: str | None) -> Secret:
             hint='make one with `python -c "import secrets; print(secrets.token_urlsafe(32))"`',
         )
     return Secret(value.strip())
-
-
-def open_event_log(location: StateLocation) -> EventLog:
-    """The event log beside the state: ``events/`` of the folder (S3: not yet)."""
-    from reconciler.models.state_location import LocalLocation
-
-    if isinstance(location, LocalLocation):
-        from reconciler.adapters.event_log import LocalEventLog
-
-        return LocalEventLog(location.path)
-    raise UsageError(
-        f"{location}: cjrec receive keeps its event log in a state folder for now; S3 is not supported yet",
-        hint="run the receiver with a local --state-dir",
-    )
 
 
 def _open_id(obj: AppContext) -> tuple[Secret | None, str]:
@@ -76,6 +57,7 @@ def _open_id(obj: AppContext) -> tuple[Secret | None, str]:
 def receive(obj: AppContext, host: str, port: int, check: bool) -> int:
     """Receive CJ's webhook messages (POST /cj/$CJREC_RECEIVER_TOKEN) into the state's events/ log."""
     from reconciler.adapters.clock import SystemClock
+    from reconciler.cli.events import open_event_log
     from reconciler.cli.wiring import state_location
 
     token = receiver_token(os.environ.get(TOKEN_VARIABLE))

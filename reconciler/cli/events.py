@@ -1,0 +1,62 @@
+"""CJ's webhook messages for plan and apply: the pending ones as hints, and settling those acted on.
+
+The event log lives beside the state (``events/`` of the state folder). Plan and apply hand
+every pending message to the kinds' reads (``ReadContext.events``); apply settles the ones
+the reads acted on only after the state recording their effect is written, so a crash in
+between leaves them pending and the next run re-reads the same products, harmlessly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from reconciler.errors import UsageError
+from reconciler.models.events import EventHint
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from reconciler.adapters.event_log import EventLog, Message
+    from reconciler.models.state_location import StateLocation
+
+
+def open_event_log(location: StateLocation) -> EventLog:
+    """The event log beside the state: ``events/`` of the folder (S3: not yet)."""
+    from reconciler.models.state_location import LocalLocation
+
+    if isinstance(location, LocalLocation):
+        from reconciler.adapters.event_log import LocalEventLog
+
+        return LocalEventLog(location.path)
+    raise UsageError(
+        f"{location}: cjrec keeps CJ's webhook messages in a state folder for now; an S3 state has no event log yet",
+        hint="run the receiver with a local --state-dir",
+    )
+
+
+@dataclass
+class RunEvents:
+    """The messages pending when a run started, and the ids its reads acted on."""
+
+    log: EventLog | None
+    pending: list[Message] = field(default_factory=list)
+    settled: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, location: StateLocation) -> RunEvents:
+        try:
+            log = open_event_log(location)
+        except UsageError:
+            return cls(None)
+        return cls(log, log.pending())
+
+    def hints(self) -> tuple[EventHint, ...]:
+        return tuple(EventHint(m.message_id, m.type, m.params) for m in self.pending if m.known)
+
+    def settle(self, now: datetime) -> int:
+        """Mark the messages acted on as done (call only once the state recording their effect is written)."""
+        done = [m for m in self.pending if m.message_id in self.settled]
+        if self.log is not None and done:
+            self.log.settle(done, now=now)
+        return len(done)
