@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from reconciler.errors import UsageError
+import click
+
+from reconciler.cli.context import AppContext
+from reconciler.errors import EXIT_OK, UsageError
 from reconciler.models.events import EventHint
 
 if TYPE_CHECKING:
@@ -60,3 +63,36 @@ class RunEvents:
         if self.log is not None and done:
             self.log.settle(done, now=now)
         return len(done)
+
+
+def _state_events(obj: AppContext) -> int:
+    from reconciler.adapters.event_log import DEDUP_WINDOW, KNOWN_TYPES
+    from reconciler.cli.wiring import state_location
+
+    log = open_event_log(state_location(obj.options, None))
+    pending = log.pending()
+    if not pending:
+        obj.console.out(f"No webhook messages pending in {log.display}.")
+        return EXIT_OK
+    counts: dict[str, int] = {}
+    for message in pending:
+        counts[message.type] = counts.get(message.type, 0) + 1
+    obj.console.out(f"{len(pending)} webhook message(s) pending in {log.display}:")
+    for kind, count in sorted(counts.items()):
+        role = "" if kind in KNOWN_TYPES else "  (a type cjrec does not know: stored and counted, not acted on)"
+        if kind in ("ORDER", "ORDERSPLIT", "LOGISTIC"):
+            role = "  (stored and counted; cjrec manages no orders)"
+        obj.console.out(f"  {kind:<15} {count}{role}")
+    oldest = min(m.received for m in pending).isoformat(timespec="seconds")
+    obj.console.out(
+        f"oldest received {oldest}; PRODUCT/VARIANT/STOCK and SOURCINGCREATE are acted on by the next apply, "
+        f"duplicates of a messageId are ignored for {int(DEDUP_WINDOW.total_seconds() // 3600)} h"
+    )
+    return EXIT_OK
+
+
+@click.command("events")
+@click.pass_obj
+def state_events(obj: AppContext) -> int:
+    """Count CJ's webhook messages waiting in the state's event log, by type."""
+    return _state_events(obj)

@@ -82,3 +82,14 @@ def test_a_message_for_a_product_not_managed_is_settled_without_a_query(cjw: CjW
     assert "999" not in query and pids[0] in query
     # ORDER messages are only stored and counted
     assert [m.message_id for m in LocalEventLog(cjw.root / "state").pending()] == ["o-1"]
+    assert deliver(cjw, {"messageId": "n-1", "type": "SOMETHINGNEW", "params": {}}) == 200
+    listed = cjw.cli("state", "events")
+    assert listed.exit_code == 0, listed.output
+    assert "2 webhook message(s) pending" in listed.stdout
+    assert "ORDER" in listed.stdout and "cjrec manages no orders" in listed.stdout
+    assert "SOMETHINGNEW" in listed.stdout and "does not know" in listed.stdout
+
+
+def test_state_events_with_no_log_says_so(cjw: CjWorkspace) -> None:
+    listed = cjw.cli("state", "events")
+    assert listed.exit_code == 0 and "No webhook messages pending" in listed.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -43,10 +44,8 @@ def oversized_post(url: str, body: bytes) -> bytes:
     head = f"POST /cj/{TOKEN} HTTP/1.1\r\nHost: x\r\nsign: {signed(body)['sign']}\r\nContent-Length: {len(body)}\r\n\r\n"
     with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
         sock.sendall(head.encode())
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
         return sock.recv(4096)[:12]
 
 
