@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reconciler.cli.context import AppContext
-from reconciler.errors import EXIT_OK, UsageError
+from reconciler.errors import EXIT_OK
 from reconciler.models.events import EventHint
 
 if TYPE_CHECKING:
@@ -25,17 +25,18 @@ if TYPE_CHECKING:
 
 
 def open_event_log(location: StateLocation) -> EventLog:
-    """The event log beside the state: ``events/`` of the folder (S3: not yet)."""
+    """The event log beside the state: ``events/`` of the folder, or objects under the bucket's ``events/``."""
     from reconciler.models.state_location import LocalLocation
 
     if isinstance(location, LocalLocation):
         from reconciler.adapters.event_log import LocalEventLog
 
         return LocalEventLog(location.path)
-    raise UsageError(
-        f"{location}: cjrec keeps CJ's webhook messages in a state folder for now; an S3 state has no event log yet",
-        hint="run the receiver with a local --state-dir",
-    )
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.s3_event_log import S3EventLog
+    from reconciler.adapters.s3_objects import S3Objects
+
+    return S3EventLog(S3Objects(location, clock=SystemClock(), what="the event log"))
 
 
 @dataclass
@@ -48,10 +49,7 @@ class RunEvents:
 
     @classmethod
     def load(cls, location: StateLocation) -> RunEvents:
-        try:
-            log = open_event_log(location)
-        except UsageError:
-            return cls(None)
+        log = open_event_log(location)
         return cls(log, log.pending())
 
     def hints(self) -> tuple[EventHint, ...]:
