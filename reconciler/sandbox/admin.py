@@ -196,7 +196,18 @@ class Admin:
         """Play CJ's agent on one request (KeyError: unknown id or pid; ValueError: bad change)."""
         state = self._state
         with state.lock:
-            return state.account.sourcing.answer(source_id, changes, state.catalog).admin_view()
+            view = state.account.sourcing.answer(source_id, changes, state.catalog).admin_view()
+            kind, urls = state.account.webhooks.callbacks[TOPIC_OF["SOURCINGCREATE"]]
+            if kind == "ENABLE" and urls:  # CJ's SOURCINGCREATE message: the request has an answer
+                params: dict[str, object] = {
+                    "cjSourcingId": view["sourceId"],
+                    "cjProductId": view["cjProductId"],
+                    "cjVariantSku": view["cjVariantSku"],
+                    "status": view["sourceStatus"],
+                    "failReason": view["failReasonStr"],
+                }
+                state.deliveries.post(urls[0], str(state.account.open_id), "SOURCINGCREATE", "INSERT", params)
+            return view
 
     def freight(self) -> dict[str, object]:
         with self._state.lock:

@@ -74,3 +74,24 @@ def test_a_receiver_that_is_down_gets_three_retries_five_minutes_apart(cjw: CjWo
     assert delivery["type"] == "PRODUCT" and delivery["statuses"] == [0, 200]  # refused once, then stored
     [message] = LocalEventLog(cjw.root / "state").pending()
     assert message.params["pid"] == pid and message.params["productSellPrice"] == "99.00"
+
+
+def test_a_sourcing_answer_is_announced_and_the_next_apply_resolves_the_request(cjw: CjWorkspace) -> None:
+    from tests.e2e.test_sourcing_requests_against_the_sandbox import sourcing_items, sourcing_state
+
+    sourcing_items(cjw, 1)
+    assert cjw.run("apply", "--auto-approve").exit_code == 0  # type: ignore[attr-defined]
+    (filed,) = cjw.sandbox.sourcing_requests()
+    cjw.sandbox.set_webhook("product", "ENABLE", ["https://hooks.example.com/cj/x"])
+    with ThreadedReceiver(receiver_for(cjw)) as url:
+        cjw.sandbox.send_webhooks_to(f"{url}/cj/{TOKEN}")
+        cjw.sandbox.answer_sourcing(str(filed["sourceId"]), outcome="succeeded")
+        cjw.sandbox.deliveries()
+    [message] = LocalEventLog(cjw.root / "state").pending()
+    assert message.type == "SOURCINGCREATE" and message.params["cjSourcingId"] == filed["sourceId"]
+
+    result = cjw.run("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    (record,) = sourcing_state(cjw).values()
+    assert record["phase"] == "succeeded"
+    assert LocalEventLog(cjw.root / "state").pending() == []
