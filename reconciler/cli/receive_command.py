@@ -11,12 +11,16 @@ from __future__ import annotations
 import os
 import re
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_ERROR, EXIT_OK, StateError, UsageError
 from reconciler.models.secret import Secret
+
+if TYPE_CHECKING:
+    from reconciler.models.desired import Desired
 
 TOKEN_VARIABLE = "CJREC_RECEIVER_TOKEN"  # noqa: S105 - the name of the variable, not its value
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{24,128}$")
@@ -37,11 +41,10 @@ def receiver_token(value: str | None) -> Secret:
     return Secret(value.strip())
 
 
-def _open_id(obj: AppContext) -> tuple[Secret | None, str]:
+def _open_id(obj: AppContext, desired: Desired) -> tuple[Secret | None, str]:
     """The account's openId from the token cache, or None with the reason."""
     from reconciler.adapters.token_store import TokenStore
 
-    desired = obj.desired()
     cache = obj.store(desired).token_cache()
     cached = TokenStore(cache, obj.options.sops()).load()
     if cached is None or cached.pair is None or not cached.pair.open_id:
@@ -61,13 +64,14 @@ def receive(obj: AppContext, host: str, port: int, check: bool) -> int:
     from reconciler.cli.wiring import state_location
 
     token = receiver_token(os.environ.get(TOKEN_VARIABLE))
-    open_id, how = _open_id(obj)
-    location = state_location(obj.options, obj.desired())
+    desired = obj.desired()
+    open_id, how = _open_id(obj, desired)
+    location = state_location(obj.options, desired)
     events = open_event_log(location)
     if check:
-        obj.store().load()  # a state that cannot be read stops here with its own message
+        obj.store(desired).load()  # a state that cannot be read stops here with its own message
         pending = len(events.pending())
-        obj.console.out(f"state: {obj.store().display} readable")
+        obj.console.out(f"state: {obj.store(desired).display} readable")
         obj.console.out(f"events: {events.display}, {pending} pending")
         obj.console.out(f"path token: set ({TOKEN_VARIABLE})")
         obj.console.out(f"openId: {how}")
