@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lint,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,bench,receiver]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -23,7 +23,7 @@ test: $(STAMP)
 # the unit folders, in one process; --pure deselects or skips every test that needs sops, a
 # sandbox, an S3 server, a child process or a socket (tests/support/pure_run.py)
 FAST_TESTS := tests/applier tests/architecture tests/cli tests/client tests/kinds tests/manifest tests/planner \
-	tests/pricing tests/render tests/secrets tests/state
+	tests/pricing tests/receiver tests/render tests/secrets tests/state
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not soak" --pure $(FAST_TESTS)

@@ -245,6 +245,19 @@ class S3Objects:
 
         self._retrying("delete", name, call)
 
+    def names(self, folder: str) -> list[str]:
+        """The names (relative to PREFIX) of the objects under ``PREFIX+folder``, sorted."""
+        start = self.location.key(folder)
+
+        def call() -> list[str]:
+            found: list[str] = []
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.location.bucket, Prefix=start):
+                found.extend(str(item["Key"])[len(self.location.prefix) :] for item in page.get("Contents", []))
+            return sorted(found)
+
+        return self._retrying("list", folder, call)
+
     def copy(self, source: str, target: str) -> None:
         """Server-side copy of ``PREFIX+source`` to ``PREFIX+target`` (no download)."""
         bucket = self.location.bucket

@@ -293,12 +293,15 @@ def schema(fmt: str, out: Path | None) -> None:
 
 def _register() -> None:
     from reconciler.cli.catalog_commands import export, import_command
+    from reconciler.cli.events import state_events
     from reconciler.cli.init_command import init
     from reconciler.cli.plan_commands import apply, plan
+    from reconciler.cli.receive_command import receive
     from reconciler.cli.state_commands import force_unlock, state
 
-    for command in (init, plan, apply, state, force_unlock, import_command, export):
+    for command in (init, plan, apply, state, force_unlock, import_command, export, receive):
         cli.add_command(command)
+    state.add_command(state_events)
 
 
 _register()

@@ -25,6 +25,7 @@ from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, CjrecError, Sta
 
 if TYPE_CHECKING:
     from reconciler.adapters.logo_store import S3LogoStore
+    from reconciler.cli.events import RunEvents
     from reconciler.cli.request_rate import RateChoice
     from reconciler.cli.wiring import Connection
     from reconciler.kinds.executing import ApplyResult
@@ -55,8 +56,12 @@ def compute_plan(
     connection: Connection | None,
     refresh_budget: int | None = None,
     refresh_only: bool = False,
+    events: RunEvents | None = None,
 ) -> Plan:
     """Settle the rate, observe CJ (unless offline, :mod:`reconciler.observe`), and make the plan.
+
+    ``events``: CJ's pending webhook messages, handed to the reads as hints; the ids of those
+    acted on are added to ``events.settled`` (apply settles them once the state is written).
 
     ``refresh_budget`` is already resolved by :func:`~reconciler.observe.refresh.refresh_points`.
     The calls and points the plan reports include the rate check's (it may authenticate first).
@@ -84,6 +89,8 @@ def compute_plan(
             now=clock.now,
             refresh_budget=refresh_budget,
             refresh_only=refresh_only,
+            events=events.hints() if events is not None else (),
+            settled=events.settled if events is not None else None,
         )
         observed = replace(
             observed,
@@ -180,6 +187,7 @@ def plan(
             connection=connection,
             refresh_budget=refresh_points(desired, refresh_budget),
             refresh_only=refresh_only,
+            events=None if offline else _run_events(obj, desired),
         )
     finally:
         if connection is not None:
@@ -295,6 +303,7 @@ def apply(
     desired = loaded.desired
     assert desired is not None
     store = obj.store(desired)
+    events = None if plan_file is not None else _run_events(obj, desired)  # a saved plan settles no message
     # SIGTERM (a cancelled CI job) unwinds like Ctrl-C from here on, so a lock in a bucket is released too
     with sigterm_as_interrupt(), store.lock(operation="apply", clock=SystemClock(), timeout_s=lock_timeout):
         with collector_paused():
@@ -315,11 +324,13 @@ def apply(
                     connection=connection,
                     refresh_budget=refresh_points(desired, refresh_budget),
                     refresh_only=refresh_only,
+                    events=events,
                 )
             click.echo(render_plan(the_plan, style=obj.console.role_style), nl=False, color=obj.console.color)
             drifted = EXIT_CHANGES if detailed_exitcode and the_plan.material_drift else EXIT_OK
             if not the_plan.changes:  # check-only updates too: points spent leave their check time
                 obj.console.success("Apply complete: nothing to do.")
+                _settle(obj, events)  # the messages' products were re-read and nothing needs recording
                 return _material(obj, the_plan, drifted)
             if the_plan.is_mass_forget and not allow_mass_forget:
                 raise CjrecError(
@@ -346,7 +357,27 @@ def apply(
         finally:
             connection.close()
     code = _report(obj, result, connection, elapsed, writer.error)
+    if code == EXIT_OK and writer.error is None:
+        _settle(obj, events)  # only now is the state recording what the messages led to written
     return _material(obj, the_plan, drifted) if code == EXIT_OK else code
+
+
+def _run_events(obj: AppContext, desired: Desired) -> RunEvents:
+    """CJ's pending webhook messages in the state's event log (none for a state without one)."""
+    from reconciler.cli.events import RunEvents
+    from reconciler.cli.wiring import state_location
+
+    return RunEvents.load(state_location(obj.options, desired))
+
+
+def _settle(obj: AppContext, events: RunEvents | None) -> None:
+    from reconciler.adapters.clock import SystemClock
+
+    if events is None:
+        return
+    done = events.settle(SystemClock().now())
+    if done:
+        obj.console.note(f"{done} webhook message(s) from CJ acted on and settled.")
 
 
 def _material(obj: AppContext, plan: Plan, code: int) -> int:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from reconciler.kinds.executing import Executor
     from reconciler.kinds.planning import KindPlan, PlanContext
     from reconciler.models.desired import Desired, Settings
+    from reconciler.models.events import EventHint
     from reconciler.models.observed import Observed
     from reconciler.models.plan import Change
     from reconciler.models.state import SyncState
@@ -107,6 +108,7 @@ class ReadContext:
     now: Callable[[], datetime]
     refresh_budget: int | None = None
     refresh_only: bool = False
+    events: tuple[EventHint, ...] = ()  # CJ's pending webhook messages: hints of what changed
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ class ReadBatch:
 
     tasks: list[Callable[[], None]]
     result: Callable[[], Any]
+    # the ids of the webhook messages (ReadContext.events) these reads acted on, known once they ran
+    settled: Callable[[], frozenset[str]] = field(default=frozenset)
 
 
 @dataclass(frozen=True)

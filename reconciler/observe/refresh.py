@@ -28,6 +28,7 @@ from reconciler.kinds.contract import ReadBatch, ReadContext, Reads
 from reconciler.kinds.registry import kinds
 from reconciler.kinds.workers import run_bounded, worker_count
 from reconciler.models.desired import Desired
+from reconciler.models.events import EventHint
 from reconciler.models.observed import Observed
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import derive
@@ -51,6 +52,8 @@ def refresh(
     now: Callable[[], datetime],
     refresh_budget: int | None = None,
     refresh_only: bool = False,
+    events: tuple[EventHint, ...] = (),
+    settled: set[str] | None = None,
 ) -> Observed:
     """What CJ says now of everything ``desired`` and ``state`` name, for the planner.
 
@@ -59,7 +62,9 @@ def refresh(
     caps the detail queries, least recently checked first; ``refresh_only`` reads only what
     recording CJ's answers needs. Raises PointsBudgetError, before any paid call, when the
     paid reads would cost more than ``pointsBudget``. The calls and points the run spent are
-    the caller's to count (``Observed.calls`` and ``points`` are left at 0).
+    the caller's to count (``Observed.calls`` and ``points`` are left at 0). ``events`` are CJ's
+    pending webhook messages, handed to every kind's reads; the ids of those the reads acted on
+    are added to ``settled``.
     """
     observed = Observed()
     reading = [(kind, kind.reads) for kind in kinds() if kind.reads is not None]
@@ -76,6 +81,7 @@ def refresh(
             now=now,
             refresh_budget=refresh_budget,
             refresh_only=refresh_only,
+            events=events,
         )
         if stage > 0 and not checked:  # once, before the first read that may cost points
             _check_points(context, [reads for _kind, reads in reading if reads.stage > 0])
@@ -90,6 +96,8 @@ def refresh(
         run_together([batch for _name, batch in batches], qps=qps, stop=stop)
         for name, batch in batches:
             observed = observed.with_reads(name, batch.result())
+            if settled is not None:
+                settled.update(batch.settled())
     return observed
 
 

@@ -16,6 +16,9 @@ logged or faulted, and are served on the same host and port as the API:
 - ``GET /__sandbox/sourcing`` → ``{"requests": [...], "filed_today", "per_day"}``;
   ``POST /__sandbox/sourcing/<sourceId>`` answers a request as CJ's agent would
   (:meth:`~.sourcing.SourcingDesk.answer`: ``{"outcome": "succeeded"|"failed"|"in_progress", …}``)
+- ``POST /__sandbox/webhook-target`` (``{"url": "http://127.0.0.1:PORT/cj/TOKEN"}``, null to
+  reset): where webhook messages go instead of the public callback (a TLS proxy's stand-in);
+  ``GET /__sandbox/deliveries`` → what was sent, retried and dropped (:mod:`.deliveries`)
 - ``GET|POST /__sandbox/freight`` (``{"noStock": "empty"|"error", "routes": {"CN-US": [...]}}``)
 - ``POST /__sandbox/hostile`` (``{"pids": [...]}``, every product when absent): hostile
   names, SKUs, variant keys and image URLs, and hostile error messages from then on
@@ -31,6 +34,7 @@ from urllib.parse import unquote
 from reconciler.sandbox import envelope as env
 from reconciler.sandbox.catalog import apply_changes
 from reconciler.sandbox.clock import cj_date, epoch_ms
+from reconciler.sandbox.deliveries import TOPIC_OF
 from reconciler.sandbox.envelope import Reply, Request
 from reconciler.sandbox.hostile import make_hostile
 from reconciler.sandbox.state import SandboxState
@@ -95,8 +99,46 @@ class Admin:
             product = self._state.catalog.get(pid)
             if product is None:
                 raise KeyError(pid)
+            before = product.detail(with_inventory=True) | {"availability": product.availability}
             apply_changes(product, changes)
+            self._notify(pid, before, product.detail(with_inventory=True) | {"availability": product.availability})
         return self.product(pid)
+
+    def _notify(self, pid: str, before: dict[str, object], after: dict[str, object]) -> None:
+        """Send CJ's PRODUCT/VARIANT/STOCK messages for what changed, to the topics the account enabled."""
+        state = self._state
+        callbacks = state.account.webhooks.callbacks
+        open_id = str(state.account.open_id)
+        fields = [k for k in ("sellPrice", "productNameEn", "status") if before.get(k) != after.get(k)]
+        old_variants = {str(v["vid"]): v for v in _variants(before)}
+        messages: list[tuple[str, dict[str, object]]] = []
+        if fields or before.get("availability") != after.get("availability"):
+            changed = {"sellPrice": "productSellPrice", "productNameEn": "productNameEn", "status": "productStatus"}
+            messages.append(
+                ("PRODUCT", {"pid": pid, "fields": [changed[f] for f in fields]} | {changed[f]: after.get(f) for f in fields})
+            )
+        for variant in _variants(after):
+            vid = str(variant["vid"])
+            old = old_variants.get(vid, {})
+            if old.get("variantSellPrice") != variant.get("variantSellPrice"):
+                messages.append(
+                    (
+                        "VARIANT",
+                        {
+                            "vid": vid,
+                            "pid": pid,
+                            "variantSku": variant.get("variantSku"),
+                            "variantSellPrice": variant.get("variantSellPrice"),
+                            "fields": ["variantSellPrice"],
+                        },
+                    )
+                )
+            if old.get("inventories") != variant.get("inventories"):
+                messages.append(("STOCK", {vid: variant.get("inventories") or []}))
+        for type_, params in messages:
+            kind, urls = callbacks[TOPIC_OF[type_]]
+            if kind == "ENABLE" and urls:
+                state.deliveries.post(urls[0], open_id, type_, "UPDATE", params)
 
     def add_to_my_products(self, pids: Sequence[str]) -> int:
         """Put catalog products in My Products without API calls; returns how many were new."""
@@ -154,7 +196,18 @@ class Admin:
         """Play CJ's agent on one request (KeyError: unknown id or pid; ValueError: bad change)."""
         state = self._state
         with state.lock:
-            return state.account.sourcing.answer(source_id, changes, state.catalog).admin_view()
+            view = state.account.sourcing.answer(source_id, changes, state.catalog).admin_view()
+            kind, urls = state.account.webhooks.callbacks[TOPIC_OF["SOURCINGCREATE"]]
+            if kind == "ENABLE" and urls:  # CJ's SOURCINGCREATE message: the request has an answer
+                params: dict[str, object] = {
+                    "cjSourcingId": view["sourceId"],
+                    "cjProductId": view["cjProductId"],
+                    "cjVariantSku": view["cjVariantSku"],
+                    "status": view["sourceStatus"],
+                    "failReason": view["failReasonStr"],
+                }
+                state.deliveries.post(urls[0], str(state.account.open_id), "SOURCINGCREATE", "INSERT", params)
+            return view
 
     def freight(self) -> dict[str, object]:
         with self._state.lock:
@@ -244,6 +297,14 @@ class Admin:
                 return env.admin_json(self.freight())
             case "POST", ["freight"]:
                 return env.admin_json(self.set_freight(body))
+            case "GET", ["deliveries"]:
+                return env.admin_json(self._state.deliveries.log())
+            case "POST", ["webhook-target"]:
+                url = body.get("url")
+                if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+                    raise ValueError("url must be an http(s) URL, or null to send to the callbacks themselves")
+                self._state.deliveries.target = url
+                return env.admin_json({"target": url})
             case "GET", ["webhooks"]:
                 return env.admin_json(self.webhooks())
             case "POST", ["webhooks", topic]:
@@ -252,6 +313,11 @@ class Admin:
                     raise ValueError("callbackUrls must be a list")
                 return env.admin_json(self.set_webhook(topic, str(body.get("type")), [str(u) for u in urls]))
         raise KeyError(f"{method} {ADMIN_PREFIX}{route}")
+
+
+def _variants(detail: dict[str, object]) -> list[dict[str, object]]:
+    variants = detail.get("variants")
+    return [v for v in variants if isinstance(v, dict)] if isinstance(variants, list) else []
 
 
 def _json_body(raw: bytes) -> dict[str, object] | None:

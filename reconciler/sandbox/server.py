@@ -276,6 +276,15 @@ class Sandbox:
     def product(self, pid: str) -> dict[str, object]:
         return self._admin.product(pid)
 
+    def send_webhooks_to(self, url: str | None) -> None:
+        """Deliver webhook messages to ``url`` (a local receiver) instead of the public callback."""
+        self._state.deliveries.target = url
+
+    def deliveries(self, *, settle_s: float = 10.0) -> dict[str, object]:
+        """What was sent, once nothing is due (waits up to ``settle_s`` real seconds)."""
+        self._state.deliveries.settle(settle_s)
+        return self._state.deliveries.log()
+
     def set_product(self, pid: str, **changes: object) -> dict[str, object]:
         """E.g. ``set_product(pid, sellPrice="9.99", offline=True)``; KeyError for an unknown pid."""
         return self._admin.set_product(pid, changes)

@@ -15,6 +15,7 @@ from reconciler.sandbox.calllog import CallLog, Scrubber
 from reconciler.sandbox.catalog import Catalog, generate_catalog
 from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.deliveries import Deliveries
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.freight import FreightDesk
 from reconciler.sandbox.hostile import make_hostile
@@ -34,6 +35,7 @@ class SandboxState:
         self.faults = Faults(config.faults, latency_ms=config.latency_ms, seed=config.seed)
         self.calls = CallLog()
         self.freight = FreightDesk()
+        self.deliveries = Deliveries(self.clock, self.stopping)  # webhook messages to the account's callbacks
         self._ip_windows: dict[str, SlidingWindow] = {}
         if config.hostile:
             make_hostile(self.catalog)

@@ -42,6 +42,7 @@ def details_needed(
     refresh_details: bool,
     refresh_budget: int | None = None,
     refresh_only: bool = False,
+    hinted: tuple[str, ...] = (),
 ) -> list[str]:
     """The pids whose details the plan must query.
 
@@ -49,20 +50,23 @@ def details_needed(
     leaves new products to apply); with ``refresh_details``, the managed ones too: every
     one, or with ``refresh_budget`` (points) as many as the budget pays for after the new
     ones, the least recently checked first (never checked first, then by ``checked_at``,
-    then in manifest order), so repeated runs sweep the whole catalogue in turn.
+    then in manifest order), so repeated runs sweep the whole catalogue in turn. The products
+    CJ's webhook messages named (``hinted``, in the order they were named) come before all
+    of those, within the same budget.
     """
     known = products_of(recorded) if recorded else {}
     chosen: set[str] = set()
-    managed: list[tuple[str, int, str]] = []
+    managed: list[tuple[int, str, int, str]] = []
     for index, product in enumerate(products(desired)):
         record = known.get(product.pid)
         if record is None or record.snapshot is None:
             if record is not None or not refresh_only:
                 chosen.add(product.pid)
         elif refresh_details:
-            managed.append((record.checked_at or "", index, product.pid))
+            first = hinted.index(product.pid) if product.pid in hinted else len(hinted)
+            managed.append((first, record.checked_at or "", index, product.pid))
     room = len(managed) if refresh_budget is None else max(0, refresh_budget // DETAIL_POINTS - len(chosen))
-    chosen.update(pid for _at, _index, pid in sorted(managed)[:room])
+    chosen.update(pid for _first, _at, _index, pid in sorted(managed)[:room])
     return [p.pid for p in products(desired) if p.pid in chosen]
 
 

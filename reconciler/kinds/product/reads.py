@@ -17,6 +17,7 @@ from typing import Protocol
 
 from reconciler.errors import ApiError, CjrecError, Step, stops_further_calls
 from reconciler.kinds.contract import PaidReads, ReadBatch, ReadContext, Reads
+from reconciler.kinds.product.events import ProductHints, product_hints
 from reconciler.kinds.product.model import CatalogSeen
 from reconciler.kinds.product.plan import detail_cost, details_needed
 from reconciler.models.cj import MyProduct, ProductDetail
@@ -31,7 +32,8 @@ class CatalogReader(Protocol):
 
 
 def needed(context: ReadContext) -> list[str]:
-    """The pids whose details this run queries (new products; in refresh modes, managed ones too)."""
+    """The pids whose details this run queries (new products; in refresh modes, managed ones too,
+    those CJ's webhook messages named first)."""
     refreshing = context.mode == "refresh-details"
     return details_needed(
         context.desired,
@@ -39,7 +41,12 @@ def needed(context: ReadContext) -> list[str]:
         refresh_details=refreshing,
         refresh_budget=context.refresh_budget if refreshing else None,
         refresh_only=context.refresh_only,
+        hinted=_hints(context).pids,
     )
+
+
+def _hints(context: ReadContext) -> ProductHints:
+    return product_hints(context.events, context.desired, context.state)
 
 
 def _paid(context: ReadContext) -> PaidReads:
@@ -74,8 +81,11 @@ def _prepare(context: ReadContext) -> ReadBatch:
         with lock:
             seen.details[pid] = detail
 
-    tasks: list[Callable[[], None]] = [list_my_products, *(functools.partial(fetch, pid) for pid in needed(context))]
-    return ReadBatch(tasks=tasks, result=lambda: seen)
+    pids = needed(context)
+    tasks: list[Callable[[], None]] = [list_my_products, *(functools.partial(fetch, pid) for pid in pids)]
+    hints = _hints(context)
+    # a hinted product is settled once re-read (even when CJ now calls it unavailable: that is recorded)
+    return ReadBatch(tasks=tasks, result=lambda: seen, settled=lambda: hints.settled(set(pids)))
 
 
 READS = Reads(stage=1, prepare=_prepare, paid=_paid)

@@ -1,5 +1,9 @@
 """What the sourcing kind reads from CJ before planning: where its open requests stand.
 
+A SOURCINGCREATE webhook message from CJ (``ReadContext.events``) is settled by these reads: the
+status of its request is read by every online plan anyway, so the message resolves the request on
+the next plan or apply instead of waiting for a scheduled one.
+
 Stage 0 of the observe phase (``reconciler/observe/refresh.py``): ``queryList`` in batches of at
 most 100 ids (free), before the points check, because a request that succeeded adds its product
 to the products planned (the kind's derived input). A status check that still fails after the
@@ -45,10 +49,25 @@ def observe_sourcing(reader: SourcingReader, ids: list[str]) -> SourcingSeen:
 
 def _prepare(context: ReadContext) -> ReadBatch | None:
     ids = ids_to_check(context.desired, context.state)
+    announced = [hint for hint in context.events if hint.type == "SOURCINGCREATE"]
     if not ids:
-        return None
+        # nothing open: a SOURCINGCREATE message names no request cjrec waits for, and is settled
+        return ReadBatch(tasks=[], result=lambda: None, settled=lambda: frozenset(h.message_id for h in announced))
     seen: list[SourcingSeen] = []
-    return ReadBatch(tasks=[lambda: seen.append(observe_sourcing(context.reader, ids))], result=lambda: seen[0])
+
+    def settled() -> frozenset[str]:
+        """A SOURCINGCREATE message is settled once its request's status was read (every plan reads
+        the open requests' statuses, free), or at once when it names none of them."""
+        read = seen[0].statuses if seen else {}
+        return frozenset(
+            hint.message_id
+            for hint in announced
+            if (sid := hint.param("cjSourcingId") or hint.param("sourcingId")) is None or sid not in ids or sid in read
+        )
+
+    return ReadBatch(
+        tasks=[lambda: seen.append(observe_sourcing(context.reader, ids))], result=lambda: seen[0], settled=settled
+    )
 
 
 def _short(error: CjrecError) -> str:
