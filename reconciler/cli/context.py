@@ -22,6 +22,7 @@ class AppContext:
         self.options = options
         self.console = Console(color=options.color)
         self._store: StateStore | None = None
+        self.outcome = ""  # one line for the many-account summary table (plan and apply set it)
 
     def load(self, *, need_secrets: bool, quiet: bool = False) -> ValidationResult:
         """Load and validate the manifests; raise ManifestError listing every problem."""
@@ -30,7 +31,10 @@ class AppContext:
 
         with collector_paused():
             result = load_configuration(
-                manifests=self.options.manifests, sops=self.options.sops(), need_secrets=need_secrets
+                manifests=self.options.manifests,
+                sops=self.options.sops(),
+                need_secrets=need_secrets,
+                common=self.options.common,
             )
         if not quiet:
             for warning in result.warnings:

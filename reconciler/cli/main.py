@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -25,6 +26,14 @@ DEFAULT_STATE = "./state"
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="cjrec", message="%(prog)s %(version)s")
+@click.option(
+    "-C",
+    "directory",
+    default=None,
+    metavar="DIR",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Run as if cjrec was started in DIR (like git -C and make -C); every other path is relative to it.",
+)
 @click.option(
     "--manifests",
     envvar="CJREC_MANIFESTS",
@@ -60,6 +69,7 @@ DEFAULT_STATE = "./state"
 @click.pass_context
 def cli(
     ctx: click.Context,
+    directory: Path | None,
     manifests: Path,
     state_dir: str,
     api_url: str,
@@ -80,7 +90,10 @@ def cli(
     token      show or refresh the cached CJ token;  logout  revoke it
     sandbox    run a local CJ API for demos and tests
     schema     print the JSON Schema of the manifest documents
+    accounts   list the accounts of a many-account repository (accounts/<name>/manifests)
     """
+    if directory is not None:
+        _change_directory(directory)
     if debug:
         import logging
 
@@ -97,6 +110,14 @@ def cli(
         color=colour_wanted(sys.stdout, no_color_flag=no_color),
     )
     ctx.obj = AppContext(options)
+
+
+def _change_directory(directory: Path) -> None:
+    """``-C DIR``: every relative path after this (manifests, state, .sops.yaml, git) is from DIR."""
+    try:
+        os.chdir(directory)
+    except OSError as exc:
+        raise UsageError(f"-C {directory}: {exc.strerror or exc}", hint="give a folder that exists") from None
 
 
 @cli.command()
@@ -275,12 +296,13 @@ def schema(fmt: str, out: Path | None) -> None:
 
 
 def _register() -> None:
+    from reconciler.cli.accounts import accounts
     from reconciler.cli.catalog_commands import export, import_command
     from reconciler.cli.init_command import init
     from reconciler.cli.plan_commands import apply, plan
     from reconciler.cli.state_commands import force_unlock, state
 
-    for command in (init, plan, apply, state, force_unlock, import_command, export):
+    for command in (init, plan, apply, state, force_unlock, import_command, export, accounts):
         cli.add_command(command)
 
 
