@@ -76,6 +76,11 @@ class Layout:
         return [known[name] for name in dict.fromkeys(wanted)]
 
 
+def valid_account_name(name: str) -> bool:
+    """Lower-case letters, digits, - and _: usable as a folder, a GitHub Environment and a concurrency group."""
+    return bool(_NAME.match(name))
+
+
 def find_layout(root: Path = Path()) -> Layout | None:
     """The many-account layout below ``root``, or None when there is no ``accounts/`` folder."""
     folder = root / ACCOUNTS
@@ -85,7 +90,7 @@ def find_layout(root: Path = Path()) -> Layout | None:
     for child in sorted(folder.iterdir()):
         if not (child / "manifests").is_dir():
             continue
-        if not _NAME.match(child.name):
+        if not valid_account_name(child.name):
             raise UsageError(
                 f"{child}: {child.name[:70]!r} is not a usable account name",
                 hint="use lower-case letters, digits, - and _ (the name is also a CI environment and group name)",

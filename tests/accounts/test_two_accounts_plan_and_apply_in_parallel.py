@@ -77,8 +77,14 @@ def test_swapped_keys_are_refused_by_the_account_check_and_nothing_is_written(tw
     result = two_accounts.run("apply", "--all", "--auto-approve")
     assert result.exit_code == 1, result.output
     assert "2 of 2 accounts failed" in result.stderr, result.stderr
-    assert "[north] Error: the API key belongs to the CJ account s***@example.com, not to n***@example.com" in result.stderr
-    assert "[south] Error: the API key belongs to the CJ account n***@example.com, not to s***@example.com" in result.stderr
+    assert (
+        "[north] Error: the API key belongs to the CJ account s***@example.com, not to n***@example.com"
+        in result.stderr
+    )
+    assert (
+        "[south] Error: the API key belongs to the CJ account n***@example.com, not to s***@example.com"
+        in result.stderr
+    )
     assert two_accounts.added("north") == [] and two_accounts.added("south") == []
     for name in ("north", "south"):
         state = two_accounts.ws.root / f"accounts/{name}/state"

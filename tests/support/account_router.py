@@ -72,7 +72,9 @@ class AccountRouter:
             token = next((value for name, value in headers.items() if name.lower() == "cj-access-token"), None)
             return self._by_token.get(token) if token else None
 
-    def forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def forward(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         sandbox = self._place(headers, body)
         if sandbox is None:
             answer = {"code": 1600001, "result": False, "message": "Invalid API key or access token", "data": None}
