@@ -23,6 +23,8 @@ class AppContext:
         self.console = Console(color=options.color)
         self._store: StateStore | None = None
         self.outcome = ""  # one line for the many-account summary table (plan and apply set it)
+        self.connections: list[Connection] = []  # so a many-account run can stop them all on Ctrl-C
+        self.interrupted = False
 
     def load(self, *, need_secrets: bool, quiet: bool = False) -> ValidationResult:
         """Load and validate the manifests; raise ManifestError listing every problem."""
@@ -70,4 +72,14 @@ class AppContext:
         """The CJ client for ``desired``'s account; use it as a context manager so it is closed."""
         from reconciler.cli.wiring import connect
 
-        return connect(self.options, desired, sops=self.options.sops(), cache=self.store(desired).token_cache())
+        connection = connect(self.options, desired, sops=self.options.sops(), cache=self.store(desired).token_cache())
+        self.connections.append(connection)
+        if self.interrupted:
+            connection.http.cancel.set()
+        return connection
+
+    def interrupt(self) -> None:
+        """Send no further call to CJ on any connection of this context (Ctrl-C during a many-account run)."""
+        self.interrupted = True
+        for connection in self.connections:
+            connection.http.cancel.set()

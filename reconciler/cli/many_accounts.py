@@ -115,11 +115,17 @@ def run_accounts(
     ``{"accounts": {name: plan}, "summary": [...]}``.
     """
     local = threading.local()
+    contexts: list[AppContext] = []
+    interrupted = threading.Event()
 
     def one(account: Account) -> AccountRun:
         local.buffers = {"out": io.StringIO(), "err": io.StringIO()}
         started = time.monotonic()
         context = account_context(obj, account, layout)
+        contexts.append(context)
+        if interrupted.is_set():
+            local.buffers = None
+            return AccountRun(account.name, EXIT_INTERRUPTED, "not started: interrupted", "", "", 0.0)
         try:
             code = work(context)
         except CjrecError as exc:
@@ -143,11 +149,33 @@ def run_accounts(
 
     runs: list[AccountRun] = []
     with _routed(local) as (out, err), ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="account") as pool:
-        futures = [pool.submit(one, account) for account in chosen]
-        for future in as_completed(futures):
-            done = future.result()
-            runs.append(done)
-            _print_run(obj, done, out, err, fmt=fmt)
+        futures = []
+        try:
+            for account in chosen:
+                futures.append(pool.submit(one, account))
+            for future in as_completed(futures):
+                done = future.result()
+                runs.append(done)
+                _print_run(obj, done, out, err, fmt=fmt)
+        except KeyboardInterrupt:  # Ctrl-C: no account sends another call; each reports where it stopped
+            interrupted.set()
+            for context in list(contexts):
+                context.interrupt()
+            for future in futures:
+                if future.done() and future.result() in runs:
+                    continue
+                done = future.result()
+                runs.append(done)
+                _print_run(obj, done, out, err, fmt=fmt)
+            for account in chosen[len(futures) :]:
+                runs.append(AccountRun(account.name, EXIT_INTERRUPTED, "not started: interrupted", "", "", 0.0))
+            obj.console.warning("Interrupted: no account sent another call to CJ after Ctrl-C.")
+    _finish(obj, runs, out, fmt=fmt)
+    return EXIT_INTERRUPTED if interrupted.is_set() else worst(run.code for run in runs)
+
+
+def _finish(obj: AppContext, runs: list[AccountRun], out: TextIO, *, fmt: str) -> None:
+    """The summary (text table, Markdown table or the JSON document) and the failed accounts."""
     runs.sort(key=lambda run: run.name)
     if fmt == "json":
         out.write(json_report(runs))
@@ -164,7 +192,6 @@ def run_accounts(
                 hint="each account's report above says why; the others ran to the end",
             )
         )
-    return worst(run.code for run in runs)
 
 
 def worst(codes: Iterator[int] | list[int]) -> int:
