@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.cli.console import Console
@@ -30,6 +31,14 @@ class AppContext:
         """Load and validate the manifests; raise ManifestError listing every problem."""
         from reconciler.cli.heap import collector_paused
         from reconciler.cli.wiring import load_configuration
+
+        if self.options.account is None and not self.options.manifests.exists() and Path("accounts").is_dir():
+            from reconciler.errors import UsageError
+
+            raise UsageError(
+                f"{self.options.manifests} does not exist: this is a many-account repository (accounts/<name>/manifests)",
+                hint="name the accounts: --all or --accounts NAME (`cjrec accounts list` shows them)",
+            )
 
         with collector_paused():
             result = load_configuration(

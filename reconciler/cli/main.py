@@ -121,9 +121,18 @@ def _change_directory(directory: Path) -> None:
 
 
 @cli.command()
+@click.option("--all", "all_accounts", is_flag=True, help="Every account of accounts/<name>/ (many-account repository).")
+@click.option("--accounts", "account_names", metavar="A,B", default=None, help="These accounts of accounts/<name>/.")
 @click.pass_obj
-def validate(obj: AppContext) -> None:
+def validate(obj: AppContext, all_accounts: bool, account_names: str | None) -> int:
     """Check the manifests: structure, URLs, logos and (with a sops key) the secrets."""
+    from reconciler.cli.plan_commands import run_for_accounts
+
+    many = run_for_accounts(obj, all_accounts, account_names, 4, _validate, "text")
+    return _validate(obj) if many is None else many
+
+
+def _validate(obj: AppContext) -> int:
     from reconciler.kinds.logo.model import logos
     from reconciler.kinds.product.model import products
 
@@ -135,6 +144,8 @@ def validate(obj: AppContext) -> None:
         f" (qps {'auto' if desired.settings.qps is None else format(desired.settings.qps, 'g')},"
         f" points budget {desired.settings.points_budget})."
     )
+    obj.outcome = "valid"
+    return EXIT_OK
 
 
 def _check_token_cache_rule(obj: AppContext, desired: Desired) -> None:

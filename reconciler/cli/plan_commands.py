@@ -145,7 +145,7 @@ _PARALLEL = click.option(
 )
 
 
-def _many(
+def run_for_accounts(
     obj: AppContext, all_accounts: bool, names: str | None, parallel: int, work: Callable[[AppContext], int], fmt: str
 ) -> int | None:
     """Run ``work`` per account when --all or --accounts was given; None for a single-account run."""
@@ -216,7 +216,7 @@ def plan(
             detailed_exitcode=detailed_exitcode,
         )
 
-    many = _many(obj, all_accounts, account_names, parallel, work, fmt)
+    many = run_for_accounts(obj, all_accounts, account_names, parallel, work, fmt)
     return work(obj) if many is None else many
 
 
@@ -384,7 +384,7 @@ def apply(
             lock_timeout=lock_timeout,
         )
 
-    many = _many(obj, all_accounts, account_names, parallel, work, "text")
+    many = run_for_accounts(obj, all_accounts, account_names, parallel, work, "text")
     return work(obj) if many is None else many
 
 
