@@ -121,7 +121,10 @@ def pipeline(workspace: Workspace) -> object:
         _git(workspace.root, "init", "-q", "-b", "main")
         _git(workspace.root, "add", "-A")
         _git(workspace.root, "commit", "-q", "-m", "start")
-        _git(workspace.root, "update-ref", "refs/remotes/origin/main", "HEAD")
+        origin = workspace.root.parent / "origin.git"
+        _git(workspace.root.parent, "init", "-q", "--bare", "-b", "main", str(origin))
+        _git(workspace.root, "remote", "add", "origin", str(origin))
+        _git(workspace.root, "push", "-q", "-u", "origin", "main")  # actions/checkout tracks the branch too
         _git(workspace.root, "checkout", "-q", "-b", "change")
         yield Pipeline(workspace, keys, router, {"north": north, "south": south})
 
@@ -212,3 +215,37 @@ def test_init_refuses_an_unusable_account_name(workspace: Workspace) -> None:
     assert result.exit_code == 1
     assert "'EU Store'" in result.stderr and "lower-case" in result.stderr
     assert not (workspace.root / "new").exists() or not any((workspace.root / "new").iterdir())
+
+
+def test_on_merge_only_the_touched_account_is_applied_and_its_state_pushed(pipeline: Pipeline, tmp_path: Path) -> None:
+    _git(pipeline.root, "checkout", "-q", "main")
+    before = _git(pipeline.root, "rev-parse", "HEAD").strip()
+    own = pipeline.root / "accounts/south/manifests/own.yaml"
+    pid = pipeline.sandboxes["south"].catalog_pids("on_sale")[10]
+    from reconciler.models.product_url import product_url
+
+    own.write_text(
+        "apiVersion: cjrec/v1\nkind: Products\nmetadata: {name: own}\nspec:\n"
+        f"  items:\n    - productUrl: {product_url(pid, 'item')}\n"
+    )
+    _git(pipeline.root, "add", "-A")
+    _git(pipeline.root, "commit", "-q", "-m", "south sells one more")
+    _git(pipeline.root, "push", "-q", "origin", "main")
+    push = {"github.event_name": "push", "github.event.before": before}
+    changes = pipeline.runner(tmp_path, **push).run_job("changes")
+    assert changes.ok and json.loads(changes.outputs["accounts"]) == ["south"]
+    runner = pipeline.runner(
+        tmp_path, **push, **{"matrix.account": "south", "secrets.SOPS_AGE_KEY": pipeline.keys["south"].private}
+    )
+    job = runner.run_job("apply")
+    output = "\n".join(f"[{step.name}] {step.output}" for step in job.steps)
+    pipeline.ws.watch.record(output)
+    assert job.ok, output
+    added = [c for c in pipeline.sandboxes["south"].calls() if str(c.get("path", "")).endswith("/addToMyProduct")]
+    assert len(added) == 3  # the two common products and its own
+    assert [c for c in pipeline.sandboxes["north"].calls() if str(c.get("path", "")).endswith("/addToMyProduct")] == []
+    origin = pipeline.root.parent / "origin.git"
+    log = _git(origin, "log", "--format=%s", "-n", "1", "main")
+    assert log.strip() == "cjrec: record the state of south after apply [skip ci]"
+    files = _git(origin, "ls-tree", "-r", "--name-only", "main", "accounts/")
+    assert "accounts/south/state/sync.json" in files and "accounts/north/state/sync.json" not in files

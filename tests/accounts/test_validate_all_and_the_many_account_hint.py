@@ -14,7 +14,9 @@ def test_validate_all_checks_every_account_with_the_common_documents(two_account
 
 
 def test_an_invalid_common_document_fails_every_account_that_includes_it(two_accounts: Accounts) -> None:
-    two_accounts.ws.write("common/products.yaml", "apiVersion: cjrec/v1\nkind: Products\nmetadata: {name: x}\nspec: 3\n")
+    two_accounts.ws.write(
+        "common/products.yaml", "apiVersion: cjrec/v1\nkind: Products\nmetadata: {name: x}\nspec: 3\n"
+    )
     result = two_accounts.run("validate", "--all")
     assert result.exit_code == 1
     assert "2 of 2 accounts failed: north, south" in result.stderr
