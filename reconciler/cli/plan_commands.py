@@ -163,7 +163,8 @@ def run_for_accounts(
 
     layout = require_layout()
     chosen = layout.select(None if all_accounts else names)
-    return run_accounts(obj, layout, chosen, work, parallel=parallel, fmt=fmt)
+    with sigterm_as_interrupt():  # a cancelled CI job stops every account as Ctrl-C does, releasing their locks
+        return run_accounts(obj, layout, chosen, work, parallel=parallel, fmt=fmt)
 
 
 @click.command()
