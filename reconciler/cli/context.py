@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.cli.console import Console
@@ -22,15 +23,29 @@ class AppContext:
         self.options = options
         self.console = Console(color=options.color)
         self._store: StateStore | None = None
+        self.outcome = ""  # one line for the many-account summary table (plan and apply set it)
+        self.connections: list[Connection] = []  # so a many-account run can stop them all on Ctrl-C
+        self.interrupted = False
 
     def load(self, *, need_secrets: bool, quiet: bool = False) -> ValidationResult:
         """Load and validate the manifests; raise ManifestError listing every problem."""
         from reconciler.cli.heap import collector_paused
         from reconciler.cli.wiring import load_configuration
 
+        if self.options.account is None and not self.options.manifests.exists() and Path("accounts").is_dir():
+            from reconciler.errors import UsageError
+
+            raise UsageError(
+                f"{self.options.manifests} does not exist: this is a many-account repository (accounts/<name>/manifests)",
+                hint="name the accounts: --all or --accounts NAME (`cjrec accounts list` shows them)",
+            )
+
         with collector_paused():
             result = load_configuration(
-                manifests=self.options.manifests, sops=self.options.sops(), need_secrets=need_secrets
+                manifests=self.options.manifests,
+                sops=self.options.sops(),
+                need_secrets=need_secrets,
+                common=self.options.common,
             )
         if not quiet:
             for warning in result.warnings:
@@ -66,4 +81,14 @@ class AppContext:
         """The CJ client for ``desired``'s account; use it as a context manager so it is closed."""
         from reconciler.cli.wiring import connect
 
-        return connect(self.options, desired, sops=self.options.sops(), cache=self.store(desired).token_cache())
+        connection = connect(self.options, desired, sops=self.options.sops(), cache=self.store(desired).token_cache())
+        self.connections.append(connection)
+        if self.interrupted:
+            connection.http.cancel.set()
+        return connection
+
+    def interrupt(self) -> None:
+        """Send no further call to CJ on any connection of this context (Ctrl-C during a many-account run)."""
+        self.interrupted = True
+        for connection in self.connections:
+            connection.http.cancel.set()

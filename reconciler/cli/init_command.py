@@ -218,9 +218,20 @@ def new_key() -> tuple[str, Path]:
     help="The pip requirement the CI jobs install cjrec with (cjrec==1.2.0, git+https://…@v1.2.0, a wheel URL). "
     "Default: derived from how this cjrec was installed.",
 )
+@click.option(
+    "--accounts",
+    "account_names",
+    metavar="A,B",
+    default=None,
+    help="A repository of many CJ accounts: accounts/<name>/manifests for each, common/ for what they share, "
+    "and CI that plans and applies each touched account in its own matrix job.",
+)
 @click.pass_obj
-def init(obj: AppContext, directory: Path, age_recipient: str | None, install_spec: str | None) -> int:
+def init(
+    obj: AppContext, directory: Path, age_recipient: str | None, install_spec: str | None, account_names: str | None
+) -> int:
     """Scaffold a cjrec configuration repository in DIRECTORY (default: here). Never overwrites a file."""
+    names = _account_names(account_names) if account_names is not None else None
     install = given_install_line(install_spec) if install_spec is not None else running_install_line(__version__)
     root = directory
     root.mkdir(parents=True, exist_ok=True)
@@ -238,6 +249,8 @@ def init(obj: AppContext, directory: Path, age_recipient: str | None, install_sp
             recipient, key_file = new_key()
             origin = f"a new key in {key_file} (mode 0600; back it up, and add it as the CI secret SOPS_AGE_KEY)"
     done = Scaffold()
+    if names is not None:
+        return _init_accounts(obj, root, names, recipient, origin, install, done)
     done.file(root, "manifests/credentials.sops.yaml", CREDENTIALS_TEMPLATE)
     done.file(root, "manifests/products.yaml", PRODUCTS_TEMPLATE)
     done.file(root, "manifests/logos.yaml", LOGOS_TEMPLATE)
@@ -266,3 +279,69 @@ def init(obj: AppContext, directory: Path, age_recipient: str | None, install_sp
     console.out(f"  2. {where}cjrec plan")
     console.out(f"  3. {where}cjrec apply")
     return EXIT_OK
+
+
+def _account_names(text: str) -> list[str]:
+    from reconciler.cli.accounts import valid_account_name
+
+    names = list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    bad = [name for name in names if not valid_account_name(name)]
+    if not names or bad:
+        raise UsageError(
+            f"--accounts: {', '.join(repr(name[:40]) for name in bad) or 'no name given'}",
+            hint="name the accounts with lower-case letters, digits, - and _, separated by commas (e.g. --accounts eu,us)",
+        )
+    return names
+
+
+def account_sops_rules(names: list[str], recipient: str) -> str:
+    """One rule per account path, so each account's files (and token cache) can have its own age key."""
+    rules = ["# sops rules, one per account: give each account its own age key by changing its `age:`.", "creation_rules:"]
+    for name in names:
+        rules += [
+            f"  - path_regex: accounts/{name}/manifests/.*\\.sops\\.ya?ml$",
+            "    encrypted_regex: ^(email|apiToken|accessToken|refreshToken)$",
+            f"    age: {recipient}",
+            f"  - path_regex: accounts/{name}/state/token\\.sops\\.json$",
+            f"    age: {recipient}",
+        ]
+    return "\n".join(rules) + "\n"
+
+
+def _init_accounts(
+    obj: AppContext, root: Path, names: list[str], recipient: str, origin: str, install: InstallLine, done: Scaffold
+) -> int:
+    """The many-account layout: accounts/<name>/{manifests,state}, common/, per-account sops rules and matrix CI."""
+    for name in names:
+        base = f"accounts/{name}"
+        schema_up = "../../../schema/cjrec-v1.json"
+        done.file(root, f"{base}/manifests/credentials.sops.yaml", _reschema(CREDENTIALS_TEMPLATE, schema_up).replace(
+            "manifests/credentials.sops.yaml", f"{base}/manifests/credentials.sops.yaml"))
+        done.file(root, f"{base}/manifests/settings.yaml", _reschema(SETTINGS_TEMPLATE, schema_up))
+        done.file(root, f"{base}/state/.gitignore", STATE_GITIGNORE)
+    done.file(root, "common/products.yaml", PRODUCTS_TEMPLATE)
+    done.file(root, "common/logos.yaml", LOGOS_TEMPLATE)
+    if recipient:
+        done.file(root, ".sops.yaml", account_sops_rules(names, recipient))
+    done.file(root, "schema/cjrec-v1.json", editor_schema())
+    matrix = ", ".join(json.dumps(name) for name in names)
+    done.file(root, ".github/workflows/cjrec.yml", template("github-workflow-accounts.yml", install))
+    done.file(root, ".gitlab-ci.yml", template("gitlab-ci-accounts.yml", install).replace("@CJREC_ACCOUNTS@", matrix))
+    done.file(root, ".pre-commit-config.yaml", template("pre-commit-config.yaml"))
+    done.file(root, ".gitignore", ROOT_GITIGNORE)
+    console = obj.console
+    for path in done.written:
+        console.out(f"  created  {path}")
+    for path in done.kept:
+        console.out(f"  kept     {path} (exists)")
+    _report_schema_and_install(console, root, done, install)
+    console.out(f"\nage key: {origin}" + (f"\n  public key {recipient}" if recipient else ""))
+    console.success("\nNext:")
+    console.out("  1. fill in and encrypt each accounts/<name>/manifests/credentials.sops.yaml (sops --encrypt --in-place)")
+    console.out("  2. on GitHub, make one Environment per account, named after it, with its SOPS_AGE_KEY secret")
+    console.out("  3. cjrec plan --all")
+    return EXIT_OK
+
+
+def _reschema(text: str, schema: str) -> str:
+    return text.replace("$schema=../schema/cjrec-v1.json", f"$schema={schema}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -56,6 +57,14 @@ def command_summary(ctx: click.Context, command: click.Command) -> str:
 @click.group(cls=_CommandList, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="cjrec", message="%(prog)s %(version)s")
 @click.option(
+    "-C",
+    "directory",
+    default=None,
+    metavar="DIR",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Run as if cjrec was started in DIR (like git -C and make -C); every other path is relative to it.",
+)
+@click.option(
     "--manifests",
     envvar="CJREC_MANIFESTS",
     default="./manifests",
@@ -90,6 +99,7 @@ def command_summary(ctx: click.Context, command: click.Command) -> str:
 @click.pass_context
 def cli(
     ctx: click.Context,
+    directory: Path | None,
     manifests: Path,
     state_dir: str,
     api_url: str,
@@ -98,6 +108,8 @@ def cli(
     debug: bool,
 ) -> None:
     """cjrec keeps a CJ Dropshipping account in line with YAML manifests in git."""
+    if directory is not None:
+        _change_directory(directory)
     if debug:
         import logging
 
@@ -116,10 +128,27 @@ def cli(
     ctx.obj = AppContext(options)
 
 
+def _change_directory(directory: Path) -> None:
+    """``-C DIR``: every relative path after this (manifests, state, .sops.yaml, git) is from DIR."""
+    try:
+        os.chdir(directory)
+    except OSError as exc:
+        raise UsageError(f"-C {directory}: {exc.strerror or exc}", hint="give a folder that exists") from None
+
+
 @cli.command()
+@click.option("--all", "all_accounts", is_flag=True, help="Every account of accounts/<name>/ (many-account repository).")
+@click.option("--accounts", "account_names", metavar="A,B", default=None, help="These accounts of accounts/<name>/.")
 @click.pass_obj
-def validate(obj: AppContext) -> None:
+def validate(obj: AppContext, all_accounts: bool, account_names: str | None) -> int:
     """Check the manifests: structure, URLs, logos and (with a sops key) the secrets."""
+    from reconciler.cli.plan_commands import run_for_accounts
+
+    many = run_for_accounts(obj, all_accounts, account_names, 4, _validate, "text")
+    return _validate(obj) if many is None else many
+
+
+def _validate(obj: AppContext) -> int:
     from reconciler.kinds.logo.model import logos
     from reconciler.kinds.product.model import products
 
@@ -131,6 +160,8 @@ def validate(obj: AppContext) -> None:
         f" (qps {'auto' if desired.settings.qps is None else format(desired.settings.qps, 'g')},"
         f" points budget {desired.settings.points_budget})."
     )
+    obj.outcome = "valid"
+    return EXIT_OK
 
 
 def _check_token_cache_rule(obj: AppContext, desired: Desired) -> None:
@@ -292,6 +323,7 @@ def schema(fmt: str, out: Path | None) -> None:
 
 
 def _register() -> None:
+    from reconciler.cli.accounts import accounts
     from reconciler.cli.catalog_commands import export, import_command
     from reconciler.cli.events import state_events
     from reconciler.cli.init_command import init
@@ -299,7 +331,7 @@ def _register() -> None:
     from reconciler.cli.receive_command import receive
     from reconciler.cli.state_commands import force_unlock, state
 
-    for command in (init, plan, apply, state, force_unlock, import_command, export, receive):
+    for command in (init, plan, apply, state, force_unlock, import_command, export, receive, accounts):
         cli.add_command(command)
     state.add_command(state_events)
 

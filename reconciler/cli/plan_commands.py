@@ -12,7 +12,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -136,6 +136,44 @@ _REFRESH_BUDGET = click.option(
 )
 
 
+# --all / --accounts / --parallel: the same for plan and apply (cli/many_accounts.py runs them)
+_ALL = click.option(
+    "--all", "all_accounts", is_flag=True, help="Every account of accounts/<name>/ (many-account repository)."
+)
+_ACCOUNTS = click.option(
+    "--accounts", "account_names", metavar="A,B", default=None, help="These accounts of accounts/<name>/."
+)
+_PARALLEL = click.option(
+    "--parallel",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="With --all/--accounts: how many accounts run at once (each at its own account's rate).",
+)
+
+
+def run_for_accounts(
+    obj: AppContext, all_accounts: bool, names: str | None, parallel: int, work: Callable[[AppContext], int], fmt: str
+) -> int | None:
+    """Run ``work`` per account when --all or --accounts was given; None for a single-account run."""
+    if not all_accounts and names is None:
+        return None
+    if all_accounts and names is not None:
+        raise UsageError("--all and --accounts exclude each other", hint="give one of them")
+    if obj.options.manifests != Path("manifests") and obj.options.manifests != Path("./manifests"):
+        raise UsageError(
+            "--manifests does not go with --all/--accounts: each account's are accounts/<name>/manifests",
+            hint="drop --manifests (and CJREC_MANIFESTS), or run one account with -C or --manifests alone",
+        )
+    from reconciler.cli.accounts import require_layout
+    from reconciler.cli.many_accounts import run_accounts
+
+    layout = require_layout()
+    chosen = layout.select(None if all_accounts else names)
+    with sigterm_as_interrupt():  # a cancelled CI job stops every account as Ctrl-C does, releasing their locks
+        return run_accounts(obj, layout, chosen, work, parallel=parallel, fmt=fmt)
+
+
 @click.command()
 @click.option(
     "--refresh-details", is_flag=True, help="Re-query every managed product (10 points each) and report drift."
@@ -152,6 +190,9 @@ _REFRESH_BUDGET = click.option(
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are, 1 on error."
 )
+@_ALL
+@_ACCOUNTS
+@_PARALLEL
 @click.pass_obj
 def plan(
     obj: AppContext,
@@ -162,8 +203,43 @@ def plan(
     fmt: str,
     out: Path | None,
     detailed_exitcode: bool,
+    all_accounts: bool,
+    account_names: str | None,
+    parallel: int,
 ) -> int:
-    """Show what apply would change, against the state and CJ's live API."""
+    """Show what apply would change, against the state and CJ's live API (of every account with --all)."""
+    several = all_accounts or "," in (account_names or "").strip(",")
+    if several and out is not None:
+        raise UsageError("--out saves one account's plan", hint="plan that account alone: --accounts NAME --out FILE")
+
+    def work(context: AppContext) -> int:
+        return run_plan(
+            context,
+            refresh_details=refresh_details,
+            refresh_budget=refresh_budget,
+            refresh_only=refresh_only,
+            offline=offline,
+            fmt=fmt,
+            out=out,
+            detailed_exitcode=detailed_exitcode,
+        )
+
+    many = run_for_accounts(obj, all_accounts, account_names, parallel, work, fmt)
+    return work(obj) if many is None else many
+
+
+def run_plan(
+    obj: AppContext,
+    *,
+    refresh_details: bool,
+    refresh_budget: int | None,
+    refresh_only: bool,
+    offline: bool,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+) -> int:
+    """``cjrec plan`` for the account of ``obj``."""
     from reconciler.adapters.plan_file import save_plan
     from reconciler.observe.refresh import refresh_points
 
@@ -193,11 +269,19 @@ def plan(
         if connection is not None:
             connection.close()
     click.echo(render(obj, result, fmt), nl=False, color=obj.console.color)
+    obj.outcome = _summary(result)
     if out is not None:
         save_plan(out, result)
         if fmt == "text":
             obj.console.note(f"plan saved to {out}; apply exactly this plan with `cjrec apply {out}`")
     return EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK
+
+
+def _summary(plan: Plan) -> str:
+    counts = {action: count for action, count in plan.counts().items() if count}
+    if not counts:
+        return "no changes"
+    return ", ".join(f"{count} to {action}" for action, count in counts.items())
 
 
 def check_fresh(plan: Plan, state: SyncState | None, digest: str, path: Path) -> None:
@@ -263,6 +347,9 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @click.option(
     "--lock-timeout", default="0s", callback=parse_duration, help="Wait this long for the state lock (e.g. 2m)."
 )
+@_ALL
+@_ACCOUNTS
+@_PARALLEL
 @click.pass_obj
 def apply(
     obj: AppContext,
@@ -274,13 +361,55 @@ def apply(
     refresh_budget: int | None,
     detailed_exitcode: bool,
     lock_timeout: float,
+    all_accounts: bool,
+    account_names: str | None,
+    parallel: int,
 ) -> int:
-    """Make CJ match the manifests (or apply exactly a saved PLAN_FILE).
+    """Make CJ match the manifests (or apply exactly a saved PLAN_FILE); every account's with --all.
 
     With --refresh-only, only record what CJ says of the managed products (Terraform's
     `apply -refresh-only`): nothing is added or set at CJ, prices and selections are not
     recomputed (the next apply does that, as `~ update` with old -> new prices).
     """
+    if all_accounts or account_names is not None:
+        if plan_file is not None and (all_accounts or "," in (account_names or "").strip(",")):
+            raise UsageError("a saved plan is one account's", hint="apply it with --accounts NAME PLAN_FILE")
+        if not auto_approve:
+            raise UsageError(
+                "apply --all/--accounts asks no questions: the accounts run at once",
+                hint="review `cjrec plan --all` first, then run again with --auto-approve",
+            )
+
+    def work(context: AppContext) -> int:
+        return run_apply(
+            context,
+            plan_file=plan_file,
+            auto_approve=auto_approve,
+            allow_mass_forget=allow_mass_forget,
+            refresh_details=refresh_details,
+            refresh_only=refresh_only,
+            refresh_budget=refresh_budget,
+            detailed_exitcode=detailed_exitcode,
+            lock_timeout=lock_timeout,
+        )
+
+    many = run_for_accounts(obj, all_accounts, account_names, parallel, work, "text")
+    return work(obj) if many is None else many
+
+
+def run_apply(
+    obj: AppContext,
+    *,
+    plan_file: Path | None,
+    auto_approve: bool,
+    allow_mass_forget: bool,
+    refresh_details: bool,
+    refresh_only: bool,
+    refresh_budget: int | None,
+    detailed_exitcode: bool,
+    lock_timeout: float,
+) -> int:
+    """``cjrec apply`` for the account of ``obj``."""
     from reconciler.adapters.clock import SystemClock
     from reconciler.adapters.plan_file import load_saved_plan
     from reconciler.applier.applier import Applier
@@ -328,6 +457,7 @@ def apply(
                 )
             click.echo(render_plan(the_plan, style=obj.console.role_style), nl=False, color=obj.console.color)
             drifted = EXIT_CHANGES if detailed_exitcode and the_plan.material_drift else EXIT_OK
+            obj.outcome = _summary(the_plan)
             if not the_plan.changes:  # check-only updates too: points spent leave their check time
                 obj.console.success("Apply complete: nothing to do.")
                 _settle(obj, events)  # the messages' products were re-read and nothing needs recording
@@ -420,6 +550,7 @@ def _report(
     from reconciler.render.apply_report import apply_report
 
     report = apply_report(result, counts=connection.http.stats, elapsed=elapsed, write_error=write_error)
+    obj.outcome = next((line.text for line in report.lines if line.text.startswith("Apply")), obj.outcome)
     for line in report.lines:
         if line.role == "error":
             obj.console.error(CjrecError(line.text, hint=line.hint))

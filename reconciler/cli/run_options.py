@@ -27,6 +27,8 @@ class RunOptions:
     sops_binary: str | None
     debug: bool
     color: bool
+    common: Path | None = None  # a many-account repository's common/ (documents every account includes)
+    account: str | None = None  # the account's name in a many-account repository (accounts/<name>/)
 
     def sops(self) -> Sops:
         """The sops runner: the configured binary, or the default lookup."""

@@ -36,13 +36,19 @@ if TYPE_CHECKING:  # the CJ client (and requests with it) is imported only by co
     from reconciler.cli.request_rate import RateChoice
 
 
-def load_configuration(*, manifests: Path, sops: Sops, need_secrets: bool) -> ValidationResult:
-    """Read, decrypt and validate the manifests below ``manifests``.
+def load_configuration(
+    *, manifests: Path, sops: Sops, need_secrets: bool, common: Path | None = None
+) -> ValidationResult:
+    """Read, decrypt and validate the manifests below ``manifests`` (plus ``common``'s, unless overridden).
 
     With ``need_secrets`` a missing sops key is an error; without it (``validate``) the
     structure is still checked and the result notes that secret values were not.
     """
     loaded = load_manifests(manifests)
+    if common is not None:
+        from reconciler.cli.accounts import with_common
+
+        loaded = with_common(loaded, load_manifests(common))
     problems = list(loaded.problems)
     by_file: dict[Path, list[SourceDocument]] = defaultdict(list)
     for doc in loaded.documents:
@@ -158,11 +164,16 @@ def state_location(options: RunOptions, desired: Desired | None) -> StateLocatio
         if named is not None:
             text, where = named
     try:
-        return parse_location(text)
+        location = parse_location(text)
     except LocationError as exc:
         raise UsageError(
             f"{where}: {exc}", hint="give a folder (e.g. state) or s3://BUCKET/PREFIX for S3-compatible storage"
         ) from None
+    if options.account is not None and not options.state_explicit and isinstance(location, S3Location):
+        from reconciler.cli.accounts import account_prefix
+
+        return account_prefix(location, options.account)  # one bucket, a prefix per account
+    return location
 
 
 def _desired_state(desired: Desired) -> tuple[str, str] | None:
