@@ -3,7 +3,7 @@
 The schema is built once from ``admin-subset.graphql``, cut from Shopify's published 2026-01
 schema. :func:`requested_cost` follows Shopify's rules for calculated query cost: a scalar or
 enum field costs 0, an object field 1, a connection 2 plus ``first`` (or ``last``) times the
-cost of one of its nodes, and a mutation 10 for each of its root fields. A list field that is
+cost of one of its nodes (``nodes`` or ``edges``; ``pageInfo`` counts once), and a mutation 10 for each of its root fields. A list field that is
 not a connection counts once.
 """
 
@@ -67,11 +67,11 @@ def _cost(
             named = get_named_type(definition.type)
             if not is_composite_type(named):
                 continue
-            inner = _cost(selection.selection_set, named, variables, fragments)
             if named.name.endswith("Connection"):
-                total += 2 + _page_size(selection, variables) * inner
+                per_node, once = _connection_cost(selection.selection_set, named, variables, fragments)
+                total += 2 + _page_size(selection, variables) * per_node + once
             else:
-                total += 1 + inner
+                total += 1 + _cost(selection.selection_set, named, variables, fragments)
         elif isinstance(selection, InlineFragmentNode):
             target = schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
             total += _cost(selection.selection_set, target, variables, fragments)
@@ -81,6 +81,26 @@ def _cost(
                 target = schema.get_type(fragment.type_condition.name.value)
                 total += _cost(fragment.selection_set, target, variables, fragments)
     return total
+
+
+def _connection_cost(
+    selection_set: SelectionSetNode | None, connection: Any, variables: dict[str, Any], fragments: dict[str, Any]
+) -> tuple[int, int]:
+    """What one node of a connection costs (``nodes`` or ``edges``), and what is paid once (``pageInfo``)."""
+    per_node = once = 0
+    for selection in selection_set.selections if selection_set else ():
+        if not isinstance(selection, FieldNode) or selection.name.value == "__typename":
+            continue
+        definition = getattr(connection, "fields", {}).get(selection.name.value)
+        if definition is None:
+            continue
+        named = get_named_type(definition.type)
+        cost = 1 + _cost(selection.selection_set, named, variables, fragments) if is_composite_type(named) else 0
+        if selection.name.value in ("nodes", "edges"):
+            per_node = max(per_node, cost)
+        else:
+            once += cost
+    return per_node, once
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
