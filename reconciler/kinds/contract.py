@@ -79,12 +79,14 @@ class Derivation:
 @dataclass(frozen=True)
 class ApplyDeps:
     """What an executor may be built with: the clients (each kind declares the Protocol of the
-    calls it makes), the account's Settings and the clock."""
+    calls it makes; ``stores`` are the clients of the declared stores), the account's Settings
+    and the clock."""
 
     client: Any
     uploader: Any
     settings: Settings
     now: Callable[[], datetime] | None = None
+    stores: Any = None  # the stores' clients by Store name (the store kind's StoreApi), built by the CLI
 
 
 @dataclass(frozen=True)
