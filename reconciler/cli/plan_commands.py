@@ -339,6 +339,7 @@ def apply(
                     hooks=hooks,
                     stop=connection.http.cancel,
                     settings=desired.settings,
+                    stores=_store_clients(desired, connection),
                 )
                 result = applier.apply(the_plan, state or store.new_state())
             elapsed = time.monotonic() - started
@@ -357,6 +358,13 @@ def _material(obj: AppContext, plan: Plan, code: int) -> int:
             "Review with `cjrec plan`, then `cjrec apply` to reprice, or change the manifests."
         )
     return code
+
+
+def _store_clients(desired: Desired, connection: Connection) -> dict[str, object]:
+    """The clients of the declared Stores (requests to Shopify are built only when there is one)."""
+    from reconciler.cli.wiring import store_clients
+
+    return store_clients(desired, cancel=connection.http.cancel)
 
 
 def _logo_store(desired: Desired) -> S3LogoStore | None:
