@@ -84,6 +84,7 @@ def compute_plan(
             now=clock.now,
             refresh_budget=refresh_budget,
             refresh_only=refresh_only,
+            stores=_store_clients(desired, connection),
         )
         observed = replace(
             observed,

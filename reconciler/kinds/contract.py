@@ -105,6 +105,7 @@ class ReadContext:
     now: Callable[[], datetime]
     refresh_budget: int | None = None
     refresh_only: bool = False
+    stores: Any = None  # the declared stores' clients by name (the store kind reads them back for drift)
 
 
 @dataclass(frozen=True)

@@ -51,10 +51,12 @@ def refresh(
     now: Callable[[], datetime],
     refresh_budget: int | None = None,
     refresh_only: bool = False,
+    stores: Any = None,
 ) -> Observed:
     """What CJ says now of everything ``desired`` and ``state`` name, for the planner.
 
-    ``reader`` makes every read (each kind declares the Protocol of those it needs). In
+    ``reader`` makes every read (each kind declares the Protocol of those it needs; ``stores``
+    are the declared stores' clients, for the kinds that read a store back). In
     ``refresh-details`` mode ``refresh_budget`` (already resolved by :func:`refresh_points`)
     caps the detail queries, least recently checked first; ``refresh_only`` reads only what
     recording CJ's answers needs. Raises PointsBudgetError, before any paid call, when the
@@ -76,6 +78,7 @@ def refresh(
             now=now,
             refresh_budget=refresh_budget,
             refresh_only=refresh_only,
+            stores=stores,
         )
         if stage > 0 and not checked:  # once, before the first read that may cost points
             _check_points(context, [reads for _kind, reads in reading if reads.stage > 0])

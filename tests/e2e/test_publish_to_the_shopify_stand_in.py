@@ -71,3 +71,33 @@ def test_a_priced_catalogue_is_published_repriced_and_archived(cjw: CjWorkspace)
     assert removed.exit_code == 0, removed.output
     statuses = {p["metafields"][("cjrec", "cj_pid")]["value"]: p["status"] for p in cjw.sandbox.shopify.products()}
     assert statuses == {pids[0]: "ACTIVE", pids[1]: "ARCHIVED"}
+
+
+def test_a_price_edited_or_a_product_deleted_in_the_store_is_set_back(cjw: CjWorkspace) -> None:
+    cjw.watch.secrets.add(DEFAULT_TOKEN)
+    pids = on_sale(cjw.sandbox, 2, start=8)
+    cjw.products(pids)
+    cjw.write("manifests/pricing.yaml", RULE)
+    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+    for _ in range(2):
+        assert cjw.run("apply", "--auto-approve").exit_code == 0
+    edited, deleted = sorted(
+        cjw.sandbox.shopify.products(), key=lambda p: p["metafields"][("cjrec", "cj_pid")]["value"]
+    )
+    variant = edited["variants"][0]
+    published = variant["price"]
+    cjw.sandbox.shopify.merchant_edit(edited["id"], variant_price={variant["id"]: "1.00"})
+    cjw.sandbox.shopify.merchant_delete(deleted["id"])
+
+    assert cjw.run("plan", "--detailed-exitcode").exit_code == 0  # without --refresh-details the stores are not read
+    shown = cjw.run("plan", "--refresh-details", "--detailed-exitcode")
+    assert shown.exit_code == 2, shown.output
+    assert f"price edited in the store: {variant['sku']} 1.00 -> {published}" in shown.output
+    assert "deleted in the store: publish again" in shown.output
+
+    fixed = cjw.run("apply", "--refresh-details", "--auto-approve")
+    assert fixed.exit_code == 0, fixed.output
+    live = {p["metafields"][("cjrec", "cj_pid")]["value"]: p for p in cjw.sandbox.shopify.products()}
+    assert len(live) == 2
+    assert live[edited["metafields"][("cjrec", "cj_pid")]["value"]]["variants"][0]["price"] == published
+    assert cjw.run("plan", "--refresh-details", "--detailed-exitcode").exit_code == 0

@@ -18,6 +18,7 @@ from reconciler.kinds.store.describe import description
 from reconciler.kinds.store.document import DOCUMENTS
 from reconciler.kinds.store.model import KIND as NAME
 from reconciler.kinds.store.plan import apply_cost, plan_store_listings
+from reconciler.kinds.store.reads import READS
 from reconciler.kinds.store.record import SECTIONS
 
 
@@ -32,6 +33,7 @@ KIND = Kind(
     "and the products published to it.",
     documents=DOCUMENTS,
     sections=SECTIONS,
+    reads=READS,
     plan=plan_store_listings,
     executor=_executor,
     cost=apply_cost,

@@ -13,6 +13,7 @@ from typing import Literal
 
 from reconciler.models.declared import Source
 from reconciler.models.desired import Desired
+from reconciler.models.observed import Observed
 from reconciler.models.secret import Secret
 
 KIND = "store"
@@ -85,3 +86,22 @@ def store_named(desired: Desired, name: str) -> Store | None:
     """The store called ``name``, if one is declared."""
     item = desired.of(KIND).get(name)
     return item if isinstance(item, Store) else None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenListing:
+    """A published product as the store shows it now (``plan --refresh-details``): None in
+    :data:`StoreSeen` when the store no longer has it (deleted in its admin)."""
+
+    product_id: str
+    status: str  # ACTIVE | DRAFT | ARCHIVED | UNLISTED
+    prices: dict[str, str]  # store price by SKU
+
+
+StoreSeen = dict[str, SeenListing | None]  # by ``<store>/product.<pid>``; absent: not read
+
+
+def seen_of(observed: Observed) -> StoreSeen:
+    """What the stores showed this run (empty when they were not read)."""
+    seen = observed.of(KIND)
+    return seen if isinstance(seen, dict) else {}

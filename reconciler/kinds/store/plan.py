@@ -12,7 +12,9 @@ record of what was sent last:
   ``onRemove`` says: ``archive`` or ``draft`` (an update to that status) or ``delete`` (a
   forget that deletes it in the store);
 - a record of a Store no longer declared → a warning only: cjrec cannot reach that store
-  any more, and ``cjrec state forget`` drops the record.
+  any more, and ``cjrec state forget`` drops the record;
+- with ``--refresh-details`` the stores are read back (``reads.py``): a price edited in the
+  store's admin or a product deleted there is drift, and an update sets it back.
 
 Listings are planned from the recorded products: a product added by this apply is
 published by the next one (see the report of issue 20 for the single-apply follow-up).
@@ -26,9 +28,9 @@ from reconciler.kinds.listing.payload import Listing, listing_of
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.product.model import products
 from reconciler.kinds.product.record import products_of
-from reconciler.kinds.store.model import KIND, Store, stores
+from reconciler.kinds.store.model import KIND, Store, StoreSeen, seen_of, stores
 from reconciler.kinds.store.record import ListingRecord, listing_key, listings_of
-from reconciler.models.plan import Action, Change, Finding
+from reconciler.models.plan import Action, Change, Drift, Finding
 
 REMOVED_STATUS = {"archive": "archived", "draft": "draft"}
 
@@ -41,6 +43,7 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
     wanted = {product.pid: product for product in products(context.desired)}
     recorded_products = products_of(context.recorded)
     recorded = listings_of(context.recorded)
+    seen = seen_of(context.observed)
     for store in declared.values():
         for pid in sorted(wanted):
             key = listing_key(store.name, pid)
@@ -52,8 +55,9 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
                     _append(plan, _removal(store, before, "no selected variant has a store price"))
                 continue
             change = _publish(store, listing, before, source=str(wanted[pid].source))
-            if change is not None:
-                plan.changes.append(change)
+            if change is None and before is not None and key in seen:
+                change = _restore(plan, store, listing, before, seen, source=str(wanted[pid].source))
+            _append(plan, change)
     for key, before in sorted(recorded.items()):
         owner = declared.get(before.store)
         if owner is None:
@@ -95,6 +99,37 @@ def _publish(store: Store, listing: Listing, before: ListingRecord | None, *, so
     if before.fingerprint == listing.fingerprint and before.status == after["status"]:
         return None
     return Change(address, Action.UPDATE, before.to_dict(), after, reason=_why(before, after), source=source)
+
+
+def _restore(
+    plan: KindPlan, store: Store, listing: Listing, before: ListingRecord, seen: StoreSeen, *, source: str
+) -> Change | None:
+    """Store-side drift (``--refresh-details``): a product deleted in the store, or a price
+    edited there, is set back to what cjrec published."""
+    address = f"{KIND}.{before.key}"
+    found = seen[before.key]
+    after = _after(store, listing, before)
+    if found is None:
+        plan.drift.append(Drift(address, "product", before.product_id, None))
+        return Change(
+            address, Action.UPDATE, before.to_dict(), after, reason="deleted in the store: publish again", source=source
+        )
+    edited = []
+    for variant in sorted(before.variants.values(), key=lambda v: v.sku):
+        now = found.prices.get(variant.sku)
+        if now is not None and now != variant.price:
+            plan.drift.append(Drift(address, f"variants.{variant.sku}.price", variant.price, now))
+            edited.append(f"{variant.sku} {now} -> {variant.price}")
+    if not edited:
+        return None
+    return Change(
+        address,
+        Action.UPDATE,
+        before.to_dict(),
+        after,
+        reason="price edited in the store: " + "; ".join(edited),
+        source=source,
+    )
 
 
 def _why(before: ListingRecord, after: dict[str, Any]) -> str:
