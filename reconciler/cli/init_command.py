@@ -129,12 +129,8 @@ def template(name: str, install: InstallLine | None = None) -> str:
         if f'"{PACKAGE_PLACEHOLDER}"' in raw:
             indent = raw[: len(raw) - len(raw.lstrip())]
             if line.warning:
-                out.append(
-                    f"{indent}# CHECK THIS LINE: cjrec came from {line.origin}; a CI runner cannot install from there.\n"
-                )
-                out.append(
-                    f"{indent}# Set a requirement it can reach (cjrec==X.Y.Z, git+https://…@TAG, a wheel URL),\n"
-                )
+                out.append(f"{indent}# CHECK THIS LINE: cjrec came from {line.origin}; a CI runner cannot install from there.\n")
+                out.append(f"{indent}# Set a requirement it can reach (cjrec==X.Y.Z, git+https://…@TAG, a wheel URL),\n")
                 out.append(f"{indent}# or write this file again with `cjrec init --install SPEC`.\n")
             written = raw.replace(f'"{PACKAGE_PLACEHOLDER}"', json.dumps(line.spec))
         out.append(written)
@@ -152,10 +148,7 @@ CI_FILES = (".github/workflows/cjrec.yml", ".gitlab-ci.yml")
 def _report_schema_and_install(console: Console, root: Path, done: Scaffold, install: InstallLine) -> None:
     """Notes on a kept schema copy from another version, and on the install line the pipelines got (or not)."""
     schema_file = root / "schema" / "cjrec-v1.json"
-    if (
-        "schema/cjrec-v1.json" in done.kept
-        and schema_file.read_text(encoding="utf-8", errors="replace") != editor_schema()
-    ):
+    if "schema/cjrec-v1.json" in done.kept and schema_file.read_text(encoding="utf-8", errors="replace") != editor_schema():
         console.note(
             "schema/cjrec-v1.json differs from this cjrec's schema: refresh it with `cjrec schema --out schema/cjrec-v1.json`"
         )
