@@ -101,3 +101,21 @@ def test_a_price_edited_or_a_product_deleted_in_the_store_is_set_back(cjw: CjWor
     assert len(live) == 2
     assert live[edited["metafields"][("cjrec", "cj_pid")]["value"]]["variants"][0]["price"] == published
     assert cjw.run("plan", "--refresh-details", "--detailed-exitcode").exit_code == 0
+
+
+def test_a_cj_shop_the_account_does_not_have_fails_the_plan_with_the_list(cjw: CjWorkspace) -> None:
+    cjw.watch.secrets.add(DEFAULT_TOKEN)
+    cjw.products(on_sale(cjw.sandbox, 1))
+    text = STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN).replace("Sandbox Shop", "Other Shop")
+    cjw.encrypt("manifests/store.sops.yaml", text)
+    result = cjw.run("plan")
+    assert result.exit_code == 1, result.output
+    assert "manifests/store.sops.yaml:1: spec.cjShop: CJ lists no shop 'Other Shop' for this account" in result.stderr
+    assert "Sandbox Shop (id 1690000000000000001, shopify)" in result.stderr
+    assert "Traceback" not in result.output
+
+    by_id = STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN).replace(
+        "Sandbox Shop", '"1690000000000000001"'
+    )
+    cjw.encrypt("manifests/store.sops.yaml", by_id)
+    assert cjw.run("plan").exit_code == 0

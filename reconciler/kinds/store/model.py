@@ -99,9 +99,32 @@ class SeenListing:
 
 
 StoreSeen = dict[str, SeenListing | None]  # by ``<store>/product.<pid>``; absent: not read
+CjShop = tuple[str, str, str]  # (id, name, type) as CJ's shop/getShops lists it
+
+
+@dataclass(frozen=True, slots=True)
+class StoresObserved:
+    """What the store kind read this run: the published products read back (``--refresh-details``)
+    and the stores authorised to the CJ account (None when CJ was not asked)."""
+
+    seen: StoreSeen
+    cj_shops: tuple[CjShop, ...] | None = None
 
 
 def seen_of(observed: Observed) -> StoreSeen:
     """What the stores showed this run (empty when they were not read)."""
-    seen = observed.of(KIND)
-    return seen if isinstance(seen, dict) else {}
+    found = observed.of(KIND)
+    return found.seen if isinstance(found, StoresObserved) else {}
+
+
+def cj_shops_of(observed: Observed) -> tuple[CjShop, ...] | None:
+    """The CJ account's stores, when this run asked CJ."""
+    found = observed.of(KIND)
+    return found.cj_shops if isinstance(found, StoresObserved) else None
+
+
+def cj_shop_matching(store: Store, shops: tuple[CjShop, ...]) -> CjShop | None:
+    """The CJ shop ``store.cj_shop`` names: by id, else by name (ignoring case)."""
+    wanted = store.cj_shop.strip()
+    by_id = next((shop for shop in shops if shop[0] == wanted), None)
+    return by_id or next((shop for shop in shops if shop[1].casefold() == wanted.casefold()), None)

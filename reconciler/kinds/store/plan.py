@@ -24,12 +24,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.errors import Diagnostic
 from reconciler.kinds.listing.payload import Listing, listing_of
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.product.model import products
 from reconciler.kinds.product.record import products_of
-from reconciler.kinds.store.model import KIND, Store, StoreSeen, seen_of, stores
+from reconciler.kinds.store.model import KIND, Store, StoreSeen, cj_shop_matching, cj_shops_of, seen_of, stores
 from reconciler.kinds.store.record import ListingRecord, listing_key, listings_of
+from reconciler.kinds.wording import short
 from reconciler.models.plan import Action, Change, Drift, Finding
 
 REMOVED_STATUS = {"archive": "archived", "draft": "draft"}
@@ -40,6 +42,7 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
     if context.request.refresh_only:
         return plan
     declared = {store.name: store for store in stores(context.desired)}
+    _check_cj_shops(plan, context)
     wanted = {product.pid: product for product in products(context.desired)}
     recorded_products = products_of(context.recorded)
     recorded = listings_of(context.recorded)
@@ -71,6 +74,32 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
         elif before.pid not in wanted:
             _append(plan, _removal(owner, before, "removed from the manifests"))
     return plan
+
+
+def _check_cj_shops(plan: KindPlan, context: PlanContext) -> None:
+    """Every Store's ``cjShop`` must be a store CJ lists for the account (when CJ was asked)."""
+    shops = cj_shops_of(context.observed)
+    if shops is None:
+        return
+    listed = ", ".join(
+        f"{short(name) or '(no name)'} (id {short(shop_id)}, {short(kind) or 'unknown type'})"
+        for shop_id, name, kind in shops
+    )
+    for store in stores(context.desired):
+        if cj_shop_matching(store, shops) is None:
+            plan.errors.append(
+                Diagnostic(
+                    store.source.file,
+                    store.source.line,
+                    "spec.cjShop",
+                    f"CJ lists no shop {store.cj_shop!r} for this account; its shops: {listed or 'none'}",
+                )
+            )
+    if plan.errors:
+        plan.error_hint = (
+            "name the shop as CJ lists it (its name or id), or connect the store to CJ first "
+            "(CJ's web UI: Authorization → Store)"
+        )
 
 
 def _append(plan: KindPlan, change: Change | None) -> None:
