@@ -21,6 +21,7 @@ from benchmarks import (
     pricing_export,
     reference,
     s3_state,
+    shopify_publish,
     sourcing,
     startup,
     throughput,
@@ -30,7 +31,7 @@ from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing", "rate", "s3state")
+BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing", "rate", "s3state", "shopify")
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -71,6 +72,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--startup-runs", type=int, default=15, help="measured runs per start-up command")
     p.add_argument("--requests", type=int, default=300, help="sourcing requests in the sourcing benchmark")
     p.add_argument("--market-products", type=int, default=50, help="products quoted in the sourcing benchmark")
+    p.add_argument(
+        "--shopify-products",
+        type=int,
+        default=shopify_publish.PRODUCTS,
+        help="products published to the Shopify stand-in",
+    )
     p.add_argument("--source", type=Path, help="run cjrec from this checkout (python -m reconciler) instead")
     p.add_argument("--smoke", action="store_true", help="toy sizes, a few seconds: checks the harness only")
     p.add_argument("--workdir", type=Path, help="keep the workspaces here instead of a temporary folder")
@@ -88,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.first, args.managed, args.sizes, args.runs, args.startup_runs = 3, 10, [20, 50], 1, 1
         args.pricing_products = 50
         args.requests, args.market_products = 7, 3
+        args.shopify_products = 5
     if args.source is not None:
         workspace.use_command(workspace.Command.from_source(args.source))
     started = time.monotonic()
@@ -127,9 +135,7 @@ def _run(chosen: list[str], args: argparse.Namespace, results: Results, root: Pa
     if "calls" in chosen:
         _say("calls and points")
         results.calls_qps = 10.0 if args.smoke else 6.0
-        results.calls = calls_points.run(
-            root, first=args.first, managed=args.managed, qps=results.calls_qps, key=key
-        )
+        results.calls = calls_points.run(root, first=args.first, managed=args.managed, qps=results.calls_qps, key=key)
     if "sourcing" in chosen:
         _say(f"sourcing: {args.requests} requests, a market for {args.market_products} products")
         results.sourcing = sourcing.run(
@@ -158,6 +164,11 @@ def _run(chosen: list[str], args: argparse.Namespace, results: Results, root: Pa
                     reference_pause_s=pause,
                 )
             )
+    if "shopify" in chosen:
+        _say(
+            f"publishing {args.shopify_products} products x {shopify_publish.VARIANTS} variants to the Shopify stand-in"
+        )
+        results.shopify = shopify_publish.run(products=args.shopify_products)
     if "s3state" in chosen:
         _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
         if args.smoke:

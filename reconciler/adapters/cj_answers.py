@@ -72,6 +72,30 @@ def parse_subscriptions_page(raw: object, *, call: str) -> Page[str]:
     return Page(pids, total if isinstance(total, int) else None)
 
 
+def parse_shops_page(raw: object, *, call: str) -> Page[tuple[str, str, str]]:
+    """One page of ``/shop/getShops``: (id, name, type) of each store authorised to the account.
+    The rows' names are not documented: ``shopId``/``id``, ``shopName``/``name``, ``shopType``/``type``."""
+    rows = None
+    if isinstance(raw, dict):
+        rows = raw.get("list") if raw.get("list") is not None else raw.get("content")
+    elif isinstance(raw, list):
+        rows = raw
+    if not isinstance(rows, list):
+        raise _shape(call, "data.list", "a list")
+    shops = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise _shape(call, f"data.list[{i}]", "an object")
+        shop_id = row.get("shopId", row.get("id"))
+        if shop_id is None or isinstance(shop_id, bool) or not str(shop_id).strip():
+            raise _shape(call, f"data.list[{i}].shopId", "an id")
+        name = row.get("shopName", row.get("name"))
+        kind = row.get("shopType", row.get("type"))
+        shops.append((str(shop_id).strip(), str(name or "").strip(), str(kind or "").strip().lower()))
+    total = raw.get("totalPages") if isinstance(raw, dict) else None
+    return Page(tuple(shops), total if isinstance(total, int) else None)
+
+
 def parse_webhook_settings(raw: object, *, call: str) -> dict[str, WebhookSetting]:
     """The callback of every topic, from ``/setting/get``'s data."""
     data = _mapping(raw, call, "data")

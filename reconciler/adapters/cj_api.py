@@ -17,6 +17,7 @@ from reconciler.adapters.cj_answers import (
     parse_freight_answer,
     parse_my_products_page,
     parse_product_detail,
+    parse_shops_page,
     parse_sourcing_id,
     parse_sourcing_rows,
     parse_subscriptions_page,
@@ -43,6 +44,7 @@ INTERFACE_NOT_FOUND = 1600101
 def interface_missing(error: ApiError) -> bool:
     """True when CJ says the route itself does not exist (1600101, or HTTP 404), not that the call was bad."""
     return error.code == INTERFACE_NOT_FOUND or (error.code is None and error.http_status == 404)
+SHOP_PAGE_SIZE = 50  # shop/getShops takes at most 50 a page
 
 
 class TokenSource(Protocol):
@@ -129,6 +131,20 @@ class CjApi:
         """``POST /product/addToMyProduct`` (free). True if added now, False if it was there already."""
         env = self._authed("POST", "/product/addToMyProduct", body={"productId": pid})
         return not env.duplicate
+
+    def cj_shops(self) -> tuple[tuple[str, str, str], ...]:
+        """The stores authorised to the account, (id, name, type), all pages of ``shop/getShops`` (free)."""
+        found: list[tuple[str, str, str]] = []
+        page = 1
+        while page <= MAX_PAGES:
+            env = self._authed("GET", "/shop/getShops", params={"pageNum": page, "pageSize": SHOP_PAGE_SIZE})
+            listed = parse_shops_page(env.data, call=f"GET /shop/getShops?pageNum={page}")
+            new = [shop for shop in listed.rows if shop not in found]
+            found.extend(new)
+            if listed.is_last(page) or not new:
+                break
+            page += 1
+        return tuple(found)
 
     def webhook_settings(self) -> dict[str, WebhookSetting]:
         """The callback of every topic, from ``setting/get`` (free)."""

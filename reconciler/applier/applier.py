@@ -42,11 +42,12 @@ def executors(
     uploader: Any = None,
     settings: Settings | None = None,
     now: Callable[[], datetime] | None = None,
+    stores: Any = None,
 ) -> tuple[Executor, ...]:
     """One executor per kind that has one, in plan order (the order their calls run). ``client``
     makes the calls (each kind declares the Protocol of those it needs); ``now`` is the clock a
-    kind counts daily limits by."""
-    deps = ApplyDeps(client=client, uploader=uploader, settings=settings or Settings(), now=now)
+    kind counts daily limits by; ``stores`` the clients of the declared stores by name."""
+    deps = ApplyDeps(client=client, uploader=uploader, settings=settings or Settings(), now=now, stores=stores)
     return tuple(kind.executor(deps) for kind in kinds() if kind.executor is not None)
 
 
@@ -78,8 +79,9 @@ class Applier:
         settings: Settings | None = None,
         now: Callable[[], datetime] | None = None,
         uploader: Any = None,
+        stores: Any = None,
     ) -> None:
-        self.executors = executors(client, uploader=uploader, settings=settings, now=now)
+        self.executors = executors(client, uploader=uploader, settings=settings, now=now, stores=stores)
         self.store = store
         self.qps = qps
         self.hooks = hooks or SilentHooks()

@@ -91,6 +91,7 @@ def compute_plan(
             refresh_only=refresh_only,
             events=events.hints() if events is not None else (),
             settled=events.settled if events is not None else None,
+            stores=_store_clients(desired, connection),
         )
         observed = replace(
             observed,
@@ -480,6 +481,7 @@ def run_apply(
                     hooks=hooks,
                     stop=connection.http.cancel,
                     settings=desired.settings,
+                    stores=_store_clients(desired, connection),
                 )
                 result = applier.apply(the_plan, state or store.new_state())
             elapsed = time.monotonic() - started
@@ -518,6 +520,13 @@ def _material(obj: AppContext, plan: Plan, code: int) -> int:
             "Review with `cjrec plan`, then `cjrec apply` to reprice, or change the manifests."
         )
     return code
+
+
+def _store_clients(desired: Desired, connection: Connection) -> dict[str, object]:
+    """The clients of the declared Stores (requests to Shopify are built only when there is one)."""
+    from reconciler.cli.wiring import store_clients
+
+    return store_clients(desired, cancel=connection.http.cancel)
 
 
 def _logo_store(desired: Desired) -> S3LogoStore | None:

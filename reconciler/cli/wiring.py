@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,6 +243,29 @@ def connect(
         auth=auth, store=store, credentials=credentials, clock=clock, account_of=auth.account_settings
     )
     return Connection(http=http, auth=auth, tokens=tokens, api=CjApi(http, tokens))
+
+
+def store_clients(desired: Desired, *, cancel: threading.Event, clock: Clock | None = None) -> dict[str, Any]:
+    """The client of every declared Store, by name, as the store kind's executor takes them
+    (``(Store, ShopifyStore)``); Ctrl-C (``cancel``) stops their calls as it stops CJ's."""
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.shopify_http import ShopifyHttp, StoreToken
+    from reconciler.adapters.shopify_store import ShopifyStore
+    from reconciler.kinds.store.model import stores
+
+    clients: dict[str, Any] = {}
+    for store in stores(desired):
+        auth = store.auth
+        token = StoreToken(access_token=auth.access_token, client_id=auth.client_id, client_secret=auth.client_secret)
+        http = ShopifyHttp(
+            graphql_url=store.graphql_url,
+            token=token,
+            clock=clock or SystemClock(),
+            timeout=http_timeout(os.environ.get(TIMEOUT_VARIABLE)),
+            cancel=cancel,
+        )
+        clients[store.name] = (store, ShopifyStore(http))
+    return clients
 
 
 TIMEOUT_VARIABLE = "CJREC_HTTP_TIMEOUT"

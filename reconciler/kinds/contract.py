@@ -84,12 +84,14 @@ class Derivation:
 @dataclass(frozen=True)
 class ApplyDeps:
     """What an executor may be built with: the clients (each kind declares the Protocol of the
-    calls it makes), the account's Settings and the clock."""
+    calls it makes; ``stores`` are the clients of the declared stores), the account's Settings
+    and the clock."""
 
     client: Any
     uploader: Any
     settings: Settings
     now: Callable[[], datetime] | None = None
+    stores: Any = None  # the stores' clients by Store name (the store kind's StoreApi), built by the CLI
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class ReadContext:
     refresh_budget: int | None = None
     refresh_only: bool = False
     events: tuple[EventHint, ...] = ()  # CJ's pending webhook messages: hints of what changed
+    stores: Any = None  # the declared stores' clients by name (the store kind reads them back for drift)
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,12 @@ from reconciler.kinds.pricing.kind import KIND as PRICING
 from reconciler.kinds.product.kind import KIND as PRODUCT
 from reconciler.kinds.settings.kind import KIND as SETTINGS
 from reconciler.kinds.sourcing.kind import KIND as SOURCING
+from reconciler.kinds.store.kind import KIND as STORE
 from reconciler.kinds.webhook.kind import KIND as WEBHOOK
 from reconciler.models.plan import APPLY_RULES
 from reconciler.models.state import know_section
 
-_BUILT_IN: tuple[Kind, ...] = (LOGO, SOURCING, PRODUCT, MARKET, WEBHOOK, PRICING, CREDENTIALS, SETTINGS)
+_BUILT_IN: tuple[Kind, ...] = (LOGO, SOURCING, PRODUCT, MARKET, WEBHOOK, PRICING, CREDENTIALS, SETTINGS, STORE)
 _added: list[Kind] = []
 
 

@@ -54,10 +54,12 @@ def refresh(
     refresh_only: bool = False,
     events: tuple[EventHint, ...] = (),
     settled: set[str] | None = None,
+    stores: Any = None,
 ) -> Observed:
     """What CJ says now of everything ``desired`` and ``state`` name, for the planner.
 
-    ``reader`` makes every read (each kind declares the Protocol of those it needs). In
+    ``reader`` makes every read (each kind declares the Protocol of those it needs; ``stores``
+    are the declared stores' clients, for the kinds that read a store back). In
     ``refresh-details`` mode ``refresh_budget`` (already resolved by :func:`refresh_points`)
     caps the detail queries, least recently checked first; ``refresh_only`` reads only what
     recording CJ's answers needs. Raises PointsBudgetError, before any paid call, when the
@@ -82,6 +84,7 @@ def refresh(
             refresh_budget=refresh_budget,
             refresh_only=refresh_only,
             events=events,
+            stores=stores,
         )
         if stage > 0 and not checked:  # once, before the first read that may cost points
             _check_points(context, [reads for _kind, reads in reading if reads.stage > 0])

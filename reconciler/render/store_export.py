@@ -12,13 +12,10 @@ Decisions where the formats leave a choice:
   digits a dash), derived from the pid only, so it stays
   the same when CJ renames the product and a re-import updates the product instead of
   duplicating it. The name is the ``Title``.
-- **Options**: names from CJ's ``productKeyEn`` (``Color-Size``), values from each variant's
-  variantKey (``Black-XL``), both split on ``-``; a value with more parts than there are
-  names keeps the extra parts in its first value (``Light-Blue-XL`` → ``Light-Blue``, ``XL``).
-  When that does not give every variant a distinct set of values (or CJ gives no names), the
-  product gets one option, ``Variant``, valued by the variantKey (else the SKU). Shopify
-  takes at most three options: options 3 and beyond are joined into the third, names and
-  values with `` / ``. A product with one selected variant gets ``Title``/``Default Title``.
+- **Options**: from CJ's variant keys by the rule publishing to Shopify uses too
+  (``reconciler/kinds/listing/options.py``): names from ``productKeyEn``, values from each
+  variantKey, a ``Variant`` option when they do not tell the variants apart, ``Title``/``Default
+  Title`` for one variant, options 3 and beyond joined into the third.
 - **Status**: ``active`` (Shopify) / published ``1`` (WooCommerce) while CJ has it on sale
   (status ``3``), else ``draft`` / ``-1``, so a product CJ stopped selling is not sold.
 - **Stock** is not tracked (the state does not record it): Shopify ``Inventory tracker``
@@ -32,19 +29,18 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from reconciler.kinds.listing.options import MAX_SHOPIFY_OPTIONS, fold, store_options
+from reconciler.kinds.listing.payload import handle_of
 from reconciler.kinds.product.record import ListedVariant, ProductRecord, VariantSnapshot, products_of
 from reconciler.models.state import SyncState
 from reconciler.safe_text import for_store_csv, http_url, starts_like_formula
 
 STORE_FORMATS = ("shopify", "woocommerce")
 ON_SALE = "3"
-MAX_SHOPIFY_OPTIONS = 3
-FALLBACK_OPTION = "Variant"
 
 SHOPIFY_COLUMNS = (
     "Title",
@@ -153,11 +149,6 @@ def render_store_csv(state: SyncState, fmt: str) -> StoreExport:
     return _woocommerce(products, notes)
 
 
-def handle_of(pid: str) -> str:
-    """The Shopify ``URL handle`` of a product: ``cj-`` and its pid, lowercase letters, digits and dashes."""
-    return "cj-" + "-".join(part for part in re.split(r"[^a-z0-9]+", pid.lower()) if part)
-
-
 # -- what is exported -----------------------------------------------------------------
 def _products(state: SyncState, notes: list[str]) -> list[_Product]:
     out = []
@@ -179,7 +170,7 @@ def _products(state: SyncState, notes: list[str]) -> list[_Product]:
         if not priced:
             skipped.append(pid)
             continue
-        names, values = _options(snap.option_names, [seen for _vid, seen, _listed in priced])
+        names, values = store_options(snap.option_names, [seen for _vid, seen, _listed in priced])
         items = tuple(
             _Item(vid, seen, listed, value) for (vid, seen, listed), value in zip(priced, values, strict=True)
         )
@@ -192,39 +183,6 @@ def _products(state: SyncState, notes: list[str]) -> list[_Product]:
     if unpriced:
         notes.append(f"{unpriced} selected variant(s) left out: CJ gives them no cost, so they have no store price")
     return out
-
-
-def _options(
-    key_names: str | None, variants: Sequence[VariantSnapshot]
-) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
-    """Option names and each variant's values (see the module docstring)."""
-    if len(variants) == 1:
-        return ("Title",), [("Default Title",)]
-    names = tuple(part.strip() for part in (key_names or "").split("-") if part.strip())
-    if names:
-        values = [_split(v.variant_key or "", len(names)) for v in variants]
-        if all(v is not None for v in values) and len(set(values)) == len(values):
-            return names, [v for v in values if v is not None]
-    fallback: list[tuple[str, ...]] = [((v.variant_key or v.sku),) for v in variants]
-    if len(set(fallback)) != len(fallback):
-        fallback = [(v.sku,) for v in variants]
-    return (FALLBACK_OPTION,), fallback
-
-
-def _split(key: str, count: int) -> tuple[str, ...] | None:
-    parts = key.split("-")
-    if len(parts) < count or not all(parts):
-        return None
-    head = len(parts) - count + 1
-    return ("-".join(parts[:head]), *parts[head:])
-
-
-def _fold(names: tuple[str, ...], values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """At most three options: the third and later joined with `` / ``."""
-    if len(names) <= MAX_SHOPIFY_OPTIONS:
-        return names, values
-    keep = MAX_SHOPIFY_OPTIONS - 1
-    return (*names[:keep], " / ".join(names[keep:])), (*values[:keep], " / ".join(values[keep:]))
 
 
 def _money(value: str | Decimal | None) -> str:
@@ -257,12 +215,12 @@ def _shopify(products: list[_Product], notes: list[str]) -> StoreExport:
         handle = handle_of(product.record.pid)
         snap = product.record.snapshot
         image = http_url(snap.image) if snap else None
-        names, _ = _fold(product.option_names, product.items[0].values)
+        names, _ = fold(product.option_names, product.items[0].values)
         folded += len(product.option_names) > MAX_SHOPIFY_OPTIONS
         title = _text(product.name, woo=False)
         formula_like += starts_like_formula(title)
         for index, item in enumerate(product.items):
-            _, values = _fold(product.option_names, item.values)
+            _, values = fold(product.option_names, item.values)
             row = {
                 "URL handle": handle,
                 "SKU": _text(item.seen.sku, woo=False),

@@ -24,6 +24,7 @@ from reconciler.sandbox.api import API_PREFIX, CjApi
 from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.envelope import Delivery, Reply, Request
+from reconciler.sandbox.shopify.api import SHOPIFY_PREFIX, ShopifyApi, ShopifyConfig
 from reconciler.sandbox.state import SandboxState
 
 MAX_BODY = 1 << 20
@@ -32,9 +33,12 @@ MAX_BODY = 1 << 20
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, host: str, port: int, *, api: CjApi, admin: Admin, stopping: threading.Event) -> None:
+    def __init__(
+        self, host: str, port: int, *, api: CjApi, admin: Admin, shopify: ShopifyApi, stopping: threading.Event
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.api = api
+        self.shopify = shopify
         self.admin = admin
         self.stopping = stopping
         self._open: set[socket.socket] = set()
@@ -123,6 +127,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if split.path == ADMIN_PREFIX or split.path.startswith(ADMIN_PREFIX + "/"):
             reply = server.admin.handle(request)
+        elif split.path.startswith(SHOPIFY_PREFIX):
+            reply = server.shopify.handle(request)
         else:
             reply = server.api.handle(request)
         if reply.delay_s > 0:
@@ -144,7 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Sandbox:
-    """A local stand-in for CJ's API; see ../shared/cj-api.md for what it imitates.
+    """A local stand-in for CJ's API; see ../shared/cj-api.md for what it imitates. It also plays
+    one Shopify shop (:attr:`shopify`, see ``sandbox/shopify/``) under ``/admin/`` on the same port.
 
     ``Sandbox(config).start()`` serves in a daemon thread (or use it as a context manager);
     ``serve_forever()`` serves in the foreground until Ctrl-C. Reading ``base_url`` binds the
@@ -153,11 +160,20 @@ class Sandbox:
     the server runs. A stopped sandbox cannot be started again.
     """
 
-    def __init__(self, config: SandboxConfig | None = None, *, clock: SandboxClock | None = None) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        clock: SandboxClock | None = None,
+        shopify: ShopifyConfig | None = None,
+    ) -> None:
         self.config = config or SandboxConfig()
         self._state = SandboxState(self.config, clock=clock)
         self._api = CjApi(self._state)
         self._admin = Admin(self._state)
+        self.shopify = ShopifyApi(
+            shopify or ShopifyConfig(), monotonic=self._state.clock.monotonic, wall=self._state.clock.wall
+        )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
@@ -173,7 +189,12 @@ class Sandbox:
                 raise RuntimeError("this sandbox has been stopped; make a new one")
             if self._server is None:
                 self._server = _Server(
-                    self.config.host, self.config.port, api=self._api, admin=self._admin, stopping=self._state.stopping
+                    self.config.host,
+                    self.config.port,
+                    api=self._api,
+                    admin=self._admin,
+                    shopify=self.shopify,
+                    stopping=self._state.stopping,
                 )
             return self._server
 
@@ -245,6 +266,11 @@ class Sandbox:
     def base_url(self) -> str:
         """CJ's base URL on this sandbox, e.g. ``http://127.0.0.1:54321/api2.0/v1``."""
         return self.root_url + API_PREFIX
+
+    @property
+    def shopify_url(self) -> str:
+        """What a Store's ``endpoint:`` is set to for the Shopify stand-in, e.g. ``http://127.0.0.1:54321``."""
+        return self.root_url
 
     @property
     def admin_url(self) -> str:

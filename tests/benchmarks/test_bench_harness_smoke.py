@@ -23,6 +23,7 @@ SECTIONS = {
     "sourcing": ("## 6. Sourcing requests and markets", "(b) plan with 7 requests open at CJ"),
     "rate": ("## 7. Request rate with no Settings", "| no Settings (`qps: auto`) | 4 |", "apply ≥ 0.9 × its limit"),
     "s3state": ("## 8. State on S3", "| 100 products |", "`cjrec state list` wall", "held 5 ms"),
+    "shopify": ("## 9. Publishing to Shopify", "| 5 × 5 |", "publish to Shopify at 100 points/s"),
 }
 
 

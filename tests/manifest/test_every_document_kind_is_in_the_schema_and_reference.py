@@ -114,7 +114,5 @@ def test_a_new_kind_adds_a_document_without_editing_the_validator(tmp_path: Path
         assert "#/$defs/GadgetDocument" in str(json_schema()["oneOf"])
         assert "## kind: Gadget" in markdown_reference()
         unknown = validated("apiVersion: cjrec/v1\nkind: Widget\n", tmp_path)
-        assert "expected one of Credentials, Logo, Market, Products, Pricing, Settings, Webhooks, Gadget" in str(
-            unknown.diagnostics[0]
-        )
+        assert str(unknown.diagnostics[0]).endswith(", Gadget)")  # after every built-in kind
     assert "Gadget" not in markdown_reference()

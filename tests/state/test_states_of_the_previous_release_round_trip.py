@@ -39,8 +39,12 @@ def test_every_section_is_read_into_its_kinds_records() -> None:
     assert state_codec.decode(state_codec.encode(state)) == state
 
 
+NEWER_THAN_RELEASE_0_1 = {"store_listings"}  # sections of kinds that release did not have (issue 20)
+
+
 def test_the_fixtures_cover_every_section_the_registry_knows() -> None:
     from reconciler.kinds.registry import sections
 
     raw = (Path(__file__).parent / "fixtures" / "release-0.1" / "every-section.json").read_text()
-    assert all(f'"{section.key}":' in raw for section in sections())
+    known = [section.key for section in sections() if section.key not in NEWER_THAN_RELEASE_0_1]
+    assert all(f'"{key}":' in raw for key in known)

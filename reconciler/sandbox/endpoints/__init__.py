@@ -3,7 +3,7 @@
 Called by :class:`~reconciler.sandbox.api.CjApi` under the state lock, after rate limits,
 authentication and the points check; each gets a :class:`~.call.Call` and returns a Reply.
 Answers follow ../shared/cj-api.md; where CJ's behaviour is unknown the choice is noted.
-One module per part of CJ's API (account, products, webhooks, sourcing, freight); the
+One module per part of CJ's API (account, products, webhooks, sourcing, freight, shops); the
 state they work on lives in the desks (:mod:`reconciler.sandbox.accounts`, ``.sourcing``,
 ``.freight``, ``.webhooks``), which import nothing from here.
 """
@@ -16,6 +16,7 @@ from reconciler.sandbox.endpoints.account import ACCOUNT_ENDPOINTS
 from reconciler.sandbox.endpoints.call import Call
 from reconciler.sandbox.endpoints.freight import FREIGHT_ENDPOINTS
 from reconciler.sandbox.endpoints.products import PRODUCT_ENDPOINTS
+from reconciler.sandbox.endpoints.shops import SHOP_ENDPOINTS
 from reconciler.sandbox.endpoints.sourcing import SOURCING_ENDPOINTS
 from reconciler.sandbox.endpoints.webhooks import WEBHOOK_ENDPOINTS
 from reconciler.sandbox.envelope import Reply
@@ -26,4 +27,5 @@ ROUTES: dict[tuple[str, str], Callable[[Call], Reply]] = {
     **WEBHOOK_ENDPOINTS,
     **SOURCING_ENDPOINTS,
     **FREIGHT_ENDPOINTS,
+    **SHOP_ENDPOINTS,
 }

@@ -1,0 +1,200 @@
+"""Apply store listing changes: publish, update, archive/draft or delete products in a store.
+
+The executor for ``store.<store>/product.<pid>`` (contract in ``kinds/executing.py``). It
+talks to each store through the store interface (:class:`StoreApi`, implemented for Shopify
+by ``adapters/shopify_store.py``) and writes the state after every store call, so a crash
+loses at most the call in flight. The listing is built again from the product as the state
+holds it when the change runs (after the products were added and priced) and must match the
+fingerprint the plan showed, or the change fails asking for a new plan.
+
+- **publish** (no product id recorded): the identity definition once per store and run, then
+  ``productSet`` keyed by the ``cjrec.cj_pid`` metafield — a rerun after a crash between the
+  store's answer and the state write finds the same product, never a second one;
+- **update**: prices only → ``productVariantsBulkUpdate``; variants added or removed →
+  ``productSet`` of options and variants by the product's id; a product the merchant deleted
+  in the store is published again;
+- **removal**: ``archive``/``draft`` sets the status (the record stays, so the product comes
+  back with the same id), ``delete`` deletes it and drops the record.
+
+Shopify's ``userErrors`` fail that change alone (with the field and the message); the rest of
+the apply goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Protocol
+
+from reconciler.errors import ApiError, CancelledError, CjrecError, Reach, UsageError
+from reconciler.kinds.executing import Run
+from reconciler.kinds.listing.payload import (
+    DEFINITION,
+    Listing,
+    create_input,
+    identifier,
+    listing_of,
+    price_updates,
+    variants_input,
+)
+from reconciler.kinds.product.record import products_of
+from reconciler.kinds.store.model import KIND, Store
+from reconciler.kinds.store.record import ListingRecord, StoreVariantRecord, listings_of, with_listing, without_listing
+from reconciler.models.plan import Action, Change
+from reconciler.models.state import SyncState
+
+STATUS_INPUT = {"active": "ACTIVE", "draft": "DRAFT", "archived": "ARCHIVED"}
+
+
+class StoreRefusedError(ApiError):
+    """The store refused a product (``userErrors``): that product only; the rest of the apply goes on."""
+
+    reach: ClassVar[Reach] = Reach.ITEM
+
+
+class StoreApi(Protocol):
+    """The calls the executor makes to one store (``adapters/shopify_store.ShopifyStore``)."""
+
+    def ensure_identity(self, definition: Mapping[str, Any]) -> tuple[Any, ...]: ...
+
+    def publish(self, identifier: Mapping[str, Any], product: Mapping[str, Any], *, call: str) -> Any: ...
+
+    def set_prices(self, product_id: str, variants: Sequence[Mapping[str, Any]], *, call: str) -> Any: ...
+
+    def set_status(self, product_id: str, status: str, *, call: str) -> Any: ...
+
+    def delete(self, product_id: str, *, call: str) -> Any: ...
+
+
+class StoreExecutor:
+    """Carries out store listing changes, one at a time, recording after each store call."""
+
+    kind = KIND
+
+    def __init__(self, stores: Mapping[str, tuple[Store, StoreApi]], *, now: Callable[[], str]) -> None:
+        self.stores = stores
+        self.now = now
+        self._identity: set[str] = set()
+
+    def record(self, state: SyncState, change: Change) -> SyncState:
+        """Only for a forget with no call (none is planned today): drop the record."""
+        return without_listing(state, change.name)
+
+    def execute(self, changes: Sequence[Change], run: Run) -> None:
+        for change in changes:
+            if run.stop.is_set():
+                break
+            run.begin(change)
+            try:
+                self._one(change, run)
+            except CancelledError:
+                run.withdraw(change)
+                return
+            except CjrecError as exc:
+                run.failed(change, exc)
+                continue
+            run.succeeded(change)
+
+    # -- one change ---------------------------------------------------------------------------
+    def _one(self, change: Change, run: Run) -> None:
+        before = ListingRecord.from_dict(change.before) if change.before is not None else None
+        after = change.after or {}
+        store_name = str(after.get("store") or (before.store if before else ""))
+        found = self.stores.get(store_name)
+        if found is None:
+            raise UsageError(f"{change.address}: no connection to store {store_name!r} was set up for this apply")
+        store, api = found
+        call = f"{change.action.value} {change.address}"
+        if change.action is Action.FORGET:
+            assert before is not None
+            _check(api.delete(before.product_id, call=call), call)
+            run.save(lambda state: without_listing(state, change.name))
+            return
+        if after.get("removed"):
+            assert before is not None
+            status = str(after["status"])
+            _check(api.set_status(before.product_id, STATUS_INPUT[status], call=call), call)
+            run.save(lambda state: with_listing(state, _with_status(before, status, self.now())))
+            return
+        listing = self._listing(run.result.state, str(after["pid"]), str(after["fingerprint"]), change)
+        current = listings_of(run.result.state).get(change.name) or before
+        status = str(after.get("status") or "active")
+        outcome = self._send(store, api, listing, current, status, call)
+        record = _record(store, listing, outcome, status, self.now())
+        run.save(lambda state: with_listing(state, record))
+
+    def _listing(self, state: SyncState, pid: str, fingerprint: str, change: Change) -> Listing:
+        product = products_of(state).get(pid)
+        listing = listing_of(product) if product is not None else None
+        if listing is None or listing.fingerprint != fingerprint:
+            raise StoreRefusedError(
+                "the product's variants or prices changed since the plan was made",
+                call=f"{change.action.value} {change.address}",
+                hint="run `cjrec plan` again",
+            )
+        return listing
+
+    def _send(
+        self, store: Store, api: StoreApi, listing: Listing, current: ListingRecord | None, status: str, call: str
+    ) -> Any:
+        if current is not None:
+            known = {vid: v.id for vid, v in current.variants.items()}
+            if current.status != status:
+                moved = api.set_status(current.product_id, STATUS_INPUT[status], call=call)
+                if not _gone(moved):
+                    _check(moved, call)
+            if set(known) == {v.vid for v in listing.variants}:
+                outcome = api.set_prices(current.product_id, price_updates(listing, known), call=call)
+            else:
+                outcome = api.publish({"id": current.product_id}, variants_input(listing, known), call=call)
+            if not _gone(outcome):
+                return _check(outcome, call)
+            # the merchant deleted it in the store: publish it again
+        if store.name not in self._identity:
+            problems = api.ensure_identity(DEFINITION)
+            if problems:
+                raise StoreRefusedError(
+                    f"the store refused the cjrec.cj_pid metafield definition: {problems[0]}", call=call
+                )
+            self._identity.add(store.name)
+        return _check(api.publish(identifier(listing.pid), create_input(listing, store), call=call), call)
+
+
+def _gone(outcome: Any) -> bool:
+    return any(
+        getattr(e, "code", None) in ("PRODUCT_DOES_NOT_EXIST", "NOT_FOUND") or "does not exist" in str(e)
+        for e in getattr(outcome, "errors", ())
+    )
+
+
+def _check(outcome: Any, call: str) -> Any:
+    errors = getattr(outcome, "errors", ())
+    if errors:
+        shown = "; ".join(str(e) for e in errors[:3])
+        raise StoreRefusedError(
+            f"the store refused it: {shown}", call=call, hint="fix the product or its listing, then apply again"
+        )
+    return outcome
+
+
+def _record(store: Store, listing: Listing, outcome: Any, status: str, now: str) -> ListingRecord:
+    product = outcome.product
+    if product is None:
+        raise StoreRefusedError("the store answered without the product", call=f"publish {listing.pid}")
+    ids = product.variant_ids({v.sku: v.vid for v in listing.variants})
+    return ListingRecord(
+        store=store.name,
+        pid=listing.pid,
+        product_id=product.id,
+        variants={
+            v.vid: StoreVariantRecord(ids[v.vid], v.sku, v.price, v.compare_at)
+            for v in listing.variants
+            if v.vid in ids
+        },
+        fingerprint=listing.fingerprint,
+        status=status,
+        published_at=now,
+    )
+
+
+def _with_status(record: ListingRecord, status: str, now: str) -> ListingRecord:
+    return ListingRecord(record.store, record.pid, record.product_id, record.variants, record.fingerprint, status, now)

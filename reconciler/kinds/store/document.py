@@ -1,0 +1,281 @@
+"""The Store document (``kind: Store``, any number): its model and how its documents become the stores.
+
+Registered through :data:`DOCUMENTS` (see ``reconciler/kinds/documents.py``). A Store
+document lives in a sops-encrypted file like Credentials, with its secrets in its spec:
+``accessToken``, or ``clientId`` + ``clientSecret`` for the client-credentials grant; a
+plaintext ``accessToken`` or ``clientSecret`` is refused with file:line by the validator.
+Names are unique, and so are domains (one Store per shop). Without the key to decrypt it, a
+Store is declared (items naming it are no error) but not read: the configuration then has
+no store, and whatever plans for stores must not read that as "every store is gone".
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, StrictInt, StrictStr, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from reconciler.kinds.declarations import Declarations
+from reconciler.kinds.document_parts import Document, Metadata, Strict, encrypted_and_unchecked, name_of
+from reconciler.kinds.documents import Collector, DocumentKind
+from reconciler.kinds.store.model import (
+    DEFAULT_API_VERSION,
+    KIND,
+    LOWEST_API_VERSION,
+    PublishDefaults,
+    Store,
+    StoreAuth,
+)
+from reconciler.models.declared import Source
+from reconciler.models.secret import Secret
+from reconciler.models.source_document import SourceDocument
+
+DOMAIN_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.myshopify\.com$"
+API_VERSION_PATTERN = r"^20[0-9]{2}-(01|04|07|10)$"
+MAX_TAGS = 250  # Shopify's limit on array inputs
+DOMAINS = "Store domain"  # the namespace of declared domains
+
+
+class PublishSpec(Strict):
+    """What every product published to the store gets."""
+
+    status: Literal["active", "draft"] = Field(
+        default="active", description="active (visible in the store) or draft (published, not yet visible)"
+    )
+    vendor: StrictStr | None = Field(default=None, min_length=1, max_length=255, description="the product's vendor")
+    product_type: StrictStr | None = Field(default=None, min_length=1, max_length=255, description="the product type")
+    tags: list[StrictStr] = Field(default_factory=list, max_length=MAX_TAGS, description="tags every product gets")
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not tag.strip() or len(tag) > 255 or "," in tag:
+                raise PydanticCustomError("tag", f"{tag[:40]!r} is not a tag: 1 to 255 characters, no comma")
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("tag", "each tag once")
+        return value
+
+
+class StoreSpec(Strict):
+    """A store cjrec publishes the catalogue to, and the CJ shop that fulfils its orders."""
+
+    platform: Literal["shopify"] = Field(description="the store's platform (shopify; WooCommerce follows)")
+    domain: StrictStr = Field(
+        description="the shop's permanent domain, NAME.myshopify.com",
+        json_schema_extra={"pattern": DOMAIN_PATTERN},
+    )
+    api_version: StrictStr = Field(
+        default=DEFAULT_API_VERSION,
+        description=f"the Admin API version cjrec speaks, YYYY-MM, at least {LOWEST_API_VERSION} "
+        f"(productSet upserts by identifier from then on); default {DEFAULT_API_VERSION}",
+        json_schema_extra={"pattern": API_VERSION_PATTERN},
+    )
+    cj_shop: StrictStr | StrictInt = Field(
+        description="the CJ shop this store is connected as: its name or id as CJ lists it (shop/getShops)"
+    )
+    access_token: StrictStr | None = Field(
+        default=None, description="the Admin API access token (shpat_…); must be sops-encrypted"
+    )
+    client_id: StrictStr | None = Field(
+        default=None, description="the app's client id, for the client-credentials grant (with clientSecret)"
+    )
+    client_secret: StrictStr | None = Field(
+        default=None, description="the app's client secret, for the client-credentials grant; must be sops-encrypted"
+    )
+    publish: PublishSpec = Field(default_factory=PublishSpec, description="what every published product gets")
+    on_remove: Literal["archive", "draft", "delete"] = Field(
+        default="archive", description="what happens in the store to a product that leaves it (default archive)"
+    )
+    endpoint: StrictStr | None = Field(
+        default=None,
+        description="replaces https://<domain> (a sandbox or a proxy); http:// only to a loopback address",
+    )
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        if not re.fullmatch(DOMAIN_PATTERN, value):
+            raise PydanticCustomError(
+                "domain",
+                f"{value[:80]!r} is not a shop's permanent domain: NAME.myshopify.com, lowercase "
+                "(Shopify's admin shows it under Settings → Domains)",
+            )
+        return value
+
+    @field_validator("api_version")
+    @classmethod
+    def _api_version(cls, value: str) -> str:
+        if not re.fullmatch(API_VERSION_PATTERN, value):
+            raise PydanticCustomError(
+                "api_version", f"{value[:40]!r} is not an Admin API version: YYYY-MM with MM 01, 04, 07 or 10"
+            )
+        if value < LOWEST_API_VERSION:
+            raise PydanticCustomError(
+                "api_version",
+                f"{value} is older than {LOWEST_API_VERSION}, the first version where productSet upserts by "
+                f"identifier (without it a rerun would duplicate products); use {DEFAULT_API_VERSION}",
+            )
+        return value
+
+    @field_validator("cj_shop")
+    @classmethod
+    def _cj_shop(cls, value: str | int) -> str:
+        text = str(value).strip()
+        if not text:
+            raise PydanticCustomError("cj_shop", "must name the CJ shop (its name or id in CJ's list of shops)")
+        return text
+
+    @field_validator("access_token", "client_id", "client_secret")
+    @classmethod
+    def _word(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or encrypted_and_unchecked(value, info):
+            return value
+        if not value.strip() or any(ch.isspace() for ch in value):
+            raise PydanticCustomError("token", "must be a single word without spaces")
+        return value
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        return None if value is None else check_endpoint(value)
+
+    @model_validator(mode="after")
+    def _auth(self) -> StoreSpec:
+        pair = (self.client_id is not None, self.client_secret is not None)
+        if self.access_token is not None and any(pair):
+            raise PydanticCustomError(
+                "auth", "give accessToken, or clientId + clientSecret (client-credentials grant), not both"
+            )
+        if self.access_token is None and not all(pair):
+            if any(pair):
+                raise PydanticCustomError("auth", "clientId and clientSecret must be given together")
+            raise PydanticCustomError(
+                "auth",
+                "missing the store's credentials: accessToken, or clientId + clientSecret for the "
+                "client-credentials grant (from the app in Shopify's Dev Dashboard)",
+            )
+        return self
+
+
+def check_endpoint(value: str) -> str:
+    """``value`` when it is an https:// URL, or http:// to a loopback host, with no path, query or
+    fragment; else a field error. Tokens must never travel unencrypted beyond this machine."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise PydanticCustomError("endpoint", f"{value[:80]!r} is not a URL") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise PydanticCustomError("endpoint", f"{value[:80]!r} is not an http(s) URL with a host")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise PydanticCustomError(
+            "endpoint",
+            f"plain http to {host[:60]}: the store's token would travel unencrypted; use https://, "
+            "or http:// only for a sandbox on 127.0.0.1/localhost",
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise PydanticCustomError(
+            "endpoint", "only scheme, host and port: it replaces https://<domain> (the API path is added)"
+        )
+    return value.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class StoreDocument(Document):
+    """kind: Store (any number, each in a sops-encrypted file)."""
+
+    kind: Literal["Store"]
+    metadata: Metadata
+    spec: StoreSpec
+
+
+class _Stores(Collector):
+    def __init__(self) -> None:
+        self.stores: dict[str, Store] = {}
+
+    def collect(self, doc: SourceDocument, parsed: BaseModel, ctx: Declarations) -> None:
+        assert isinstance(parsed, StoreDocument)
+        name, spec = parsed.metadata.name, parsed.spec
+        if ctx.declared_twice(doc, ("metadata", "name"), KIND, name, subject=f"a Store named {name!r}"):
+            return
+        source = Source(doc.display, doc.line_of(()))
+        ctx.declare(KIND, name, source)
+        if ctx.declared_twice(
+            doc,
+            ("spec", "domain"),
+            DOMAINS,
+            spec.domain,
+            subject=f"the shop {spec.domain}",
+            tail="; one Store per shop",
+        ):
+            ctx.broken(KIND, name)
+            return
+        ctx.declare(DOMAINS, spec.domain, Source(doc.display, doc.line_of(("spec", "domain"))))
+        self.stores[name] = _store(name, spec, source)
+
+    def salvage(self, doc: SourceDocument, data: dict[str, Any], ctx: Declarations) -> None:
+        """Its name still counts as declared: an item's ``stores:`` naming it is no error."""
+        name = name_of(data)
+        if name is not None:
+            ctx.broken(KIND, name)
+
+    def finish(self, ctx: Declarations) -> Mapping[str, Mapping[str, Any]]:
+        return {KIND: dict(self.stores)} if self.stores else {}
+
+
+def _store(name: str, spec: StoreSpec, source: Source) -> Store:
+    return Store(
+        name=name,
+        platform=spec.platform,
+        domain=spec.domain,
+        api_version=spec.api_version,
+        cj_shop=str(spec.cj_shop),
+        auth=StoreAuth(
+            access_token=_secret(spec.access_token),
+            client_id=_secret(spec.client_id),
+            client_secret=_secret(spec.client_secret),
+        ),
+        publish=PublishDefaults(
+            status=spec.publish.status,
+            vendor=spec.publish.vendor,
+            product_type=spec.publish.product_type,
+            tags=tuple(spec.publish.tags),
+        ),
+        on_remove=spec.on_remove,
+        endpoint=spec.endpoint,
+        source=source,
+    )
+
+
+def _secret(value: str | None) -> Secret | None:
+    return None if value is None else Secret(value)
+
+
+DOCUMENTS: tuple[DocumentKind, ...] = (
+    DocumentKind(
+        kind="Store",
+        model=StoreDocument,
+        collector=_Stores,
+        position=7,
+        how_many="any",
+        notes="must be in a sops-encrypted file; `accessToken` and `clientSecret` must be encrypted; "
+        "names and domains are unique",
+        secret=True,
+        must_be_encrypted=("accessToken", "clientSecret"),
+    ),
+)

@@ -1,0 +1,194 @@
+"""Plan what each Store gets: ``store.<store>/product.<pid>`` per managed product. Pure.
+
+For every declared Store and every managed product (in the manifests and recorded with its
+details), the listing cjrec would publish (``kinds/listing/payload.py``) is compared with the
+record of what was sent last:
+
+- no record → ``+ publish`` (create action);
+- a record whose fingerprint differs → ``~ update``, the reason naming each price old → new
+  and the variants added or removed;
+- the same fingerprint → nothing, and no store call;
+- a product no longer managed (or with no priced variant left) → what the Store's
+  ``onRemove`` says: ``archive`` or ``draft`` (an update to that status) or ``delete`` (a
+  forget that deletes it in the store);
+- a record of a Store no longer declared → a warning only: cjrec cannot reach that store
+  any more, and ``cjrec state forget`` drops the record;
+- with ``--refresh-details`` the stores are read back (``reads.py``): a price edited in the
+  store's admin or a product deleted there is drift, and an update sets it back.
+
+Listings are planned from the recorded products: a product added by this apply is
+published by the next one (see the report of issue 20 for the single-apply follow-up).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.errors import Diagnostic
+from reconciler.kinds.listing.payload import Listing, listing_of
+from reconciler.kinds.planning import KindPlan, PlanContext
+from reconciler.kinds.product.model import products
+from reconciler.kinds.product.record import products_of
+from reconciler.kinds.store.model import KIND, Store, StoreSeen, cj_shop_matching, cj_shops_of, seen_of, stores
+from reconciler.kinds.store.record import ListingRecord, listing_key, listings_of
+from reconciler.kinds.wording import short
+from reconciler.models.plan import Action, Change, Drift, Finding
+
+REMOVED_STATUS = {"archive": "archived", "draft": "draft"}
+
+
+def plan_store_listings(context: PlanContext) -> KindPlan:
+    plan = KindPlan()
+    if context.request.refresh_only:
+        return plan
+    declared = {store.name: store for store in stores(context.desired)}
+    _check_cj_shops(plan, context)
+    wanted = {product.pid: product for product in products(context.desired)}
+    recorded_products = products_of(context.recorded)
+    recorded = listings_of(context.recorded)
+    seen = seen_of(context.observed)
+    for store in declared.values():
+        for pid in sorted(wanted):
+            key = listing_key(store.name, pid)
+            before = recorded.get(key)
+            product = recorded_products.get(pid)
+            listing = listing_of(product) if product is not None else None
+            if listing is None:
+                if before is not None:
+                    _append(plan, _removal(store, before, "no selected variant has a store price"))
+                continue
+            change = _publish(store, listing, before, source=str(wanted[pid].source))
+            if change is None and before is not None and key in seen:
+                change = _restore(plan, store, listing, before, seen, source=str(wanted[pid].source))
+            _append(plan, change)
+    for key, before in sorted(recorded.items()):
+        owner = declared.get(before.store)
+        if owner is None:
+            plan.warnings.append(
+                Finding(
+                    f"{KIND}.{key}",
+                    f"recorded as published to store {before.store!r}, which is no longer declared: cjrec leaves "
+                    f"that store as it is; `cjrec state forget {KIND}.{key}` drops the record",
+                )
+            )
+        elif before.pid not in wanted:
+            _append(plan, _removal(owner, before, "removed from the manifests"))
+    return plan
+
+
+def _check_cj_shops(plan: KindPlan, context: PlanContext) -> None:
+    """Every Store's ``cjShop`` must be a store CJ lists for the account (when CJ was asked)."""
+    shops = cj_shops_of(context.observed)
+    if shops is None:
+        return
+    listed = ", ".join(
+        f"{short(name) or '(no name)'} (id {short(shop_id)}, {short(kind) or 'unknown type'})"
+        for shop_id, name, kind in shops
+    )
+    for store in stores(context.desired):
+        if cj_shop_matching(store, shops) is None:
+            plan.errors.append(
+                Diagnostic(
+                    store.source.file,
+                    store.source.line,
+                    "spec.cjShop",
+                    f"CJ lists no shop {store.cj_shop!r} for this account; its shops: {listed or 'none'}",
+                )
+            )
+    if plan.errors:
+        plan.error_hint = (
+            "name the shop as CJ lists it (its name or id), or connect the store to CJ first "
+            "(CJ's web UI: Authorization → Store)"
+        )
+
+
+def _append(plan: KindPlan, change: Change | None) -> None:
+    if change is not None:
+        plan.changes.append(change)
+
+
+def _after(store: Store, listing: Listing, before: ListingRecord | None) -> dict[str, Any]:
+    return {
+        "store": store.name,
+        "pid": listing.pid,
+        "product_id": None if before is None else before.product_id,
+        "title": listing.title,
+        "fingerprint": listing.fingerprint,
+        "status": store.publish.status if listing.active else "draft",
+        "variants": {v.vid: {"sku": v.sku, "price": v.price, "compare_at": v.compare_at} for v in listing.variants},
+    }
+
+
+def _publish(store: Store, listing: Listing, before: ListingRecord | None, *, source: str) -> Change | None:
+    address = f"{KIND}.{listing_key(store.name, listing.pid)}"
+    after = _after(store, listing, before)
+    if before is None:
+        count = len(listing.variants)
+        return Change(address, Action.CREATE, None, after, reason=f"publish, {count} variant(s)", source=source)
+    if before.fingerprint == listing.fingerprint and before.status == after["status"]:
+        return None
+    return Change(address, Action.UPDATE, before.to_dict(), after, reason=_why(before, after), source=source)
+
+
+def _restore(
+    plan: KindPlan, store: Store, listing: Listing, before: ListingRecord, seen: StoreSeen, *, source: str
+) -> Change | None:
+    """Store-side drift (``--refresh-details``): a product deleted in the store, or a price
+    edited there, is set back to what cjrec published."""
+    address = f"{KIND}.{before.key}"
+    found = seen[before.key]
+    after = _after(store, listing, before)
+    if found is None:
+        plan.drift.append(Drift(address, "product", before.product_id, None))
+        return Change(
+            address, Action.UPDATE, before.to_dict(), after, reason="deleted in the store: publish again", source=source
+        )
+    edited = []
+    for variant in sorted(before.variants.values(), key=lambda v: v.sku):
+        now = found.prices.get(variant.sku)
+        if now is not None and now != variant.price:
+            plan.drift.append(Drift(address, f"variants.{variant.sku}.price", variant.price, now))
+            edited.append(f"{variant.sku} {now} -> {variant.price}")
+    if not edited:
+        return None
+    return Change(
+        address,
+        Action.UPDATE,
+        before.to_dict(),
+        after,
+        reason="price edited in the store: " + "; ".join(edited),
+        source=source,
+    )
+
+
+def _why(before: ListingRecord, after: dict[str, Any]) -> str:
+    parts = []
+    old = {vid: v.price for vid, v in before.variants.items()}
+    new = {vid: str(v["price"]) for vid, v in after["variants"].items()}
+    for vid in sorted(set(old) & set(new)):
+        if old[vid] != new[vid]:
+            parts.append(f"{after['variants'][vid]['sku']} {old[vid]} -> {new[vid]}")
+    added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
+    if added:
+        parts.append(f"+{len(added)} variant(s)")
+    if removed:
+        parts.append(f"-{len(removed)} variant(s)")
+    if before.status != after["status"]:
+        parts.append(f"status {before.status} -> {after['status']}")
+    return "; ".join(parts) or "options, cost or weight changed"
+
+
+def _removal(store: Store, before: ListingRecord, why: str) -> Change | None:
+    """What ``onRemove`` does to a product that left the store; None when it is in that state already."""
+    address = f"{KIND}.{before.key}"
+    if store.on_remove == "delete":
+        return Change(address, Action.FORGET, before.to_dict(), None, reason=f"delete in the store: {why}")
+    if before.status == REMOVED_STATUS[store.on_remove]:
+        return None
+    after = {**before.to_dict(), "status": REMOVED_STATUS[store.on_remove], "removed": True}
+    return Change(address, Action.UPDATE, before.to_dict(), after, reason=f"{store.on_remove} in the store: {why}")
+
+
+def apply_cost(change: Change) -> tuple[int, int]:
+    """Store calls (no CJ points): one per change (publishing a first product also makes the identity definition)."""
+    return (1, 0)

@@ -1,0 +1,121 @@
+"""From manifests to products live in the Shopify stand-in of ``cjrec sandbox``, through ``cjrec``:
+a Store document (sops-encrypted, endpoint on loopback) next to priced Products. The first apply
+adds and prices the products, the next publishes them (listings are planned from the recorded
+products); then a plan is empty and costs no store call, a CJ cost change reaches the store
+price (the refresh records it, one apply reprices the product, the next the store), and a product removed from the
+manifests is archived. The store's token never shows.
+"""
+
+from __future__ import annotations
+
+from reconciler.sandbox.shopify.api import DEFAULT_TOKEN
+from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
+from tests.support.cj_workspace import CjWorkspace, on_sale
+
+STORE = """\
+apiVersion: cjrec/v1
+kind: Store
+metadata:
+  name: main
+spec:
+  platform: shopify
+  domain: cjrec-sandbox.myshopify.com
+  cjShop: Sandbox Shop
+  endpoint: {endpoint}
+  accessToken: {token}
+"""
+
+
+def test_a_priced_catalogue_is_published_repriced_and_archived(cjw: CjWorkspace) -> None:
+    cjw.watch.secrets.add(DEFAULT_TOKEN)
+    pids = on_sale(cjw.sandbox, 2)
+    cjw.products(pids)
+    cjw.write("manifests/pricing.yaml", RULE)
+    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+
+    first = cjw.run("apply", "--auto-approve")
+    assert first.exit_code == 0, first.output
+    second = cjw.run("apply", "--auto-approve")
+    assert second.exit_code == 0, second.output
+    assert f"store.main/product.{pids[0]}" in second.output
+
+    live = cjw.sandbox.shopify.products()
+    assert sorted(p["metafields"][("cjrec", "cj_pid")]["value"] for p in live) == sorted(pids)
+    listings = cjw.state()["store_listings"]
+    assert isinstance(listings, dict) and set(listings) == {f"main/product.{pid}" for pid in pids}
+
+    calls = len(cjw.sandbox.shopify.calls)
+    empty = cjw.run("plan", "--detailed-exitcode")
+    assert empty.exit_code == 0, empty.output
+    assert len(cjw.sandbox.shopify.calls) == calls
+
+    # CJ's cost moves: the next apply reprices the product, the one after reaches the store
+    variant = cjw.sandbox.product(pids[0])["variants"][0]  # type: ignore[index]
+    old = cjw.state()["products"][pids[0]]["listing"]["variants"][str(variant["vid"])]["price"]  # type: ignore[index]
+    cjw.sandbox.set_product(pids[0], variantPrices={variant["vid"]: float(variant["variantSellPrice"]) * 3})
+    assert cjw.run("apply", "--refresh-only", "--auto-approve").exit_code == 0  # the daily drift job
+    for _ in range(2):
+        again = cjw.run("apply", "--auto-approve")
+        assert again.exit_code == 0, again.output
+    listed = cjw.state()["products"][pids[0]]["listing"]["variants"][str(variant["vid"])]  # type: ignore[index]
+    in_store = {
+        v["sku"]: v["price"]
+        for p in cjw.sandbox.shopify.products()
+        if p["metafields"][("cjrec", "cj_pid")]["value"] == pids[0]
+        for v in p["variants"]
+    }
+    assert in_store[str(variant["variantSku"])] == listed["price"] != old
+
+    cjw.products(pids[:1])
+    removed = cjw.run("apply", "--auto-approve")
+    assert removed.exit_code == 0, removed.output
+    statuses = {p["metafields"][("cjrec", "cj_pid")]["value"]: p["status"] for p in cjw.sandbox.shopify.products()}
+    assert statuses == {pids[0]: "ACTIVE", pids[1]: "ARCHIVED"}
+
+
+def test_a_price_edited_or_a_product_deleted_in_the_store_is_set_back(cjw: CjWorkspace) -> None:
+    cjw.watch.secrets.add(DEFAULT_TOKEN)
+    pids = on_sale(cjw.sandbox, 2, start=8)
+    cjw.products(pids)
+    cjw.write("manifests/pricing.yaml", RULE)
+    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+    for _ in range(2):
+        assert cjw.run("apply", "--auto-approve").exit_code == 0
+    edited, deleted = sorted(
+        cjw.sandbox.shopify.products(), key=lambda p: p["metafields"][("cjrec", "cj_pid")]["value"]
+    )
+    variant = edited["variants"][0]
+    published = variant["price"]
+    cjw.sandbox.shopify.merchant_edit(edited["id"], variant_price={variant["id"]: "1.00"})
+    cjw.sandbox.shopify.merchant_delete(deleted["id"])
+
+    assert cjw.run("plan", "--detailed-exitcode").exit_code == 0  # without --refresh-details the stores are not read
+    shown = cjw.run("plan", "--refresh-details", "--detailed-exitcode")
+    assert shown.exit_code == 2, shown.output
+    assert f"price edited in the store: {variant['sku']} 1.00 -> {published}" in shown.output
+    assert "deleted in the store: publish again" in shown.output
+
+    fixed = cjw.run("apply", "--refresh-details", "--auto-approve")
+    assert fixed.exit_code == 0, fixed.output
+    live = {p["metafields"][("cjrec", "cj_pid")]["value"]: p for p in cjw.sandbox.shopify.products()}
+    assert len(live) == 2
+    assert live[edited["metafields"][("cjrec", "cj_pid")]["value"]]["variants"][0]["price"] == published
+    assert cjw.run("plan", "--refresh-details", "--detailed-exitcode").exit_code == 0
+
+
+def test_a_cj_shop_the_account_does_not_have_fails_the_plan_with_the_list(cjw: CjWorkspace) -> None:
+    cjw.watch.secrets.add(DEFAULT_TOKEN)
+    cjw.products(on_sale(cjw.sandbox, 1))
+    text = STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN).replace("Sandbox Shop", "Other Shop")
+    cjw.encrypt("manifests/store.sops.yaml", text)
+    result = cjw.run("plan")
+    assert result.exit_code == 1, result.output
+    assert "manifests/store.sops.yaml:1: spec.cjShop: CJ lists no shop 'Other Shop' for this account" in result.stderr
+    assert "Sandbox Shop (id 1690000000000000001, shopify)" in result.stderr
+    assert "Traceback" not in result.output
+
+    by_id = STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN).replace(
+        "Sandbox Shop", '"1690000000000000001"'
+    )
+    cjw.encrypt("manifests/store.sops.yaml", by_id)
+    assert cjw.run("plan").exit_code == 0

@@ -1,0 +1,246 @@
+"""``store.<store>/product.<pid>``: planned from the recorded products (a no-op plan costs no store
+call), applied through the store interface to the Shopify stand-in with the state written after
+every store call. A rerun whose state lost the listing finds the product by its metafield; a
+CJ cost change reaches the store price; a product removed from the manifests is archived (or
+deleted); a product the merchant deleted in the store is published again; one product's
+userErrors fail that product alone.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from reconciler.adapters.rate_limiter import RetryPolicy
+from reconciler.adapters.shopify_http import ShopifyHttp, StoreToken
+from reconciler.adapters.shopify_store import ShopifyStore
+from reconciler.errors import CjrecError
+from reconciler.kinds.executing import ApplyResult, Run, SilentHooks
+from reconciler.kinds.planning import KindPlan, PlanContext, PlanRequest
+from reconciler.kinds.product.record import ListedVariant as Priced
+from reconciler.kinds.product.record import ProductRecord
+from reconciler.kinds.store.apply import StoreExecutor
+from reconciler.kinds.store.model import Store
+from reconciler.kinds.store.plan import plan_store_listings
+from reconciler.kinds.store.record import listings_of, without_listing
+from reconciler.models.declared import Source
+from reconciler.models.desired import Desired, DesiredProduct, Settings
+from reconciler.models.observed import Observed
+from reconciler.models.plan import Action, Change
+from reconciler.models.state import SyncState
+from reconciler.sandbox import Sandbox
+from reconciler.sandbox.clock import SandboxClock
+from tests.store.test_publishing_keeps_identity_and_the_merchants_edits import PID, FakeClock, record, store
+from tests.support.plan_builders import NOW
+from tests.support.sandbox_wire import FAST
+
+LINEAGE = "0b7c2f4e-2f7d-4b8e-9a55-3d8d1c0e7a11"
+OTHER = "2503190327561613999"
+
+
+def desired(shop: Store | None, *pids: str) -> Desired:
+    items = {
+        pid: DesiredProduct(
+            pid=pid,
+            url=f"https://cjdropshipping.com/product/x-p-{pid}.html",
+            logo=None,
+            source=Source("manifests/products.yaml", 4),
+        )
+        for pid in pids
+    }
+    resources: dict[str, Any] = {"product": items}
+    if shop is not None:
+        resources["store"] = {shop.name: shop}
+    return Desired(credentials=None, settings=Settings(), resources=resources)
+
+
+def state_with(*records: ProductRecord, base: SyncState | None = None) -> SyncState:
+    state = base or SyncState(lineage=LINEAGE, serial=1, products={}, logos={})
+    for one in records:
+        state = state.with_record("products", one.pid, one)
+    return state
+
+
+def plan(want: Desired, state: SyncState) -> KindPlan:
+    request = PlanRequest(mode="normal", now=NOW, manifests_digest="sha256:x", qps=1)
+    return plan_store_listings(PlanContext(want, state, True, Observed(), request))
+
+
+class Memory:
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def write(self, state: SyncState, *, previous: SyncState | None) -> SyncState:
+        self.writes += 1
+        return state
+
+
+def apply(changes: list[Change], state: SyncState, executor: StoreExecutor) -> ApplyResult:
+    result = ApplyResult(state=state)
+    run = Run(
+        result=result, store=Memory(), hooks=SilentHooks(), stop=threading.Event(), is_fatal=lambda e: False, qps=1
+    )
+    executor.execute(changes, run)
+    return result
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    clock = FakeClock()
+    box = Sandbox(FAST, clock=SandboxClock(monotonic=clock.monotonic, wall=clock.monotonic)).start()
+    box.fake_clock = clock  # type: ignore[attr-defined]
+    yield box  # type: ignore[misc]
+    box.stop()
+
+
+def executor_for(sandbox: Sandbox, shop: Store) -> StoreExecutor:
+    assert shop.auth.access_token is not None
+    http = ShopifyHttp(
+        graphql_url=shop.graphql_url,
+        token=StoreToken(access_token=shop.auth.access_token),
+        clock=sandbox.fake_clock,  # type: ignore[attr-defined]
+        retry=RetryPolicy(max_attempts=4),
+        rng=random.Random(5),
+    )
+    return StoreExecutor({shop.name: (shop, ShopifyStore(http))}, now=lambda: "2026-03-01T12:00:00Z")
+
+
+def test_the_plan_publishes_updates_and_archives_and_a_no_op_costs_nothing() -> None:
+    shop = store("http://127.0.0.1:1")
+    product = record()
+    state = state_with(product)
+    (publish,) = plan(desired(shop, PID), state).changes
+    assert (publish.address, publish.action, publish.reason) == (
+        f"store.main/product.{PID}",
+        Action.CREATE,
+        "publish, 2 variant(s)",
+    )
+    assert publish.after is not None and publish.after["variants"]["V1"] == {
+        "sku": "CJ-TS-BLK-M",
+        "price": "19.99",
+        "compare_at": "29.99",
+    }
+    assert publish.cost() == (1, 0)
+
+    assert plan(desired(None, PID), state).changes == []  # no Store: nothing to publish
+
+
+def test_a_store_round_trip_against_the_stand_in(sandbox: Sandbox) -> None:
+    shop = store(sandbox.shopify_url)
+    executor = executor_for(sandbox, shop)
+    state = state_with(record())
+
+    # publish
+    first = plan(desired(shop, PID), state).changes
+    result = apply(first, state, executor)
+    assert result.failed == [] and len(result.done) == 1
+    state = result.state
+    listing = listings_of(state)[f"main/product.{PID}"]
+    (live,) = sandbox.shopify.products()
+    assert listing.product_id == live["id"] and listing.status == "active"
+    assert {vid: v.id for vid, v in listing.variants.items()} == {
+        "V1": live["variants"][0]["id"],
+        "V2": live["variants"][1]["id"],
+    }
+
+    # nothing new: no change, no store call
+    calls = len(sandbox.shopify.calls)
+    assert plan(desired(shop, PID), state).changes == []
+    assert len(sandbox.shopify.calls) == calls
+
+    # the state lost the listing (kill -9 after Shopify's answer): found by its metafield, not duplicated
+    lost = without_listing(state, f"main/product.{PID}")
+    again = plan(desired(shop, PID), lost).changes
+    assert [c.action for c in again] == [Action.CREATE]
+    result = apply(again, lost, executor)
+    assert result.failed == [] and len(sandbox.shopify.products()) == 1
+    assert listings_of(result.state)[f"main/product.{PID}"].product_id == live["id"]
+    state = result.state
+
+    # the merchant edits, then CJ's cost moves and cjrec reprices
+    sandbox.shopify.merchant_edit(
+        live["id"], descriptionHtml="<p>mine</p>", tags=["summer"], metafield=("custom", "care", "cold")
+    )
+    product = record(black="24.00")
+    state = state_with(product, base=state)
+    (update,) = plan(desired(shop, PID), state).changes
+    assert update.action is Action.UPDATE and update.reason == "CJ-TS-BLK-M 19.99 -> 24.00"
+    result = apply([update], state, executor)
+    assert result.failed == []
+    state = result.state
+    (kept,) = sandbox.shopify.products()
+    assert [v["price"] for v in kept["variants"]] == ["24.00", "21.99"]
+    assert (kept["descriptionHtml"], kept["tags"]) == ("<p>mine</p>", ["summer"])
+    assert kept["metafields"][("custom", "care")]["value"] == "cold"
+
+    # a variant leaves the selection: productSet of options and variants only
+    fewer = record(black="24.00", white=None)
+    state = state_with(fewer, base=state)
+    (narrower,) = plan(desired(shop, PID), state).changes
+    assert narrower.reason == "-1 variant(s)"
+    state = apply([narrower], state, executor).state
+    (kept,) = sandbox.shopify.products()
+    assert [v["sku"] for v in kept["variants"]] == ["CJ-TS-BLK-M"] and kept["descriptionHtml"] == "<p>mine</p>"
+
+    # the merchant deleted it in the store: the next update publishes it again
+    sandbox.shopify.merchant_delete(kept["id"])
+    state = state_with(record(black="25.00", white=None), base=state)
+    (back,) = plan(desired(shop, PID), state).changes
+    result = apply([back], state, executor)
+    assert result.failed == []
+    state = result.state
+    (republished,) = sandbox.shopify.products()
+    assert listings_of(state)[f"main/product.{PID}"].product_id == republished["id"] != kept["id"]
+
+    # removed from the manifests: archived (onRemove default), then nothing more to do
+    (gone,) = plan(desired(shop), state).changes
+    assert gone.action is Action.UPDATE and gone.reason == "archive in the store: removed from the manifests"
+    state = apply([gone], state, executor).state
+    assert sandbox.shopify.products()[0]["status"] == "ARCHIVED"
+    assert listings_of(state)[f"main/product.{PID}"].status == "archived"
+    assert plan(desired(shop), state).changes == []
+
+    # back in the manifests: published again, active
+    (returned,) = plan(desired(shop, PID), state).changes
+    assert returned.action is Action.UPDATE and "status archived -> active" in str(returned.reason)
+    state = apply([returned], state, executor).state
+    assert sandbox.shopify.products()[0]["status"] == "ACTIVE"
+
+    # onRemove: delete
+    deleting = replace(shop, on_remove="delete")
+    (delete,) = plan(desired(deleting), state).changes
+    assert delete.action is Action.FORGET
+    state = apply([delete], state, executor).state
+    assert sandbox.shopify.products() == [] and listings_of(state) == {}
+
+
+def test_a_product_the_store_refuses_fails_alone_and_a_stale_plan_is_refused(sandbox: Sandbox) -> None:
+    shop = store(sandbox.shopify_url)
+    executor = executor_for(sandbox, shop)
+    bad = record()
+    assert bad.snapshot is not None and bad.listing is not None
+    many = {
+        f"V{n}": replace(bad.snapshot.variants["V1"], sku=f"SKU-{n}", variant_key=f"Black-{n}") for n in range(2100)
+    }
+    priced = {vid: Priced("10.00", None, "1.00") for vid in many}
+    bad = replace(
+        bad, pid=OTHER, snapshot=replace(bad.snapshot, variants=many), listing=replace(bad.listing, variants=priced)
+    )
+    state = state_with(record(), bad)
+    changes = plan(desired(shop, PID, OTHER), state).changes
+    assert len(changes) == 2
+    stale = state_with(record(black="30.00"), base=state)  # the products moved on after the plan
+    result = apply(changes, stale, executor)
+    errors = {change.name: error for change, error in result.failed}
+    assert f"main/product.{PID}" in errors and "run `cjrec plan` again" in str(errors[f"main/product.{PID}"].hint)
+    assert isinstance(errors[f"main/product.{PID}"], CjrecError)
+    # 2,100 variants are cut to Shopify's 2,048 by the listing: the store takes it
+    assert f"main/product.{OTHER}" not in errors
+    (other,) = sandbox.shopify.products()
+    assert len(other["variants"]) == 2048
+    assert Decimal(other["variants"][0]["price"]) == Decimal("10.00")
