@@ -420,15 +420,9 @@ def run_apply(
     from reconciler.render.text import render_plan
 
     refreshing = refresh_details or refresh_only or refresh_budget is not None
-    if plan_file is not None and refreshing:
-        raise UsageError(
-            "--refresh-details, --refresh-only and --refresh-budget apply only when apply makes its own plan"
-        )
-    if detailed_exitcode and not refresh_only:
-        raise UsageError(
-            "apply --detailed-exitcode goes with --refresh-only (exit 2 on material drift)",
-            hint="for changes, use `cjrec plan --detailed-exitcode`",
-        )
+    _check_apply_options(
+        saved=plan_file is not None, refreshing=refreshing, detailed_exitcode=detailed_exitcode, refresh_only=refresh_only
+    )
     loaded = obj.load(need_secrets=True)
     desired = loaded.desired
     assert desired is not None
@@ -492,6 +486,19 @@ def run_apply(
     if code == EXIT_OK and writer.error is None:
         _settle(obj, events)  # only now is the state recording what the messages led to written
     return _material(obj, the_plan, drifted) if code == EXIT_OK else code
+
+
+def _check_apply_options(*, saved: bool, refreshing: bool, detailed_exitcode: bool, refresh_only: bool) -> None:
+    """Refuse the combinations of apply's options that mean nothing."""
+    if saved and refreshing:
+        raise UsageError(
+            "--refresh-details, --refresh-only and --refresh-budget apply only when apply makes its own plan"
+        )
+    if detailed_exitcode and not refresh_only:
+        raise UsageError(
+            "apply --detailed-exitcode goes with --refresh-only (exit 2 on material drift)",
+            hint="for changes, use `cjrec plan --detailed-exitcode`",
+        )
 
 
 def _run_events(obj: AppContext, desired: Desired) -> RunEvents:
