@@ -104,7 +104,8 @@ def test_100_sequential_and_concurrent_calls_at_qps_2_get_no_429_and_respect_the
         t.join()
     elapsed = time.monotonic() - started
     calls = sandbox2.calls()
-    assert len(calls) == 100
+    # a call re-sent after a read timeout (a loaded machine) reaches the server twice: each is a retry
+    assert len(calls) == 100 + http.stats.retries and http.stats.retries <= 2
     assert [c for c in calls if c["http_status"] == 429] == []
     assert http.stats.rate_limited == 0
     assert elapsed >= (98 - 1) / 2  # 98 calls after the first two cannot start faster than 2 per second
