@@ -3,11 +3,13 @@
 Runs in a configuration repository like the other commands (``--manifests``, ``--state-dir``,
 the sops key): the openId that signs CJ's messages comes from the encrypted token cache (a
 run of ``cjrec token refresh`` or any online command puts it there), the path token from
-``CJREC_RECEIVER_TOKEN``. Neither is ever printed.
+``CJREC_RECEIVER_TOKEN``. Neither is ever printed. With ``--dispatch github|gitlab`` it also
+starts the repository's drift job after messages arrive (``reconciler/receiver/dispatch.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -56,14 +58,31 @@ def _open_id(obj: AppContext, desired: Desired) -> tuple[Secret | None, str]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (behind a TLS proxy).")
 @click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
 @click.option("--check", is_flag=True, help="Only report whether the receiver can start: token, openId, event log.")
+@click.option(
+    "--dispatch",
+    type=click.Choice(["github", "gitlab"]),
+    default=None,
+    help="After messages arrive, start the repository's drift job: GitHub repository_dispatch (cjrec-events) "
+    "or a GitLab pipeline trigger; token and repository from the environment (README, 'Start the drift job').",
+)
+@click.option(
+    "--dispatch-interval",
+    type=click.IntRange(min=1),
+    default=300,
+    show_default=True,
+    metavar="SECONDS",
+    help="Start the drift job at most once every SECONDS (a failed start is tried again after as long).",
+)
 @click.pass_obj
-def receive(obj: AppContext, host: str, port: int, check: bool) -> int:
+def receive(obj: AppContext, host: str, port: int, check: bool, dispatch: str | None, dispatch_interval: int) -> int:
     """Receive CJ's webhook messages (POST /cj/$CJREC_RECEIVER_TOKEN) into the state's events/ log."""
     from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.pipeline_trigger import trigger_from_environment
     from reconciler.cli.events import open_event_log
     from reconciler.cli.wiring import state_location
 
     token = receiver_token(os.environ.get(TOKEN_VARIABLE))
+    trigger = None if dispatch is None else trigger_from_environment(dispatch, os.environ)
     desired = obj.desired()
     open_id, how = _open_id(obj, desired)
     location = state_location(obj.options, desired)
@@ -75,6 +94,10 @@ def receive(obj: AppContext, host: str, port: int, check: bool) -> int:
         obj.console.out(f"events: {events.display}, {pending} pending")
         obj.console.out(f"path token: set ({TOKEN_VARIABLE})")
         obj.console.out(f"openId: {how}")
+        if trigger is not None:
+            obj.console.out(
+                f"dispatch: {trigger.display}, at most once every {dispatch_interval} s (not called by --check)"
+            )
         if open_id is None:
             obj.console.warning("run `cjrec token refresh` once so the token cache holds the openId")
             return EXIT_ERROR
@@ -83,11 +106,36 @@ def receive(obj: AppContext, host: str, port: int, check: bool) -> int:
     if open_id is None:
         raise StateError(f"{how}: CJ's signatures cannot be checked", hint="run `cjrec token refresh` once, then again")
     from reconciler.receiver.app import ReceiverApp
+    from reconciler.receiver.dispatch import ACTED_ON, Dispatcher, DispatchLoop
     from reconciler.receiver.server import make_server
 
-    app = ReceiverApp(token=token, open_id=open_id, events=events, clock=SystemClock())
+    clock = SystemClock()
+    dispatcher = None
+    if trigger is not None:
+        dispatcher = Dispatcher(trigger=trigger, clock=clock, interval_s=dispatch_interval)
+        dispatcher.noted(sum(1 for message in events.pending() if message.type in ACTED_ON))  # a restart loses no start
+        _log_to_stderr("cjrec.receiver.dispatch")
+    app = ReceiverApp(token=token, open_id=open_id, events=events, clock=clock, dispatcher=dispatcher)
     server = make_server(app, host=host, port=port)
     click.echo(f"cjrec receive: listening on http://{host}:{port}/cj/<{TOKEN_VARIABLE}>, events in {events.display}")
+    if trigger is not None:
+        click.echo(f"cjrec receive: starts the drift job of {trigger.display} at most once every {dispatch_interval} s")
     sys.stdout.flush()
-    server.run()
+    with contextlib.ExitStack() as running:
+        if dispatcher is not None:
+            running.enter_context(DispatchLoop(dispatcher))
+        server.run()
     return EXIT_OK
+
+
+def _log_to_stderr(name: str) -> None:
+    """Show the logger's INFO lines (a dispatch started, a dispatch failed) on stderr, with the time."""
+    import logging
+
+    logger = logging.getLogger(name)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s cjrec receive: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
