@@ -59,7 +59,12 @@ def test_a_dispatched_github_drift_job_refreshes_within_the_events_budget(
     }
     assert set(drift["env"]) == {"CJREC_REFRESH_BUDGET", "CJREC_EVENTS_REFRESH_BUDGET"}
     done = subprocess.run(
-        ["bash", "-e", "-c", textwrap.dedent(step["run"])], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+        ["bash", "-e", "-c", textwrap.dedent(step["run"])],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     [args] = (tmp_path / "args").read_text().splitlines()
@@ -74,7 +79,9 @@ def test_gitlab_runs_only_the_drift_job_on_a_pipeline_trigger() -> None:
 
 
 @pytest.mark.parametrize(("source", "budget"), [("trigger", "100"), ("schedule", "20000")])
-def test_a_triggered_gitlab_drift_job_refreshes_within_the_events_budget(tmp_path: Path, source: str, budget: str) -> None:
+def test_a_triggered_gitlab_drift_job_refreshes_within_the_events_budget(
+    tmp_path: Path, source: str, budget: str
+) -> None:
     pipeline: dict[str, Any] = yaml.safe_load(template("gitlab-ci.yml"))
     drift = pipeline["drift"]
     subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
@@ -88,7 +95,12 @@ def test_a_triggered_gitlab_drift_job_refreshes_within_the_events_budget(tmp_pat
     )
     env = {**_fake_cjrec(tmp_path), **drift["variables"], "CI_PIPELINE_SOURCE": source}
     done = subprocess.run(
-        ["bash", "-e", "-c", drift["script"][0]], cwd=tmp_path / "repo", env=env, capture_output=True, text=True, check=False
+        ["bash", "-e", "-c", drift["script"][0]],
+        cwd=tmp_path / "repo",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     [args] = (tmp_path / "args").read_text().splitlines()

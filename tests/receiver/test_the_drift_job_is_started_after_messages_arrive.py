@@ -165,7 +165,9 @@ def test_gitlab_gets_a_pipeline_trigger_on_the_ref(secret_watch: SecretWatch) ->
 
 
 @pytest.mark.parametrize("status", [401, 404, 422, 500])
-def test_a_refused_trigger_names_the_call_and_status_but_never_the_token(status: int, secret_watch: SecretWatch) -> None:
+def test_a_refused_trigger_names_the_call_and_status_but_never_the_token(
+    status: int, secret_watch: SecretWatch
+) -> None:
     secret_watch.secrets.add(CI_TOKEN)
     with CiService() as ci:
         ci.echo = True  # the answer repeats what it got, the token among it
@@ -194,7 +196,11 @@ def test_an_unreachable_service_is_a_trigger_error_not_a_traceback() -> None:
         ({"CJREC_GITHUB_TOKEN": CI_TOKEN}, "CJREC_GITHUB_REPOSITORY is not set"),
         ({"CJREC_GITHUB_TOKEN": CI_TOKEN, "CJREC_GITHUB_REPOSITORY": "no-slash"}, "must be OWNER/REPO"),
         (
-            {"CJREC_GITHUB_TOKEN": CI_TOKEN, "CJREC_GITHUB_REPOSITORY": "a/b", "CJREC_GITHUB_API_URL": "http://ci.example"},
+            {
+                "CJREC_GITHUB_TOKEN": CI_TOKEN,
+                "CJREC_GITHUB_REPOSITORY": "a/b",
+                "CJREC_GITHUB_API_URL": "http://ci.example",
+            },
             "must be an https:// API base URL",
         ),
     ],

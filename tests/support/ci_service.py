@@ -35,9 +35,7 @@ class CiService:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
-                service.requests.append(
-                    Call("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                )
+                service.requests.append(Call("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 status = service.statuses.popleft() if service.statuses else (204 if "dispatches" in self.path else 201)
                 answer = b"" if status == 204 else (body if service.echo and status >= 400 else b'{"id": 1}')
                 self.send_response(status)
