@@ -22,6 +22,7 @@ TOKEN_RULE = "24 to 128 letters, digits, '-' or '_' (an unguessable URL path par
 MAKE_ONE = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 _MASK = re.compile(r"\(receiver token (sha256:[0-9a-f]{12})\)$")
 OTHER_TOKEN = "(another token)"  # noqa: S105 - shown in place of a token
+NOT_DECRYPTED = "(receiver token not decrypted)"
 
 
 def token_problem(value: str) -> str | None:
