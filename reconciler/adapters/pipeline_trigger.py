@@ -90,11 +90,16 @@ class _HttpTrigger:
 
     display: str
 
-    def __init__(self, *, session: requests.Session | None, timeout_s: float) -> None:
+    def __init__(
+        self, *, api_url: str, path: str, token: Secret, session: requests.Session | None, timeout_s: float
+    ) -> None:
+        self._target = _Target(api_url.rstrip("/") + path, f"{_host(api_url)}{path}")
+        self._token = token
         self._session = session or requests.Session()
         self._timeout_s = timeout_s
 
-    def _post(self, target: _Target, token: Secret, **kwargs: object) -> None:
+    def _post(self, **kwargs: object) -> None:
+        target, token = self._target, self._token
         what = f"POST {target.display}"
         try:
             answer = self._session.post(target.url, timeout=self._timeout_s, allow_redirects=False, **kwargs)  # type: ignore[arg-type]
@@ -126,16 +131,12 @@ class GitHubDispatch(_HttpTrigger):
         session: requests.Session | None = None,
         timeout_s: float = TIMEOUT_S,
     ) -> None:
-        super().__init__(session=session, timeout_s=timeout_s)
         path = f"/repos/{repository}/dispatches"
-        self._target = _Target(api_url.rstrip("/") + path, f"{_host(api_url)}{path}")
+        super().__init__(api_url=api_url, path=path, token=token, session=session, timeout_s=timeout_s)
         self.display = f"GitHub {repository} (repository_dispatch {EVENT_TYPE})"
-        self._token = token
 
     def start(self, *, messages: int) -> None:
         self._post(
-            self._target,
-            self._token,
             json={"event_type": EVENT_TYPE, "client_payload": {"messages": messages}},
             headers={
                 "Accept": "application/vnd.github+json",
@@ -158,17 +159,13 @@ class GitLabTrigger(_HttpTrigger):
         session: requests.Session | None = None,
         timeout_s: float = TIMEOUT_S,
     ) -> None:
-        super().__init__(session=session, timeout_s=timeout_s)
         path = f"/projects/{quote(project, safe='')}/trigger/pipeline"
-        self._target = _Target(api_url.rstrip("/") + path, f"{_host(api_url)}{path}")
+        super().__init__(api_url=api_url, path=path, token=token, session=session, timeout_s=timeout_s)
         self.display = f"GitLab project {project} (pipeline trigger on {ref})"
         self._ref = ref
-        self._token = token
 
     def start(self, *, messages: int) -> None:
         self._post(
-            self._target,
-            self._token,
             data={"token": self._token.reveal(), "ref": self._ref, "variables[CJREC_EVENTS]": str(messages)},
         )
 

@@ -33,6 +33,14 @@ def _fake_cjrec(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}", "CJREC_ARGS_LOG": str(tmp_path / "args")}
 
 
+def _cjrec_args(script: str, *, cwd: Path, env: dict[str, str]) -> str:
+    """Run a job's script with the stand-in cjrec; the one command line it was called with."""
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    [args] = Path(env["CJREC_ARGS_LOG"]).read_text().splitlines()
+    return args
+
+
 def test_github_runs_only_the_drift_job_on_a_cjrec_events_dispatch() -> None:
     workflow: dict[Any, Any] = yaml.safe_load(template("github-workflow.yml"))
     triggers = workflow[True]  # PyYAML reads the key `on` as True
@@ -58,16 +66,7 @@ def test_a_dispatched_github_drift_job_refreshes_within_the_events_budget(
         "CJREC_EVENTS_REFRESH_BUDGET": "100",
     }
     assert set(drift["env"]) == {"CJREC_REFRESH_BUDGET", "CJREC_EVENTS_REFRESH_BUDGET"}
-    done = subprocess.run(
-        ["bash", "-e", "-c", textwrap.dedent(step["run"])],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    [args] = (tmp_path / "args").read_text().splitlines()
+    args = _cjrec_args(textwrap.dedent(step["run"]), cwd=tmp_path, env=env)
     assert args.endswith(f"--refresh-only --auto-approve --detailed-exitcode --refresh-budget {budget}")
 
 
@@ -94,14 +93,5 @@ def test_a_triggered_gitlab_drift_job_refreshes_within_the_events_budget(
         check=True,
     )
     env = {**_fake_cjrec(tmp_path), **drift["variables"], "CI_PIPELINE_SOURCE": source}
-    done = subprocess.run(
-        ["bash", "-e", "-c", drift["script"][0]],
-        cwd=tmp_path / "repo",
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    [args] = (tmp_path / "args").read_text().splitlines()
+    args = _cjrec_args(drift["script"][0], cwd=tmp_path / "repo", env=env)
     assert args.endswith(f"--refresh-budget {budget}")
