@@ -89,3 +89,12 @@ def test_a_receiver_callback_without_settings_receiver_token_is_an_error_at_its_
     result = cjw.cli("validate")
     assert result.exit_code == 1
     assert "manifests/webhooks.yaml:6" in result.output and "needs Settings receiverToken" in result.output
+
+
+def test_with_a_receiver_token_and_no_webhooks_document_plan_still_warns(cjw: CjWorkspace) -> None:
+    _workspace(cjw)
+    (cjw.root / "manifests" / "webhooks.yaml").unlink()
+    cjw.sandbox.set_webhook("product", "ENABLE", ["https://erp.example.com/hooks"])
+    warned = cjw.run("plan")
+    assert warned.exit_code == 0, warned.output  # type: ignore[attr-defined]
+    assert "webhook.product" in warned.output and "no receiver URL is configured" in warned.output  # type: ignore[attr-defined]

@@ -30,8 +30,13 @@ RECEIVER_TOPICS = ("product", "stock")  # the topics whose messages plan and app
 
 
 def needs_settings(desired: Desired, recorded: SyncState | None) -> bool:
-    """Whether the plan must read CJ's webhook settings: a Webhooks document, or topics recorded before."""
-    return webhooks(desired) is not None or (recorded is not None and webhooks_of(recorded) is not None)
+    """Whether the plan must read CJ's webhook settings: a Webhooks document, topics recorded before, or a
+    receiver token in Settings (so the plan can warn when CJ sends its messages elsewhere)."""
+    return (
+        webhooks(desired) is not None
+        or (recorded is not None and webhooks_of(recorded) is not None)
+        or desired.settings.receiver_token_source is not None
+    )
 
 
 def needs_subscriptions(desired: Desired, recorded: SyncState | None) -> bool:
