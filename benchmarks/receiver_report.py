@@ -97,12 +97,11 @@ def section(result: ReceiverResults) -> str:
         "|---|---:|---|",
         f"| rotating refresh (`--refresh-budget 50000`, the whole daily allowance) | {int(eco['rotating_points']):,} | "
         f"the sweep takes {eco['rotating_sweep_days']:g} days: {eco['rotating_sweep_days'] / 2:g} on average |",
-        f"| receiver, the named products re-read (one `product/query` per changed product) | "
-        f"{int(eco['receiver_points']):,} | the next drift job: with `--dispatch`, the 10 s settle, at most one "
-        "job per 5 minutes, plus the CI runner's start-up |",
-        f"| receiver with `--dispatch`, worst case (every change its own job, each spending "
-        f"`CJREC_EVENTS_REFRESH_BUDGET` 100 points) | {int(eco['dispatched_worst_points']):,} | as above; the "
-        "points beyond the named products still rotate through the catalogue |",
+        f"| receiver + `--dispatch`: the drift job it starts re-reads only the named products (`--refresh-events`, "
+        f"one `product/query` per changed product) | {int(eco['receiver_points']):,} | the next drift job: 10 s "
+        "after the first message, at most one job per 5 minutes, plus the CI runner's start-up |",
+        "| both: the receiver's jobs, and the daily job's budget rotating | 2,000 + the daily budget | changes CJ "
+        "announces: one job; changes it does not (a missed message, a paused webhook): the rotation still finds them |",
         "",
         "The receiver's side of it (one re-read per named product, nothing else queried) is what "
         "`tests/e2e/test_the_sandbox_sends_webhooks_to_the_receiver.py` shows against the sandbox "

@@ -125,7 +125,6 @@ class Repo:
                 "github.token": "test-token",
                 "github.event.pull_request.number": "7",
                 "vars.CJREC_REFRESH_BUDGET || '20000'": "20000",  # as GitHub evaluates it with the variable unset
-                "vars.CJREC_EVENTS_REFRESH_BUDGET || '100'": "100",
             },
         )
         runner.watch = self.watch

@@ -1,9 +1,9 @@
-"""The pipelines `cjrec init` writes run their drift job when the receiver triggers them, on a small budget.
+"""The pipelines `cjrec init` writes run their drift job when the receiver triggers them, re-reading only what CJ named.
 
 GitHub: ``repository_dispatch`` of type ``cjrec-events`` starts the drift job (and no other);
 GitLab: a pipeline trigger (``$CI_PIPELINE_SOURCE == "trigger"``) runs the drift job only.
-The drift step's own script runs here with a stand-in ``cjrec`` that records its arguments,
-so the budget each kind of run spends is what the script really passes.
+The drift step's own script runs here with a stand-in ``cjrec`` that records its arguments:
+a triggered run re-reads only the products the messages named (``--refresh-events``).
 """
 
 from __future__ import annotations
@@ -51,10 +51,8 @@ def test_github_runs_only_the_drift_job_on_a_cjrec_events_dispatch() -> None:
         assert "repository_dispatch" not in jobs[name]["if"]
 
 
-@pytest.mark.parametrize(("event", "budget"), [("repository_dispatch", "100"), ("schedule", "20000")])
-def test_a_dispatched_github_drift_job_refreshes_within_the_events_budget(
-    tmp_path: Path, event: str, budget: str
-) -> None:
+@pytest.mark.parametrize(("event", "tail"), [("repository_dispatch", " --refresh-events"), ("schedule", "")])
+def test_a_dispatched_github_drift_job_re_reads_only_the_named_products(tmp_path: Path, event: str, tail: str) -> None:
     workflow: dict[Any, Any] = yaml.safe_load(template("github-workflow.yml"))
     drift = workflow["jobs"]["drift"]
     step = next(s for s in drift["steps"] if str(s.get("name", "")).startswith("Refresh"))
@@ -63,11 +61,10 @@ def test_a_dispatched_github_drift_job_refreshes_within_the_events_budget(
         "GITHUB_EVENT_NAME": event,
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
         "CJREC_REFRESH_BUDGET": "20000",  # as `vars.… || '20000'` evaluates with no variable set
-        "CJREC_EVENTS_REFRESH_BUDGET": "100",
     }
-    assert set(drift["env"]) == {"CJREC_REFRESH_BUDGET", "CJREC_EVENTS_REFRESH_BUDGET"}
+    assert set(drift["env"]) == {"CJREC_REFRESH_BUDGET"}
     args = _cjrec_args(textwrap.dedent(step["run"]), cwd=tmp_path, env=env)
-    assert args.endswith(f"--refresh-only --auto-approve --detailed-exitcode --refresh-budget {budget}")
+    assert args.endswith(f"--refresh-only --auto-approve --detailed-exitcode --refresh-budget 20000{tail}")
 
 
 def test_gitlab_runs_only_the_drift_job_on_a_pipeline_trigger() -> None:
@@ -77,10 +74,8 @@ def test_gitlab_runs_only_the_drift_job_on_a_pipeline_trigger() -> None:
         assert all("trigger" not in rule["if"] for rule in pipeline[name]["rules"])
 
 
-@pytest.mark.parametrize(("source", "budget"), [("trigger", "100"), ("schedule", "20000")])
-def test_a_triggered_gitlab_drift_job_refreshes_within_the_events_budget(
-    tmp_path: Path, source: str, budget: str
-) -> None:
+@pytest.mark.parametrize(("source", "tail"), [("trigger", " --refresh-events"), ("schedule", "")])
+def test_a_triggered_gitlab_drift_job_re_reads_only_the_named_products(tmp_path: Path, source: str, tail: str) -> None:
     pipeline: dict[str, Any] = yaml.safe_load(template("gitlab-ci.yml"))
     drift = pipeline["drift"]
     subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
@@ -94,4 +89,4 @@ def test_a_triggered_gitlab_drift_job_refreshes_within_the_events_budget(
     )
     env = {**_fake_cjrec(tmp_path), **drift["variables"], "CI_PIPELINE_SOURCE": source}
     args = _cjrec_args(drift["script"][0], cwd=tmp_path / "repo", env=env)
-    assert args.endswith(f"--refresh-budget {budget}")
+    assert args.endswith(f"--refresh-budget 20000{tail}")
