@@ -38,7 +38,7 @@ class PathToken:
     note: str | None = None  # a warning for --check
 
 
-def receiver_token(value: str | None, settings: Settings | None = None) -> PathToken:
+def receiver_token(value: str | None, *, settings: Settings | None = None) -> PathToken:
     """The path token: ``CJREC_RECEIVER_TOKEN`` when set (it wins), else Settings ``receiverToken``;
     UsageError when neither is there or it is guessable."""
     declared = settings.receiver_token_source if settings is not None else None
@@ -108,7 +108,7 @@ def receive(obj: AppContext, host: str, port: int, check: bool, dispatch: str | 
     from reconciler.cli.wiring import state_location
 
     desired = obj.desired()
-    path_token = receiver_token(os.environ.get(TOKEN_VARIABLE), desired.settings)
+    path_token = receiver_token(os.environ.get(TOKEN_VARIABLE), settings=desired.settings)
     trigger = None if dispatch is None else trigger_from_environment(dispatch, os.environ)
     open_id, how = _open_id(obj, desired)
     location = state_location(obj.options, desired)

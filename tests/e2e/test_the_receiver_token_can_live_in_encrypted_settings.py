@@ -67,8 +67,8 @@ def test_a_guessable_encrypted_token_is_refused_at_its_line(cjw: CjWorkspace) ->
 def test_a_token_no_key_could_decrypt_is_named_by_where_it_is() -> None:
     declared = Settings(receiver_token=None, receiver_token_source=Source("manifests/settings.sops.yaml", 5))
     with pytest.raises(UsageError, match=r"receiverToken at manifests/settings.sops.yaml:5 could not be decrypted"):
-        receiver_token(None, declared)
+        receiver_token(None, settings=declared)
     served = receiver_token(
-        None, Settings(receiver_token=Secret(TOKEN), receiver_token_source=declared.receiver_token_source)
+        None, settings=Settings(receiver_token=Secret(TOKEN), receiver_token_source=declared.receiver_token_source)
     )
     assert served.token == Secret(TOKEN) and served.note is None
