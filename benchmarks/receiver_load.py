@@ -6,7 +6,13 @@ CJ's shape at a fixed rate and times each one from the first byte sent to the ``
 
 - **burst**: ``--rate`` messages a second for ``--seconds`` (the issue's 500/s for 10 s), p50/p99/max time-to-200;
 - **kill**: the same burst with the child killed (SIGKILL) half way: every message that got a 200 must be in the log;
-- **duplicates**: ``--duplicates`` deliveries of one messageId: stored once.
+- **duplicates**: ``--duplicates`` deliveries of one messageId: stored once;
+- **dispatch**: the burst's receiver runs with ``--dispatch github`` against a loopback stand-in
+  of GitHub that takes :data:`CI_DELAY_S` to answer: how many drift jobs the burst started (the
+  debounce allows one per interval) and the time-to-200 while a dispatch is in flight.
+
+Also run by ``python -m benchmarks --only receiver`` (``make bench``), which reports the figures
+in BENCHMARKS.md §10 with the drift economics computed from CJ's numbers (:func:`economics`).
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from reconciler.adapters.event_log import LocalEventLog
@@ -29,17 +37,28 @@ from reconciler.receiver.app import signature
 
 TOKEN = "bench_" + "x" * 30
 OPEN_ID = "1234567890123456789"
+CI_DELAY_S = 1.0  # the GitHub stand-in answers a dispatch this late: CJ's 200s must not wait for it
 CHILD = """
-import sys
+import contextlib, sys
 from pathlib import Path
 from reconciler.adapters.clock import SystemClock
 from reconciler.adapters.event_log import LocalEventLog
+from reconciler.adapters.pipeline_trigger import GitHubDispatch
 from reconciler.models.secret import Secret
 from reconciler.receiver.app import ReceiverApp
+from reconciler.receiver.dispatch import Dispatcher, DispatchLoop
 from reconciler.receiver.server import make_server
+clock = SystemClock()
+dispatcher = None
+if len(sys.argv) > 5:
+    trigger = GitHubDispatch(api_url=sys.argv[5], repository="bench/config", token=Secret("bench-ci-token"))
+    dispatcher = Dispatcher(trigger=trigger, clock=clock, interval_s=300, settle_s=0.5)
 app = ReceiverApp(token=Secret(sys.argv[2]), open_id=Secret(sys.argv[3]), events=LocalEventLog(Path(sys.argv[1])),
-                  clock=SystemClock())
-make_server(app, host="127.0.0.1", port=int(sys.argv[4])).run()
+                  clock=clock, dispatcher=dispatcher)
+with contextlib.ExitStack() as stack:
+    if dispatcher is not None:
+        stack.enter_context(DispatchLoop(dispatcher, poll_s=0.1))
+    make_server(app, host="127.0.0.1", port=int(sys.argv[4])).run()
 """
 
 
@@ -56,9 +75,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_child(state_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_child(state_dir: Path, port: int, ci_url: str | None = None) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(state_dir), TOKEN, OPEN_ID, str(port)],
+        [sys.executable, "-c", CHILD, str(state_dir), TOKEN, OPEN_ID, str(port), *([ci_url] if ci_url else [])],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -79,7 +98,11 @@ def message(message_id: str) -> bytes:
         "type": "PRODUCT",
         "messageType": "UPDATE",
         "openId": OPEN_ID,
-        "params": {"pid": str(10**18 + hash(message_id) % 1000), "productSellPrice": "9.99", "fields": ["productSellPrice"]},
+        "params": {
+            "pid": str(10**18 + hash(message_id) % 1000),
+            "productSellPrice": "9.99",
+            "fields": ["productSellPrice"],
+        },
     }
     return json.dumps(body).encode()
 
@@ -109,7 +132,9 @@ async def _one(port: int, ids: asyncio.Queue[str | None], out: list[Sent], pace:
             status_line = await asyncio.wait_for(reader.readline(), 5)
             headers = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
             length = next(
-                int(line.split(b":")[1]) for line in headers.split(b"\r\n") if line.lower().startswith(b"content-length")
+                int(line.split(b":")[1])
+                for line in headers.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
             )
             await reader.readexactly(length)
             status = int(status_line.split()[1])
@@ -146,10 +171,39 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def run_burst(rate: float, seconds: float) -> dict[str, object]:
+class SlowGitHub:
+    """A loopback stand-in for GitHub's dispatch endpoint that counts the dispatches and answers 204 late."""
+
+    def __init__(self, delay_s: float = CI_DELAY_S) -> None:
+        self.dispatches = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                owner.dispatches += 1
+                time.sleep(delay_s)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def run_burst(rate: float, seconds: float, *, dispatch: bool = False) -> dict[str, object]:
+    """The burst; with ``dispatch`` the receiver starts the drift job on a slow GitHub stand-in meanwhile."""
+    ci = SlowGitHub() if dispatch else None
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
-        child = start_child(Path(folder), port)
+        child = start_child(Path(folder), port, ci.url if ci else None)
         try:
             ids = [f"b-{i}" for i in range(int(rate * seconds))]
             started = time.perf_counter()
@@ -158,9 +212,13 @@ def run_burst(rate: float, seconds: float) -> dict[str, object]:
         finally:
             child.terminate()
             child.wait(10)
+            if ci is not None:
+                ci.close()
         ok = [s.seconds for s in sent if s.status == 200]
         stored = len(LocalEventLog(Path(folder)).pending())
+    extra = {} if ci is None else {"dispatches": ci.dispatches}
     return {
+        **extra,
         "messages": len(ids),
         "rate": rate,
         "seconds": round(elapsed, 2),
@@ -216,13 +274,30 @@ def run_duplicates(count: int) -> dict[str, object]:
     return {"deliveries": count, "answered_200": sum(1 for s in sent if s.status == 200), "records": len(records)}
 
 
+DAILY_POINTS = 50_000  # CJ's daily allowance
+DETAIL_POINTS = 10  # one product/query
+
+
+def economics(products: int = 20_000, changed_share: float = 0.01) -> dict[str, float]:
+    """Points a day and delay from a CJ change to a plan that shows it, rotating refresh vs receiver (computed)."""
+    changed = products * changed_share
+    return {
+        "products": products,
+        "changed_a_day": changed,
+        "rotating_points": DAILY_POINTS,
+        "rotating_sweep_days": products * DETAIL_POINTS / DAILY_POINTS,
+        # the drift job the receiver starts (--refresh-events) re-reads each named product once
+        "receiver_points": changed * DETAIL_POINTS,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--duplicates", type=int, default=10_000)
     args = parser.parse_args(argv)
-    print(json.dumps({"burst": run_burst(args.rate, args.seconds)}))
+    print(json.dumps({"burst": run_burst(args.rate, args.seconds, dispatch=True)}))
     print(json.dumps({"kill": run_kill(args.rate, args.seconds)}))
     print(json.dumps({"duplicates": run_duplicates(args.duplicates)}))
     return 0

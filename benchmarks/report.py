@@ -20,6 +20,9 @@ from benchmarks.machine import Machine
 from benchmarks.offline_scale import Point
 from benchmarks.pricing_export import PricingPoint
 from benchmarks.process import RSS_METHOD
+from benchmarks.receiver_report import ReceiverResults
+from benchmarks.receiver_report import section as receiver_section
+from benchmarks.receiver_report import summary_rows as receiver_rows
 from benchmarks.s3_state import S3Results
 from benchmarks.shopify_publish import GOAL as SHOPIFY_GOAL
 from benchmarks.shopify_publish import Publishing
@@ -57,6 +60,7 @@ class Results:
     rate: list[RateRow] | None = None
     s3: S3Results | None = None
     shopify: Publishing | None = None
+    receiver: ReceiverResults | None = None
 
 
 def _verdict(ok: bool) -> str:
@@ -87,6 +91,8 @@ def render(results: Results) -> str:
         parts.append(_s3(results.s3))
     if results.shopify is not None:
         parts.append(_shopify(results.shopify))
+    if results.receiver is not None:
+        parts.append(receiver_section(results.receiver))
     if FINDINGS.exists():
         parts.append(_findings(FINDINGS.read_text()))
     parts.append(_machine(results))
@@ -238,6 +244,8 @@ def _summary(results: Results) -> str:
                 _verdict(pub.utilisation >= SHOPIFY_GOAL),
             )
         )
+    if results.receiver:
+        rows += receiver_rows(results.receiver)
     lines = ["## Summary", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)

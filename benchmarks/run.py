@@ -19,6 +19,7 @@ from benchmarks import (
     calls_points,
     offline_scale,
     pricing_export,
+    receiver_report,
     reference,
     s3_state,
     shopify_publish,
@@ -31,7 +32,18 @@ from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing", "rate", "s3state", "shopify")
+BENCHMARKS = (
+    "throughput",
+    "calls",
+    "offline",
+    "startup",
+    "pricing",
+    "sourcing",
+    "rate",
+    "s3state",
+    "shopify",
+    "receiver",
+)
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -78,6 +90,9 @@ def parser() -> argparse.ArgumentParser:
         default=shopify_publish.PRODUCTS,
         help="products published to the Shopify stand-in",
     )
+    p.add_argument("--receiver-rate", type=float, default=500, help="messages a second in the receiver's burst")
+    p.add_argument("--receiver-seconds", type=float, default=10, help="seconds of the receiver's burst")
+    p.add_argument("--receiver-duplicates", type=int, default=10_000, help="deliveries of one messageId")
     p.add_argument("--source", type=Path, help="run cjrec from this checkout (python -m reconciler) instead")
     p.add_argument("--smoke", action="store_true", help="toy sizes, a few seconds: checks the harness only")
     p.add_argument("--workdir", type=Path, help="keep the workspaces here instead of a temporary folder")
@@ -96,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.pricing_products = 50
         args.requests, args.market_products = 7, 3
         args.shopify_products = 5
+        args.receiver_rate, args.receiver_seconds, args.receiver_duplicates = 50.0, 1.0, 100
     if args.source is not None:
         workspace.use_command(workspace.Command.from_source(args.source))
     started = time.monotonic()
@@ -169,6 +185,11 @@ def _run(chosen: list[str], args: argparse.Namespace, results: Results, root: Pa
             f"publishing {args.shopify_products} products x {shopify_publish.VARIANTS} variants to the Shopify stand-in"
         )
         results.shopify = shopify_publish.run(products=args.shopify_products)
+    if "receiver" in chosen:
+        _say(f"webhook receiver: {args.receiver_rate:g}/s for {args.receiver_seconds:g} s, a kill -9, duplicates")
+        results.receiver = receiver_report.run(
+            rate=args.receiver_rate, seconds=args.receiver_seconds, duplicates=args.receiver_duplicates
+        )
     if "s3state" in chosen:
         _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
         if args.smoke:

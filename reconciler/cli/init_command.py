@@ -71,13 +71,15 @@ spec:
   pointsBudget: 20000  # most API points one run may spend (CJ gives 50,000 a day)
   # refreshBudget: 20000          # points a refresh spends on product details (10 each), oldest checks first
   # drift: {costChangePercent: 10} # the daily drift job fails only for material drift
+  # receiverToken: …              # `cjrec receive`'s path token: only encrypted (rename this file
+  #                               # settings.sops.yaml, then sops --encrypt --in-place; README "Webhooks")
 """
 
 SOPS_RULES = """\
 # sops rules: the secret fields of the manifests, and the whole token cache in state/.
 creation_rules:
   - path_regex: manifests/.*\\.sops\\.ya?ml$
-    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|clientId|clientSecret)$
+    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|receiverToken|clientId|clientSecret)$
     age: {recipient}
   - path_regex: state/token\\.sops\\.json$
     age: {recipient}
@@ -300,7 +302,7 @@ def account_sops_rules(names: list[str], recipient: str) -> str:
     for name in names:
         rules += [
             f"  - path_regex: accounts/{name}/manifests/.*\\.sops\\.ya?ml$",
-            "    encrypted_regex: ^(email|apiToken|accessToken|refreshToken)$",
+            "    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|receiverToken)$",
             f"    age: {recipient}",
             f"  - path_regex: accounts/{name}/state/token\\.sops\\.json$",
             f"    age: {recipient}",

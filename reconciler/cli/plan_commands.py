@@ -57,6 +57,7 @@ def compute_plan(
     refresh_budget: int | None = None,
     refresh_only: bool = False,
     events: RunEvents | None = None,
+    events_only: bool = False,
 ) -> Plan:
     """Settle the rate, observe CJ (unless offline, :mod:`reconciler.observe`), and make the plan.
 
@@ -91,6 +92,7 @@ def compute_plan(
             refresh_only=refresh_only,
             events=events.hints() if events is not None else (),
             settled=events.settled if events is not None else None,
+            events_only=events_only,
             stores=_store_clients(desired, connection),
         )
         observed = replace(
@@ -134,6 +136,13 @@ _REFRESH_BUDGET = click.option(
     default=None,
     metavar="POINTS",
     help="Refresh within POINTS (10 per product), least recently checked first; implies --refresh-details.",
+)
+# One --refresh-events option for plan and apply: the drift job `cjrec receive --dispatch` starts.
+_REFRESH_EVENTS = click.option(
+    "--refresh-events",
+    is_flag=True,
+    help="Re-read only the managed products CJ's pending webhook messages name (within the refresh budget); "
+    "implies --refresh-details.",
 )
 
 
@@ -191,6 +200,7 @@ def run_for_accounts(
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are, 1 on error."
 )
+@_REFRESH_EVENTS
 @_ALL
 @_ACCOUNTS
 @_PARALLEL
@@ -199,6 +209,7 @@ def plan(
     obj: AppContext,
     refresh_details: bool,
     refresh_budget: int | None,
+    refresh_events: bool,
     refresh_only: bool,
     offline: bool,
     fmt: str,
@@ -216,8 +227,9 @@ def plan(
     def work(context: AppContext) -> int:
         return run_plan(
             context,
-            refresh_details=refresh_details,
+            refresh_details=refresh_details or refresh_events,
             refresh_budget=refresh_budget,
+            refresh_events=refresh_events,
             refresh_only=refresh_only,
             offline=offline,
             fmt=fmt,
@@ -239,6 +251,7 @@ def run_plan(
     fmt: str,
     out: Path | None,
     detailed_exitcode: bool,
+    refresh_events: bool = False,
 ) -> int:
     """``cjrec plan`` for the account of ``obj``."""
     from reconciler.adapters.plan_file import save_plan
@@ -265,6 +278,7 @@ def run_plan(
             refresh_budget=refresh_points(desired, refresh_budget),
             refresh_only=refresh_only,
             events=None if offline else _run_events(obj, desired),
+            events_only=refresh_events,
         )
     finally:
         if connection is not None:
@@ -340,6 +354,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
     help="Record what CJ says (costs, variants, check times) and change nothing at CJ (the daily drift job).",
 )
 @_REFRESH_BUDGET
+@_REFRESH_EVENTS
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -360,6 +375,7 @@ def apply(
     refresh_details: bool,
     refresh_only: bool,
     refresh_budget: int | None,
+    refresh_events: bool,
     detailed_exitcode: bool,
     lock_timeout: float,
     all_accounts: bool,
@@ -387,9 +403,10 @@ def apply(
             plan_file=plan_file,
             auto_approve=auto_approve,
             allow_mass_forget=allow_mass_forget,
-            refresh_details=refresh_details,
+            refresh_details=refresh_details or refresh_events,
             refresh_only=refresh_only,
             refresh_budget=refresh_budget,
+            refresh_events=refresh_events,
             detailed_exitcode=detailed_exitcode,
             lock_timeout=lock_timeout,
         )
@@ -409,6 +426,7 @@ def run_apply(
     refresh_budget: int | None,
     detailed_exitcode: bool,
     lock_timeout: float,
+    refresh_events: bool = False,
 ) -> int:
     """``cjrec apply`` for the account of ``obj``."""
     from reconciler.adapters.clock import SystemClock
@@ -449,6 +467,7 @@ def run_apply(
                     refresh_budget=refresh_points(desired, refresh_budget),
                     refresh_only=refresh_only,
                     events=events,
+                    events_only=refresh_events,
                 )
             click.echo(render_plan(the_plan, style=obj.console.role_style), nl=False, color=obj.console.color)
             drifted = EXIT_CHANGES if detailed_exitcode and the_plan.material_drift else EXIT_OK

@@ -111,6 +111,7 @@ class ReadContext:
     refresh_budget: int | None = None
     refresh_only: bool = False
     events: tuple[EventHint, ...] = ()  # CJ's pending webhook messages: hints of what changed
+    events_only: bool = False  # --refresh-events: a refresh re-reads only what the messages name
     stores: Any = None  # the declared stores' clients by name (the store kind reads them back for drift)
 
 

@@ -145,6 +145,10 @@ class Settings:
     state: str | None = None  # the state location (a folder or s3://BUCKET/PREFIX), when Settings names one
     state_line: int | None = None
     logo_store: LogoStore | None = None
+    # the receiver's path token (`cjrec receive`, and `url: {receiver: …}` of Webhooks), decrypted;
+    # None when Settings has none or its file could not be decrypted (receiver_token_source says where it is)
+    receiver_token: Secret | None = None
+    receiver_token_source: Source | None = None
 
 
 WEBHOOK_TOPICS = ("product", "stock", "order", "logistics")

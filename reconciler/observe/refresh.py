@@ -53,6 +53,7 @@ def refresh(
     refresh_budget: int | None = None,
     refresh_only: bool = False,
     events: tuple[EventHint, ...] = (),
+    events_only: bool = False,
     settled: set[str] | None = None,
     stores: Any = None,
 ) -> Observed:
@@ -66,7 +67,7 @@ def refresh(
     paid reads would cost more than ``pointsBudget``. The calls and points the run spent are
     the caller's to count (``Observed.calls`` and ``points`` are left at 0). ``events`` are CJ's
     pending webhook messages, handed to every kind's reads; the ids of those the reads acted on
-    are added to ``settled``.
+    are added to ``settled``; with ``events_only`` a refresh re-reads only what they name.
     """
     observed = Observed()
     reading = [(kind, kind.reads) for kind in kinds() if kind.reads is not None]
@@ -84,6 +85,7 @@ def refresh(
             refresh_budget=refresh_budget,
             refresh_only=refresh_only,
             events=events,
+            events_only=events_only,
             stores=stores,
         )
         if stage > 0 and not checked:  # once, before the first read that may cost points

@@ -10,6 +10,9 @@
 5. The write: the message (minus its openId) is stored durably in the event log, off the event
    loop; only then is the answer 200. A duplicate messageId is 200 too, stored once. A type
    cjrec does not know is stored and counted, and acted on by nobody.
+6. With ``--dispatch``, a new message the drift job acts on is counted for the
+   :class:`~reconciler.receiver.dispatch.Dispatcher`, which starts the job later on its own
+   thread: the 200 never waits on GitHub or GitLab.
 
 Nothing is written before step 5, and no answer or log line holds the token, the openId or
 the signature. Time comes from an injected clock.
@@ -31,6 +34,7 @@ from reconciler.adapters.clock import Clock
 from reconciler.adapters.event_log import EventLog, MessageError, message_of
 from reconciler.errors import CjrecError
 from reconciler.models.secret import Secret
+from reconciler.receiver.dispatch import ACTED_ON, Dispatcher
 
 Scope = MutableMapping[str, Any]
 Event = MutableMapping[str, Any]
@@ -61,6 +65,7 @@ class ReceiverApp:
         clock: Clock,
         max_body: int = MAX_BODY,
         read_timeout_s: float = READ_TIMEOUT_S,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self._path = (PREFIX + token.reveal()).encode("utf-8")
         self._key = open_id.reveal().encode("utf-8")
@@ -68,6 +73,7 @@ class ReceiverApp:
         self.clock = clock
         self.max_body = max_body
         self.read_timeout_s = read_timeout_s
+        self.dispatcher = dispatcher  # --dispatch: told of every new message the drift job acts on
         self.answers: Counter[int] = Counter()  # status code -> count, for the figures and --check
         self.stored: Counter[str] = Counter()  # type -> new messages stored
         self.duplicates = 0
@@ -123,6 +129,8 @@ class ReceiverApp:
             return 503, {"error": "the message could not be stored; send it again"}
         if stored.new:
             self.stored[message.type] += 1
+            if self.dispatcher is not None and message.type in ACTED_ON:
+                self.dispatcher.noted()
         else:
             self.duplicates += 1
         return 200, {"ok": True, "duplicate": not stored.new, "known": message.known}

@@ -24,6 +24,13 @@ SECTIONS = {
     "rate": ("## 7. Request rate with no Settings", "| no Settings (`qps: auto`) | 4 |", "apply ≥ 0.9 × its limit"),
     "s3state": ("## 8. State on S3", "| 100 products |", "`cjrec state list` wall", "held 5 ms"),
     "shopify": ("## 9. Publishing to Shopify", "| 5 × 5 |", "publish to Shopify at 100 points/s"),
+    "receiver": (
+        "## 10. Webhook receiver and drift economics",
+        "| burst, 50/s for 1 s | 50 | 50 | 50 |",
+        "| one messageId 100 times | 100 | 100 | 1 record |",
+        "receiver killed (SIGKILL) mid-burst: no acknowledged message lost",
+        "| 2,000 | the next drift job",
+    ),
 }
 
 

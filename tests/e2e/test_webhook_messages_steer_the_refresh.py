@@ -93,3 +93,31 @@ def test_a_message_for_a_product_not_managed_is_settled_without_a_query(cjw: CjW
 def test_state_events_with_no_log_says_so(cjw: CjWorkspace) -> None:
     listed = cjw.cli("state", "events")
     assert listed.exit_code == 0 and "No webhook messages pending" in listed.stdout
+
+
+def test_refresh_events_re_reads_only_the_named_products_whatever_the_budget(cjw: CjWorkspace) -> None:
+    pids = priced_workspace(cjw, 4, refresh_budget=1000)  # the rotation alone would re-read all four
+    for index, pid in enumerate((pids[3], pids[1])):
+        message = {"messageId": f"p-{index}", "type": "PRODUCT", "messageType": "UPDATE", "params": {"pid": pid}}
+        assert deliver(cjw, message) == 200
+    cjw.sandbox.clear_calls()
+    result = cjw.run("apply", "--refresh-only", "--refresh-events", "--refresh-budget", "20000", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    queries = detail_queries(cjw)
+    assert len(queries) == 2 and {pids[1], pids[3]} == {p for p in pids if any(p in q for q in queries)}
+    assert "2 webhook message(s) from CJ acted on and settled" in result.output
+    cjw.sandbox.clear_calls()
+    quiet = cjw.run("apply", "--refresh-only", "--refresh-events", "--auto-approve")  # nothing pending: no query
+    assert quiet.exit_code == 0, quiet.output
+    assert detail_queries(cjw) == []
+
+
+def test_refresh_events_keeps_to_the_budget_and_leaves_the_rest_pending(cjw: CjWorkspace) -> None:
+    pids = priced_workspace(cjw, 3, refresh_budget=1000)
+    for index, pid in enumerate(pids):
+        assert deliver(cjw, {"messageId": f"q-{index}", "type": "PRODUCT", "params": {"pid": pid}}) == 200
+    cjw.sandbox.clear_calls()
+    result = cjw.run("plan", "--refresh-events", "--refresh-budget", "20")
+    assert result.exit_code == 0, result.output
+    assert len(detail_queries(cjw)) == 2  # the first two named; a plan settles nothing
+    assert len(LocalEventLog(cjw.root / "state").pending()) == 3

@@ -43,6 +43,7 @@ def details_needed(
     refresh_budget: int | None = None,
     refresh_only: bool = False,
     hinted: tuple[str, ...] = (),
+    hinted_only: bool = False,
 ) -> list[str]:
     """The pids whose details the plan must query.
 
@@ -52,7 +53,8 @@ def details_needed(
     ones, the least recently checked first (never checked first, then by ``checked_at``,
     then in manifest order), so repeated runs sweep the whole catalogue in turn. The products
     CJ's webhook messages named (``hinted``, in the order they were named) come before all
-    of those, within the same budget.
+    of those, within the same budget; with ``hinted_only`` (the drift job the receiver starts)
+    they are the only managed products re-read, so a run spends 10 points per named product.
     """
     known = products_of(recorded) if recorded else {}
     chosen: set[str] = set()
@@ -62,7 +64,7 @@ def details_needed(
         if record is None or record.snapshot is None:
             if record is not None or not refresh_only:
                 chosen.add(product.pid)
-        elif refresh_details:
+        elif refresh_details and (product.pid in hinted or not hinted_only):
             first = hinted.index(product.pid) if product.pid in hinted else len(hinted)
             managed.append((first, record.checked_at or "", index, product.pid))
     room = len(managed) if refresh_budget is None else max(0, refresh_budget // DETAIL_POINTS - len(chosen))

@@ -33,7 +33,7 @@ class CatalogReader(Protocol):
 
 def needed(context: ReadContext) -> list[str]:
     """The pids whose details this run queries (new products; in refresh modes, managed ones too,
-    those CJ's webhook messages named first)."""
+    those CJ's webhook messages named first, or only those with ``--refresh-events``)."""
     refreshing = context.mode == "refresh-details"
     return details_needed(
         context.desired,
@@ -42,6 +42,7 @@ def needed(context: ReadContext) -> list[str]:
         refresh_budget=context.refresh_budget if refreshing else None,
         refresh_only=context.refresh_only,
         hinted=_hints(context).pids,
+        hinted_only=context.events_only,
     )
 
 

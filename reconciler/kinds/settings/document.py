@@ -10,14 +10,24 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PlainValidator, StrictBool, StrictInt, WithJsonSchema, field_validator
+from pydantic import Field, PlainValidator, StrictBool, StrictInt, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from reconciler.kinds.declarations import Declarations
-from reconciler.kinds.document_parts import Amount, Document, Metadata, Strict, https_url
+from reconciler.kinds.document_parts import (
+    Amount,
+    Document,
+    Metadata,
+    Strict,
+    encrypted_and_unchecked,
+    https_url,
+    is_encrypted_value,
+)
 from reconciler.kinds.documents import DocumentKind, OnlyOne
 from reconciler.models.declared import Source
 from reconciler.models.desired import DriftThresholds, LogoStore, Settings
+from reconciler.models.receiver_url import MAKE_ONE, token_problem
+from reconciler.models.secret import Secret
 from reconciler.models.state_location import LocationError, parse_location, parse_s3_url
 
 MAX_QPS = 10
@@ -120,6 +130,21 @@ class SettingsSpec(Strict):
     logo_store: LogoStoreSpec | None = Field(
         default=None, description="host `file:` logos without `publicUrl` in S3-compatible storage (uploaded by apply)"
     )
+    receiver_token: str | None = Field(
+        default=None,
+        description="the path token of `cjrec receive` (POST /cj/<token>) and of Webhooks `url: {receiver: …}`; "
+        "must be sops-encrypted (Settings in a *.sops.yaml file); CJREC_RECEIVER_TOKEN wins over it for the receiver",
+    )
+
+    @field_validator("receiver_token")
+    @classmethod
+    def _receiver_token(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or encrypted_and_unchecked(value, info):
+            return value
+        problem = token_problem(value)
+        if problem is not None:
+            raise PydanticCustomError("receiver_token", f"{problem}; make one with `{MAKE_ONE}`")
+        return value
 
     @field_validator("state")
     @classmethod
@@ -171,6 +196,13 @@ class _Settings(OnlyOne[SettingsDocument]):
             else LogoStore(
                 url=parse_s3_url(spec.logo_store.url).url(), public_base_url=spec.logo_store.public_base_url
             ),
+            # still ENC[…] when no sops key could decrypt it: declared (its source says where), not usable
+            receiver_token=None
+            if spec.receiver_token is None or is_encrypted_value(spec.receiver_token)
+            else Secret(spec.receiver_token),
+            receiver_token_source=None
+            if spec.receiver_token is None
+            else Source(doc.display, doc.line_of(("spec", "receiverToken"))),
         )
         return {}
 
@@ -182,7 +214,8 @@ DOCUMENTS: tuple[DocumentKind, ...] = (
         collector=_Settings,
         position=5,
         how_many="at most one",
-        notes="`metadata` optional",
+        notes="`metadata` optional; `receiverToken` must be encrypted",
+        must_be_encrypted=("receiverToken",),
         account=True,
     ),
 )

@@ -5,7 +5,8 @@ The executor for ``webhook.<topic>`` and ``webhook.subscriptions`` (contract in
 subscriptions change in batches of at most ``SUBSCRIPTION_BATCH`` pids a call, the state
 written after each batch, so an interrupted run resumes from what CJ already has. Calls run
 one at a time, after the products (a subscription names managed products). Forgetting
-only records: CJ keeps the setting.
+only records: CJ keeps the setting. A ``{receiver: …}`` callback is planned and recorded
+masked; only the ``webhook/set`` call gets it whole, with Settings ``receiverToken``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from reconciler.kinds.webhook.record import WebhookRecord, webhooks_of, with_web
 from reconciler.models.cj_limits import SUBSCRIPTION_BATCH
 from reconciler.models.desired import WebhookSetting
 from reconciler.models.plan import Action, Change
+from reconciler.models.receiver_url import NOT_DECRYPTED, is_masked, unmask
+from reconciler.models.secret import Secret
 from reconciler.models.state import SyncState
 
 
@@ -39,8 +42,9 @@ class WebhookExecutor:
 
     kind = "webhook"
 
-    def __init__(self, writer: WebhookWriter) -> None:
+    def __init__(self, writer: WebhookWriter, *, receiver_token: Secret | None = None) -> None:
         self.writer = writer
+        self.receiver_token = receiver_token  # Settings receiverToken: unmasks a {receiver: …} callback at the call
 
     def record(self, state: SyncState, change: Change) -> SyncState:
         record = _hooks_of(state)
@@ -64,7 +68,8 @@ class WebhookExecutor:
         try:
             if change.address != SUBSCRIPTIONS_ADDRESS:
                 after = change.after or {}
-                self.writer.set_webhooks({change.name: WebhookSetting(bool(after["enabled"]), after.get("url"))})
+                url = self._callback(after.get("url"))
+                self.writer.set_webhooks({change.name: WebhookSetting(bool(after["enabled"]), url)})
                 run.save(lambda state: self.record(state, change))
             else:
                 subscribe, unsubscribe = subscription_delta(change)
@@ -81,6 +86,19 @@ class WebhookExecutor:
             run.failed(change, exc)
             return
         run.succeeded(change)
+
+    def _callback(self, url: str | None) -> str | None:
+        """The URL CJ gets: a masked receiver callback made whole with the token, any other URL as it is."""
+        if url is None or not (is_masked(url) or url.endswith(NOT_DECRYPTED)):
+            return url
+        real = None if self.receiver_token is None else unmask(url, self.receiver_token)
+        if real is None:
+            raise CjrecError(
+                f"the receiver callback {url} was planned with a receiverToken this run cannot open "
+                "(not decrypted, or changed since the plan)",
+                hint="make the sops key available and run `cjrec plan` again, then apply that plan",
+            )
+        return real
 
 
 def _batches(pids: list[str]) -> list[list[str]]:

@@ -15,7 +15,7 @@ from reconciler.kinds.webhook.record import SECTIONS
 
 
 def _executor(deps: ApplyDeps) -> Executor:
-    return WebhookExecutor(deps.client)
+    return WebhookExecutor(deps.client, receiver_token=deps.settings.receiver_token)
 
 
 KIND = Kind(

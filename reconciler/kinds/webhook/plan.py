@@ -7,7 +7,8 @@ callback changed in CJ's web UI shows as drift and is set back) and with the sta
 subscriptions resource holds the pids cjrec subscribed to product events: with
 ``subscribeManagedProducts`` it follows the managed products; pids someone else subscribed
 are left alone. Topics or subscriptions dropped with the Webhooks document are forgotten,
-not changed at CJ, like products. What apply does: see ``reconciler/kinds/webhook/apply.py``.
+not changed at CJ, like products. A product or stock topic CJ sends to something other than
+``cjrec receive`` is warned about (:func:`receiver_warnings`). What apply does: see ``reconciler/kinds/webhook/apply.py``.
 """
 
 from __future__ import annotations
@@ -19,15 +20,23 @@ from reconciler.kinds.product.model import products
 from reconciler.kinds.webhook.model import SUBSCRIPTIONS_ADDRESS as SUBSCRIPTIONS
 from reconciler.kinds.webhook.model import callbacks_of, subscriptions_of, webhooks
 from reconciler.kinds.webhook.record import webhooks_of
-from reconciler.models.desired import Desired
+from reconciler.models.desired import Desired, Webhooks, WebhookSetting
 from reconciler.models.observed import Observed
-from reconciler.models.plan import Action, Change, Drift
+from reconciler.models.plan import Action, Change, Drift, Finding
+from reconciler.models.receiver_url import OTHER_TOKEN, is_masked
 from reconciler.models.state import SyncState
+
+RECEIVER_TOPICS = ("product", "stock")  # the topics whose messages plan and apply act on
 
 
 def needs_settings(desired: Desired, recorded: SyncState | None) -> bool:
-    """Whether the plan must read CJ's webhook settings: a Webhooks document, or topics recorded before."""
-    return webhooks(desired) is not None or (recorded is not None and webhooks_of(recorded) is not None)
+    """Whether the plan must read CJ's webhook settings: a Webhooks document, topics recorded before, or a
+    receiver token in Settings (so the plan can warn when CJ sends its messages elsewhere)."""
+    return (
+        webhooks(desired) is not None
+        or (recorded is not None and webhooks_of(recorded) is not None)
+        or desired.settings.receiver_token_source is not None
+    )
 
 
 def needs_subscriptions(desired: Desired, recorded: SyncState | None) -> bool:
@@ -93,9 +102,39 @@ def plan_webhooks(context: PlanContext) -> KindPlan:
     change = _subscriptions(desired, recorded, observed)
     if change is not None:
         changes.append(change)
+    warnings = receiver_warnings(wanted, callbacks_of(observed))
     if context.request.refresh_only:
-        return KindPlan(drift=drift)  # a refresh reports the callbacks' drift; setting them back is apply's job
-    return KindPlan(changes=changes, drift=drift)
+        # a refresh reports the callbacks' drift; setting them back is apply's job
+        return KindPlan(drift=drift, warnings=warnings)
+    return KindPlan(changes=changes, drift=drift, warnings=warnings)
+
+
+def receiver_warnings(wanted: Webhooks | None, live: dict[str, WebhookSetting] | None) -> list[Finding]:
+    """A warning for each topic whose messages steer the refresh (product, stock) that CJ sends, but not to
+    ``cjrec receive`` (as far as CJ's settings were read this run)."""
+    found: list[Finding] = []
+    for topic in RECEIVER_TOPICS:
+        seen = (live or {}).get(topic)
+        if seen is None or not seen.enabled:
+            continue
+        want = wanted.topics.get(topic) if wanted is not None else None
+        if is_masked(seen.url) or (want is not None and want.enabled and is_masked(want.url)):
+            continue  # CJ posts to the receiver, or apply is about to make it
+        stale = seen.url is not None and seen.url.endswith(OTHER_TOKEN)
+        why = (
+            "to a receiver path with another token than Settings receiverToken"
+            if stale
+            else "to a URL that is not the receiver"
+        )
+        found.append(
+            Finding(
+                f"webhook.{topic}",
+                f"enabled at CJ, {why}: no receiver URL is configured, so CJ's {topic} messages cannot put changed "
+                "products first in the refresh; set `url: {receiver: https://YOUR-HOST}` on the topic in the Webhooks "
+                "document (with Settings receiverToken) and run `cjrec receive` there",
+            )
+        )
+    return found
 
 
 def _subscriptions(desired: Desired, recorded: SyncState, observed: Observed) -> Change | None:
