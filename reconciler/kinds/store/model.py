@@ -61,6 +61,8 @@ class Store:
     on_remove: OnRemove
     endpoint: str | None  # replaces https://<domain> (the sandbox and tests); http:// only on loopback
     source: Source
+    logistics: str | None = None  # CJ's shipping method for connections when no Market quote gives one
+    ship_from: str | None = None  # the country CJ ships from for connections when no Market quote gives one
 
     @property
     def base_url(self) -> str:

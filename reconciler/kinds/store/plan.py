@@ -26,6 +26,8 @@ from typing import Any
 
 from reconciler.errors import Diagnostic
 from reconciler.kinds.listing.payload import listing_of
+from reconciler.kinds.market.model import freight_of, markets
+from reconciler.kinds.market.record import markets_of
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.product.model import products
 from reconciler.kinds.product.record import products_of
@@ -49,6 +51,7 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
     recorded = listings_of(context.recorded)
     seen = seen_of(context.observed)
     for store in declared.values():
+        shop_id = _shop_id(store, context)
         for pid in sorted(wanted):
             key = listing_key(store.name, pid)
             before = recorded.get(key)
@@ -58,9 +61,10 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
                 if before is not None:
                     _append(plan, _removal(store, before, "no selected variant has a store price"))
                 continue
-            change = _publish(store, listing, before, source=str(wanted[pid].source))
+            connection = _connection(store, shop_id, pid, context)
+            change = _publish(store, listing, before, connection, source=str(wanted[pid].source))
             if change is None and before is not None and key in seen:
-                change = _restore(plan, store, listing, before, seen, source=str(wanted[pid].source))
+                change = _restore(plan, store, listing, before, seen, connection, source=str(wanted[pid].source))
             _append(plan, change)
     for key, before in sorted(recorded.items()):
         owner = declared.get(before.store)
@@ -108,8 +112,34 @@ def _append(plan: KindPlan, change: Change | None) -> None:
         plan.changes.append(change)
 
 
-def _after(store: Store, listing: Listing, before: ListingRecord | None) -> dict[str, Any]:
+def _shop_id(store: Store, context: PlanContext) -> str | None:
+    """The id of the CJ shop the Store connects (None when CJ was not asked or does not list it)."""
+    shops = cj_shops_of(context.observed)
+    found = cj_shop_matching(store, shops) if shops is not None else None
+    return None if found is None else found[0]
+
+
+def _connection(store: Store, shop_id: str | None, pid: str, context: PlanContext) -> dict[str, Any] | None:
+    """How CJ is to fulfil the product's store orders: the cheapest qualifying quote of the first
+    Market that has one (its method, origin and country), else the Store's ``logistics`` and
+    ``shipFrom``. None when the CJ shop is unknown (the plan then fails on ``cjShop``)."""
+    if shop_id is None:
+        return None
+    fresh = freight_of(context.observed)
+    recorded = markets_of(context.recorded)
+    for market in markets(context.desired):
+        quote = fresh.get((pid, market.country)) or recorded.get(market.country, {}).get(pid)
+        best = getattr(quote, "best", None) if quote is not None else None
+        if best is not None:
+            return {"shop_id": shop_id, "logistics": best.name, "ship_from": best.origin, "ship_to": market.country}
+    return {"shop_id": shop_id, "logistics": store.logistics, "ship_from": store.ship_from, "ship_to": None}
+
+
+def _after(
+    store: Store, listing: Listing, before: ListingRecord | None, connection: dict[str, Any] | None
+) -> dict[str, Any]:
     return {
+        "connection": connection,
         "store": store.name,
         "pid": listing.pid,
         "product_id": None if before is None else before.product_id,
@@ -120,25 +150,50 @@ def _after(store: Store, listing: Listing, before: ListingRecord | None) -> dict
     }
 
 
-def _publish(store: Store, listing: Listing, before: ListingRecord | None, *, source: str) -> Change | None:
+def _publish(
+    store: Store, listing: Listing, before: ListingRecord | None, connection: dict[str, Any] | None, *, source: str
+) -> Change | None:
     address = f"{KIND}.{listing_key(store.name, listing.pid)}"
-    after = _after(store, listing, before)
+    after = _after(store, listing, before, connection)
     if before is None:
         count = len(listing.variants)
-        return Change(address, Action.CREATE, None, after, reason=f"publish, {count} variant(s)", source=source)
+        also = ", connect at CJ" if connection is not None else ""
+        return Change(address, Action.CREATE, None, after, reason=f"publish, {count} variant(s){also}", source=source)
+    reconnect = connection is not None and (before.connection is None or before.connection.settings() != connection)
     if before.fingerprint == listing.fingerprint and before.status == after["status"]:
-        return None
-    return Change(address, Action.UPDATE, before.to_dict(), after, reason=_why(before, after), source=source)
+        if not reconnect:
+            return None
+        after["connect_only"] = True
+        return Change(
+            address, Action.UPDATE, before.to_dict(), after, reason=_why_connect(before, connection), source=source
+        )
+    why = _why(before, after) + ("; " + _why_connect(before, connection) if reconnect else "")
+    return Change(address, Action.UPDATE, before.to_dict(), after, reason=why, source=source)
+
+
+def _why_connect(before: ListingRecord, connection: dict[str, Any] | None) -> str:
+    if before.connection is None or connection is None:
+        return "connect at CJ"
+    old = before.connection.settings()
+    moved = [f"{key} {old[key]} -> {connection[key]}" for key in sorted(connection) if old.get(key) != connection[key]]
+    return "connection at CJ: " + ", ".join(moved)
 
 
 def _restore(
-    plan: KindPlan, store: Store, listing: Listing, before: ListingRecord, seen: StoreSeen, *, source: str
+    plan: KindPlan,
+    store: Store,
+    listing: Listing,
+    before: ListingRecord,
+    seen: StoreSeen,
+    connection: dict[str, Any] | None,
+    *,
+    source: str,
 ) -> Change | None:
     """Store-side drift (``--refresh-details``): a product deleted in the store, or a price
     edited there, is set back to what cjrec published."""
     address = f"{KIND}.{before.key}"
     found = seen[before.key]
-    after = _after(store, listing, before)
+    after = _after(store, listing, before, connection)
     if found is None:
         plan.drift.append(Drift(address, "product", before.product_id, None))
         return Change(
