@@ -181,7 +181,13 @@ class StoreExecutor:
 
     def _listing(self, state: SyncState, pid: str, fingerprint: str, change: Change) -> Listing:
         product = products_of(state).get(pid)
-        listing = listing_of(product) if product is not None else None
+        if product is None:
+            raise StoreRefusedError(
+                f"product.{pid} is not recorded: its own change failed or did not run in this apply",
+                call=f"{change.action.value} {change.address}",
+                hint="fix the product's change, then apply again: the store follows it",
+            )
+        listing = listing_of(product)
         if listing is None or listing.fingerprint != fingerprint:
             raise StoreRefusedError(
                 "the product's variants or prices changed since the plan was made",

@@ -16,8 +16,10 @@ record of what was sent last:
 - with ``--refresh-details`` the stores are read back (``reads.py``): a price edited in the
   store's admin or a product deleted there is drift, and an update sets it back.
 
-Listings are planned from the recorded products: a product added by this apply is
-published by the next one (see the report of issue 20 for the single-apply follow-up).
+Listings are planned from the products as this apply will record them
+(:func:`products_after_apply`: the recorded ones with the product kind's planned changes
+laid over them), and the store kind runs after the product kind, so one apply adds or
+reprices a product and publishes it.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from reconciler.kinds.listing.payload import listing_of
 from reconciler.kinds.market.model import freight_of, markets
 from reconciler.kinds.market.record import markets_of
 from reconciler.kinds.planning import KindPlan, PlanContext
+from reconciler.kinds.product.model import KIND as PRODUCT
 from reconciler.kinds.product.model import products
-from reconciler.kinds.product.record import products_of
+from reconciler.kinds.product.record import ProductRecord, products_of
 from reconciler.kinds.store.model import KIND, Store, StoreSeen, cj_shop_matching, cj_shops_of, seen_of, stores
 from reconciler.kinds.store.platform import Listing
 from reconciler.kinds.store.record import ListingRecord, listing_key, listings_of
@@ -47,7 +50,7 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
     declared = {store.name: store for store in stores(context.desired)}
     _check_cj_shops(plan, context)
     wanted = {product.pid: product for product in products(context.desired)}
-    recorded_products = products_of(context.recorded)
+    recorded_products = products_after_apply(context)
     recorded = listings_of(context.recorded)
     seen = seen_of(context.observed)
     for store in declared.values():
@@ -79,6 +82,22 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
         elif before.pid not in wanted:
             _append(plan, _removal(owner, before, "removed from the manifests"))
     return plan
+
+
+def products_after_apply(context: PlanContext) -> dict[str, ProductRecord]:
+    """The product records as they will be once the product kind's planned changes are applied
+    (a forgotten product drops out), the store's view of what it publishes."""
+    found = dict(products_of(context.recorded))
+    prefix = f"{PRODUCT}."
+    for change in context.planned:
+        if not change.address.startswith(prefix):
+            continue
+        pid = change.address[len(prefix) :]
+        if change.after is None:
+            found.pop(pid, None)
+        else:
+            found[pid] = ProductRecord.from_dict(pid, change.after)
+    return found
 
 
 def _check_cj_shops(plan: KindPlan, context: PlanContext) -> None:
