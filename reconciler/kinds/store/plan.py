@@ -267,6 +267,7 @@ def _restore(
     address = f"{KIND}.{before.key}"
     found = seen[before.key]
     after = _after(store, listing, before, connection)
+    after["store_seen"] = None if found is None else dict(found.prices)  # a saved plan checks it still holds
     if found is None:
         plan.drift.append(Drift(address, "product", before.product_id, None))
         return Change(
