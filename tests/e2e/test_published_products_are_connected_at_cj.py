@@ -81,3 +81,27 @@ def test_a_logistics_change_reconnects_without_a_store_call(cjw: CjWorkspace) ->
     assert cjw.run("apply", "--auto-approve").exit_code == 0
     assert len(cjw.sandbox.shopify.calls) == calls  # the store is not called: only CJ's connection moves
     assert {r["logistics"] for r in cjw.sandbox.connections()} == {"USPS+"}
+
+
+def test_a_connection_removed_at_cj_shows_in_a_refresh_and_is_made_again(cjw: CjWorkspace) -> None:
+    cjw.watch.secrets.add(DEFAULT_TOKEN)
+    (pid,) = on_sale(cjw.sandbox, 1, start=9)
+    cjw.products([pid])
+    cjw.write("manifests/pricing.yaml", RULE)
+    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+    assert cjw.run("apply", "--auto-approve").exit_code == 0
+    connected = {r["platformVariantId"] for r in cjw.sandbox.connections()}
+    (product,) = cjw.sandbox.shopify.products()
+    assert cjw.sandbox.disconnect_by_hand(SHOP_ID, _numeric(product["id"])) == len(connected)
+
+    assert cjw.run("plan", "--detailed-exitcode").exit_code == 0  # CJ is read only in a refresh
+    shown = cjw.run("plan", "--refresh-details", "--detailed-exitcode")
+    assert shown.exit_code == 2, shown.output
+    assert f"connection removed at CJ for {len(connected)} variant(s): connect again" in shown.output
+    calls = len(cjw.sandbox.shopify.calls)
+    fixed = cjw.run("apply", "--refresh-details", "--auto-approve")
+    assert fixed.exit_code == 0, fixed.output
+    assert {r["platformVariantId"] for r in cjw.sandbox.connections()} == connected
+    operations = [str(c.get("operation")) for c in cjw.sandbox.shopify.calls[calls:]]
+    assert operations and all(op.startswith("query ") for op in operations)  # the store was read back, never written
+    assert cjw.run("plan", "--refresh-details", "--detailed-exitcode").exit_code == 0

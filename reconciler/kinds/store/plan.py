@@ -35,7 +35,16 @@ from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.product.model import KIND as PRODUCT
 from reconciler.kinds.product.model import products
 from reconciler.kinds.product.record import ProductRecord, products_of
-from reconciler.kinds.store.model import KIND, Store, StoreSeen, cj_shop_matching, cj_shops_of, seen_of, stores
+from reconciler.kinds.store.model import (
+    KIND,
+    Store,
+    StoreSeen,
+    cj_shop_matching,
+    cj_shops_of,
+    connections_of,
+    seen_of,
+    stores,
+)
 from reconciler.kinds.store.platform import Listing, StoreOperation
 from reconciler.kinds.store.platforms import platform_named
 from reconciler.kinds.store.record import ListingRecord, listing_key, listings_of
@@ -76,6 +85,8 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
             change = _publish(store, listing, before, connection, source=str(wanted[pid].source))
             if change is None and before is not None and key in seen:
                 change = _restore(plan, store, listing, before, seen, connection, source=str(wanted[pid].source))
+            if change is None and before is not None:
+                change = _reconnect(plan, store, listing, before, connection, context, source=str(wanted[pid].source))
             _append(plan, change)
     for key, before in sorted(recorded.items()):
         owner = declared.get(before.store)
@@ -289,6 +300,32 @@ def _restore(
         reason="price edited in the store: " + "; ".join(edited),
         source=source,
     )
+
+
+def _reconnect(
+    plan: KindPlan,
+    store: Store,
+    listing: Listing,
+    before: ListingRecord,
+    connection: dict[str, Any] | None,
+    context: PlanContext,
+    *,
+    source: str,
+) -> Change | None:
+    """CJ-side drift (``--refresh-details``): a connection cjrec made that CJ no longer lists
+    (removed in CJ's web UI) is made again."""
+    found = connections_of(context.observed).get(before.key)
+    if found is None or before.connection is None or connection is None:
+        return None
+    missing = sorted(set(before.connection.variants.items()) - found)
+    if not missing:
+        return None
+    address = f"{KIND}.{before.key}"
+    for vid, store_vid in missing:
+        plan.drift.append(Drift(address, f"connection.{vid}", store_vid, None))
+    after = {**_after(store, listing, before, connection), "connect_only": True, "reconnect": True}
+    why = f"connection removed at CJ for {len(missing)} variant(s): connect again"
+    return Change(address, Action.UPDATE, before.to_dict(), after, reason=why, source=source)
 
 
 def _why(before: ListingRecord, after: dict[str, Any]) -> str:
