@@ -26,6 +26,17 @@ spec:
 """
 
 
+def priced_store(cjw: CjWorkspace, pids: list[str], *, extra: str = "") -> None:
+    """``pids`` in the manifests, the default Pricing rule, and the Store for the stand-in
+    (``extra``: more lines of its spec), its token watched for."""
+    cjw.watch.secrets.add(DEFAULT_TOKEN)
+    cjw.products(pids)
+    cjw.write("manifests/pricing.yaml", RULE)
+    cjw.encrypt(
+        "manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN) + extra
+    )
+
+
 def test_a_priced_catalogue_is_published_repriced_and_archived(cjw: CjWorkspace) -> None:
     cjw.watch.secrets.add(DEFAULT_TOKEN)
     pids = on_sale(cjw.sandbox, 2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from reconciler.sandbox.endpoints.shops import SANDBOX_SHOP
 from reconciler.sandbox.shopify.api import DEFAULT_TOKEN
 from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
-from tests.e2e.test_publish_to_the_shopify_stand_in import STORE
+from tests.e2e.test_publish_to_the_shopify_stand_in import STORE, priced_store
 from tests.support.cj_workspace import CjWorkspace, on_sale
 
 SHOP_ID = SANDBOX_SHOP["shopId"]
@@ -84,11 +84,8 @@ def test_a_logistics_change_reconnects_without_a_store_call(cjw: CjWorkspace) ->
 
 
 def test_a_connection_removed_at_cj_shows_in_a_refresh_and_is_made_again(cjw: CjWorkspace) -> None:
-    cjw.watch.secrets.add(DEFAULT_TOKEN)
     (pid,) = on_sale(cjw.sandbox, 1, start=9)
-    cjw.products([pid])
-    cjw.write("manifests/pricing.yaml", RULE)
-    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+    priced_store(cjw, [pid])
     assert cjw.run("apply", "--auto-approve").exit_code == 0
     connected = {r["platformVariantId"] for r in cjw.sandbox.connections()}
     (product,) = cjw.sandbox.shopify.products()

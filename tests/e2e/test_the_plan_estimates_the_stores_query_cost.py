@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import json
 
-from reconciler.sandbox.shopify.api import DEFAULT_TOKEN
-from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
-from tests.e2e.test_publish_to_the_shopify_stand_in import STORE
+from tests.e2e.test_publish_to_the_shopify_stand_in import priced_store
 from tests.support.cj_workspace import CjWorkspace, on_sale
 
 FIRST = "Apply also needs about 40 query cost points at store main (Shopify)."  # definition + 3 products × 10
 
 
 def test_the_store_cost_is_in_every_plan_format(cjw: CjWorkspace) -> None:
-    cjw.watch.secrets.add(DEFAULT_TOKEN)
     pids = on_sale(cjw.sandbox, 3, start=20)
-    cjw.products(pids)
-    cjw.write("manifests/pricing.yaml", RULE)
-    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+    priced_store(cjw, pids)
 
     text = cjw.run("plan")
     assert text.exit_code == 0, text.output
