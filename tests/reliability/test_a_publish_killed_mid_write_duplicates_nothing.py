@@ -11,10 +11,8 @@ one connection per published variant, the connection not posted again, and an em
 
 from __future__ import annotations
 
-import signal
-import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from reconciler.sandbox import Sandbox
 from reconciler.sandbox.shopify.api import DEFAULT_TOKEN
 from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
 from tests.e2e.test_publish_to_the_shopify_stand_in import STORE
-from tests.reliability.harness import load_state, new_sandbox, new_workspace, on_sale, spawn
+from tests.reliability.harness import kill_when, load_state, new_sandbox, new_workspace, on_sale
 from tests.support.cj_workspace import CjWorkspace
 from tests.support.secret_watch import SecretWatch
 from tests.support.sops_keys import AgeKey
@@ -32,32 +30,22 @@ from tests.support.sops_keys import AgeKey
 CONNECTION = "/product/conn/connection"
 
 
-def store_repo(
-    tmp_path: Path, sandbox: Sandbox, age_key: AgeKey, watch: SecretWatch, mp: pytest.MonkeyPatch
-) -> CjWorkspace:
-    ws = new_workspace(tmp_path / "repo", sandbox, key=age_key, watch=watch, monkeypatch=mp)
-    watch.secrets.add(DEFAULT_TOKEN)
-    ws.products(on_sale(sandbox, 1, start=12))
-    ws.write("manifests/pricing.yaml", RULE)
-    ws.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=sandbox.shopify_url, token=DEFAULT_TOKEN))
-    assert ws.run("token", "refresh").exit_code == 0
-    return ws
-
-
-def kill_when(
-    ws: CjWorkspace, done: Callable[[], bool], *args: str, meanwhile: Callable[[], None] = lambda: None
-) -> None:
-    """Start apply and SIGKILL it as soon as ``done()`` holds (the stand-in has acted, its answer pending)."""
-    proc = spawn(ws, "apply", "--auto-approve", *args)
-    deadline = time.monotonic() + 120
-    while not done():
-        meanwhile()
-        assert proc.poll() is None, f"apply ended before the kill: {proc.communicate()[1][-2000:]}"
-        assert time.monotonic() < deadline, "the write never came"
-        time.sleep(0.002)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL, "the kill did not land mid-run"
+@pytest.fixture
+def shop_repo(
+    tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CjWorkspace]:
+    """A repository with one priced product and the Store of a fresh sandbox's Shopify stand-in."""
+    sandbox = new_sandbox()
+    try:
+        ws = new_workspace(tmp_path / "repo", sandbox, key=age_key, watch=secret_watch, monkeypatch=monkeypatch)
+        secret_watch.secrets.add(DEFAULT_TOKEN)
+        ws.products(on_sale(sandbox, 1, start=12))
+        ws.write("manifests/pricing.yaml", RULE)
+        ws.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=sandbox.shopify_url, token=DEFAULT_TOKEN))
+        assert ws.run("token", "refresh").exit_code == 0
+        yield ws
+    finally:
+        sandbox.stop()
 
 
 def posts(sandbox: Sandbox) -> int:
@@ -79,78 +67,64 @@ def settled(ws: CjWorkspace, sandbox: Sandbox) -> None:
     assert quiet.exit_code == 0, quiet.output
 
 
-def test_a_kill_between_shopifys_answer_and_the_state_write_publishes_once(
-    tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sandbox = new_sandbox()
-    try:
-        ws = store_repo(tmp_path, sandbox, age_key, secret_watch, monkeypatch)
-        sandbox.shopify.set_latency(1.5)  # the shop creates the product at once and answers 1.5 s later
-        kill_when(ws, lambda: bool(sandbox.shopify.products()))
-        state = load_state(ws)
-        assert state is not None and listings_of(state) == {}  # the state never heard of it
+def test_a_kill_between_shopifys_answer_and_the_state_write_publishes_once(shop_repo: CjWorkspace) -> None:
+    ws, sandbox = shop_repo, shop_repo.sandbox
+    sandbox.shopify.set_latency(1.5)  # the shop creates the product at once and answers 1.5 s later
+    kill_when(ws, lambda: bool(sandbox.shopify.products()))
+    state = load_state(ws)
+    assert state is not None and listings_of(state) == {}  # the state never heard of it
 
-        sandbox.shopify.set_latency(0)
-        applied = ws.run("apply", "--auto-approve")
-        assert applied.exit_code == 0, applied.output
-        settled(ws, sandbox)
-    finally:
-        sandbox.stop()
+    sandbox.shopify.set_latency(0)
+    applied = ws.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    settled(ws, sandbox)
 
 
 def test_a_kill_between_cjs_answer_to_the_connection_and_the_state_write_connects_once(
-    tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch
+    shop_repo: CjWorkspace,
 ) -> None:
-    sandbox = new_sandbox()
-    try:
-        ws = store_repo(tmp_path, sandbox, age_key, secret_watch, monkeypatch)
+    ws, sandbox = shop_repo, shop_repo.sandbox
 
-        def slow_cj_once_published() -> None:  # CJ answers late from the connection on
-            if sandbox.shopify.products():
-                sandbox.set_faults(latency_ms=1500)
+    def slow_cj_once_published() -> None:  # CJ answers late from the connection on
+        if sandbox.shopify.products():
+            sandbox.set_faults(latency_ms=1500)
 
-        kill_when(ws, lambda: bool(sandbox.connections()), meanwhile=slow_cj_once_published)
-        state = load_state(ws)
-        assert state is not None
-        (listing,) = listings_of(state).values()
-        assert listing.connection is None  # published and recorded; the connection never was
-        posted = posts(sandbox)
-        assert posted == 1
+    kill_when(ws, lambda: bool(sandbox.connections()), meanwhile=slow_cj_once_published)
+    state = load_state(ws)
+    assert state is not None
+    (listing,) = listings_of(state).values()
+    assert listing.connection is None  # published and recorded; the connection never was
+    posted = posts(sandbox)
+    assert posted == 1
 
-        sandbox.set_faults(latency_ms=0)
-        applied = ws.run("apply", "--auto-approve")
-        assert applied.exit_code == 0, applied.output
-        assert posts(sandbox) == posted  # CJ had every variant already: nothing posted again
-        settled(ws, sandbox)
-    finally:
-        sandbox.stop()
+    sandbox.set_faults(latency_ms=0)
+    applied = ws.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert posts(sandbox) == posted  # CJ had every variant already: nothing posted again
+    settled(ws, sandbox)
 
 
 def test_a_kill_while_a_removed_product_is_disconnected_and_archived_finishes_both_on_rerun(
-    tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch
+    shop_repo: CjWorkspace,
 ) -> None:
-    sandbox = new_sandbox()
-    try:
-        ws = store_repo(tmp_path, sandbox, age_key, secret_watch, monkeypatch)
-        applied = ws.run("apply", "--auto-approve")
-        assert applied.exit_code == 0, applied.output
-        assert sandbox.connections()
-        ws.products([])
-        sandbox.set_faults(latency_ms=1500)  # CJ deletes the connection at once and answers 1.5 s later
-        kill_when(ws, lambda: not sandbox.connections(), "--allow-mass-forget")
-        (product,) = sandbox.shopify.products()
-        assert product["status"] == "ACTIVE"  # killed before the store was told
+    ws, sandbox = shop_repo, shop_repo.sandbox
+    applied = ws.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert sandbox.connections()
+    ws.products([])
+    sandbox.set_faults(latency_ms=1500)  # CJ deletes the connection at once and answers 1.5 s later
+    kill_when(ws, lambda: not sandbox.connections(), "--allow-mass-forget")
+    (product,) = sandbox.shopify.products()
+    assert product["status"] == "ACTIVE"  # killed before the store was told
 
-        sandbox.set_faults(latency_ms=0)
-        again = ws.run("apply", "--auto-approve", "--allow-mass-forget")
-        assert again.exit_code == 0, again.output
-        (product,) = sandbox.shopify.products()
-        assert product["status"] == "ARCHIVED" and sandbox.connections() == []
-        state = load_state(ws)
-        assert state is not None
-        (listing,) = listings_of(state).values()
-        assert (listing.status, listing.connection) == ("archived", None)
-        quiet = ws.run("plan", "--detailed-exitcode")
-        assert quiet.exit_code == 0, quiet.output
-    finally:
-        sandbox.stop()
+    sandbox.set_faults(latency_ms=0)
+    again = ws.run("apply", "--auto-approve", "--allow-mass-forget")
+    assert again.exit_code == 0, again.output
+    (product,) = sandbox.shopify.products()
+    assert product["status"] == "ARCHIVED" and sandbox.connections() == []
+    state = load_state(ws)
+    assert state is not None
+    (listing,) = listings_of(state).values()
+    assert (listing.status, listing.connection) == ("archived", None)
+    quiet = ws.run("plan", "--detailed-exitcode")
+    assert quiet.exit_code == 0, quiet.output
