@@ -24,6 +24,8 @@ def test_the_store_cost_is_in_every_plan_format(cjw: CjWorkspace) -> None:
     markdown = cjw.run("plan", "--format", "markdown")
     assert FIRST in markdown.output
     shown = json.loads(cjw.run("plan", "--format", "json").stdout)
+    stores = [c for c in shown["changes"] if c["address"].startswith("store.")]
+    assert len(stores) == 3
     assert shown["cost"]["budgets"] == [{"what": "store main (Shopify)", "amount": 40, "unit": "query cost points"}]
 
     assert cjw.run("apply", "--auto-approve").exit_code == 0

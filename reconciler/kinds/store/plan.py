@@ -357,5 +357,18 @@ def _removal(store: Store, before: ListingRecord, why: str) -> Change | None:
 
 
 def apply_cost(change: Change) -> tuple[int, int]:
-    """Store calls (no CJ points): one per change (publishing a first product also makes the identity definition)."""
-    return (1, 0)
+    """Calls a change makes (no CJ points; the store's query cost is the plan's budget): one to the
+    store (every store change calls out, so the applier runs it), and the CJ calls of the
+    connection — reading and posting it when the product is to be connected (again), deleting
+    it when the product leaves the store."""
+    before, after = change.before or {}, change.after or {}
+    if change.action is Action.FORGET or after.get("removed"):
+        return (1 + (1 if before.get("connection") else 0), 0)
+    wanted = after.get("connection")
+    if not isinstance(wanted, dict):
+        return (1, 0)
+    recorded = before.get("connection") or {}
+    same = {key: recorded.get(key) for key in wanted} == wanted
+    if same and set(recorded.get("variants") or {}) == set(after.get("variants") or {}) and not after.get("reconnect"):
+        return (1, 0)
+    return (2 if after.get("connect_only") else 3, 0)  # connect only: CJ's read and post, no store call
