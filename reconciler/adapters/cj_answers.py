@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, Protocol, TypeVar
 
 from reconciler.errors import ApiError
-from reconciler.models.cj import AccountSettings, MyProduct, ProductDetail, TokenPair, Variant
+from reconciler.models.cj import AccountSettings, CjConnection, MyProduct, ProductDetail, TokenPair, Variant
 from reconciler.models.desired import WEBHOOK_TOPICS, WebhookSetting
 from reconciler.models.markets import FreightAnswer, FreightOption, parse_aging, parse_price
 from reconciler.models.secret import Secret
@@ -72,9 +72,8 @@ def parse_subscriptions_page(raw: object, *, call: str) -> Page[str]:
     return Page(pids, total if isinstance(total, int) else None)
 
 
-def parse_shops_page(raw: object, *, call: str) -> Page[tuple[str, str, str]]:
-    """One page of ``/shop/getShops``: (id, name, type) of each store authorised to the account.
-    The rows' names are not documented: ``shopId``/``id``, ``shopName``/``name``, ``shopType``/``type``."""
+def _list_rows(raw: object, call: str) -> list[object]:
+    """The rows of a shop-side list page: ``data.list``, ``data.content`` or a bare list."""
     rows = None
     if isinstance(raw, dict):
         rows = raw.get("list") if raw.get("list") is not None else raw.get("content")
@@ -82,6 +81,13 @@ def parse_shops_page(raw: object, *, call: str) -> Page[tuple[str, str, str]]:
         rows = raw
     if not isinstance(rows, list):
         raise _shape(call, "data.list", "a list")
+    return rows
+
+
+def parse_shops_page(raw: object, *, call: str) -> Page[tuple[str, str, str]]:
+    """One page of ``/shop/getShops``: (id, name, type) of each store authorised to the account.
+    The rows' names are not documented: ``shopId``/``id``, ``shopName``/``name``, ``shopType``/``type``."""
+    rows = _list_rows(raw, call)
     shops = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
@@ -94,6 +100,28 @@ def parse_shops_page(raw: object, *, call: str) -> Page[tuple[str, str, str]]:
         shops.append((str(shop_id).strip(), str(name or "").strip(), str(kind or "").strip().lower()))
     total = raw.get("totalPages") if isinstance(raw, dict) else None
     return Page(tuple(shops), total if isinstance(total, int) else None)
+
+
+def parse_connections_page(raw: object, *, call: str) -> Page[CjConnection]:
+    """One page of ``GET /product/conn/connection``: each store variant connected to a CJ variant.
+    The rows' names are not documented (../shared/store-apis.md §3): ``cjProductId``/``pid``,
+    ``cjVariantId``/``vid``, ``platformProductId``, ``platformVariantId``, ``shopId``."""
+    rows = _list_rows(raw, call)
+    found = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise _shape(call, f"data.list[{i}]", "an object")
+        found.append(
+            CjConnection(
+                cj_pid=_id(row.get("cjProductId", row.get("pid")), call, f"data.list[{i}].cjProductId"),
+                cj_vid=_id(row.get("cjVariantId", row.get("vid")), call, f"data.list[{i}].cjVariantId"),
+                platform_product_id=_id(row.get("platformProductId"), call, f"data.list[{i}].platformProductId"),
+                platform_variant_id=_id(row.get("platformVariantId"), call, f"data.list[{i}].platformVariantId"),
+                shop_id=_id(row.get("shopId"), call, f"data.list[{i}].shopId"),
+            )
+        )
+    total = raw.get("totalPages") if isinstance(raw, dict) else None
+    return Page(tuple(found), total if isinstance(total, int) else None)
 
 
 def parse_webhook_settings(raw: object, *, call: str) -> dict[str, WebhookSetting]:

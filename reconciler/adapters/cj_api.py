@@ -9,11 +9,13 @@ page and batch sizes come from CJ's table in ``reconciler.models.cj_limits``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 from reconciler.adapters.cj_answers import (
+    Page,
     parse_account_settings,
+    parse_connections_page,
     parse_freight_answer,
     parse_my_products_page,
     parse_product_detail,
@@ -26,12 +28,14 @@ from reconciler.adapters.cj_answers import (
 )
 from reconciler.adapters.cj_http import SOURCING_CREATE, CjHttp, Envelope, answer_lost
 from reconciler.errors import ApiError, InvalidTokenError, OutcomeUnknownError, TransientApiError
-from reconciler.models.cj import AccountSettings, MyProduct, ProductDetail, TokenPair
+from reconciler.models.cj import AccountSettings, CjConnection, MyProduct, ProductDetail, TokenPair
 from reconciler.models.cj_limits import MAX_PAGES, MY_PRODUCTS_PAGE_SIZE, QUERY_BATCH, SUBSCRIPTION_BATCH
 from reconciler.models.desired import WebhookSetting
 from reconciler.models.markets import FreightAnswer
 from reconciler.models.secret import Secret
 from reconciler.models.sourcing import SourcingStatus
+
+T = TypeVar("T")
 
 MAX_RENEWALS = 2  # refresh once, then re-authenticate once
 # The two ways CJ is asked where sourcing requests stand, in the order tried first: queryList
@@ -44,7 +48,11 @@ INTERFACE_NOT_FOUND = 1600101
 def interface_missing(error: ApiError) -> bool:
     """True when CJ says the route itself does not exist (1600101, or HTTP 404), not that the call was bad."""
     return error.code == INTERFACE_NOT_FOUND or (error.code is None and error.http_status == 404)
+
+
 SHOP_PAGE_SIZE = 50  # shop/getShops takes at most 50 a page
+CONNECTION_PAGE_SIZE = 100  # product/conn/connection lists at most 100 a page
+CONNECTION_PATH = "/product/conn/connection"
 
 
 class TokenSource(Protocol):
@@ -134,17 +142,39 @@ class CjApi:
 
     def cj_shops(self) -> tuple[tuple[str, str, str], ...]:
         """The stores authorised to the account, (id, name, type), all pages of ``shop/getShops`` (free)."""
-        found: list[tuple[str, str, str]] = []
-        page = 1
-        while page <= MAX_PAGES:
+
+        def one(page: int) -> Page[tuple[str, str, str]]:
             env = self._authed("GET", "/shop/getShops", params={"pageNum": page, "pageSize": SHOP_PAGE_SIZE})
-            listed = parse_shops_page(env.data, call=f"GET /shop/getShops?pageNum={page}")
-            new = [shop for shop in listed.rows if shop not in found]
-            found.extend(new)
-            if listed.is_last(page) or not new:
-                break
-            page += 1
-        return tuple(found)
+            return parse_shops_page(env.data, call=f"GET /shop/getShops?pageNum={page}")
+
+        return _every_page(one)
+
+    def cj_connections(self, shop_id: str, platform_product_id: str) -> tuple[CjConnection, ...]:
+        """The connections of one store product at CJ, every page of ``GET product/conn/connection``."""
+
+        def one(page: int) -> Page[CjConnection]:
+            params: dict[str, str | int | list[str]] = {
+                "shopId": shop_id,
+                "platformProductId": platform_product_id,
+                "page": page,
+                "pageSize": CONNECTION_PAGE_SIZE,
+            }
+            env = self._authed("GET", CONNECTION_PATH, params=params)
+            return parse_connections_page(env.data, call=f"GET {CONNECTION_PATH}?page={page}")
+
+        return _every_page(one)
+
+    def cj_connect(self, body: dict[str, Any]) -> None:
+        """``POST product/conn/connection``: connect store variants to CJ variants. Not repeated
+        when the answer is lost (CJ may have acted): the caller reads the connections again."""
+        self._authed("POST", CONNECTION_PATH, body=body, retry_lost=False)
+
+    def cj_disconnect(self, shop_id: str, platform_product_id: str, platform_variant_id: str | None = None) -> None:
+        """``DELETE product/conn/connection``: one variant's connection, or (no variant) the whole product's."""
+        params: dict[str, str | int | list[str]] = {"shopId": shop_id, "platformProductId": platform_product_id}
+        if platform_variant_id is not None:
+            params["platformVariantId"] = platform_variant_id
+        self._authed("DELETE", CONNECTION_PATH, params=params)
 
     def webhook_settings(self) -> dict[str, WebhookSetting]:
         """The callback of every topic, from ``setting/get`` (free)."""
@@ -257,7 +287,7 @@ class CjApi:
                 if not interface_missing(exc) or (method, path) == routes[-1]:
                     if interface_missing(exc):
                         raise ApiError(
-                            "CJ answered \"interface not found\" to both ways of asking where sourcing requests "
+                            'CJ answered "interface not found" to both ways of asking where sourcing requests '
                             f"stand ({' and '.join(f'{m} {p}' for m, p in SOURCING_ROUTES)})",
                             call=exc.call,
                             code=exc.code,
@@ -295,3 +325,15 @@ def _batch(pids: list[str]) -> list[str]:
     if not pids or len(pids) > SUBSCRIPTION_BATCH:
         raise ValueError(f"subscriptions change 1 to {SUBSCRIPTION_BATCH} products per call, not {len(pids)}")
     return list(pids)
+
+
+def _every_page(fetch: Callable[[int], Page[T]]) -> tuple[T, ...]:
+    """Every row of a paged list, page 1 on, until the last page (or a page with nothing new, or MAX_PAGES)."""
+    found: list[T] = []
+    for page in range(1, MAX_PAGES + 1):
+        listed = fetch(page)
+        new = [row for row in listed.rows if row not in found]
+        found.extend(new)
+        if listed.is_last(page) or not new:
+            break
+    return tuple(found)

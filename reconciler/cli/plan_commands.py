@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from reconciler.cli.request_rate import RateChoice
     from reconciler.cli.wiring import Connection
     from reconciler.kinds.executing import ApplyResult
+    from reconciler.kinds.store.platform import StoreClients
     from reconciler.models.desired import Desired
     from reconciler.models.plan import Plan
     from reconciler.models.state import SyncState
@@ -495,6 +496,7 @@ def run_apply(
                     stop=connection.http.cancel,
                     settings=desired.settings,
                     stores=_store_clients(desired, connection),
+                    saved_plan=plan_file is not None,
                 )
                 result = applier.apply(the_plan, state or store.new_state())
             elapsed = time.monotonic() - started
@@ -548,11 +550,11 @@ def _material(obj: AppContext, plan: Plan, code: int) -> int:
     return code
 
 
-def _store_clients(desired: Desired, connection: Connection) -> dict[str, object]:
+def _store_clients(desired: Desired, connection: Connection) -> StoreClients:
     """The clients of the declared Stores (requests to Shopify are built only when there is one)."""
     from reconciler.cli.wiring import store_clients
 
-    return store_clients(desired, cancel=connection.http.cancel)
+    return store_clients(desired, cancel=connection.http.cancel, cj_tokens=connection.tokens.store)
 
 
 def _logo_store(desired: Desired) -> S3LogoStore | None:

@@ -25,7 +25,7 @@ from datetime import datetime
 from reconciler.errors import Diagnostic
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
-from reconciler.models.plan import Change, Drift, Finding, RefreshSummary
+from reconciler.models.plan import Budget, Change, Drift, Finding, RefreshSummary
 from reconciler.models.state import SyncState
 
 REFRESH_DETAILS = "refresh-details"
@@ -58,7 +58,10 @@ class PlanContext:
     """Everything a kind planner may read.
 
     ``recorded`` is never None: when no state exists yet it is an empty one and
-    ``has_state`` is False.
+    ``has_state`` is False. ``planned``: the changes the kinds before this one (in registry
+    order, which is apply's order) planned, so a kind can plan from what this apply will
+    record before it runs (the store kind publishes a product added or repriced by the same
+    apply).
     """
 
     desired: Desired
@@ -66,6 +69,7 @@ class PlanContext:
     has_state: bool
     observed: Observed
     request: PlanRequest
+    planned: tuple[Change, ...] = ()
 
 
 @dataclass
@@ -82,3 +86,4 @@ class KindPlan:
     error_hint: str | None = None
     material: list[Finding] = field(default_factory=list)  # drift that should fail the daily drift job
     refresh: RefreshSummary | None = None  # what was checked at CJ (the product kind, in refresh modes)
+    budgets: list[Budget] = field(default_factory=list)  # estimated spend of other rate limits (a store's)

@@ -8,7 +8,7 @@ secrets are :class:`~reconciler.models.secret.Secret` objects and never print.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from reconciler.models.declared import Source
@@ -18,12 +18,8 @@ from reconciler.models.secret import Secret
 
 KIND = "store"
 
-Platform = Literal["shopify"]
 PublishStatus = Literal["active", "draft"]
 OnRemove = Literal["archive", "draft", "delete"]
-
-LOWEST_API_VERSION = "2025-04"  # productSet upserts by ``identifier`` from this version on
-DEFAULT_API_VERSION = "2026-01"  # the version of the schema subset the stand-in validates against
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,25 +52,22 @@ class Store:
     """One store (``kind: Store``), keyed by its name."""
 
     name: str
-    platform: Platform
-    domain: str  # NAME.myshopify.com
-    api_version: str  # YYYY-MM, at least LOWEST_API_VERSION
+    platform: str  # a name in kinds/store/platforms.py (shopify)
+    domain: str  # the shop's domain (Shopify: NAME.myshopify.com)
+    api_version: str  # the API version cjrec speaks (the platform's default when the document names none)
     cj_shop: str  # the name or id CJ lists in shop/getShops
     auth: StoreAuth
     publish: PublishDefaults
     on_remove: OnRemove
     endpoint: str | None  # replaces https://<domain> (the sandbox and tests); http:// only on loopback
     source: Source
+    logistics: str | None = None  # CJ's shipping method for connections when no Market quote gives one
+    ship_from: str | None = None  # the country CJ ships from for connections when no Market quote gives one
 
     @property
     def base_url(self) -> str:
         """Where the store's Admin API lives: ``endpoint`` when given, else ``https://<domain>``."""
         return (self.endpoint or f"https://{self.domain}").rstrip("/")
-
-    @property
-    def graphql_url(self) -> str:
-        """The Admin GraphQL endpoint of the pinned API version."""
-        return f"{self.base_url}/admin/api/{self.api_version}/graphql.json"
 
 
 def stores(desired: Desired) -> tuple[Store, ...]:
@@ -109,12 +102,19 @@ class StoresObserved:
 
     seen: StoreSeen
     cj_shops: tuple[CjShop, ...] | None = None
+    connections: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)  # by record key: (vid, store vid)
 
 
 def seen_of(observed: Observed) -> StoreSeen:
     """What the stores showed this run (empty when they were not read)."""
     found = observed.of(KIND)
     return found.seen if isinstance(found, StoresObserved) else {}
+
+
+def connections_of(observed: Observed) -> dict[str, frozenset[tuple[str, str]]]:
+    """CJ's connections of the products cjrec connected, as read this run (``--refresh-details``)."""
+    found = observed.of(KIND)
+    return found.connections if isinstance(found, StoresObserved) else {}
 
 
 def cj_shops_of(observed: Observed) -> tuple[CjShop, ...] | None:
