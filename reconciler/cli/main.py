@@ -137,7 +137,9 @@ def _change_directory(directory: Path) -> None:
 
 
 @cli.command()
-@click.option("--all", "all_accounts", is_flag=True, help="Every account of accounts/<name>/ (many-account repository).")
+@click.option(
+    "--all", "all_accounts", is_flag=True, help="Every account of accounts/<name>/ (many-account repository)."
+)
 @click.option("--accounts", "account_names", metavar="A,B", default=None, help="These accounts of accounts/<name>/.")
 @click.pass_obj
 def validate(obj: AppContext, all_accounts: bool, account_names: str | None) -> int:
@@ -261,6 +263,8 @@ def sandbox(
     import dataclasses
 
     from reconciler.sandbox import Sandbox, SandboxConfig
+    from reconciler.sandbox.woocommerce.api import DEFAULT_KEY as WOO_DEMO_KEY
+    from reconciler.sandbox.woocommerce.api import DEFAULT_SECRET as WOO_DEMO_SECRET
 
     config = SandboxConfig(
         host=host,
@@ -283,6 +287,9 @@ def sandbox(
     )
     click.echo(f"  export CJREC_API_URL={server.base_url}")
     click.echo(f"  demo API key: {config.api_key}   account email: {config.email}")
+    click.echo(
+        f"  WooCommerce stand-in: url {server.woocommerce_url}   demo REST API key {WOO_DEMO_KEY} / {WOO_DEMO_SECRET}"
+    )
     click.echo(
         f"  admin: {server.admin_url}   (Ctrl-C to stop)",
     )
