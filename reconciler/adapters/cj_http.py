@@ -56,6 +56,7 @@ DUPLICATE_ADD_TEXT = "has been added"
 SOURCING_CREATE = "/product/sourcing/create"  # where 1600000 means the daily limit, not "busy" or "already added"
 SOURCING_LIMIT_TEXT = "daily source limit"
 
+
 def check_base_url(url: str) -> str:
     """Accept https URLs, and http only to a loopback host (the sandbox); return it without a trailing slash."""
     parts = urlsplit(url)
@@ -64,7 +65,7 @@ def check_base_url(url: str) -> str:
             f"CJREC_API_URL {url[:100]!r} is not an http(s) URL",
             hint="use https://developers.cjdropshipping.com/api2.0/v1, or the URL `cjrec sandbox` prints",
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise UsageError(
             f"CJREC_API_URL uses plain http to {parts.hostname}: tokens would travel unencrypted",
             hint="use https://, or http only for a sandbox on 127.0.0.1/localhost",
@@ -72,7 +73,8 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses (where plain http stays on this machine)."""
     if host == "localhost":
         return True
     try:
