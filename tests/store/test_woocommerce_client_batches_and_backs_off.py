@@ -73,7 +73,7 @@ def sizes(calls: responses.CallList) -> list[int]:
 def test_only_https_or_loopback_http_and_the_keys_only_in_a_basic_header() -> None:
     assert check_store_url("https://shop.example.com/") == "https://shop.example.com"
     assert check_store_url("http://127.0.0.1:8080") == "http://127.0.0.1:8080"
-    with pytest.raises(UsageError, match="plain http to shop.example.com"):
+    with pytest.raises(UsageError, match=r"plain http to shop\.example\.com"):
         check_store_url("http://shop.example.com")
     with pytest.raises(UsageError, match="not an http"):
         check_store_url("ftp://shop.example.com")
