@@ -16,7 +16,7 @@
   ``rest_no_route``; with ``pretty_permalinks`` off, ``/wp-json/`` is WordPress's HTML 404.
 
 Faults for the reliability tests are queued with :meth:`WooApi.fail_next` (``429`` and ``503``
-as a host or WAF answers them, in HTML; ``drop``). The merchant's side is
+as a host or WAF answers them, in HTML; ``drop``; ``lost``: done, the answer never sent). The merchant's side is
 :meth:`WooApi.handle_merchant` under ``/__sandbox/woocommerce/`` (``GET products``,
 ``POST|DELETE products/<id>``) and the same methods in Python. Every call is logged without
 its credentials (:attr:`WooApi.calls`).
@@ -47,7 +47,7 @@ DEFAULT_KEY = "ck_sandbox_" + "0" * 29  # the key pair of a fresh stand-in; test
 DEFAULT_SECRET = "cs_sandbox_" + "0" * 29  # the stand-in's own throw-away secret
 DEFAULT_BATCH_LIMIT = 100
 MAX_PER_PAGE = 100
-FAULTS = ("429", "503", "drop")
+FAULTS = ("429", "503", "drop", "lost")
 
 _PRODUCT = re.compile(r"^/products/(?P<id>[0-9]+)$")
 _VARIATIONS = re.compile(r"^/products/(?P<id>[0-9]+)/variations$")
@@ -74,7 +74,7 @@ class WooApi:
     wall: Callable[[], float]
     catalogue: Catalogue = field(init=False)
     calls: list[dict[str, Any]] = field(default_factory=list)
-    _faults: list[str] = field(default_factory=list)
+    _faults: list[tuple[str, str | None]] = field(default_factory=list)  # (kind, path it waits for)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -83,14 +83,16 @@ class WooApi:
         )
 
     # -- the admin side (tests, the merchant) ------------------------------------------------
-    def fail_next(self, *kinds: str) -> None:
+    def fail_next(self, *kinds: str, on: str | None = None) -> None:
         """The next calls fail, one per kind, in order: ``429`` or ``503`` (a host's or WAF's HTML
-        page), ``drop`` (the connection closes without an answer)."""
+        page), ``drop`` (the connection closes without an answer, nothing done), ``lost`` (the
+        request is carried out, then the connection closes without the answer). With ``on``, only
+        calls whose path ends with it (``/products/batch``) take the faults; the others pass."""
         for kind in kinds:
             if kind not in FAULTS:
                 raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULTS)}")
         with self._lock:
-            self._faults.extend(kinds)
+            self._faults.extend((kind, on) for kind in kinds)
 
     def set_batch_limit(self, limit: int) -> None:
         """The site's own limit on objects per batch (WooCommerce's ``woocommerce_rest_batch_items_limit``)."""
@@ -121,8 +123,8 @@ class WooApi:
     # -- requests ------------------------------------------------------------------------------
     def handle(self, request: Request) -> Reply:
         with self._lock:
-            fault = self._faults.pop(0) if self._faults else None
-            if fault is not None:
+            fault = self._take_fault(request.path)
+            if fault is not None and fault != "lost":
                 return self._fault(request, fault)
             if not self.config.pretty_permalinks:
                 self._log(request, 404, "plain permalinks")
@@ -134,6 +136,9 @@ class WooApi:
                 status, payload, items = self._route(request, request.path[len(API_PREFIX) :])
             except WooError as exc:
                 return self._error(request, exc)
+            if fault == "lost":  # done, but the answer never arrives
+                self._log(request, 0, "answer lost", items=items)
+                return Reply(0, b"", delivery=Delivery.DROP)
             self._log(request, status, "ok", items=items)
             return _json(status, payload)
 
@@ -162,6 +167,13 @@ class WooApi:
         return _json(405, {"code": "method_not_allowed", "message": "GET, POST or DELETE"})
 
     # -- pieces --------------------------------------------------------------------------------
+    def _take_fault(self, path: str) -> str | None:
+        for n, (kind, on) in enumerate(self._faults):
+            if on is None or path.endswith(on):
+                del self._faults[n]
+                return kind
+        return None
+
     def _fault(self, request: Request, fault: str) -> Reply:
         self._log(request, 0 if fault == "drop" else int(fault), "fault")
         if fault == "drop":
