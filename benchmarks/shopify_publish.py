@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from reconciler.adapters.clock import SystemClock
 from reconciler.adapters.shopify_http import ShopifyHttp, StoreToken
-from reconciler.adapters.shopify_store import ShopifyStore
-from reconciler.kinds.listing.payload import DEFINITION, create_input, identifier, listing_of
+from reconciler.adapters.shopify_store import ShopifyStore, graphql_url
+from reconciler.kinds.listing.payload import listing_of
 from reconciler.kinds.product.record import ListedVariant, Listing, ProductRecord, ProductSnapshot, VariantSnapshot
 from reconciler.kinds.store.model import PublishDefaults, Store, StoreAuth
 from reconciler.models.declared import Source
@@ -82,16 +82,16 @@ def run(*, products: int = PRODUCTS, variants: int = VARIANTS) -> Publishing:
             source=Source("bench", 1),
         )
         http = ShopifyHttp(
-            graphql_url=store.graphql_url, token=StoreToken(access_token=Secret(DEFAULT_TOKEN)), clock=SystemClock()
+            graphql_url=graphql_url(store), token=StoreToken(access_token=Secret(DEFAULT_TOKEN)), clock=SystemClock()
         )
-        client = ShopifyStore(http)
+        client = ShopifyStore(http, store=store)
         listings = [listing_of(_record(n, variants)) for n in range(products)]
         started = time.monotonic()
-        client.ensure_identity(DEFINITION)
+        client.prepare(call="bench")
         failed = 0
         for listing in listings:
             assert listing is not None
-            outcome = client.publish(identifier(listing.pid), create_input(listing, store), call="bench")
+            outcome = client.publish(listing, call="bench")
             failed += not outcome.ok
         wall = time.monotonic() - started
         calls = sandbox.shopify.calls

@@ -1,26 +1,41 @@
-"""One Shopify store as cjrec uses it: find a product by its identity, publish, change variants
-and prices, archive or delete it, and read products back for drift.
+"""One Shopify store as cjrec uses it: the Shopify implementation of the store interface
+(:class:`~reconciler.kinds.store.platform.StoreClient`): find a product by its identity,
+publish, change variants and prices, archive or delete it, and read products back for drift.
 
-The store interface of the design (a Shopify and, later, a WooCommerce implementation): the
-store listing kind's executor and reads use it, never the HTTP transport directly. Every query
-is written here against Shopify's schema (the stand-in validates each against the schema
-subset) and sent through :class:`~reconciler.adapters.shopify_http.ShopifyHttp`, which paces
-and retries. ``userErrors`` come back per product as :class:`UserError` (field and Shopify's
-message, terminal-safe: text from the store is untrusted), never raised, so the rest of an
-apply goes on. Inputs are built by ``reconciler/kinds/listing/payload.py``.
+Built by :func:`connect` (the Shopify connector of ``adapters/store_platforms.py``); the store
+kind's executor and reads use it, never the HTTP transport directly. Every query is written
+here against Shopify's schema (the stand-in validates each against the schema subset) and sent
+through :class:`~reconciler.adapters.shopify_http.ShopifyHttp`, which paces and retries.
+``userErrors`` come back per product as :class:`UserError` (field and Shopify's message,
+terminal-safe: text from the store is untrusted), never raised, so the rest of an apply goes
+on. Inputs are built by ``reconciler/kinds/store/shopify.py``.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.adapters.shopify_http import ShopifyHttp
+from reconciler.adapters.clock import Clock
+from reconciler.adapters.shopify_http import ShopifyHttp, StoreToken
+from reconciler.kinds.store.model import Store
+from reconciler.kinds.store.platform import Listing, ListingStatus, Outcome, StoreProduct, StoreVariant, UserError
+from reconciler.kinds.store.shopify import (
+    DEFINITION,
+    MUTATION_COST,
+    PAGE,
+    PER_READ,
+    PRODUCT_COST,
+    STATUS_INPUT,
+    create_input,
+    identifier,
+    price_updates,
+    variants_input,
+)
 from reconciler.safe_text import for_terminal
 
-PAGE = 250  # Shopify's most per page and per array input
-MUTATION_COST = 10
+GONE_CODES = ("PRODUCT_DOES_NOT_EXIST", "NOT_FOUND")
 
 _VARIANT_FIELDS = "id sku price compareAtPrice"
 _PRODUCT_FIELDS = f"""
@@ -28,7 +43,6 @@ _PRODUCT_FIELDS = f"""
   metafield(namespace: "cjrec", key: "cj_pid") {{ value }}
   variants(first: {PAGE}) {{ nodes {{ {_VARIANT_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }}
 """
-_PRODUCT_COST = 1 + 1 + 2 + PAGE + 1  # product, metafield, the variants connection of PAGE nodes, pageInfo
 
 DEFINE = """
 mutation Define($definition: MetafieldDefinitionInput!) {
@@ -81,96 +95,68 @@ mutation Remove($input: ProductDeleteInput!) {
 }"""
 
 
-@dataclass(frozen=True)
-class UserError:
-    """A business error Shopify reported for one product: the input field and its message."""
-
-    field: str
-    message: str
-    code: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.field}: " if self.field else ""
-        return f"{where}{self.message}" + (f" ({self.code})" if self.code else "")
+def graphql_url(store: Store) -> str:
+    """The Admin GraphQL endpoint of the store's pinned API version."""
+    return f"{store.base_url}/admin/api/{store.api_version}/graphql.json"
 
 
-@dataclass(frozen=True)
-class StoreVariant:
-    id: str
-    sku: str | None
-    price: str
-    compare_at: str | None
-
-
-@dataclass(frozen=True)
-class StoreProduct:
-    """What the store holds of a product cjrec published (title as the store has it: untrusted)."""
-
-    id: str
-    title: str
-    status: str
-    pid: str | None  # the cjrec.cj_pid metafield
-    variants: tuple[StoreVariant, ...]
-
-    def variant_ids(self, sku_to_vid: Mapping[str, str]) -> dict[str, str]:
-        """Store variant id by CJ vid, matched by SKU."""
-        return {sku_to_vid[v.sku]: v.id for v in self.variants if v.sku is not None and v.sku in sku_to_vid}
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A mutation's result: the product as it is now (None when it failed or was deleted) and its userErrors."""
-
-    product: StoreProduct | None
-    errors: tuple[UserError, ...] = field(default_factory=tuple)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+def connect(store: Store, *, cancel: threading.Event, clock: Clock, timeout: tuple[float, float]) -> ShopifyStore:
+    """The client of a Shopify ``store``: its token (fixed, or the client-credentials grant), its
+    transport (paced by the store's bucket, stopped by ``cancel`` like CJ's calls)."""
+    auth = store.auth
+    token = StoreToken(access_token=auth.access_token, client_id=auth.client_id, client_secret=auth.client_secret)
+    http = ShopifyHttp(graphql_url=graphql_url(store), token=token, clock=clock, timeout=timeout, cancel=cancel)
+    return ShopifyStore(http, store=store)
 
 
 class ShopifyStore:
-    """The calls cjrec makes to one Shopify store."""
+    """The calls cjrec makes to one Shopify store (a :class:`~reconciler.kinds.store.platform.StoreClient`)."""
 
-    def __init__(self, http: ShopifyHttp) -> None:
+    def __init__(self, http: ShopifyHttp, *, store: Store) -> None:
         self.http = http
+        self._store = store
 
     def __repr__(self) -> str:
         return f"ShopifyStore({self.http.base_url!r})"
 
-    def ensure_identity(self, definition: Mapping[str, Any]) -> tuple[UserError, ...]:
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    def prepare(self, *, call: str) -> tuple[UserError, ...]:
         """Create the ``id``-type metafield definition products are found by; one that exists is fine."""
-        data = self.http.execute(DEFINE, {"definition": dict(definition)}, call="metafieldDefinitionCreate").data
+        data = self.http.execute(DEFINE, {"definition": dict(DEFINITION)}, call="metafieldDefinitionCreate").data
         payload = data.get("metafieldDefinitionCreate") or {}
         return tuple(e for e in _errors(payload) if e.code != "TAKEN")
 
-    def find(self, identifier: Mapping[str, Any]) -> StoreProduct | None:
-        """The product the identifier names (``{"customId": …}``), if the store has one."""
+    def find(self, pid: str) -> StoreProduct | None:
+        """The product carrying ``pid`` in its ``cjrec.cj_pid`` metafield, if the store has one."""
         data = self.http.execute(
-            FIND, {"identifier": dict(identifier)}, call="productByIdentifier", expected_cost=_PRODUCT_COST
+            FIND, {"identifier": identifier(pid)}, call="productByIdentifier", expected_cost=PRODUCT_COST
         ).data
         return self._product(data.get("productByIdentifier"))
 
     def read(self, product_ids: Sequence[str]) -> dict[str, StoreProduct | None]:
         """The products by id (None for one the store no longer has), a page of ids per query."""
         found: dict[str, StoreProduct | None] = {}
-        per_query = max(1, 1000 // _PRODUCT_COST)  # stay under the 1,000-point ceiling of one query
-        for start in range(0, len(product_ids), per_query):
-            chunk = list(product_ids[start : start + per_query])
-            data = self.http.execute(READ, {"ids": chunk}, call="nodes", expected_cost=_PRODUCT_COST * len(chunk)).data
+        for start in range(0, len(product_ids), PER_READ):
+            chunk = list(product_ids[start : start + PER_READ])
+            data = self.http.execute(READ, {"ids": chunk}, call="nodes", expected_cost=PRODUCT_COST * len(chunk)).data
             for gid, node in zip(chunk, data.get("nodes") or [], strict=False):
                 found[gid] = self._product(node)
         return found
 
-    def publish(self, identifier: Mapping[str, Any], product: Mapping[str, Any], *, call: str) -> Outcome:
-        """``productSet``: create or upsert the product the identifier names."""
-        data = self.http.execute(
-            SET, {"input": dict(product), "identifier": dict(identifier)}, call=call, expected_cost=MUTATION_COST
-        ).data
-        return self._outcome(data.get("productSet"))
+    def publish(self, listing: Listing, *, call: str) -> Outcome:
+        """``productSet`` by the ``cjrec.cj_pid`` identity: create, or upsert the product carrying it."""
+        return self._set(identifier(listing.pid), create_input(listing, self._store), call=call)
 
-    def set_prices(self, product_id: str, variants: Sequence[Mapping[str, Any]], *, call: str) -> Outcome:
+    def set_variants(self, product_id: str, listing: Listing, known: Mapping[str, str], *, call: str) -> Outcome:
+        """``productSet`` by the product's id with its options and variants only."""
+        return self._set({"id": product_id}, variants_input(listing, known), call=call)
+
+    def set_prices(self, product_id: str, listing: Listing, known: Mapping[str, str], *, call: str) -> Outcome:
         """``productVariantsBulkUpdate``, at most 250 variants per call; the product's other fields stay."""
+        variants = price_updates(listing, known)
         outcome = Outcome(None)
         for start in range(0, len(variants), PAGE):
             chunk = [dict(v) for v in variants[start : start + PAGE]]
@@ -180,10 +166,10 @@ class ShopifyStore:
                 return outcome
         return outcome
 
-    def set_status(self, product_id: str, status: str, *, call: str) -> Outcome:
-        """``productUpdate`` of the status alone (``ARCHIVED``, ``DRAFT``, ``ACTIVE``)."""
-        data = self.http.execute(STATUS, {"product": {"id": product_id, "status": status}}, call=call).data
-        return self._outcome(data.get("productUpdate"))
+    def set_status(self, product_id: str, status: ListingStatus, *, call: str) -> Outcome:
+        """``productUpdate`` of the status alone."""
+        data = self.http.execute(STATUS, {"product": {"id": product_id, "status": STATUS_INPUT[status]}}, call=call)
+        return self._outcome(data.data.get("productUpdate"))
 
     def delete(self, product_id: str, *, call: str) -> Outcome:
         """``productDelete``; deleting a product the store no longer has is no error."""
@@ -192,11 +178,19 @@ class ShopifyStore:
         errors = tuple(e for e in _errors(payload) if "does not exist" not in e.message)
         return Outcome(None, errors)
 
+    def _set(self, identity: Mapping[str, Any], product: Mapping[str, Any], *, call: str) -> Outcome:
+        data = self.http.execute(
+            SET, {"input": dict(product), "identifier": dict(identity)}, call=call, expected_cost=MUTATION_COST
+        ).data
+        return self._outcome(data.get("productSet"))
+
     # -- answers -----------------------------------------------------------------------
     def _outcome(self, payload: Any) -> Outcome:
         if not isinstance(payload, dict):
             return Outcome(None, (UserError("", "the store answered without a result"),))
-        return Outcome(self._product(payload.get("product")), _errors(payload))
+        errors = _errors(payload)
+        gone = any(e.code in GONE_CODES or e.message.startswith("Product does not exist") for e in errors)
+        return Outcome(self._product(payload.get("product")), () if gone else errors, gone=gone)
 
     def _product(self, node: Any) -> StoreProduct | None:
         if not isinstance(node, dict) or not node.get("id"):
@@ -209,7 +203,7 @@ class ShopifyStore:
                 MORE_VARIANTS,
                 {"id": node["id"], "after": page.get("endCursor")},
                 call="product variants",
-                expected_cost=_PRODUCT_COST,
+                expected_cost=PRODUCT_COST,
             ).data
             connection = ((data.get("product") or {}).get("variants")) or {}
             variants.extend(_variant(v) for v in connection.get("nodes") or [])
@@ -218,7 +212,7 @@ class ShopifyStore:
         return StoreProduct(
             id=str(node["id"]),
             title=str(node.get("title") or ""),
-            status=str(node.get("status") or ""),
+            status=str(node.get("status") or "").lower(),
             pid=None if metafield.get("value") is None else str(metafield["value"]),
             variants=tuple(variants),
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import CjrecError, stops_further_calls
 from reconciler.kinds.contract import ApplyDeps
@@ -24,6 +24,9 @@ from reconciler.kinds.registry import kinds
 from reconciler.models.desired import Settings
 from reconciler.models.plan import Change, Plan
 from reconciler.models.state import SyncState
+
+if TYPE_CHECKING:
+    from reconciler.kinds.store.platform import StoreClients
 
 __all__ = [
     "Applier",
@@ -42,12 +45,12 @@ def executors(
     uploader: Any = None,
     settings: Settings | None = None,
     now: Callable[[], datetime] | None = None,
-    stores: Any = None,
+    stores: StoreClients | None = None,
 ) -> tuple[Executor, ...]:
     """One executor per kind that has one, in plan order (the order their calls run). ``client``
     makes the calls (each kind declares the Protocol of those it needs); ``now`` is the clock a
     kind counts daily limits by; ``stores`` the clients of the declared stores by name."""
-    deps = ApplyDeps(client=client, uploader=uploader, settings=settings or Settings(), now=now, stores=stores)
+    deps = ApplyDeps(client=client, uploader=uploader, settings=settings or Settings(), now=now, stores=stores or {})
     return tuple(kind.executor(deps) for kind in kinds() if kind.executor is not None)
 
 
@@ -79,9 +82,9 @@ class Applier:
         settings: Settings | None = None,
         now: Callable[[], datetime] | None = None,
         uploader: Any = None,
-        stores: Any = None,
+        stores: StoreClients | None = None,
     ) -> None:
-        self.executors = executors(client, uploader=uploader, settings=settings, now=now, stores=stores)
+        self.executors = executors(client, uploader=uploader, settings=settings, now=now, stores=stores or {})
         self.store = store
         self.qps = qps
         self.hooks = hooks or SilentHooks()

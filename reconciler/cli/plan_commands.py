@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from reconciler.cli.request_rate import RateChoice
     from reconciler.cli.wiring import Connection
     from reconciler.kinds.executing import ApplyResult
+    from reconciler.kinds.store.platform import StoreClients
     from reconciler.models.desired import Desired
     from reconciler.models.plan import Plan
     from reconciler.models.state import SyncState
@@ -532,7 +533,7 @@ def _material(obj: AppContext, plan: Plan, code: int) -> int:
     return code
 
 
-def _store_clients(desired: Desired, connection: Connection) -> dict[str, object]:
+def _store_clients(desired: Desired, connection: Connection) -> StoreClients:
     """The clients of the declared Stores (requests to Shopify are built only when there is one)."""
     from reconciler.cli.wiring import store_clients
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the CJ client (and requests with it) is imported only by co
     from reconciler.adapters.token_manager import TokenManager
     from reconciler.adapters.token_store import CacheFile, Recipients
     from reconciler.cli.request_rate import RateChoice
+    from reconciler.kinds.store.platform import StoreClients
 
 
 def load_configuration(
@@ -245,27 +246,16 @@ def connect(
     return Connection(http=http, auth=auth, tokens=tokens, api=CjApi(http, tokens))
 
 
-def store_clients(desired: Desired, *, cancel: threading.Event, clock: Clock | None = None) -> dict[str, Any]:
-    """The client of every declared Store, by name, as the store kind's executor takes them
-    (``(Store, ShopifyStore)``); Ctrl-C (``cancel``) stops their calls as it stops CJ's."""
+def store_clients(desired: Desired, *, cancel: threading.Event, clock: Clock | None = None) -> StoreClients:
+    """The client of every declared Store, by name, built by its platform's connector
+    (``adapters/store_platforms.py``); Ctrl-C (``cancel``) stops their calls as it stops CJ's."""
     from reconciler.adapters.clock import SystemClock
-    from reconciler.adapters.shopify_http import ShopifyHttp, StoreToken
-    from reconciler.adapters.shopify_store import ShopifyStore
-    from reconciler.kinds.store.model import stores
+    from reconciler.adapters.store_platforms import ConnectDeps, connect_stores
 
-    clients: dict[str, Any] = {}
-    for store in stores(desired):
-        auth = store.auth
-        token = StoreToken(access_token=auth.access_token, client_id=auth.client_id, client_secret=auth.client_secret)
-        http = ShopifyHttp(
-            graphql_url=store.graphql_url,
-            token=token,
-            clock=clock or SystemClock(),
-            timeout=http_timeout(os.environ.get(TIMEOUT_VARIABLE)),
-            cancel=cancel,
-        )
-        clients[store.name] = (store, ShopifyStore(http))
-    return clients
+    deps = ConnectDeps(
+        cancel=cancel, clock=clock or SystemClock(), timeout=http_timeout(os.environ.get(TIMEOUT_VARIABLE))
+    )
+    return connect_stores(desired, deps)
 
 
 TIMEOUT_VARIABLE = "CJREC_HTTP_TIMEOUT"

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from reconciler.kinds.documents import DocumentKind
     from reconciler.kinds.executing import Executor
     from reconciler.kinds.planning import KindPlan, PlanContext
+    from reconciler.kinds.store.platform import StoreClients
     from reconciler.models.desired import Desired, Settings
     from reconciler.models.events import EventHint
     from reconciler.models.observed import Observed
@@ -91,7 +92,7 @@ class ApplyDeps:
     uploader: Any
     settings: Settings
     now: Callable[[], datetime] | None = None
-    stores: Any = None  # the stores' clients by Store name (the store kind's StoreApi), built by the CLI
+    stores: StoreClients = field(default_factory=dict)  # the declared stores' clients by name (the store interface)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class ReadContext:
     refresh_budget: int | None = None
     refresh_only: bool = False
     events: tuple[EventHint, ...] = ()  # CJ's pending webhook messages: hints of what changed
-    stores: Any = None  # the declared stores' clients by name (the store kind reads them back for drift)
+    stores: StoreClients = field(default_factory=dict)  # the declared stores' clients (read back for drift)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import PointsBudgetError
 from reconciler.kinds.contract import ReadBatch, ReadContext, Reads
@@ -32,6 +32,9 @@ from reconciler.models.events import EventHint
 from reconciler.models.observed import Observed
 from reconciler.models.state import SyncState
 from reconciler.planner.planner import derive
+
+if TYPE_CHECKING:
+    from reconciler.kinds.store.platform import StoreClients
 
 
 def refresh_points(desired: Desired, flag: int | None) -> int | None:
@@ -54,7 +57,7 @@ def refresh(
     refresh_only: bool = False,
     events: tuple[EventHint, ...] = (),
     settled: set[str] | None = None,
-    stores: Any = None,
+    stores: StoreClients | None = None,
 ) -> Observed:
     """What CJ says now of everything ``desired`` and ``state`` name, for the planner.
 
@@ -84,7 +87,7 @@ def refresh(
             refresh_budget=refresh_budget,
             refresh_only=refresh_only,
             events=events,
-            stores=stores,
+            stores=stores or {},
         )
         if stage > 0 and not checked:  # once, before the first read that may cost points
             _check_points(context, [reads for _kind, reads in reading if reads.stage > 0])

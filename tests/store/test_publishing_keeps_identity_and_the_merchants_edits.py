@@ -1,5 +1,6 @@
 """Publishing a managed product to the Shopify stand-in through the store interface
-(``adapters/shopify_store.py``) with the inputs ``kinds/listing/payload.py`` builds:
+(``adapters/shopify_store.py``, a ``StoreClient``) with the inputs ``kinds/store/shopify.py``
+builds from the listing of ``kinds/listing/payload.py``:
 
 - the listing of a product (options from CJ's variant keys, prices, cost in the store currency,
   weight, images) and its fingerprint, which moves only with what cjrec owns;
@@ -22,15 +23,8 @@ import pytest
 
 from reconciler.adapters.rate_limiter import RetryPolicy
 from reconciler.adapters.shopify_http import ShopifyHttp, StoreToken
-from reconciler.adapters.shopify_store import ShopifyStore
-from reconciler.kinds.listing.payload import (
-    DEFINITION,
-    create_input,
-    identifier,
-    listing_of,
-    price_updates,
-    variants_input,
-)
+from reconciler.adapters.shopify_store import ShopifyStore, graphql_url
+from reconciler.kinds.listing.payload import listing_of
 from reconciler.kinds.product.record import (
     ListedVariant as Priced,
 )
@@ -115,13 +109,13 @@ def connect(sandbox: Sandbox) -> tuple[ShopifyStore, Store]:
     shop = store(sandbox.shopify_url)
     assert shop.auth.access_token is not None
     http = ShopifyHttp(
-        graphql_url=shop.graphql_url,
+        graphql_url=graphql_url(shop),
         token=StoreToken(access_token=shop.auth.access_token),
         clock=sandbox.fake_clock,  # type: ignore[attr-defined]
         retry=RetryPolicy(max_attempts=4),
         rng=random.Random(3),
     )
-    return ShopifyStore(http), shop
+    return ShopifyStore(http, store=shop), shop
 
 
 def test_the_listing_of_a_product_and_its_fingerprint() -> None:
@@ -149,13 +143,13 @@ def test_the_listing_of_a_product_and_its_fingerprint() -> None:
 
 
 def test_first_publish_then_a_rerun_without_state_updates_the_same_product(sandbox: Sandbox) -> None:
-    shop, config = connect(sandbox)
+    shop, _ = connect(sandbox)
     listing = listing_of(record())
     assert listing is not None
-    assert shop.ensure_identity(DEFINITION) == ()
-    assert shop.ensure_identity(DEFINITION) == ()  # a second run: TAKEN is fine
+    assert shop.prepare(call="prepare") == ()
+    assert shop.prepare(call="prepare") == ()  # a second run: TAKEN is fine
 
-    made = shop.publish(identifier(PID), create_input(listing, config), call=f"publish product.{PID}")
+    made = shop.publish(listing, call=f"publish product.{PID}")
     assert made.ok and made.product is not None
     ids = made.product.variant_ids({v.sku: v.vid for v in listing.variants})
     assert set(ids) == {"V1", "V2"}
@@ -175,20 +169,20 @@ def test_first_publish_then_a_rerun_without_state_updates_the_same_product(sandb
     ]
 
     # the state was lost (kill -9 between Shopify's answer and the state write): found by its metafield
-    found = shop.find(identifier(PID))
+    found = shop.find(PID)
     assert found is not None and found.id == made.product.id and found.pid == PID
-    again = shop.publish(identifier(PID), create_input(listing, config), call=f"publish product.{PID}")
+    again = shop.publish(listing, call=f"publish product.{PID}")
     assert again.product is not None and again.product.id == made.product.id
     assert again.product.variant_ids({v.sku: v.vid for v in listing.variants}) == ids
     assert len(sandbox.shopify.products()) == 1
 
 
 def test_repricing_and_variant_changes_leave_the_merchants_edits(sandbox: Sandbox) -> None:
-    shop, config = connect(sandbox)
-    shop.ensure_identity(DEFINITION)
+    shop, _ = connect(sandbox)
+    shop.prepare(call="prepare")
     listing = listing_of(record())
     assert listing is not None
-    made = shop.publish(identifier(PID), create_input(listing, config), call="publish")
+    made = shop.publish(listing, call="publish")
     assert made.product is not None
     gid = made.product.id
     ids = made.product.variant_ids({v.sku: v.vid for v in listing.variants})
@@ -205,13 +199,13 @@ def test_repricing_and_variant_changes_leave_the_merchants_edits(sandbox: Sandbo
 
     repriced = listing_of(record(black="24.00"))
     assert repriced is not None
-    moved = shop.set_prices(gid, price_updates(repriced, ids), call="reprice")
+    moved = shop.set_prices(gid, repriced, ids, call="reprice")
     assert moved.ok and moved.product is not None
     assert {v.sku: v.price for v in moved.product.variants} == {"CJ-TS-BLK-M": "24.00", "CJ-TS-WHT-M": "21.99"}
 
     fewer = listing_of(record(black="24.00", white=None))
     assert fewer is not None
-    changed = shop.publish({"id": gid}, variants_input(fewer, ids), call="variants")
+    changed = shop.set_variants(gid, fewer, ids, call="variants")
     assert changed.ok and changed.product is not None
     assert [(v.id, v.sku) for v in changed.product.variants] == [(ids["V1"], "CJ-TS-BLK-M")]
 
@@ -227,11 +221,11 @@ def test_repricing_and_variant_changes_leave_the_merchants_edits(sandbox: Sandbo
 
 
 def test_drift_is_read_back_and_a_removed_product_is_archived_or_deleted(sandbox: Sandbox) -> None:
-    shop, config = connect(sandbox)
-    shop.ensure_identity(DEFINITION)
+    shop, _ = connect(sandbox)
+    shop.prepare(call="prepare")
     listing = listing_of(record())
     assert listing is not None
-    made = shop.publish(identifier(PID), create_input(listing, config), call="publish")
+    made = shop.publish(listing, call="publish")
     assert made.product is not None
     gid = made.product.id
     ids = made.product.variant_ids({v.sku: v.vid for v in listing.variants})
@@ -241,27 +235,29 @@ def test_drift_is_read_back_and_a_removed_product_is_archived_or_deleted(sandbox
     product = seen[gid]
     assert product is not None and {v.sku: v.price for v in product.variants}["CJ-TS-BLK-M"] == "9.99"
     assert seen["gid://shopify/Product/999999"] is None
-    assert shop.set_prices(gid, price_updates(listing, ids), call="restore").ok
+    assert shop.set_prices(gid, listing, ids, call="restore").ok
     restored = shop.read([gid])[gid]
     assert restored is not None and {v.sku: v.price for v in restored.variants}["CJ-TS-BLK-M"] == "19.99"
 
-    archived = shop.set_status(gid, "ARCHIVED", call="archive")
-    assert archived.ok and archived.product is not None and archived.product.status == "ARCHIVED"
+    archived = shop.set_status(gid, "archived", call="archive")
+    assert archived.ok and archived.product is not None and archived.product.status == "archived"
     assert shop.delete(gid, call="delete").ok
     assert shop.delete(gid, call="delete again").ok  # gone already: no error
-    assert shop.find(identifier(PID)) is None and sandbox.shopify.products() == []
+    assert shop.find(PID) is None and sandbox.shopify.products() == []
 
 
 def test_user_errors_come_back_per_product_with_field_and_message(sandbox: Sandbox) -> None:
     shop, _ = connect(sandbox)
-    no_identity = shop.publish(identifier(PID), {"title": "Shirt"}, call="publish")
+    listing = listing_of(record())
+    assert listing is not None
+    no_identity = shop.publish(listing, call="publish")
     assert not no_identity.ok and no_identity.product is None
     assert str(no_identity.errors[0]).startswith("identifier.customId: Metafield definition cjrec.cj_pid")
-    shop.ensure_identity(DEFINITION)
-    untitled = shop.publish(identifier(PID), {"status": "ACTIVE"}, call="publish")
+    shop.prepare(call="prepare")
+    untitled = shop.publish(replace(listing, title=""), call="publish")
     assert [(e.field, e.code) for e in untitled.errors] == [("input.title", "INVALID_PRODUCT")]
-    unknown = shop.set_prices("gid://shopify/Product/424242", [{"id": "x", "price": "1.00"}], call="reprice")
-    assert unknown.errors[0].code == "PRODUCT_DOES_NOT_EXIST"
+    unknown = shop.set_prices("gid://shopify/Product/424242", listing, {"V1": "x"}, call="reprice")
+    assert unknown.gone and unknown.product is None  # deleted in the store: the executor publishes it again
 
 
 def test_every_query_the_store_interface_sends_is_valid_for_shopifys_schema() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.adapters.shopify_store import graphql_url
 from reconciler.adapters.sops import Sops
 from reconciler.cli.wiring import load_configuration
 from reconciler.kinds.store.model import Store, stores
@@ -71,7 +72,7 @@ def test_a_store_with_an_access_token_is_read_with_its_defaults(valid_workspace:
     assert store.api_version == "2026-01"
     assert store.on_remove == "archive"
     assert (store.publish.status, store.publish.vendor, store.publish.tags) == ("active", None, ())
-    assert store.graphql_url == "https://cjrec-demo.myshopify.com/admin/api/2026-01/graphql.json"
+    assert graphql_url(store) == "https://cjrec-demo.myshopify.com/admin/api/2026-01/graphql.json"
     assert store.auth.grant == "token"
     assert store.auth.access_token is not None and store.auth.access_token.reveal() == TOKEN
     assert TOKEN not in repr(store) and TOKEN not in str(store.auth)
@@ -99,7 +100,7 @@ def test_client_credentials_publishing_defaults_and_a_loopback_endpoint(valid_wo
     (store,) = configuration(valid_workspace)
     assert store.auth.grant == "client_credentials"
     assert store.auth.client_secret is not None and store.auth.client_secret.reveal() == CLIENT_SECRET
-    assert store.graphql_url == "http://127.0.0.1:8765/admin/api/2025-04/graphql.json"
+    assert graphql_url(store) == "http://127.0.0.1:8765/admin/api/2025-04/graphql.json"
     assert store.on_remove == "draft"
     assert (store.publish.status, store.publish.vendor, store.publish.product_type, store.publish.tags) == (
         "draft",

@@ -18,7 +18,7 @@ import pytest
 
 from reconciler.adapters.rate_limiter import RetryPolicy
 from reconciler.adapters.shopify_http import ShopifyHttp, StoreToken
-from reconciler.adapters.shopify_store import ShopifyStore
+from reconciler.adapters.shopify_store import ShopifyStore, graphql_url
 from reconciler.errors import CjrecError
 from reconciler.kinds.executing import ApplyResult, Run, SilentHooks
 from reconciler.kinds.planning import KindPlan, PlanContext, PlanRequest
@@ -101,13 +101,13 @@ def sandbox() -> Sandbox:
 def executor_for(sandbox: Sandbox, shop: Store) -> StoreExecutor:
     assert shop.auth.access_token is not None
     http = ShopifyHttp(
-        graphql_url=shop.graphql_url,
+        graphql_url=graphql_url(shop),
         token=StoreToken(access_token=shop.auth.access_token),
         clock=sandbox.fake_clock,  # type: ignore[attr-defined]
         retry=RetryPolicy(max_attempts=4),
         rng=random.Random(5),
     )
-    return StoreExecutor({shop.name: (shop, ShopifyStore(http))}, now=lambda: "2026-03-01T12:00:00Z")
+    return StoreExecutor({shop.name: ShopifyStore(http, store=shop)}, now=lambda: "2026-03-01T12:00:00Z")
 
 
 def test_the_plan_publishes_updates_and_archives_and_a_no_op_costs_nothing() -> None:

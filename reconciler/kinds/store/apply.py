@@ -1,48 +1,38 @@
 """Apply store listing changes: publish, update, archive/draft or delete products in a store.
 
 The executor for ``store.<store>/product.<pid>`` (contract in ``kinds/executing.py``). It
-talks to each store through the store interface (:class:`StoreApi`, implemented for Shopify
-by ``adapters/shopify_store.py``) and writes the state after every store call, so a crash
-loses at most the call in flight. The listing is built again from the product as the state
+talks to each store through the store interface (:class:`~reconciler.kinds.store.platform.StoreClient`,
+whatever the platform; ``ApplyDeps.stores``) and writes the state after every store call, so a
+crash loses at most the call in flight. The listing is built again from the product as the state
 holds it when the change runs (after the products were added and priced) and must match the
 fingerprint the plan showed, or the change fails asking for a new plan.
 
-- **publish** (no product id recorded): the identity definition once per store and run, then
-  ``productSet`` keyed by the ``cjrec.cj_pid`` metafield — a rerun after a crash between the
-  store's answer and the state write finds the same product, never a second one;
-- **update**: prices only → ``productVariantsBulkUpdate``; variants added or removed →
-  ``productSet`` of options and variants by the product's id; a product the merchant deleted
-  in the store is published again;
+- **publish** (no product id recorded): the store prepared once per run (Shopify: the
+  identity definition), then a publish keyed by the product's CJ pid — a rerun after a crash
+  between the store's answer and the state write finds the same product, never a second one;
+- **update**: prices only → ``set_prices``; variants added or removed → ``set_variants``; a
+  product the merchant deleted in the store is published again;
 - **removal**: ``archive``/``draft`` sets the status (the record stays, so the product comes
   back with the same id), ``delete`` deletes it and drops the record.
 
-Shopify's ``userErrors`` fail that change alone (with the field and the message); the rest of
+The store's business errors (Shopify's ``userErrors``) fail that change alone (with the field and the message); the rest of
 the apply goes on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Protocol
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from reconciler.errors import ApiError, CancelledError, CjrecError, Reach, UsageError
 from reconciler.kinds.executing import Run
-from reconciler.kinds.listing.payload import (
-    DEFINITION,
-    Listing,
-    create_input,
-    identifier,
-    listing_of,
-    price_updates,
-    variants_input,
-)
+from reconciler.kinds.listing.payload import listing_of
 from reconciler.kinds.product.record import products_of
-from reconciler.kinds.store.model import KIND, Store
+from reconciler.kinds.store.model import KIND
+from reconciler.kinds.store.platform import Listing, ListingStatus, Outcome, StoreClient, StoreClients
 from reconciler.kinds.store.record import ListingRecord, StoreVariantRecord, listings_of, with_listing, without_listing
 from reconciler.models.plan import Action, Change
 from reconciler.models.state import SyncState
-
-STATUS_INPUT = {"active": "ACTIVE", "draft": "DRAFT", "archived": "ARCHIVED"}
 
 
 class StoreRefusedError(ApiError):
@@ -51,29 +41,15 @@ class StoreRefusedError(ApiError):
     reach: ClassVar[Reach] = Reach.ITEM
 
 
-class StoreApi(Protocol):
-    """The calls the executor makes to one store (``adapters/shopify_store.ShopifyStore``)."""
-
-    def ensure_identity(self, definition: Mapping[str, Any]) -> tuple[Any, ...]: ...
-
-    def publish(self, identifier: Mapping[str, Any], product: Mapping[str, Any], *, call: str) -> Any: ...
-
-    def set_prices(self, product_id: str, variants: Sequence[Mapping[str, Any]], *, call: str) -> Any: ...
-
-    def set_status(self, product_id: str, status: str, *, call: str) -> Any: ...
-
-    def delete(self, product_id: str, *, call: str) -> Any: ...
-
-
 class StoreExecutor:
     """Carries out store listing changes, one at a time, recording after each store call."""
 
     kind = KIND
 
-    def __init__(self, stores: Mapping[str, tuple[Store, StoreApi]], *, now: Callable[[], str]) -> None:
+    def __init__(self, stores: StoreClients, *, now: Callable[[], str]) -> None:
         self.stores = stores
         self.now = now
-        self._identity: set[str] = set()
+        self._prepared: set[str] = set()
 
     def record(self, state: SyncState, change: Change) -> SyncState:
         """Only for a forget with no call (none is planned today): drop the record."""
@@ -99,10 +75,9 @@ class StoreExecutor:
         before = ListingRecord.from_dict(change.before) if change.before is not None else None
         after = change.after or {}
         store_name = str(after.get("store") or (before.store if before else ""))
-        found = self.stores.get(store_name)
-        if found is None:
+        api = self.stores.get(store_name)
+        if api is None:
             raise UsageError(f"{change.address}: no connection to store {store_name!r} was set up for this apply")
-        store, api = found
         call = f"{change.action.value} {change.address}"
         if change.action is Action.FORGET:
             assert before is not None
@@ -111,15 +86,15 @@ class StoreExecutor:
             return
         if after.get("removed"):
             assert before is not None
-            status = str(after["status"])
-            _check(api.set_status(before.product_id, STATUS_INPUT[status], call=call), call)
+            status = _status(after["status"])
+            _check(api.set_status(before.product_id, status, call=call), call)
             run.save(lambda state: with_listing(state, _with_status(before, status, self.now())))
             return
         listing = self._listing(run.result.state, str(after["pid"]), str(after["fingerprint"]), change)
         current = listings_of(run.result.state).get(change.name) or before
-        status = str(after.get("status") or "active")
-        outcome = self._send(store, api, listing, current, status, call)
-        record = _record(store, listing, outcome, status, self.now())
+        status = _status(after.get("status") or "active")
+        outcome = self._send(api, listing, current, status, call)
+        record = _record(store_name, listing, outcome, status, self.now())
         run.save(lambda state: with_listing(state, record))
 
     def _listing(self, state: SyncState, pid: str, fingerprint: str, change: Change) -> Listing:
@@ -134,40 +109,40 @@ class StoreExecutor:
         return listing
 
     def _send(
-        self, store: Store, api: StoreApi, listing: Listing, current: ListingRecord | None, status: str, call: str
-    ) -> Any:
+        self, api: StoreClient, listing: Listing, current: ListingRecord | None, status: ListingStatus, call: str
+    ) -> Outcome:
         if current is not None:
             known = {vid: v.id for vid, v in current.variants.items()}
             if current.status != status:
-                moved = api.set_status(current.product_id, STATUS_INPUT[status], call=call)
-                if not _gone(moved):
+                moved = api.set_status(current.product_id, status, call=call)
+                if not moved.gone:
                     _check(moved, call)
             if set(known) == {v.vid for v in listing.variants}:
-                outcome = api.set_prices(current.product_id, price_updates(listing, known), call=call)
+                outcome = api.set_prices(current.product_id, listing, known, call=call)
             else:
-                outcome = api.publish({"id": current.product_id}, variants_input(listing, known), call=call)
-            if not _gone(outcome):
+                outcome = api.set_variants(current.product_id, listing, known, call=call)
+            if not outcome.gone:
                 return _check(outcome, call)
             # the merchant deleted it in the store: publish it again
-        if store.name not in self._identity:
-            problems = api.ensure_identity(DEFINITION)
+        if api.store.name not in self._prepared:
+            problems = api.prepare(call=call)
             if problems:
-                raise StoreRefusedError(
-                    f"the store refused the cjrec.cj_pid metafield definition: {problems[0]}", call=call
-                )
-            self._identity.add(store.name)
-        return _check(api.publish(identifier(listing.pid), create_input(listing, store), call=call), call)
+                raise StoreRefusedError(f"the store refused what publishing needs: {problems[0]}", call=call)
+            self._prepared.add(api.store.name)
+        return _check(api.publish(listing, call=call), call)
 
 
-def _gone(outcome: Any) -> bool:
-    return any(
-        getattr(e, "code", None) in ("PRODUCT_DOES_NOT_EXIST", "NOT_FOUND") or "does not exist" in str(e)
-        for e in getattr(outcome, "errors", ())
-    )
+def _status(value: object) -> ListingStatus:
+    text = str(value)
+    if text == "draft":
+        return "draft"
+    return "archived" if text == "archived" else "active"
 
 
-def _check(outcome: Any, call: str) -> Any:
-    errors = getattr(outcome, "errors", ())
+def _check(outcome: Outcome, call: str) -> Outcome:
+    errors = outcome.errors
+    if outcome.gone:
+        raise StoreRefusedError("the product no longer exists in the store", call=call, hint="apply again")
     if errors:
         shown = "; ".join(str(e) for e in errors[:3])
         raise StoreRefusedError(
@@ -176,13 +151,13 @@ def _check(outcome: Any, call: str) -> Any:
     return outcome
 
 
-def _record(store: Store, listing: Listing, outcome: Any, status: str, now: str) -> ListingRecord:
+def _record(store: str, listing: Listing, outcome: Outcome, status: str, now: str) -> ListingRecord:
     product = outcome.product
     if product is None:
         raise StoreRefusedError("the store answered without the product", call=f"publish {listing.pid}")
     ids = product.variant_ids({v.sku: v.vid for v in listing.variants})
     return ListingRecord(
-        store=store.name,
+        store=store,
         pid=listing.pid,
         product_id=product.id,
         variants={

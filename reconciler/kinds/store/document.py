@@ -12,7 +12,6 @@ no store, and whatever plans for stores must not read that as "every store is go
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -23,20 +22,13 @@ from pydantic_core import PydanticCustomError
 from reconciler.kinds.declarations import Declarations
 from reconciler.kinds.document_parts import Document, Metadata, Strict, encrypted_and_unchecked, name_of
 from reconciler.kinds.documents import Collector, DocumentKind
-from reconciler.kinds.store.model import (
-    DEFAULT_API_VERSION,
-    KIND,
-    LOWEST_API_VERSION,
-    PublishDefaults,
-    Store,
-    StoreAuth,
-)
+from reconciler.kinds.store.model import KIND, PublishDefaults, Store, StoreAuth
+from reconciler.kinds.store.platforms import platform_named, platform_names
+from reconciler.kinds.store.shopify import DEFAULT_API_VERSION, LOWEST_API_VERSION
 from reconciler.models.declared import Source
 from reconciler.models.secret import Secret
 from reconciler.models.source_document import SourceDocument
 
-DOMAIN_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.myshopify\.com$"
-API_VERSION_PATTERN = r"^20[0-9]{2}-(01|04|07|10)$"
 MAX_TAGS = 250  # Shopify's limit on array inputs
 DOMAINS = "Store domain"  # the namespace of declared domains
 
@@ -65,16 +57,17 @@ class PublishSpec(Strict):
 class StoreSpec(Strict):
     """A store cjrec publishes the catalogue to, and the CJ shop that fulfils its orders."""
 
-    platform: Literal["shopify"] = Field(description="the store's platform (shopify; WooCommerce follows)")
-    domain: StrictStr = Field(
-        description="the shop's permanent domain, NAME.myshopify.com",
-        json_schema_extra={"pattern": DOMAIN_PATTERN},
+    platform: StrictStr = Field(
+        description="the store's platform: " + ", ".join(platform_names()),
+        json_schema_extra={"enum": list(platform_names())},
     )
-    api_version: StrictStr = Field(
-        default=DEFAULT_API_VERSION,
-        description=f"the Admin API version cjrec speaks, YYYY-MM, at least {LOWEST_API_VERSION} "
-        f"(productSet upserts by identifier from then on); default {DEFAULT_API_VERSION}",
-        json_schema_extra={"pattern": API_VERSION_PATTERN},
+    domain: StrictStr = Field(
+        description="the shop's domain (Shopify: its permanent domain, NAME.myshopify.com)",
+    )
+    api_version: StrictStr | None = Field(
+        default=None,
+        description=f"the API version cjrec speaks, default the platform's (Shopify: the Admin API version, YYYY-MM, "
+        f"at least {LOWEST_API_VERSION}, where productSet upserts by identifier; default {DEFAULT_API_VERSION})",
     )
     cj_shop: StrictStr | StrictInt = Field(
         description="the CJ shop this store is connected as: its name or id as CJ lists it (shop/getShops)"
@@ -97,30 +90,26 @@ class StoreSpec(Strict):
         description="replaces https://<domain> (a sandbox or a proxy); http:// only to a loopback address",
     )
 
-    @field_validator("domain")
+    @field_validator("platform")
     @classmethod
-    def _domain(cls, value: str) -> str:
-        if not re.fullmatch(DOMAIN_PATTERN, value):
+    def _platform(cls, value: str) -> str:
+        if value not in platform_names():
             raise PydanticCustomError(
-                "domain",
-                f"{value[:80]!r} is not a shop's permanent domain: NAME.myshopify.com, lowercase "
-                "(Shopify's admin shows it under Settings → Domains)",
+                "platform", f"{value[:40]!r} is not a platform cjrec publishes to: " + ", ".join(platform_names())
             )
         return value
 
-    @field_validator("api_version")
+    @field_validator("domain", "api_version")
     @classmethod
-    def _api_version(cls, value: str) -> str:
-        if not re.fullmatch(API_VERSION_PATTERN, value):
-            raise PydanticCustomError(
-                "api_version", f"{value[:40]!r} is not an Admin API version: YYYY-MM with MM 01, 04, 07 or 10"
-            )
-        if value < LOWEST_API_VERSION:
-            raise PydanticCustomError(
-                "api_version",
-                f"{value} is older than {LOWEST_API_VERSION}, the first version where productSet upserts by "
-                f"identifier (without it a rerun would duplicate products); use {DEFAULT_API_VERSION}",
-            )
+    def _platform_rule(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The platform's own rule for the field (``kinds/store/<platform>.py``)."""
+        name = info.data.get("platform")
+        if value is None or name not in platform_names():
+            return value
+        for rule in platform_named(name).checks:
+            problem = rule.check(value) if rule.field == info.field_name else None
+            if problem is not None:
+                raise PydanticCustomError(str(info.field_name), problem)
         return value
 
     @field_validator("cj_shop")
@@ -243,7 +232,7 @@ def _store(name: str, spec: StoreSpec, source: Source) -> Store:
         name=name,
         platform=spec.platform,
         domain=spec.domain,
-        api_version=spec.api_version,
+        api_version=spec.api_version or platform_named(spec.platform).default_api_version,
         cj_shop=str(spec.cj_shop),
         auth=StoreAuth(
             access_token=_secret(spec.access_token),

@@ -18,12 +18,8 @@ from reconciler.models.secret import Secret
 
 KIND = "store"
 
-Platform = Literal["shopify"]
 PublishStatus = Literal["active", "draft"]
 OnRemove = Literal["archive", "draft", "delete"]
-
-LOWEST_API_VERSION = "2025-04"  # productSet upserts by ``identifier`` from this version on
-DEFAULT_API_VERSION = "2026-01"  # the version of the schema subset the stand-in validates against
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +52,9 @@ class Store:
     """One store (``kind: Store``), keyed by its name."""
 
     name: str
-    platform: Platform
-    domain: str  # NAME.myshopify.com
-    api_version: str  # YYYY-MM, at least LOWEST_API_VERSION
+    platform: str  # a name in kinds/store/platforms.py (shopify)
+    domain: str  # the shop's domain (Shopify: NAME.myshopify.com)
+    api_version: str  # the API version cjrec speaks (the platform's default when the document names none)
     cj_shop: str  # the name or id CJ lists in shop/getShops
     auth: StoreAuth
     publish: PublishDefaults
@@ -70,11 +66,6 @@ class Store:
     def base_url(self) -> str:
         """Where the store's Admin API lives: ``endpoint`` when given, else ``https://<domain>``."""
         return (self.endpoint or f"https://{self.domain}").rstrip("/")
-
-    @property
-    def graphql_url(self) -> str:
-        """The Admin GraphQL endpoint of the pinned API version."""
-        return f"{self.base_url}/admin/api/{self.api_version}/graphql.json"
 
 
 def stores(desired: Desired) -> tuple[Store, ...]:

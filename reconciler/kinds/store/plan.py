@@ -25,11 +25,12 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.errors import Diagnostic
-from reconciler.kinds.listing.payload import Listing, listing_of
+from reconciler.kinds.listing.payload import listing_of
 from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.product.model import products
 from reconciler.kinds.product.record import products_of
 from reconciler.kinds.store.model import KIND, Store, StoreSeen, cj_shop_matching, cj_shops_of, seen_of, stores
+from reconciler.kinds.store.platform import Listing
 from reconciler.kinds.store.record import ListingRecord, listing_key, listings_of
 from reconciler.kinds.wording import short
 from reconciler.models.plan import Action, Change, Drift, Finding

@@ -10,19 +10,14 @@ the stores: a plan with nothing new to send costs no store call. Stage 1; no CJ 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from reconciler.kinds.contract import ReadBatch, ReadContext, Reads
 from reconciler.kinds.planning import REFRESH_DETAILS
 from reconciler.kinds.store.model import CjShop, SeenListing, StoreSeen, StoresObserved, stores
+from reconciler.kinds.store.platform import StoreProduct
 from reconciler.kinds.store.record import listings_of
-
-
-class StoreReader(Protocol):
-    """The read a store answers: its products by id (None for one it no longer has)."""
-
-    def read(self, product_ids: Sequence[str]) -> dict[str, Any]: ...
 
 
 class ShopReader(Protocol):
@@ -54,8 +49,7 @@ def _read_back(context: ReadContext, seen: StoreSeen) -> list[Callable[[], None]
             wanted.setdefault(record.store, {})[record.product_id] = key
 
     def read(store: str, ids: dict[str, str]) -> None:
-        _config, reader = context.stores[store]
-        found = reader.read(sorted(ids))
+        found = context.stores[store].read(sorted(ids))
         for product_id, key in ids.items():
             product = found.get(product_id)
             seen[key] = None if product is None else _seen(product)
@@ -63,11 +57,11 @@ def _read_back(context: ReadContext, seen: StoreSeen) -> list[Callable[[], None]
     return [functools.partial(read, store, ids) for store, ids in wanted.items()]
 
 
-def _seen(product: Any) -> SeenListing:
+def _seen(product: StoreProduct) -> SeenListing:
     return SeenListing(
-        product_id=str(product.id),
-        status=str(product.status),
-        prices={str(v.sku): str(v.price) for v in product.variants if v.sku is not None},
+        product_id=product.id,
+        status=product.status,
+        prices={v.sku: v.price for v in product.variants if v.sku is not None},
     )
 
 
