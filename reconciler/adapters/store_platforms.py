@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from reconciler.adapters import shopify_store
+from reconciler.adapters import shopify_store, woocommerce_store
 from reconciler.adapters.clock import Clock
 from reconciler.kinds.store.model import Store, stores
 from reconciler.kinds.store.platform import StoreClient
@@ -55,7 +55,11 @@ def _shopify(store: Store, deps: ConnectDeps) -> StoreClient:
     return shopify_store.connect(store, cancel=deps.cancel, clock=deps.clock, timeout=deps.timeout)
 
 
-_CONNECTORS: dict[str, Connector] = {"shopify": _shopify}
+def _woocommerce(store: Store, deps: ConnectDeps) -> StoreClient:
+    return woocommerce_store.connect(store, cancel=deps.cancel, clock=deps.clock, timeout=deps.timeout)
+
+
+_CONNECTORS: dict[str, Connector] = {"shopify": _shopify, "woocommerce": _woocommerce}
 
 
 def connector_names() -> tuple[str, ...]:

@@ -27,20 +27,39 @@ backs off.
 - **Batches**: products are created and updated through ``/products/batch``, variations
   through ``/products/<id>/variations/batch`` (one per product, ``maxConcurrency`` at a
   time), each request at most 100 objects; a refused item comes back as that product's
-  :class:`Outcome` with WooCommerce's message while the others go on.
+  :class:`Result` with WooCommerce's message while the others go on.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from reconciler.adapters.woocommerce_http import PER_PAGE, ItemResult, WooFailure, WooHttp, WooRefusedError
-from reconciler.errors import CjrecError
-from reconciler.kinds.listing.payload import ListedVariant, Listing
+from reconciler.adapters.clock import Clock
+from reconciler.adapters.woocommerce_http import (
+    DEFAULT_CONCURRENCY,
+    PER_PAGE,
+    ItemResult,
+    WooFailure,
+    WooHttp,
+    WooKeys,
+    WooRefusedError,
+)
+from reconciler.errors import CjrecError, UsageError
+from reconciler.kinds.store.model import Store
+from reconciler.kinds.store.platform import (
+    ListedVariant,
+    Listing,
+    ListingStatus,
+    Outcome,
+    StoreProduct,
+    StoreVariant,
+    UserError,
+)
 from reconciler.safe_text import for_terminal
 
 PID_META = "_cjrec_cj_pid"
@@ -81,8 +100,9 @@ class WooProduct:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What became of one product: the product as it is now (None when it failed) and WooCommerce's refusals."""
+class Result:
+    """What became of one product, in WooCommerce's terms (:meth:`WooCommerceStore.publish_items`): the product
+    as it is now (None when it failed) and WooCommerce's refusals; the interface's Outcome is made from it."""
 
     product: WooProduct | None
     errors: tuple[WooFailure, ...] = field(default_factory=tuple)
@@ -103,7 +123,7 @@ class Publication:
 
     listing: Listing
     sku: str  # the CJ product SKU (the parent's SKU of a variable product)
-    status: str  # active | draft | archived
+    status: str | None  # active | draft | archived; None: left as it is (an update of prices or variants)
     product_id: str | None = None  # recorded: the store's product id
     variant_ids: Mapping[str, str] = field(default_factory=dict)  # recorded: store variation id by CJ vid
     first: bool = True  # nothing recorded: send everything, not only what cjrec owns
@@ -125,30 +145,102 @@ class Publication:
         return self.sku or f"CJ-{self.listing.pid}"
 
 
-class WooCommerceStore:
-    """The calls cjrec makes to one WooCommerce store."""
+def connect(store: Store, *, cancel: threading.Event, clock: Clock, timeout: tuple[float, float]) -> WooCommerceStore:
+    """The client of a WooCommerce ``store``: its REST API keys, at most ``maxConcurrency`` requests in
+    flight, stopped by ``cancel`` like CJ's calls."""
+    key, secret = store.auth.consumer_key, store.auth.consumer_secret
+    if key is None or secret is None:
+        raise UsageError(f"store {store.name}: a WooCommerce Store needs consumerKey and consumerSecret")
+    http = WooHttp(
+        url=store.base_url,
+        keys=WooKeys(key, secret),
+        clock=clock,
+        max_concurrency=store.max_concurrency or DEFAULT_CONCURRENCY,
+        timeout=timeout,
+        cancel=cancel,
+    )
+    return WooCommerceStore(http, store=store)
 
-    def __init__(self, http: WooHttp) -> None:
+
+class WooCommerceStore:
+    """The calls cjrec makes to one WooCommerce store (a :class:`~reconciler.kinds.store.platform.StoreClient`)."""
+
+    def __init__(self, http: WooHttp, *, store: Store) -> None:
         self.http = http
+        self._store = store
 
     def __repr__(self) -> str:
         return f"WooCommerceStore({self.http.url!r})"
 
+    # -- the store interface --------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    def prepare(self, *, call: str) -> tuple[UserError, ...]:
+        """Nothing to create; one read proves the keys and the permalinks before the first publish."""
+        self.http.request("GET", "/products", params={"per_page": 1}, call=f"{call}: GET /products")
+        return ()
+
+    def find(self, pid: str) -> StoreProduct | None:
+        """The product carrying ``pid`` in its ``_cjrec_cj_pid`` meta. WooCommerce's REST API cannot filter
+        by meta, so this reads every product (publishing finds products by SKU instead, 100 per request)."""
+        for product in self.http.get_all("/products", call="GET /products (find by meta)"):
+            if _meta(product).get(PID_META) == pid:
+                variations = (
+                    self._variations_of(product["id"], "GET variations") if product.get("type") == "variable" else []
+                )
+                return _neutral(_product(product, variations))
+        return None
+
+    def read(self, product_ids: Sequence[str]) -> dict[str, StoreProduct | None]:
+        """Products by id with their variations (None for one the store no longer has)."""
+        return {key: None if p is None else _neutral(p) for key, p in self.read_products(product_ids).items()}
+
+    def publish(self, listing: Listing, *, call: str) -> Outcome:
+        """Create the product, or update the one found by its SKU and ``_cjrec_cj_pid`` (a lost state)."""
+        return self.publish_all([listing], call=call)[0]
+
+    def publish_all(self, listings: Sequence[Listing], *, call: str) -> list[Outcome]:
+        """First publishes of many products: one ``/products/batch`` per 100, then each one's variations."""
+        default = self._store.publish.status
+        items = [Publication(one, one.sku, default if one.active else "draft") for one in listings]
+        return [_outcome(result) for result in self.publish_items(items, call=call)]
+
+    def set_variants(self, product_id: str, listing: Listing, known: Mapping[str, str], *, call: str) -> Outcome:
+        """Variations added or removed (and the variation attributes); the merchant's fields stay."""
+        item = Publication(listing, listing.sku, None, product_id, dict(known), first=False)
+        return _outcome(self.publish_items([item], call=call)[0])
+
+    def set_prices(self, product_id: str, listing: Listing, known: Mapping[str, str], *, call: str) -> Outcome:
+        """Regular and sale prices (with SKUs and weights) of the known variations, in one variations batch."""
+        return self.set_variants(product_id, listing, known, call=call)
+
+    def set_status(self, product_id: str, status: ListingStatus, *, call: str) -> Outcome:
+        return _outcome(self.set_statuses([product_id], status, call=call)[0])
+
+    def delete(self, product_id: str, *, call: str) -> Outcome:
+        return _outcome(self.delete_all([product_id], call=call)[0])
+
+    # -- WooCommerce's own calls ----------------------------------------------------------------
+
     # -- publish and update ------------------------------------------------------------------
-    def publish(self, items: Sequence[Publication], *, call: str) -> list[Outcome]:
-        """Create or update each product (with its variations); one :class:`Outcome` per item, in order."""
-        outcomes: dict[int, Outcome] = {}
+    def publish_items(self, items: Sequence[Publication], *, call: str) -> list[Result]:
+        """Create or update each product (with its variations); one :class:`Result` per item, in order."""
+        outcomes: dict[int, Result] = {}
         found = self._find([item for item in items if item.product_id is None], call=call)
         todo: list[tuple[int, Publication]] = []
         for n, item in enumerate(items):
             adopted = _adopt(item, found.get(item.listing.pid)) if item.product_id is None else item
-            if isinstance(adopted, Outcome):
+            if isinstance(adopted, Result):
                 outcomes[n] = adopted
             else:
                 todo.append((n, adopted))
         creates = [(n, item) for n, item in todo if item.product_id is None]
-        updates = [(n, item, _owned(item)) for n, item in todo if item.product_id is not None]
-        current = self._current_attributes([item for _, item, body in updates if "attributes" in body], call=call)
+        owned = [(n, item, _owned(item)) for n, item in todo if item.product_id is not None]
+        updates = [(n, item, body) for n, item, body in owned if body is not None]
+        changed = [item for _, item, body in updates if "attributes" in body]
+        current = self._current_attributes(changed, call=call)
         shrinking = [item for _, item, _ in updates if item.simple and item.was_variable]
         self.http.run_all([functools.partial(self._drop_variations, item, call) for item in shrinking])
         answer = self.http.batch(
@@ -157,7 +249,10 @@ class WooCommerceStore:
             update=[_merge_attributes(body, current.get(str(item.product_id))) for _, item, body in updates],
             call=call,
         )
-        sent: list[tuple[int, Publication, dict[str, Any]]] = []
+        # a variable product whose own fields stay: only its variations change
+        sent = [
+            (n, item, {"id": int(str(item.product_id)), "type": "variable"}) for n, item, body in owned if body is None
+        ]
         lost: list[tuple[int, Publication]] = []
         for (n, item), result in zip(creates, answer.create, strict=True):
             if result.ok and result.value is not None:
@@ -175,34 +270,34 @@ class WooCommerceStore:
             again = self._find([item for _, item in lost], call=call)
             for n, item in lost:
                 adopted = _adopt(item, again.get(item.listing.pid))
-                if isinstance(adopted, Outcome):
+                if isinstance(adopted, Result):
                     outcomes[n] = adopted
                 elif adopted.product_id is None:
-                    outcomes[n] = Outcome(None, (WooFailure(DUPLICATE_SKU, "Invalid or duplicated SKU."),))
+                    outcomes[n] = Result(None, (WooFailure(DUPLICATE_SKU, "Invalid or duplicated SKU."),))
                 else:
-                    outcomes[n] = self.publish([adopted], call=call)[0]
+                    outcomes[n] = self.publish_items([adopted], call=call)[0]
         tasks = [functools.partial(self._variations, item, product, call) for _, item, product in sent]
         for (n, _, _), done in zip(sent, self.http.run_all(tasks), strict=True):
-            outcomes[n] = done if isinstance(done, Outcome) else Outcome(None, (_failure_of(done),))
-        return [outcomes.get(n, Outcome(None, (WooFailure("", "not sent"),))) for n in range(len(items))]
+            outcomes[n] = done if isinstance(done, Result) else Result(None, (_failure_of(done),))
+        return [outcomes.get(n, Result(None, (WooFailure("", "not sent"),))) for n in range(len(items))]
 
-    def set_status(self, product_ids: Sequence[str], status: str, *, call: str) -> list[Outcome]:
+    def set_statuses(self, product_ids: Sequence[str], status: str, *, call: str) -> list[Result]:
         """Each product's status (cjrec's ``active``/``draft``/``archived``), in batches; nothing else changes."""
         answer = self.http.batch(
             "/products/batch", update=[{"id": int(pid), "status": STATUS[status]} for pid in product_ids], call=call
         )
-        return [_failed(r) if not r.ok or r.value is None else Outcome(_product(r.value, ())) for r in answer.update]
+        return [_failed(r) if not r.ok or r.value is None else Result(_product(r.value, ())) for r in answer.update]
 
-    def delete(self, product_ids: Sequence[str], *, call: str) -> list[Outcome]:
+    def delete_all(self, product_ids: Sequence[str], *, call: str) -> list[Result]:
         """Delete products for good (with their variations); one the store no longer has is no error."""
         answer = self.http.batch("/products/batch", delete=[int(pid) for pid in product_ids], call=call)
         return [
-            Outcome(None) if r.ok or (r.error is not None and r.error.code in GONE) else _failed(r)
+            Result(None) if r.ok or (r.error is not None and r.error.code in GONE) else _failed(r)
             for r in answer.delete
         ]
 
     # -- reads -------------------------------------------------------------------------------
-    def read(self, product_ids: Sequence[str], *, call: str = "GET /products") -> dict[str, WooProduct | None]:
+    def read_products(self, product_ids: Sequence[str], *, call: str = "GET /products") -> dict[str, WooProduct | None]:
         """The products by id with their variations (None for one the store no longer has or trashed)."""
         found: dict[str, WooProduct | None] = dict.fromkeys(product_ids)
         raw: list[dict[str, Any]] = []
@@ -217,10 +312,6 @@ class WooCommerceStore:
             if key in found and product.get("status") != "trash":
                 found[key] = _product(product, by_parent.get(key, ()))
         return found
-
-    def find(self, items: Sequence[Publication], *, call: str) -> dict[str, WooProduct]:
-        """The products these items would be, found by SKU, whose ``_cjrec_cj_pid`` names the item's CJ product."""
-        return {pid: product for pid, product in self._find(items, call=call).items() if product.pid == pid}
 
     # -- pieces --------------------------------------------------------------------------------
     def _find(self, items: Sequence[Publication], *, call: str) -> dict[str, WooProduct]:
@@ -260,10 +351,10 @@ class WooCommerceStore:
             )
         return {str(p["id"]): list(p.get("attributes") or []) for p in raw}
 
-    def _variations(self, item: Publication, product: dict[str, Any], call: str) -> Outcome:
+    def _variations(self, item: Publication, product: dict[str, Any], call: str) -> Result:
         """The product's variations as the listing wants them (a simple product has none)."""
         if item.simple:
-            return Outcome(_product(product, ()))
+            return Result(_product(product, ()))
         known = {
             vid: i for vid, i in item.variant_ids.items() if i != str(product["id"])
         }  # not a simple product's own id
@@ -312,11 +403,11 @@ class WooCommerceStore:
             variations = self._variations_of(product["id"], call)
         shown = _product(product, variations)
         if errors:
-            return Outcome(shown, tuple(errors))
-        return Outcome(shown)
+            return Result(shown, tuple(errors))
+        return Result(shown)
 
 
-def _adopt(item: Publication, found: WooProduct | None) -> Publication | Outcome:
+def _adopt(item: Publication, found: WooProduct | None) -> Publication | Result:
     """``item`` with the product the store already has (found by SKU after a lost state), or unchanged."""
     if found is None:
         return item
@@ -330,7 +421,7 @@ def _adopt(item: Publication, found: WooProduct | None) -> Publication | Outcome
         failure = WooFailure(
             DUPLICATE_SKU, f"the SKU {item.product_sku} is already used by product {found.id} of the store, {owner}"
         )
-        return Outcome(None, (failure,))
+        return Result(None, (failure,))
     ids = found.variant_ids({v.sku: v.vid for v in item.listing.variants})
     if found.type != "variable":
         ids = {item.listing.variants[0].vid: found.id} if item.simple else {}
@@ -346,7 +437,7 @@ def _create(item: Publication) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": listing.title,
         "type": "simple" if item.simple else "variable",
-        "status": STATUS[item.status],
+        "status": STATUS[item.status or "active"],
         "sku": item.product_sku,
         "images": [{"src": url} for url in listing.images],
         "meta_data": [{"key": PID_META, "value": listing.pid}],
@@ -359,25 +450,23 @@ def _create(item: Publication) -> dict[str, Any]:
     return body
 
 
-def _owned(item: Publication) -> dict[str, Any]:
-    """An update of what cjrec owns on the product itself: its status, its meta; a simple product's SKU,
-    prices and weight; a variable product's variation attributes when the variant set changed."""
-    body: dict[str, Any] = {
-        "id": int(str(item.product_id)),
-        "type": "simple" if item.simple else "variable",
-        "status": STATUS[item.status],
-    }
-    body["meta_data"] = [{"key": PID_META, "value": item.listing.pid}]
+def _owned(item: Publication) -> dict[str, Any] | None:
+    """An update of what cjrec owns on the product itself, or None when there is nothing to change there:
+    its status when asked; a simple product's SKU, prices and weight; a variable product's type, SKU and
+    variation attributes when its variant set changed (its prices live on the variations)."""
+    body: dict[str, Any] = {"id": int(str(item.product_id))}
+    if item.status is not None:
+        body["status"] = STATUS[item.status]
     if item.simple:
         variant = item.listing.variants[0]
-        body.update({"sku": variant.sku, **_prices(variant), **_weight(variant)})
+        body.update({"type": "simple", "sku": variant.sku, **_prices(variant), **_weight(variant)})
         if item.was_variable:
             body["attributes"] = []  # no variation attributes left; the merchant's own are added back
-    else:
+    elif set(item.variant_ids) != {v.vid for v in item.listing.variants}:
+        body["type"] = "variable"
         body["sku"] = item.product_sku  # a simple product that grew variants takes the CJ product's SKU
-        if set(item.variant_ids) != {v.vid for v in item.listing.variants}:
-            body["attributes"] = _attributes(item.listing)
-    return body
+        body["attributes"] = _attributes(item.listing)
+    return body if len(body) > 1 else None
 
 
 def _merge_attributes(body: dict[str, Any], current: list[dict[str, Any]] | None) -> dict[str, Any]:
@@ -416,17 +505,9 @@ def _variation(listing: Listing, variant: ListedVariant, *, owned_only: bool = F
         ],
         "meta_data": [{"key": VID_META, "value": variant.vid}],
     }
-    if not owned_only:
-        image = _image_of(listing, variant)
-        if image is not None:
-            body["image"] = {"src": image}
+    if not owned_only and variant.image is not None:
+        body["image"] = {"src": variant.image}
     return body
-
-
-def _image_of(listing: Listing, variant: ListedVariant) -> str | None:
-    """The variant's own image: the listing's images follow the product's main image, then each variant's."""
-    index = list(listing.variants).index(variant) + 1
-    return listing.images[index] if 0 < index < len(listing.images) else None
 
 
 def _prices(variant: ListedVariant) -> dict[str, str]:
@@ -479,8 +560,32 @@ def _meta(data: Mapping[str, Any]) -> dict[str, Any]:
     return {str(m.get("key")): m.get("value") for m in data.get("meta_data") or [] if isinstance(m, dict)}
 
 
-def _failed(result: ItemResult) -> Outcome:
-    return Outcome(None, (result.error or WooFailure("", "the store answered nothing for this product"),))
+NEUTRAL_STATUS = {"publish": "active", "draft": "draft", "private": "archived"}
+
+
+def _neutral(product: WooProduct) -> StoreProduct:
+    """The interface's view of a product: statuses active|draft|archived, compare-at = the regular price on sale."""
+    return StoreProduct(
+        id=product.id,
+        title=product.title,
+        status=NEUTRAL_STATUS.get(product.status, product.status.lower()),
+        pid=product.pid,
+        variants=tuple(
+            StoreVariant(v.id, v.sku, v.price, v.regular_price if v.sale_price else None) for v in product.variants
+        ),
+    )
+
+
+def _outcome(result: Result) -> Outcome:
+    return Outcome(
+        product=None if result.product is None else _neutral(result.product),
+        errors=tuple(UserError("", e.message, e.code or None) for e in result.errors),
+        gone=result.gone,
+    )
+
+
+def _failed(result: ItemResult) -> Result:
+    return Result(None, (result.error or WooFailure("", "the store answered nothing for this product"),))
 
 
 def _failure_of(error: CjrecError) -> WooFailure:

@@ -77,7 +77,7 @@ SOPS_RULES = """\
 # sops rules: the secret fields of the manifests, and the whole token cache in state/.
 creation_rules:
   - path_regex: manifests/.*\\.sops\\.ya?ml$
-    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|clientId|clientSecret)$
+    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|clientId|clientSecret|consumerKey|consumerSecret)$
     age: {recipient}
   - path_regex: state/token\\.sops\\.json$
     age: {recipient}

@@ -22,7 +22,10 @@ import pytest
 from reconciler.adapters.rate_limiter import RetryPolicy
 from reconciler.adapters.woocommerce_http import WooHttp, WooKeys
 from reconciler.adapters.woocommerce_store import Publication, WooCommerceStore
-from reconciler.kinds.listing.payload import Listing, listing_of
+from reconciler.kinds.listing.payload import listing_of
+from reconciler.kinds.store.model import PublishDefaults, Store, StoreAuth
+from reconciler.kinds.store.platform import Listing
+from reconciler.models.declared import Source
 from reconciler.models.secret import Secret
 from reconciler.sandbox import Sandbox
 from reconciler.sandbox.clock import SandboxClock
@@ -31,6 +34,21 @@ from tests.store.test_publishing_keeps_identity_and_the_merchants_edits import P
 from tests.support.sandbox_wire import FAST
 
 SINGLE = "2503190327561614000"
+
+
+def woo_store(url: str, *, on_remove: str = "archive") -> Store:
+    return Store(
+        name="woo",
+        platform="woocommerce",
+        domain="127.0.0.1",
+        api_version="wc/v3",
+        cj_shop="My Woo Shop",
+        auth=StoreAuth(consumer_key=Secret(DEFAULT_KEY), consumer_secret=Secret(DEFAULT_SECRET)),
+        publish=PublishDefaults(status="active"),
+        on_remove=on_remove,  # type: ignore[arg-type]
+        endpoint=url,
+        source=Source("manifests/woo.sops.yaml", 1),
+    )
 
 
 @pytest.fixture
@@ -50,7 +68,7 @@ def connect(sandbox: Sandbox) -> WooCommerceStore:
         retry=RetryPolicy(max_attempts=4),
         rng=random.Random(3),
     )
-    return WooCommerceStore(http)
+    return WooCommerceStore(http, store=woo_store(sandbox.woocommerce_url))
 
 
 def shirt(**prices: str | None) -> Listing:
@@ -71,7 +89,7 @@ def batches(sandbox: Sandbox, path: str = "/wp-json/wc/v3/products/batch") -> in
 
 def test_a_variable_and_a_simple_product_at_first_publish(sandbox: Sandbox) -> None:
     store = connect(sandbox)
-    done = store.publish(
+    done = store.publish_items(
         [Publication(shirt(), "CJ-TS", "active"), Publication(mug(), "CJ-MUG", "draft")], call="publish"
     )
     assert all(o.ok for o in done)
@@ -119,9 +137,9 @@ def test_a_variable_and_a_simple_product_at_first_publish(sandbox: Sandbox) -> N
 
 def test_a_rerun_without_state_finds_the_products_by_sku_even_when_the_answer_was_lost(sandbox: Sandbox) -> None:
     store = connect(sandbox)
-    first = store.publish([Publication(shirt(), "CJ-TS", "active")], call="publish")
+    first = store.publish_items([Publication(shirt(), "CJ-TS", "active")], call="publish")
     assert first[0].ok and first[0].product is not None
-    again = store.publish(
+    again = store.publish_items(
         [Publication(shirt(), "CJ-TS", "active"), Publication(mug(), "CJ-MUG", "active")], call="rerun"
     )
     assert all(o.ok for o in again)
@@ -132,7 +150,7 @@ def test_a_rerun_without_state_finds_the_products_by_sku_even_when_the_answer_wa
     # the next create is carried out but its answer is lost: the retry meets the SKU and takes the product
     sandbox.woocommerce.fail_next("lost", on="/products/batch")
     other = replace(mug(), pid="2503190327561615000", variants=(replace(mug().variants[0], sku="CJ-CAP"),))
-    (made,) = store.publish([Publication(other, "CJ-CAP", "active")], call="publish cap")
+    (made,) = store.publish_items([Publication(other, "CJ-CAP", "active")], call="publish cap")
     assert made.ok and made.product is not None
     assert [p["sku"] for p in sandbox.woocommerce.products()].count("CJ-CAP") == 1
     # the lost create, its retry (refused per item: the SKU exists), the update of the product found by SKU
@@ -145,7 +163,7 @@ def test_a_rerun_without_state_finds_the_products_by_sku_even_when_the_answer_wa
 
 def test_repricing_and_variant_changes_leave_the_merchants_edits(sandbox: Sandbox) -> None:
     store = connect(sandbox)
-    (made,) = store.publish([Publication(shirt(), "CJ-TS", "active")], call="publish")
+    (made,) = store.publish_items([Publication(shirt(), "CJ-TS", "active")], call="publish")
     assert made.product is not None
     product_id = int(made.product.id)
     ids = made.product.variant_ids({v.sku: v.vid for v in shirt().variants})
@@ -162,7 +180,7 @@ def test_repricing_and_variant_changes_leave_the_merchants_edits(sandbox: Sandbo
     before = sandbox.woocommerce.products()[0]
 
     repriced = Publication(shirt(black="24.00"), "CJ-TS", "active", str(product_id), ids, first=False)
-    (moved,) = store.publish([repriced], call="reprice")
+    (moved,) = store.publish_items([repriced], call="reprice")
     assert moved.ok
     (kept,) = sandbox.woocommerce.products()
     assert [(v["regular_price"], v["sale_price"]) for v in kept["variations"]] == [("29.99", "24.00"), ("21.99", "")]
@@ -172,7 +190,7 @@ def test_repricing_and_variant_changes_leave_the_merchants_edits(sandbox: Sandbo
 
     # down to one variant: a simple product with that variant's SKU and prices; the merchant's attribute stays
     fewer = Publication(shirt(black="24.00", white=None), "CJ-TS", "active", str(product_id), ids, first=False)
-    (narrowed,) = store.publish([fewer], call="variants")
+    (narrowed,) = store.publish_items([fewer], call="variants")
     assert narrowed.ok and narrowed.product is not None
     (kept,) = sandbox.woocommerce.products()
     assert (kept["type"], kept["sku"], kept["regular_price"], kept["sale_price"], kept["variations"]) == (
@@ -189,7 +207,7 @@ def test_repricing_and_variant_changes_leave_the_merchants_edits(sandbox: Sandbo
     simple_ids = narrowed.product.variant_ids({"CJ-TS-BLK-M": "V1"})
     assert simple_ids == {"V1": str(product_id)}
     more = Publication(shirt(black="24.00"), "CJ-TS", "active", str(product_id), simple_ids, first=False)
-    (grown,) = store.publish([more], call="variants")
+    (grown,) = store.publish_items([more], call="variants")
     assert grown.ok
     (kept,) = sandbox.woocommerce.products()
     assert (kept["type"], kept["sku"]) == ("variable", "CJ-TS")
@@ -200,23 +218,23 @@ def test_repricing_and_variant_changes_leave_the_merchants_edits(sandbox: Sandbo
 
 def test_status_delete_and_the_read_back_for_drift(sandbox: Sandbox) -> None:
     store = connect(sandbox)
-    (made,) = store.publish([Publication(shirt(), "CJ-TS", "active")], call="publish")
+    (made,) = store.publish_items([Publication(shirt(), "CJ-TS", "active")], call="publish")
     assert made.product is not None
     gid = made.product.id
     variation = int(made.product.variants[0].id)
     sandbox.woocommerce.merchant_edit(int(gid), variation_price={variation: "9.99"})
-    seen = store.read([gid, "999999"])
+    seen = store.read_products([gid, "999999"])
     assert seen["999999"] is None
     product = seen[gid]
     assert product is not None and product.pid == PID
     assert {v.sku: v.price for v in product.variants} == {"CJ-TS-BLK-M": "19.99", "CJ-TS-WHT-M": "21.99"}
     assert {v.sku: v.regular_price for v in product.variants}["CJ-TS-BLK-M"] == "9.99"
 
-    (archived,) = store.set_status([gid], "archived", call="archive")
+    (archived,) = store.set_statuses([gid], "archived", call="archive")
     assert archived.ok and archived.product is not None and archived.product.status == "private"
-    assert all(o.ok or o.product is None for o in store.delete([gid], call="delete"))
-    assert store.delete([gid], call="delete again")[0].errors == ()  # gone already: no error
-    assert sandbox.woocommerce.products() == [] and store.read([gid])[gid] is None
+    assert all(o.ok or o.product is None for o in store.delete_all([gid], call="delete"))
+    assert store.delete_all([gid], call="delete again")[0].errors == ()  # gone already: no error
+    assert sandbox.woocommerce.products() == [] and store.read_products([gid])[gid] is None
 
 
 def test_a_refused_product_fails_alone_and_products_go_100_to_a_batch(sandbox: Sandbox) -> None:
@@ -227,7 +245,7 @@ def test_a_refused_product_fails_alone_and_products_go_100_to_a_batch(sandbox: S
         Publication(replace(mug(), pid=f"P{n}", variants=(replace(mug().variants[0], sku=f"SKU-{n}"),)), "", "active")
         for n in range(150)
     ]
-    done = store.publish([Publication(mug(), "CJ-MUG", "active"), *many], call="publish")
+    done = store.publish_items([Publication(mug(), "CJ-MUG", "active"), *many], call="publish")
     assert not done[0].ok and "already used by product" in str(done[0].errors[0])
     assert all(o.ok for o in done[1:])
     assert batches(sandbox) == 2  # 150 products: 100 + 50

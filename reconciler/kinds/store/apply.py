@@ -21,6 +21,7 @@ the apply goes on.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -30,6 +31,7 @@ from reconciler.kinds.listing.payload import listing_of
 from reconciler.kinds.product.record import products_of
 from reconciler.kinds.store.model import KIND
 from reconciler.kinds.store.platform import Listing, ListingStatus, Outcome, StoreClient, StoreClients
+from reconciler.kinds.store.platforms import platform_named
 from reconciler.kinds.store.record import ListingRecord, StoreVariantRecord, listings_of, with_listing, without_listing
 from reconciler.models.plan import Action, Change
 from reconciler.models.state import SyncState
@@ -56,9 +58,16 @@ class StoreExecutor:
         return without_listing(state, change.name)
 
     def execute(self, changes: Sequence[Change], run: Run) -> None:
-        for change in changes:
+        pending = list(changes)
+        while pending:
             if run.stop.is_set():
                 break
+            group = self._first_publishes(pending, run.result.state)
+            if len(group) > 1:
+                del pending[: len(group)]
+                self._publish_group(group, run)
+                continue
+            change = pending.pop(0)
             run.begin(change)
             try:
                 self._one(change, run)
@@ -69,6 +78,70 @@ class StoreExecutor:
                 run.failed(change, exc)
                 continue
             run.succeeded(change)
+
+    # -- first publishes, many at once (a platform whose publish_batch > 1: WooCommerce's batches) ----
+    def _first_publishes(self, pending: Sequence[Change], state: SyncState) -> list[Change]:
+        """The leading first publishes to one store, up to its platform's ``publish_batch``."""
+        head = pending[0]
+        api = self.stores.get(str((head.after or {}).get("store") or ""))
+        if api is None or not _first_publish(head, state):
+            return [head]
+        size = platform_named(api.store.platform).publish_batch
+        group = [head]
+        for change in pending[1 : max(1, size)]:
+            if not _first_publish(change, state) or (change.after or {}).get("store") != api.store.name:
+                break
+            group.append(change)
+        return group
+
+    def _publish_group(self, group: Sequence[Change], run: Run) -> None:
+        """Publish ``group`` in one :meth:`StoreClient.publish_all`; each product recorded, failed or
+        withdrawn on its own (the state written after the batch, product by product)."""
+        api = self.stores[str((group[0].after or {}).get("store"))]
+        call = f"publish {len(group)} products to {KIND}.{api.store.name}"
+        ready: list[tuple[Change, Listing]] = []
+        for change in group:
+            run.begin(change)
+            after = change.after or {}
+            try:
+                ready.append(
+                    (change, self._listing(run.result.state, str(after["pid"]), str(after["fingerprint"]), change))
+                )
+            except CjrecError as exc:
+                run.failed(change, exc)
+        if not ready:
+            return
+        try:
+            self._prepare(api, call)
+            outcomes = api.publish_all([listing for _, listing in ready], call=call)
+        except CancelledError:
+            for change, _ in ready:
+                run.withdraw(change)
+            return
+        except CjrecError as exc:
+            for change, _ in ready:
+                run.failed(change, exc)
+            return
+        for (change, listing), outcome in zip(ready, outcomes, strict=True):
+            status = _status((change.after or {}).get("status") or "active")
+            try:
+                record = _record(
+                    api.store.name, listing, _check(outcome, f"create {change.address}"), status, self.now()
+                )
+            except CjrecError as exc:
+                run.failed(change, exc)
+                continue
+            run.save(functools.partial(with_listing, record=record))
+            run.succeeded(change)
+
+    def _prepare(self, api: StoreClient, call: str) -> None:
+        """What the store needs before the first publish of the run (once per store)."""
+        if api.store.name in self._prepared:
+            return
+        problems = api.prepare(call=call)
+        if problems:
+            raise StoreRefusedError(f"the store refused what publishing needs: {problems[0]}", call=call)
+        self._prepared.add(api.store.name)
 
     # -- one change ---------------------------------------------------------------------------
     def _one(self, change: Change, run: Run) -> None:
@@ -124,12 +197,13 @@ class StoreExecutor:
             if not outcome.gone:
                 return _check(outcome, call)
             # the merchant deleted it in the store: publish it again
-        if api.store.name not in self._prepared:
-            problems = api.prepare(call=call)
-            if problems:
-                raise StoreRefusedError(f"the store refused what publishing needs: {problems[0]}", call=call)
-            self._prepared.add(api.store.name)
+        self._prepare(api, call)
         return _check(api.publish(listing, call=call), call)
+
+
+def _first_publish(change: Change, state: SyncState) -> bool:
+    """A publish of a product the state has no record of (a create, not a removal or a forget)."""
+    return change.action is Action.CREATE and change.name not in listings_of(state)
 
 
 def _status(value: object) -> ListingStatus:
