@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, Protocol, TypeVar
 
 from reconciler.errors import ApiError
-from reconciler.models.cj import AccountSettings, MyProduct, ProductDetail, TokenPair, Variant
+from reconciler.models.cj import AccountSettings, CjConnection, MyProduct, ProductDetail, TokenPair, Variant
 from reconciler.models.desired import WEBHOOK_TOPICS, WebhookSetting
 from reconciler.models.markets import FreightAnswer, FreightOption, parse_aging, parse_price
 from reconciler.models.secret import Secret
@@ -94,6 +94,34 @@ def parse_shops_page(raw: object, *, call: str) -> Page[tuple[str, str, str]]:
         shops.append((str(shop_id).strip(), str(name or "").strip(), str(kind or "").strip().lower()))
     total = raw.get("totalPages") if isinstance(raw, dict) else None
     return Page(tuple(shops), total if isinstance(total, int) else None)
+
+
+def parse_connections_page(raw: object, *, call: str) -> Page[CjConnection]:
+    """One page of ``GET /product/conn/connection``: each store variant connected to a CJ variant.
+    The rows' names are not documented (../shared/store-apis.md §3): ``cjProductId``/``pid``,
+    ``cjVariantId``/``vid``, ``platformProductId``, ``platformVariantId``, ``shopId``."""
+    rows = None
+    if isinstance(raw, dict):
+        rows = raw.get("list") if raw.get("list") is not None else raw.get("content")
+    elif isinstance(raw, list):
+        rows = raw
+    if not isinstance(rows, list):
+        raise _shape(call, "data.list", "a list")
+    found = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise _shape(call, f"data.list[{i}]", "an object")
+        found.append(
+            CjConnection(
+                cj_pid=_id(row.get("cjProductId", row.get("pid")), call, f"data.list[{i}].cjProductId"),
+                cj_vid=_id(row.get("cjVariantId", row.get("vid")), call, f"data.list[{i}].cjVariantId"),
+                platform_product_id=_id(row.get("platformProductId"), call, f"data.list[{i}].platformProductId"),
+                platform_variant_id=_id(row.get("platformVariantId"), call, f"data.list[{i}].platformVariantId"),
+                shop_id=_id(row.get("shopId"), call, f"data.list[{i}].shopId"),
+            )
+        )
+    total = raw.get("totalPages") if isinstance(raw, dict) else None
+    return Page(tuple(found), total if isinstance(total, int) else None)
 
 
 def parse_webhook_settings(raw: object, *, call: str) -> dict[str, WebhookSetting]:

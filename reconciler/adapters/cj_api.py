@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from reconciler.adapters.cj_answers import (
     parse_account_settings,
+    parse_connections_page,
     parse_freight_answer,
     parse_my_products_page,
     parse_product_detail,
@@ -26,7 +27,7 @@ from reconciler.adapters.cj_answers import (
 )
 from reconciler.adapters.cj_http import SOURCING_CREATE, CjHttp, Envelope, answer_lost
 from reconciler.errors import ApiError, InvalidTokenError, OutcomeUnknownError, TransientApiError
-from reconciler.models.cj import AccountSettings, MyProduct, ProductDetail, TokenPair
+from reconciler.models.cj import AccountSettings, CjConnection, MyProduct, ProductDetail, TokenPair
 from reconciler.models.cj_limits import MAX_PAGES, MY_PRODUCTS_PAGE_SIZE, QUERY_BATCH, SUBSCRIPTION_BATCH
 from reconciler.models.desired import WebhookSetting
 from reconciler.models.markets import FreightAnswer
@@ -47,6 +48,8 @@ def interface_missing(error: ApiError) -> bool:
 
 
 SHOP_PAGE_SIZE = 50  # shop/getShops takes at most 50 a page
+CONNECTION_PAGE_SIZE = 100  # product/conn/connection lists at most 100 a page
+CONNECTION_PATH = "/product/conn/connection"
 
 
 class TokenSource(Protocol):
@@ -147,6 +150,38 @@ class CjApi:
                 break
             page += 1
         return tuple(found)
+
+    def cj_connections(self, shop_id: str, platform_product_id: str) -> tuple[CjConnection, ...]:
+        """The connections of one store product at CJ, every page of ``GET product/conn/connection``."""
+        found: list[CjConnection] = []
+        page = 1
+        while page <= MAX_PAGES:
+            params: dict[str, str | int | list[str]] = {
+                "shopId": shop_id,
+                "platformProductId": platform_product_id,
+                "page": page,
+                "pageSize": CONNECTION_PAGE_SIZE,
+            }
+            env = self._authed("GET", CONNECTION_PATH, params=params)
+            listed = parse_connections_page(env.data, call=f"GET {CONNECTION_PATH}?page={page}")
+            new = [row for row in listed.rows if row not in found]
+            found.extend(new)
+            if listed.is_last(page) or not new:
+                break
+            page += 1
+        return tuple(found)
+
+    def cj_connect(self, body: dict[str, Any]) -> None:
+        """``POST product/conn/connection``: connect store variants to CJ variants. Not repeated
+        when the answer is lost (CJ may have acted): the caller reads the connections again."""
+        self._authed("POST", CONNECTION_PATH, body=body, retry_lost=False)
+
+    def cj_disconnect(self, shop_id: str, platform_product_id: str, platform_variant_id: str | None = None) -> None:
+        """``DELETE product/conn/connection``: one variant's connection, or (no variant) the whole product's."""
+        params: dict[str, str | int | list[str]] = {"shopId": shop_id, "platformProductId": platform_product_id}
+        if platform_variant_id is not None:
+            params["platformVariantId"] = platform_variant_id
+        self._authed("DELETE", CONNECTION_PATH, params=params)
 
     def webhook_settings(self) -> dict[str, WebhookSetting]:
         """The callback of every topic, from ``setting/get`` (free)."""

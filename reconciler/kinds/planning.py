@@ -58,7 +58,10 @@ class PlanContext:
     """Everything a kind planner may read.
 
     ``recorded`` is never None: when no state exists yet it is an empty one and
-    ``has_state`` is False.
+    ``has_state`` is False. ``planned``: the changes the kinds before this one (in registry
+    order, which is apply's order) planned, so a kind can plan from what this apply will
+    record before it runs (the store kind publishes a product added or repriced by the same
+    apply).
     """
 
     desired: Desired
@@ -66,6 +69,7 @@ class PlanContext:
     has_state: bool
     observed: Observed
     request: PlanRequest
+    planned: tuple[Change, ...] = ()
 
 
 @dataclass

@@ -81,3 +81,15 @@ class MyProduct:
     sku: str
     sell_price: str
     created_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CjConnection:
+    """A store variant connected to a CJ variant (``product/conn/connection``): CJ routes the
+    store's orders of that variant to the CJ variant for fulfilment. Ids as CJ gives them."""
+
+    cj_pid: str
+    cj_vid: str
+    platform_product_id: str
+    platform_variant_id: str
+    shop_id: str

@@ -42,7 +42,10 @@ def make_plan(desired: Desired, recorded: SyncState | None, observed: Observed, 
         observed=observed,
         request=request,
     )
-    found = [kind.plan(context) for kind in planned() if kind.plan is not None]
+    found: list[KindPlan] = []
+    for kind in planned():
+        if kind.plan is not None:  # each kind sees the changes of the kinds before it (apply runs them first)
+            found.append(kind.plan(replace(context, planned=tuple(c for kp in found for c in kp.changes))))
     errors = [error for kind_plan in found for error in kind_plan.errors]
     if errors:
         hints = dict.fromkeys(kp.error_hint for kp in found if kp.errors and kp.error_hint)

@@ -371,6 +371,17 @@ class Sandbox:
     def state(self) -> dict[str, object]:
         return self._admin.summary()
 
+    def connections(self) -> list[dict[str, object]]:
+        """The account's connections at CJ (store variant → CJ variant), as ``GET product/conn/connection`` lists them."""
+        with self._state.lock:
+            return self._state.connections.listed(shop_id=None, platform_product_id=None, platform_variant_id=None)
+
+    def connect_by_hand(self, row: dict[str, object]) -> None:
+        """A connection a person made in CJ's web UI (``shopId``, ``cjProductId``, ``cjVariantId``,
+        ``platformProductId``, ``platformVariantId``)."""
+        with self._state.lock:
+            self._state.connections.connect(row)
+
     def sourcing_requests(self) -> list[dict[str, object]]:
         """Every sourcing request filed, oldest first, with what was filed and its status."""
         requests = self._admin.sourcing()["requests"]

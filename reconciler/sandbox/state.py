@@ -15,6 +15,7 @@ from reconciler.sandbox.calllog import CallLog, Scrubber
 from reconciler.sandbox.catalog import Catalog, generate_catalog
 from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.connections import ConnectionDesk
 from reconciler.sandbox.deliveries import Deliveries
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.freight import FreightDesk
@@ -35,6 +36,7 @@ class SandboxState:
         self.faults = Faults(config.faults, latency_ms=config.latency_ms, seed=config.seed)
         self.calls = CallLog()
         self.freight = FreightDesk()
+        self.connections = ConnectionDesk()  # store variants connected to CJ variants (product/conn/connection)
         self.deliveries = Deliveries(self.clock, self.stopping)  # webhook messages to the account's callbacks
         self._ip_windows: dict[str, SlidingWindow] = {}
         if config.hostile:

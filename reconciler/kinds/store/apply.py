@@ -10,6 +10,9 @@ fingerprint the plan showed, or the change fails asking for a new plan.
 - **publish** (no product id recorded): the store prepared once per run (Shopify: the
   identity definition), then a publish keyed by the product's CJ pid — a rerun after a crash
   between the store's answer and the state write finds the same product, never a second one;
+  a platform that publishes many products in one request (``StorePlatform.publish_batch``,
+  WooCommerce's ``/products/batch``) is handed up to that many first publishes at once, and
+  each product is then recorded (and connected at CJ), or failed, on its own;
 - **update**: prices only → ``set_prices``; variants added or removed → ``set_variants``; a
   product the merchant deleted in the store is published again;
 - **removal**: ``archive``/``draft`` sets the status (the record stays, so the product comes
@@ -23,7 +26,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from dataclasses import replace
+from typing import Any, ClassVar, Protocol
 
 from reconciler.errors import ApiError, CancelledError, CjrecError, Reach, UsageError
 from reconciler.kinds.executing import Run
@@ -32,7 +36,15 @@ from reconciler.kinds.product.record import products_of
 from reconciler.kinds.store.model import KIND
 from reconciler.kinds.store.platform import Listing, ListingStatus, Outcome, StoreClient, StoreClients
 from reconciler.kinds.store.platforms import platform_named
-from reconciler.kinds.store.record import ListingRecord, StoreVariantRecord, listings_of, with_listing, without_listing
+from reconciler.kinds.store.record import (
+    ConnectionRecord,
+    ListingRecord,
+    StoreVariantRecord,
+    listings_of,
+    with_listing,
+    without_listing,
+)
+from reconciler.models.cj import CjConnection
 from reconciler.models.plan import Action, Change
 from reconciler.models.state import SyncState
 
@@ -43,13 +55,24 @@ class StoreRefusedError(ApiError):
     reach: ClassVar[Reach] = Reach.ITEM
 
 
+class ConnectionApi(Protocol):
+    """CJ's connection calls (``adapters/cj_api.CjApi``): ids are the platform's as CJ takes them."""
+
+    def cj_connections(self, shop_id: str, platform_product_id: str) -> tuple[CjConnection, ...]: ...
+
+    def cj_connect(self, body: dict[str, Any]) -> None: ...
+
+    def cj_disconnect(self, shop_id: str, platform_product_id: str, platform_variant_id: str | None = None) -> None: ...
+
+
 class StoreExecutor:
     """Carries out store listing changes, one at a time, recording after each store call."""
 
     kind = KIND
 
-    def __init__(self, stores: StoreClients, *, now: Callable[[], str]) -> None:
+    def __init__(self, stores: StoreClients, *, now: Callable[[], str], cj: ConnectionApi | None = None) -> None:
         self.stores = stores
+        self.cj = cj
         self.now = now
         self._prepared: set[str] = set()
 
@@ -122,16 +145,20 @@ class StoreExecutor:
             for change, _ in ready:
                 run.failed(change, exc)
             return
-        for (change, listing), outcome in zip(ready, outcomes, strict=True):
+        for n, ((change, listing), outcome) in enumerate(zip(ready, outcomes, strict=True)):
             status = _status((change.after or {}).get("status") or "active")
+            one = f"create {change.address}"
             try:
-                record = _record(
-                    api.store.name, listing, _check(outcome, f"create {change.address}"), status, self.now()
-                )
+                record = _record(api.store.name, listing, _check(outcome, one), status, self.now(), connection=None)
+                run.save(functools.partial(with_listing, record=record))
+                self._connect_change(api, change, record, one, run)
+            except CancelledError:
+                for later, _ in ready[n:]:
+                    run.withdraw(later)
+                return
             except CjrecError as exc:
                 run.failed(change, exc)
                 continue
-            run.save(functools.partial(with_listing, record=record))
             run.succeeded(change)
 
     def _prepare(self, api: StoreClient, call: str) -> None:
@@ -152,27 +179,98 @@ class StoreExecutor:
         if api is None:
             raise UsageError(f"{change.address}: no connection to store {store_name!r} was set up for this apply")
         call = f"{change.action.value} {change.address}"
-        if change.action is Action.FORGET:
+        if change.action is Action.FORGET or after.get("removed"):
             assert before is not None
-            _check(api.delete(before.product_id, call=call), call)
-            run.save(lambda state: without_listing(state, change.name))
-            return
-        if after.get("removed"):
-            assert before is not None
-            status = _status(after["status"])
-            _check(api.set_status(before.product_id, status, call=call), call)
-            run.save(lambda state: with_listing(state, _with_status(before, status, self.now())))
+            self._remove(change, before, api, run, call)
             return
         listing = self._listing(run.result.state, str(after["pid"]), str(after["fingerprint"]), change)
         current = listings_of(run.result.state).get(change.name) or before
         status = _status(after.get("status") or "active")
-        outcome = self._send(api, listing, current, status, call)
-        record = _record(store_name, listing, outcome, status, self.now())
-        run.save(lambda state: with_listing(state, record))
+        if after.get("connect_only") and current is not None:
+            record = current
+        else:
+            outcome = self._send(api, listing, current, status, call)
+            record = _record(store_name, listing, outcome, status, self.now(), connection=_kept(current))
+            run.save(lambda state: with_listing(state, record))
+        self._connect_change(api, change, record, call, run)
+
+    def _connect_change(self, api: StoreClient, change: Change, record: ListingRecord, call: str, run: Run) -> None:
+        """The CJ connection ``change`` asks for, recorded when it moved."""
+        wanted = (change.after or {}).get("connection")
+        if isinstance(wanted, dict):
+            connected = self._connect(api, record, wanted, call)
+            if connected != record.connection:
+                run.save(lambda state: with_listing(state, replace(record, connection=connected)))
+
+    def _remove(self, change: Change, before: ListingRecord, api: StoreClient, run: Run, call: str) -> None:
+        """``onRemove``: CJ's connection is removed first (CJ must not route orders of a product
+        the store no longer sells), then the product is archived, drafted or deleted."""
+        current = listings_of(run.result.state).get(change.name) or before
+        if current.connection is not None:
+            ids = platform_named(api.store.platform)
+            self._cj().cj_disconnect(current.connection.shop_id, ids.cj_id(current.product_id))
+            current = replace(current, connection=None)
+            run.save(lambda state: with_listing(state, current))
+        if change.action is Action.FORGET:
+            _check(api.delete(current.product_id, call=call), call)
+            run.save(lambda state: without_listing(state, change.name))
+            return
+        status = _status((change.after or {})["status"])
+        _check(api.set_status(current.product_id, status, call=call), call)
+        run.save(lambda state: with_listing(state, _with_status(current, status, self.now())))
+
+    def _connect(self, api: StoreClient, record: ListingRecord, wanted: dict[str, Any], call: str) -> ConnectionRecord:
+        """Connect every published variant at CJ, reading CJ's connections of the product first so
+        that a rerun (after a crash between CJ's answer and the state write) posts only what is
+        missing and removes connections of variants the store no longer has."""
+        ids = platform_named(api.store.platform)
+        shop_id = str(wanted["shop_id"])
+        product_id = ids.cj_id(record.product_id)
+        want = {vid: ids.cj_id(v.id) for vid, v in sorted(record.variants.items())}
+        settings = {key: wanted.get(key) for key in ("logistics", "ship_from", "ship_to")}
+        target = ConnectionRecord(shop_id=shop_id, variants=want, **settings)
+        if record.connection == target:
+            return target
+        cj = self._cj()
+        existing = cj.cj_connections(shop_id, product_id)
+        for row in existing:
+            if row.platform_variant_id not in want.values():
+                cj.cj_disconnect(shop_id, product_id, row.platform_variant_id)
+        present = {(row.cj_vid, row.platform_variant_id) for row in existing if row.cj_pid == record.pid}
+        # repost connected variants only when the recorded logistics moved; with no record (a first
+        # connect, or a rerun after a crash) what CJ already has is left as it is
+        moved = record.connection is not None and record.connection.settings() != target.settings()
+        missing = [(vid, pvid) for vid, pvid in want.items() if moved or (vid, pvid) not in present]
+        if missing:
+            body: dict[str, Any] = {
+                "cjProductId": record.pid,
+                "platformProductId": product_id,
+                "shopId": shop_id,
+                "variantList": [{"cjVariantId": vid, "platformVariantId": pvid} for vid, pvid in missing],
+            }
+            if target.logistics:
+                body["logistics"] = target.logistics
+            if target.ship_from:
+                body["sourceCountryCode"] = target.ship_from
+            if target.ship_to:
+                body["targetCountryCode"] = target.ship_to
+            cj.cj_connect(body)
+        return target
+
+    def _cj(self) -> ConnectionApi:
+        if self.cj is None:
+            raise UsageError("no CJ client was set up to connect the store's products")
+        return self.cj
 
     def _listing(self, state: SyncState, pid: str, fingerprint: str, change: Change) -> Listing:
         product = products_of(state).get(pid)
-        listing = listing_of(product) if product is not None else None
+        if product is None:
+            raise StoreRefusedError(
+                f"product.{pid} is not recorded: its own change failed or did not run in this apply",
+                call=f"{change.action.value} {change.address}",
+                hint="fix the product's change, then apply again: the store follows it",
+            )
+        listing = listing_of(product)
         if listing is None or listing.fingerprint != fingerprint:
             raise StoreRefusedError(
                 "the product's variants or prices changed since the plan was made",
@@ -225,7 +323,13 @@ def _check(outcome: Outcome, call: str) -> Outcome:
     return outcome
 
 
-def _record(store: str, listing: Listing, outcome: Outcome, status: str, now: str) -> ListingRecord:
+def _kept(record: ListingRecord | None) -> ConnectionRecord | None:
+    return None if record is None else record.connection
+
+
+def _record(
+    store: str, listing: Listing, outcome: Outcome, status: str, now: str, *, connection: ConnectionRecord | None
+) -> ListingRecord:
     product = outcome.product
     if product is None:
         raise StoreRefusedError("the store answered without the product", call=f"publish {listing.pid}")
@@ -242,8 +346,9 @@ def _record(store: str, listing: Listing, outcome: Outcome, status: str, now: st
         fingerprint=listing.fingerprint,
         status=status,
         published_at=now,
+        connection=connection,
     )
 
 
 def _with_status(record: ListingRecord, status: str, now: str) -> ListingRecord:
-    return ListingRecord(record.store, record.pid, record.product_id, record.variants, record.fingerprint, status, now)
+    return replace(record, status=status, published_at=now)

@@ -103,6 +103,18 @@ class StoreSpec(Strict):
     on_remove: Literal["archive", "draft", "delete"] = Field(
         default="archive", description="what happens in the store to a product that leaves it (default archive)"
     )
+    logistics: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="CJ's shipping method for the store's connections (e.g. CJPacket Ordinary) when no Market "
+        "quote gives one; a product's Market quote wins",
+    )
+    ship_from: StrictStr | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="the country CJ ships the store's orders from (e.g. CN, US) when no Market quote gives one",
+    )
     endpoint: StrictStr | None = Field(
         default=None,
         description="replaces https://<domain> (a sandbox or a proxy); http:// only to a loopback address",
@@ -258,6 +270,8 @@ def _store(name: str, spec: StoreSpec, source: Source) -> Store:
         on_remove=spec.on_remove,
         endpoint=spec.endpoint or spec.url,
         source=source,
+        logistics=spec.logistics,
+        ship_from=spec.ship_from,
         max_concurrency=spec.max_concurrency,
     )
 

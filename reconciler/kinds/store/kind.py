@@ -24,7 +24,7 @@ from reconciler.kinds.store.record import SECTIONS
 
 def _executor(deps: ApplyDeps) -> Executor:
     clock = deps.now or (lambda: datetime.now(UTC))
-    return StoreExecutor(deps.stores or {}, now=lambda: clock().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return StoreExecutor(deps.stores, now=lambda: clock().strftime("%Y-%m-%dT%H:%M:%SZ"), cj=deps.client)
 
 
 KIND = Kind(

@@ -61,10 +61,10 @@ class Store:
     auth: StoreAuth
     publish: PublishDefaults
     on_remove: OnRemove
-    endpoint: (
-        str | None
-    )  # replaces https://<domain> (the sandbox and tests; WooCommerce: its url); http:// only on loopback
+    endpoint: str | None  # replaces https://<domain> (sandbox, tests; WooCommerce: its url); http only on loopback
     source: Source
+    logistics: str | None = None  # CJ's shipping method for connections when no Market quote gives one
+    ship_from: str | None = None  # the country CJ ships from for connections when no Market quote gives one
     max_concurrency: int | None = None  # WooCommerce: requests in flight at most (None: the platform's default)
 
     @property

@@ -16,8 +16,10 @@ record of what was sent last:
 - with ``--refresh-details`` the stores are read back (``reads.py``): a price edited in the
   store's admin or a product deleted there is drift, and an update sets it back.
 
-Listings are planned from the recorded products: a product added by this apply is
-published by the next one (see the report of issue 20 for the single-apply follow-up).
+Listings are planned from the products as this apply will record them
+(:func:`products_after_apply`: the recorded ones with the product kind's planned changes
+laid over them), and the store kind runs after the product kind, so one apply adds or
+reprices a product and publishes it.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ from typing import Any
 
 from reconciler.errors import Diagnostic
 from reconciler.kinds.listing.payload import listing_of
+from reconciler.kinds.market.model import freight_of, markets
+from reconciler.kinds.market.record import markets_of
 from reconciler.kinds.planning import KindPlan, PlanContext
+from reconciler.kinds.product.model import KIND as PRODUCT
 from reconciler.kinds.product.model import products
-from reconciler.kinds.product.record import products_of
+from reconciler.kinds.product.record import ProductRecord, products_of
 from reconciler.kinds.store.model import KIND, Store, StoreSeen, cj_shop_matching, cj_shops_of, seen_of, stores
 from reconciler.kinds.store.platform import Listing
 from reconciler.kinds.store.record import ListingRecord, listing_key, listings_of
@@ -45,10 +50,11 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
     declared = {store.name: store for store in stores(context.desired)}
     _check_cj_shops(plan, context)
     wanted = {product.pid: product for product in products(context.desired)}
-    recorded_products = products_of(context.recorded)
+    recorded_products = products_after_apply(context)
     recorded = listings_of(context.recorded)
     seen = seen_of(context.observed)
     for store in declared.values():
+        shop_id = _shop_id(store, context)
         for pid in sorted(wanted):
             key = listing_key(store.name, pid)
             before = recorded.get(key)
@@ -58,9 +64,10 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
                 if before is not None:
                     _append(plan, _removal(store, before, "no selected variant has a store price"))
                 continue
-            change = _publish(store, listing, before, source=str(wanted[pid].source))
+            connection = _connection(store, shop_id, pid, context)
+            change = _publish(store, listing, before, connection, source=str(wanted[pid].source))
             if change is None and before is not None and key in seen:
-                change = _restore(plan, store, listing, before, seen, source=str(wanted[pid].source))
+                change = _restore(plan, store, listing, before, seen, connection, source=str(wanted[pid].source))
             _append(plan, change)
     for key, before in sorted(recorded.items()):
         owner = declared.get(before.store)
@@ -75,6 +82,22 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
         elif before.pid not in wanted:
             _append(plan, _removal(owner, before, "removed from the manifests"))
     return plan
+
+
+def products_after_apply(context: PlanContext) -> dict[str, ProductRecord]:
+    """The product records as they will be once the product kind's planned changes are applied
+    (a forgotten product drops out), the store's view of what it publishes."""
+    found = dict(products_of(context.recorded))
+    prefix = f"{PRODUCT}."
+    for change in context.planned:
+        if not change.address.startswith(prefix):
+            continue
+        pid = change.address[len(prefix) :]
+        if change.after is None:
+            found.pop(pid, None)
+        else:
+            found[pid] = ProductRecord.from_dict(pid, change.after)
+    return found
 
 
 def _check_cj_shops(plan: KindPlan, context: PlanContext) -> None:
@@ -108,8 +131,34 @@ def _append(plan: KindPlan, change: Change | None) -> None:
         plan.changes.append(change)
 
 
-def _after(store: Store, listing: Listing, before: ListingRecord | None) -> dict[str, Any]:
+def _shop_id(store: Store, context: PlanContext) -> str | None:
+    """The id of the CJ shop the Store connects (None when CJ was not asked or does not list it)."""
+    shops = cj_shops_of(context.observed)
+    found = cj_shop_matching(store, shops) if shops is not None else None
+    return None if found is None else found[0]
+
+
+def _connection(store: Store, shop_id: str | None, pid: str, context: PlanContext) -> dict[str, Any] | None:
+    """How CJ is to fulfil the product's store orders: the cheapest qualifying quote of the first
+    Market that has one (its method, origin and country), else the Store's ``logistics`` and
+    ``shipFrom``. None when the CJ shop is unknown (the plan then fails on ``cjShop``)."""
+    if shop_id is None:
+        return None
+    fresh = freight_of(context.observed)
+    recorded = markets_of(context.recorded)
+    for market in markets(context.desired):
+        quote = fresh.get((pid, market.country)) or recorded.get(market.country, {}).get(pid)
+        best = getattr(quote, "best", None) if quote is not None else None
+        if best is not None:
+            return {"shop_id": shop_id, "logistics": best.name, "ship_from": best.origin, "ship_to": market.country}
+    return {"shop_id": shop_id, "logistics": store.logistics, "ship_from": store.ship_from, "ship_to": None}
+
+
+def _after(
+    store: Store, listing: Listing, before: ListingRecord | None, connection: dict[str, Any] | None
+) -> dict[str, Any]:
     return {
+        "connection": connection,
         "store": store.name,
         "pid": listing.pid,
         "product_id": None if before is None else before.product_id,
@@ -120,25 +169,50 @@ def _after(store: Store, listing: Listing, before: ListingRecord | None) -> dict
     }
 
 
-def _publish(store: Store, listing: Listing, before: ListingRecord | None, *, source: str) -> Change | None:
+def _publish(
+    store: Store, listing: Listing, before: ListingRecord | None, connection: dict[str, Any] | None, *, source: str
+) -> Change | None:
     address = f"{KIND}.{listing_key(store.name, listing.pid)}"
-    after = _after(store, listing, before)
+    after = _after(store, listing, before, connection)
     if before is None:
         count = len(listing.variants)
-        return Change(address, Action.CREATE, None, after, reason=f"publish, {count} variant(s)", source=source)
+        also = ", connect at CJ" if connection is not None else ""
+        return Change(address, Action.CREATE, None, after, reason=f"publish, {count} variant(s){also}", source=source)
+    reconnect = connection is not None and (before.connection is None or before.connection.settings() != connection)
     if before.fingerprint == listing.fingerprint and before.status == after["status"]:
-        return None
-    return Change(address, Action.UPDATE, before.to_dict(), after, reason=_why(before, after), source=source)
+        if not reconnect:
+            return None
+        after["connect_only"] = True
+        return Change(
+            address, Action.UPDATE, before.to_dict(), after, reason=_why_connect(before, connection), source=source
+        )
+    why = _why(before, after) + ("; " + _why_connect(before, connection) if reconnect else "")
+    return Change(address, Action.UPDATE, before.to_dict(), after, reason=why, source=source)
+
+
+def _why_connect(before: ListingRecord, connection: dict[str, Any] | None) -> str:
+    if before.connection is None or connection is None:
+        return "connect at CJ"
+    old = before.connection.settings()
+    moved = [f"{key} {old[key]} -> {connection[key]}" for key in sorted(connection) if old.get(key) != connection[key]]
+    return "connection at CJ: " + ", ".join(moved)
 
 
 def _restore(
-    plan: KindPlan, store: Store, listing: Listing, before: ListingRecord, seen: StoreSeen, *, source: str
+    plan: KindPlan,
+    store: Store,
+    listing: Listing,
+    before: ListingRecord,
+    seen: StoreSeen,
+    connection: dict[str, Any] | None,
+    *,
+    source: str,
 ) -> Change | None:
     """Store-side drift (``--refresh-details``): a product deleted in the store, or a price
     edited there, is set back to what cjrec published."""
     address = f"{KIND}.{before.key}"
     found = seen[before.key]
-    after = _after(store, listing, before)
+    after = _after(store, listing, before, connection)
     if found is None:
         plan.drift.append(Drift(address, "product", before.product_id, None))
         return Change(

@@ -3,8 +3,9 @@ section of ``state/sync.json`` (by ``<store>/product.<pid>``) and its codec.
 
 A record holds the store's product id, the store variant id per CJ vid with what was set on
 it (SKU, price, compare-at price), the fingerprint of what was sent (so a plan with nothing
-new to send costs no store call), the status cjrec left the product in and when it was
-published. Written by the store executor after each store call; read by the planner.
+new to send costs no store call), the status cjrec left the product in, when it was
+published, and CJ's connection of its variants (shop, logistics, ship-from/to, the store
+variant id per CJ vid as CJ takes it) once made. Written by the store executor after each store call; read by the planner.
 """
 
 from __future__ import annotations
@@ -44,6 +45,44 @@ class StoreVariantRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectionRecord:
+    """CJ's connection of a published product (``product/conn/connection``): the CJ shop, how
+    orders ship (logistics, ship-from and ship-to country) and, by CJ vid, the store variant id
+    as CJ takes it."""
+
+    shop_id: str
+    logistics: str | None
+    ship_from: str | None
+    ship_to: str | None
+    variants: dict[str, str]
+
+    def settings(self) -> dict[str, Any]:
+        """What the plan compares: everything but the variant ids (those follow the product)."""
+        return {
+            "shop_id": self.shop_id,
+            "logistics": self.logistics,
+            "ship_from": self.ship_from,
+            "ship_to": self.ship_to,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.settings(), "variants": dict(sorted(self.variants.items()))}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ConnectionRecord:
+        def text(key: str) -> str | None:
+            return None if data.get(key) is None else str(data[key])
+
+        return cls(
+            shop_id=str(data["shop_id"]),
+            logistics=text("logistics"),
+            ship_from=text("ship_from"),
+            ship_to=text("ship_to"),
+            variants={str(vid): str(pvid) for vid, pvid in dict(data.get("variants") or {}).items()},
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ListingRecord:
     """A product cjrec published to a store."""
 
@@ -54,6 +93,7 @@ class ListingRecord:
     fingerprint: str
     status: str  # active | draft | archived (archived or draft after the product left the store)
     published_at: str  # ISO 8601, UTC: when cjrec last sent it
+    connection: ConnectionRecord | None = None  # CJ's connection for fulfilment, once made
 
     @property
     def key(self) -> str:
@@ -68,6 +108,7 @@ class ListingRecord:
             "fingerprint": self.fingerprint,
             "status": self.status,
             "published_at": self.published_at,
+            **({"connection": self.connection.to_dict()} if self.connection is not None else {}),
         }
 
     @classmethod
@@ -80,6 +121,7 @@ class ListingRecord:
             fingerprint=str(data["fingerprint"]),
             status=str(data["status"]),
             published_at=str(data["published_at"]),
+            connection=None if data.get("connection") is None else ConnectionRecord.from_dict(data["connection"]),
         )
 
 
