@@ -224,29 +224,33 @@ class S3Lock:
 
 
 class S3CacheFile:
-    """``PREFIX/token.sops.json``: the encrypted token cache in the bucket."""
+    """``PREFIX/token.sops.json`` (or another ``name``): an encrypted token cache in the bucket."""
 
-    def __init__(self, objects: S3Objects) -> None:
+    def __init__(self, objects: S3Objects, name: str = CACHE_NAME) -> None:
         self.objects = objects
+        self.name = name
 
     @property
     def display(self) -> str:
-        return self.objects.location.url(CACHE_NAME)
+        return self.objects.location.url(self.name)
 
     def read(self) -> bytes | None:
-        found = self.objects.get(CACHE_NAME)
+        found = self.objects.get(self.name)
         return None if found is None else found.data
 
     def write(self, data: bytes) -> None:
-        self.objects.put(CACHE_NAME, data)
+        self.objects.put(self.name, data)
 
     def delete(self) -> None:
-        self.objects.delete(CACHE_NAME)
+        self.objects.delete(self.name)
+
+    def sibling(self, name: str) -> S3CacheFile:
+        return S3CacheFile(self.objects, name)
 
     def sops_target(self) -> tuple[Path, Path]:
-        """Encrypted by the ``.sops.yaml`` rule that covers ``state/token.sops.json``, as a local cache would be."""
+        """Encrypted by the ``.sops.yaml`` rule that covers ``state/<name>``, as a local cache would be."""
         cwd = Path.cwd()
-        return cwd / "state" / CACHE_NAME, cwd
+        return cwd / "state" / self.name, cwd
 
 
 def _parse_lock(data: bytes) -> LockInfo | None:

@@ -29,6 +29,7 @@ import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import requests
@@ -37,6 +38,7 @@ from requests.adapters import HTTPAdapter
 from reconciler import __version__
 from reconciler.adapters.clock import Clock
 from reconciler.adapters.rate_limiter import RetryPolicy
+from reconciler.adapters.store_tokens import StoreTokenCache
 from reconciler.errors import ApiError, CancelledError, Reach, TransientApiError, UsageError
 from reconciler.models.secret import Secret
 from reconciler.safe_text import for_terminal
@@ -47,6 +49,7 @@ USER_AGENT = f"cjrec/{__version__} (+https://github.com/cjrec/cjrec)"
 DEFAULT_TIMEOUT = (5.0, 30.0)
 MUTATION_COST = 10  # what a mutation is expected to cost before Shopify says
 MAX_THROTTLED = 30  # THROTTLED answers ridden out for one query before giving up
+TOKEN_MARGIN_S = 60.0  # a granted token is used until a minute before it expires
 
 
 class ShopifyAuthError(ApiError):
@@ -99,7 +102,10 @@ class ShopifyStats:
 
 class StoreToken:
     """The store's access token: a fixed one, or one got by the client-credentials grant
-    (``POST /admin/oauth/access_token``), kept until it expires or the store refuses it."""
+    (``POST /admin/oauth/access_token``), kept until it expires or the store refuses it. With a
+    ``cache`` the granted token outlives the run (encrypted, under ``cache_key``): the next run
+    uses it until a minute before it expires, so a run asks the store for a token only when
+    the cached one expired or was refused."""
 
     def __init__(
         self,
@@ -107,7 +113,11 @@ class StoreToken:
         access_token: Secret | None = None,
         client_id: Secret | None = None,
         client_secret: Secret | None = None,
+        cache: StoreTokenCache | None = None,
+        cache_key: str = "",
     ) -> None:
+        self._cache = cache
+        self._cache_key = cache_key
         if access_token is None and (client_id is None or client_secret is None):
             raise UsageError("a store needs accessToken, or clientId and clientSecret")
         self._fixed = access_token
@@ -131,10 +141,24 @@ class StoreToken:
         if self._fixed is not None:
             return self._fixed
         with self._lock:
+            if self._token is None and self._cache is not None:
+                self._from_cache(http.clock)
             if self._token is None or http.clock.monotonic() >= self._expires_at:
                 self._token, lifetime = http.fetch_token(*self._pair())
-                self._expires_at = http.clock.monotonic() + max(0.0, lifetime - 60.0)  # a minute's margin
+                self._expires_at = http.clock.monotonic() + max(0.0, lifetime - TOKEN_MARGIN_S)
+                if self._cache is not None:
+                    self._cache.save(self._cache_key, self._token, http.clock.now() + timedelta(seconds=lifetime))
             return self._token
+
+    def _from_cache(self, clock: Clock) -> None:
+        assert self._cache is not None
+        found = self._cache.load(self._cache_key)
+        if found is None:
+            return
+        token, expires_at = found
+        left = (expires_at - clock.now()).total_seconds() - TOKEN_MARGIN_S
+        if left > 0:
+            self._token, self._expires_at = token, clock.monotonic() + left
 
     def forget(self) -> None:
         """The store refused the token: the next :meth:`get` asks for a new one."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from reconciler.adapters.clock import Clock
 from reconciler.adapters.shopify_http import ShopifyHttp, StoreToken
+from reconciler.adapters.store_tokens import StoreTokenCache, token_key
 from reconciler.kinds.store.model import Store
 from reconciler.kinds.store.platform import Listing, ListingStatus, Outcome, StoreProduct, StoreVariant, UserError
 from reconciler.kinds.store.shopify import (
@@ -100,11 +101,26 @@ def graphql_url(store: Store) -> str:
     return f"{store.base_url}/admin/api/{store.api_version}/graphql.json"
 
 
-def connect(store: Store, *, cancel: threading.Event, clock: Clock, timeout: tuple[float, float]) -> ShopifyStore:
-    """The client of a Shopify ``store``: its token (fixed, or the client-credentials grant), its
-    transport (paced by the store's bucket, stopped by ``cancel`` like CJ's calls)."""
+def connect(
+    store: Store,
+    *,
+    cancel: threading.Event,
+    clock: Clock,
+    timeout: tuple[float, float],
+    tokens: StoreTokenCache | None = None,
+) -> ShopifyStore:
+    """The client of a Shopify ``store``: its token (fixed, or the client-credentials grant, whose
+    tokens ``tokens`` keeps encrypted between runs), its transport (paced by the store's bucket,
+    stopped by ``cancel`` like CJ's calls)."""
     auth = store.auth
-    token = StoreToken(access_token=auth.access_token, client_id=auth.client_id, client_secret=auth.client_secret)
+    key = token_key(store.name, auth.client_id) if auth.client_id is not None else ""
+    token = StoreToken(
+        access_token=auth.access_token,
+        client_id=auth.client_id,
+        client_secret=auth.client_secret,
+        cache=tokens if auth.access_token is None else None,
+        cache_key=key,
+    )
     http = ShopifyHttp(graphql_url=graphql_url(store), token=token, clock=clock, timeout=timeout, cancel=cancel)
     return ShopifyStore(http, store=store)
 

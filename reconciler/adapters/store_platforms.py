@@ -12,28 +12,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
 
 from reconciler.adapters import shopify_store, woocommerce_store
 from reconciler.adapters.clock import Clock
+from reconciler.adapters.store_tokens import StoreTokenCache
 from reconciler.kinds.store.model import Store, stores
 from reconciler.kinds.store.platform import StoreClient
 from reconciler.models.desired import Desired
-from reconciler.models.secret import Secret
-
-
-class StoreTokenCache(Protocol):
-    """Where expiring store tokens (client-credentials grants) are kept between runs, encrypted:
-    by a key that names the store and the credentials (never the secret itself)."""
-
-    def load(self, key: str) -> tuple[Secret, datetime] | None:
-        """The token cached under ``key`` and when it expires (UTC), if one is cached."""
-        ...
-
-    def save(self, key: str, token: Secret, expires_at: datetime) -> None:
-        """Keep ``token`` under ``key`` until ``expires_at`` (UTC)."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -52,7 +37,7 @@ Connector = Callable[[Store, ConnectDeps], StoreClient]
 
 
 def _shopify(store: Store, deps: ConnectDeps) -> StoreClient:
-    return shopify_store.connect(store, cancel=deps.cancel, clock=deps.clock, timeout=deps.timeout)
+    return shopify_store.connect(store, cancel=deps.cancel, clock=deps.clock, timeout=deps.timeout, tokens=deps.tokens)
 
 
 def _woocommerce(store: Store, deps: ConnectDeps) -> StoreClient:

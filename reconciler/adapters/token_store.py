@@ -89,12 +89,19 @@ class CacheFile(Protocol):
         """(file name, working folder) sops matches against ``.sops.yaml`` creation rules when encrypting."""
         ...
 
+    def sibling(self, name: str) -> CacheFile:
+        """Another encrypted cache kept in the same place (the stores' tokens beside CJ's)."""
+        ...
+
 
 class LocalCacheFile:
-    """``state_dir/token.sops.json``."""
+    """``state_dir/token.sops.json`` (or another ``name`` in ``state_dir``)."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / CACHE_NAME
+    def __init__(self, state_dir: Path, name: str = CACHE_NAME) -> None:
+        self.path = state_dir / name
+
+    def sibling(self, name: str) -> LocalCacheFile:
+        return LocalCacheFile(self.path.parent, name)
 
     @property
     def display(self) -> str:
@@ -138,6 +145,11 @@ class TokenStore:
 
     def load(self) -> CachedTokens | None:
         """The cache, or None when there is none yet."""
+        plaintext = self.load_bytes()
+        return None if plaintext is None else _parse(plaintext, self.display)
+
+    def load_bytes(self) -> bytes | None:
+        """The decrypted JSON of the cache, or None when there is none yet."""
         ciphertext = self.file.read()
         if ciphertext is None:
             return None
@@ -150,11 +162,14 @@ class TokenStore:
                 f"the token cache cannot be decrypted: {exc.message}",
                 hint=f"delete {self.display} to authenticate again (CJ allows that once per 300 s)",
             ) from None
-        return _parse(plaintext, self.display)
+        return plaintext
 
     def save(self, cached: CachedTokens) -> None:
         """Encrypt and write the cache atomically."""
-        plaintext = cached.to_json()
+        self.save_bytes(cached.to_json())
+
+    def save_bytes(self, plaintext: bytes) -> None:
+        """Encrypt the JSON ``plaintext`` (every value, whatever the rule says) and write it atomically."""
         target, cwd = self.file.sops_target()
         plan = encrypt_all(cwd, target)
         try:

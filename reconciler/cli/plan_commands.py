@@ -537,7 +537,7 @@ def _store_clients(desired: Desired, connection: Connection) -> StoreClients:
     """The clients of the declared Stores (requests to Shopify are built only when there is one)."""
     from reconciler.cli.wiring import store_clients
 
-    return store_clients(desired, cancel=connection.http.cancel)
+    return store_clients(desired, cancel=connection.http.cancel, cj_tokens=connection.tokens.store)
 
 
 def _logo_store(desired: Desired) -> S3LogoStore | None:

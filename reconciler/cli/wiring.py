@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # the CJ client (and requests with it) is imported only by co
     from reconciler.adapters.clock import Clock
     from reconciler.adapters.state_store import StateStore
     from reconciler.adapters.token_manager import TokenManager
-    from reconciler.adapters.token_store import CacheFile, Recipients
+    from reconciler.adapters.token_store import CacheFile, Recipients, TokenStore
     from reconciler.cli.request_rate import RateChoice
     from reconciler.kinds.store.platform import StoreClients
 
@@ -246,14 +246,24 @@ def connect(
     return Connection(http=http, auth=auth, tokens=tokens, api=CjApi(http, tokens))
 
 
-def store_clients(desired: Desired, *, cancel: threading.Event, clock: Clock | None = None) -> StoreClients:
+def store_clients(
+    desired: Desired, *, cancel: threading.Event, cj_tokens: TokenStore, clock: Clock | None = None
+) -> StoreClients:
     """The client of every declared Store, by name, built by its platform's connector
-    (``adapters/store_platforms.py``); Ctrl-C (``cancel``) stops their calls as it stops CJ's."""
+    (``adapters/store_platforms.py``); Ctrl-C (``cancel``) stops their calls as it stops CJ's;
+    expiring store tokens are kept encrypted beside CJ's token cache (``cj_tokens``), to the
+    same recipients."""
     from reconciler.adapters.clock import SystemClock
     from reconciler.adapters.store_platforms import ConnectDeps, connect_stores
+    from reconciler.adapters.store_tokens import CACHE_NAME, SopsStoreTokens
+    from reconciler.adapters.token_store import TokenStore
 
+    cache = TokenStore(cj_tokens.file.sibling(CACHE_NAME), cj_tokens.sops, fallback=cj_tokens.fallback)
     deps = ConnectDeps(
-        cancel=cancel, clock=clock or SystemClock(), timeout=http_timeout(os.environ.get(TIMEOUT_VARIABLE))
+        cancel=cancel,
+        clock=clock or SystemClock(),
+        timeout=http_timeout(os.environ.get(TIMEOUT_VARIABLE)),
+        tokens=SopsStoreTokens(cache),
     )
     return connect_stores(desired, deps)
 

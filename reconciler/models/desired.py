@@ -97,6 +97,7 @@ class DesiredProduct:
     variants: VariantSelection | None = None
     pricing: str | None = None
     price: Decimal | None = None
+    stores: tuple[str, ...] | None = None  # the Stores it is published to (None: every Store)
 
 
 @dataclass(frozen=True, slots=True)

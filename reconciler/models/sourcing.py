@@ -77,6 +77,7 @@ class SourcingItem:
     variants: VariantSelection | None = None  # how the product CJ lists is sold, as for any item
     pricing: str | None = None
     store_price: Decimal | None = None
+    stores: tuple[str, ...] | None = None  # the Stores it is published to (None: every Store)
 
     @property
     def key(self) -> str:

@@ -19,7 +19,7 @@ from reconciler.kinds.document_parts import Document, Metadata, Strict, name_of
 from reconciler.kinds.documents import Collector, DocumentKind
 from reconciler.kinds.product.item import CjItem, ProductItem
 from reconciler.kinds.product.model import KIND
-from reconciler.kinds.product.selling import refer_to_logo, selling
+from reconciler.kinds.product.selling import refer_to_logo, refer_to_stores, selling
 from reconciler.kinds.sourcing.document import SourcedItems
 from reconciler.kinds.sourcing.model import KIND as SOURCING
 from reconciler.models.declared import Source
@@ -94,6 +94,7 @@ class _Products(Collector):
         ):
             return
         refer_to_logo(ctx, doc, i, item.selling)
+        in_stores = refer_to_stores(ctx, doc, i, item.selling)
         ok, selection = selling(ctx, doc, i, item.selling)
         if not ok:
             return
@@ -106,6 +107,7 @@ class _Products(Collector):
             variants=selection,
             pricing=item.selling.pricing,
             price=item.selling.price,
+            stores=in_stores,
         )
 
 

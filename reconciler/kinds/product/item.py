@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -81,6 +82,16 @@ class ProductItem(Strict):
     price: Amount | None = Field(
         default=None, description="a fixed store price for every selected variant, instead of a Pricing rule"
     )
+    stores: list[Annotated[str, StringConstraints(pattern=NAME_PATTERN)]] | None = Field(
+        default=None, min_length=1, description="the Stores it is published to, by name (default: every Store)"
+    )
+
+    @field_validator("stores")
+    @classmethod
+    def _stores(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise PydanticCustomError("stores", "name each Store once")
+        return value
 
     @field_validator("price")
     @classmethod

@@ -11,7 +11,7 @@ from __future__ import annotations
 from reconciler.kinds.declarations import Declarations
 from reconciler.kinds.documents import DocumentKind
 from reconciler.kinds.product.item import SourcedItem
-from reconciler.kinds.product.selling import refer_to_logo, selling
+from reconciler.kinds.product.selling import refer_to_logo, refer_to_stores, selling
 from reconciler.kinds.sourcing.model import KIND
 from reconciler.models.declared import Source
 from reconciler.models.source_document import FieldPath, SourceDocument
@@ -43,6 +43,7 @@ class SourcedItems:
                 return
             ctx.declare(SOURCING_IDS, item.sourcing_id, Source(doc.display, doc.line_of(at)))
         refer_to_logo(ctx, doc, i, item.selling)
+        in_stores = refer_to_stores(ctx, doc, i, item.selling)
         ok, selection = selling(ctx, doc, i, item.selling)
         if not ok:
             return
@@ -59,6 +60,7 @@ class SourcedItems:
             variants=selection,
             pricing=item.selling.pricing,
             store_price=item.selling.price,
+            stores=in_stores,
         )
 
 

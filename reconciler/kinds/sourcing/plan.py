@@ -117,6 +117,7 @@ def sourced_products(desired: Desired, recorded: SyncState | None, observed: Obs
                     variants=item.variants,
                     pricing=item.pricing,
                     price=item.store_price,
+                    stores=item.stores,
                 )
             )
     return tuple(products)

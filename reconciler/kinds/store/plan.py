@@ -58,6 +58,12 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
         for pid in sorted(wanted):
             key = listing_key(store.name, pid)
             before = recorded.get(key)
+            if not _goes_to(wanted[pid].stores, store):
+                if before is not None:
+                    _append(
+                        plan, _removal(store, before, f"its item names stores: {', '.join(wanted[pid].stores or ())}")
+                    )
+                continue
             product = recorded_products.get(pid)
             listing = listing_of(product) if product is not None else None
             if listing is None:
@@ -82,6 +88,11 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
         elif before.pid not in wanted:
             _append(plan, _removal(owner, before, "removed from the manifests"))
     return plan
+
+
+def _goes_to(names: tuple[str, ...] | None, store: Store) -> bool:
+    """Whether an item with ``stores: names`` is published to ``store`` (None: every Store)."""
+    return names is None or store.name in names
 
 
 def products_after_apply(context: PlanContext) -> dict[str, ProductRecord]:

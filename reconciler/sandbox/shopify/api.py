@@ -63,6 +63,7 @@ class ShopifyConfig:
     token_lifetime_s: float = 86_399.0
     bucket_size: float = 2000.0
     restore_rate: float = 100.0
+    latency_s: float = 0.0  # every answer waits this long after the shop has acted (kill tests land in between)
 
 
 @dataclass
@@ -119,8 +120,17 @@ class ShopifyApi:
         with self._lock:
             return copy.deepcopy(list(self.shop.products.values()))
 
+    def set_latency(self, seconds: float) -> None:
+        """From now on every answer waits ``seconds`` after the shop has acted on the request."""
+        with self._lock:
+            self.config.latency_s = max(0.0, seconds)
+
     # -- requests ---------------------------------------------------------------------------
     def handle(self, request: Request) -> Reply:
+        reply = self._handle(request)
+        return reply.delayed(self.config.latency_s) if self.config.latency_s > 0 else reply
+
+    def _handle(self, request: Request) -> Reply:
         with self._lock:
             fault = self._faults.pop(0) if self._faults else None
             if fault == "5xx":
