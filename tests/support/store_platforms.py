@@ -135,6 +135,10 @@ class StandIn:
             return [_shopify(p) for p in self.sandbox.shopify.products()]
         return [_woo(p) for p in self.sandbox.woocommerce.products() if p["status"] != "trash"]
 
+    def set_latency(self, seconds: float) -> None:
+        """Every answer of the stand-in waits ``seconds`` after it acted (a kill lands in between)."""
+        (self.sandbox.shopify if self.platform == "shopify" else self.sandbox.woocommerce).set_latency(seconds)
+
     def calls(self) -> int:
         stand_in = self.sandbox.shopify if self.platform == "shopify" else self.sandbox.woocommerce
         return len(stand_in.calls)

@@ -64,6 +64,7 @@ class WooConfig:
     keys: dict[str, tuple[str, str]] = field(default_factory=lambda: {DEFAULT_KEY: (DEFAULT_SECRET, "read_write")})
     batch_limit: int = DEFAULT_BATCH_LIMIT
     pretty_permalinks: bool = True
+    latency_s: float = 0.0  # every answer waits this long after the shop has acted (kill tests land in between)
 
 
 @dataclass
@@ -101,6 +102,11 @@ class WooApi:
         with self._lock:
             self.config.batch_limit = limit
 
+    def set_latency(self, seconds: float) -> None:
+        """From now on every answer waits ``seconds`` after the shop has acted on the request."""
+        with self._lock:
+            self.config.latency_s = max(0.0, seconds)
+
     def merchant_edit(self, product_id: int, **changes: Any) -> dict[str, Any]:
         """See :meth:`Catalogue.merchant_edit`."""
         with self._lock:
@@ -122,6 +128,10 @@ class WooApi:
 
     # -- requests ------------------------------------------------------------------------------
     def handle(self, request: Request) -> Reply:
+        reply = self._handle(request)
+        return reply.delayed(self.config.latency_s) if self.config.latency_s > 0 else reply
+
+    def _handle(self, request: Request) -> Reply:
         with self._lock:
             fault = self._take_fault(request.path)
             if fault is not None and fault != "lost":
