@@ -225,6 +225,38 @@ def test_a_store_round_trip_against_the_stand_in(stand_in: StandIn) -> None:
     assert stand_in.products() == [] and listings_of(state) == {}
 
 
+def test_faults_mid_apply_are_ridden_out_without_a_duplicate(stand_in: StandIn) -> None:
+    """503s, dropped connections and throttling between the writes of three publishes and a reprice."""
+    shop = stand_in.store()
+    executor = StoreExecutor({shop.name: stand_in.client(shop)}, now=lambda: "2026-03-01T12:00:00Z")
+    products = [replace(record(), pid=pid) for pid in (PID, OTHER, "2503190327561613998")]
+    products = [
+        replace(p, snapshot=replace(p.snapshot, sku=f"SKU-{n}", variants=_skus(p.snapshot.variants, n)))  # type: ignore[arg-type]
+        for n, p in enumerate(products)
+    ]
+    state = state_with(*products)
+    stand_in.fail_next("unavailable", "throttle", "drop")
+    result = apply(plan(desired(shop, *(p.pid for p in products)), state).changes, state, executor)
+    assert result.failed == [] and len(result.done) == 3
+    live = stand_in.products()
+    assert sorted(str(p.pid) for p in live) == sorted(p.pid for p in products)  # each once
+    prices = {p.pid: p.prices for p in live}
+    assert all(prices[p.pid][f"SKU-{n}-BLK"] == "19.99" for n, p in enumerate(products))
+
+    repriced = replace(products[0], listing=replace(products[0].listing, variants={  # type: ignore[arg-type]
+        **products[0].listing.variants, "V1": Priced("23.00", "29.99", "5.10")}))  # type: ignore[union-attr]  # fmt: skip
+    state = state_with(repriced, base=result.state)
+    stand_in.fail_next("throttle", "unavailable", "drop")
+    (update,) = plan(desired(shop, *(p.pid for p in products)), state).changes
+    assert apply([update], state, executor).failed == []
+    assert {p.pid: p.prices["SKU-0-BLK"] for p in stand_in.products() if p.pid == PID} == {PID: "23.00"}
+
+
+def _skus(variants: dict[str, Any], n: int) -> dict[str, Any]:
+    """The product's variants with SKUs of their own (SKUs are unique in a store)."""
+    return {vid: replace(v, sku=f"SKU-{n}-{v.sku.rsplit('-', 2)[-2]}") for vid, v in variants.items()}
+
+
 def test_a_product_the_store_refuses_fails_alone_and_a_stale_plan_is_refused(sandbox: Sandbox) -> None:
     shop = store(sandbox.shopify_url)
     executor = executor_for(sandbox, shop)

@@ -55,6 +55,10 @@ spec:
   consumerSecret: {secret}
 """,
 }
+FAULTS = {  # a neutral fault -> each stand-in's own
+    "shopify": {"unavailable": "5xx", "drop": "drop", "throttle": "throttle"},
+    "woocommerce": {"unavailable": "503", "drop": "drop", "throttle": "429"},
+}
 SHOPIFY_STATUS = {"ACTIVE": "active", "DRAFT": "draft", "ARCHIVED": "archived"}
 WOO_STATUS = {"publish": "active", "draft": "draft", "private": "archived"}
 
@@ -138,6 +142,12 @@ class StandIn:
     def set_latency(self, seconds: float) -> None:
         """Every answer of the stand-in waits ``seconds`` after it acted (a kill lands in between)."""
         (self.sandbox.shopify if self.platform == "shopify" else self.sandbox.woocommerce).set_latency(seconds)
+
+    def fail_next(self, *faults: str) -> None:
+        """The next store calls fail, one per fault: ``unavailable`` (503), ``drop`` (no answer),
+        ``throttle`` (Shopify's THROTTLED, a host's 429 for WooCommerce)."""
+        kinds = [FAULTS[self.platform][fault] for fault in faults]
+        (self.sandbox.shopify if self.platform == "shopify" else self.sandbox.woocommerce).fail_next(*kinds)
 
     def calls(self) -> int:
         stand_in = self.sandbox.shopify if self.platform == "shopify" else self.sandbox.woocommerce
