@@ -25,13 +25,25 @@ from benchmarks import (
     sourcing,
     startup,
     throughput,
+    woocommerce_publish,
     workspace,
 )
 from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing", "rate", "s3state", "shopify")
+BENCHMARKS = (
+    "throughput",
+    "calls",
+    "offline",
+    "startup",
+    "pricing",
+    "sourcing",
+    "rate",
+    "s3state",
+    "shopify",
+    "woocommerce",
+)
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -78,6 +90,12 @@ def parser() -> argparse.ArgumentParser:
         default=shopify_publish.PRODUCTS,
         help="products published to the Shopify stand-in",
     )
+    p.add_argument(
+        "--woocommerce-products",
+        type=int,
+        default=woocommerce_publish.PRODUCTS,
+        help="products published to the WooCommerce stand-in",
+    )
     p.add_argument("--source", type=Path, help="run cjrec from this checkout (python -m reconciler) instead")
     p.add_argument("--smoke", action="store_true", help="toy sizes, a few seconds: checks the harness only")
     p.add_argument("--workdir", type=Path, help="keep the workspaces here instead of a temporary folder")
@@ -96,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.pricing_products = 50
         args.requests, args.market_products = 7, 3
         args.shopify_products = 5
+        args.woocommerce_products = 5
     if args.source is not None:
         workspace.use_command(workspace.Command.from_source(args.source))
     started = time.monotonic()
@@ -169,6 +188,12 @@ def _run(chosen: list[str], args: argparse.Namespace, results: Results, root: Pa
             f"publishing {args.shopify_products} products x {shopify_publish.VARIANTS} variants to the Shopify stand-in"
         )
         results.shopify = shopify_publish.run(products=args.shopify_products)
+    if "woocommerce" in chosen:
+        _say(
+            f"publishing {args.woocommerce_products} products x {woocommerce_publish.VARIANTS} variants "
+            "to the WooCommerce stand-in"
+        )
+        results.woocommerce = woocommerce_publish.run(products=args.woocommerce_products)
     if "s3state" in chosen:
         _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
         if args.smoke:
