@@ -6,7 +6,10 @@ temporary folder with a freshly generated age key and a Credentials file encrypt
 (which must show no changes). Then a product CJ does not sell yet: a ``sourceUrl`` item and a
 ``Market`` are added, the sourcing request is filed, CJ's agent (played through the sandbox's
 ``/__sandbox/sourcing`` back door) sources it, and the next apply adds CJ's product to My
-Products, with freight quotes for the market. Then it stops the sandbox. The key lives only in
+Products, with freight quotes for the market. Last, the store: a Pricing rule and a Store (the
+Shopify stand-in ``cjrec sandbox`` plays, in a sops-encrypted file), and one apply publishes
+every priced product to it and connects each variant at CJ; the demo reads a product back from
+the stand-in and the connections from CJ's side. Then it stops the sandbox. The key lives only in
 the child processes' environment and the temporary folder, which is removed at the end.
 """
 
@@ -26,6 +29,7 @@ from pathlib import Path
 from pyrage import x25519
 
 from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL
+from reconciler.sandbox.shopify.api import DEFAULT_TOKEN as SHOPIFY_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCED = """apiVersion: cjrec/v1
@@ -127,6 +131,93 @@ def sourcing_demo(cjrec: list[str], *, env: dict[str, str], work: Path) -> bool:
     return run_steps(cjrec, steps, env=env, work=work)
 
 
+PRICING = """apiVersion: cjrec/v1
+kind: Pricing
+metadata: {name: store}
+spec:
+  default: true
+  tiers:
+    - {upTo: 10, multiplier: 3}
+    - {multiplier: 2, add: 2}
+  cents: 0.99
+"""
+STORE = """apiVersion: cjrec/v1
+kind: Store
+metadata: {{name: demo}}
+spec:
+  platform: shopify
+  domain: cjrec-sandbox.myshopify.com
+  cjShop: Sandbox Shop
+  endpoint: {endpoint}
+  accessToken: {token}
+  logistics: CJPacket Ordinary
+  shipFrom: CN
+"""
+
+
+def encrypt(text: str, name: str, *, env: dict[str, str], work: Path) -> None:
+    """``manifests/NAME`` encrypted by sops from standard input (no plaintext file is written)."""
+    sops = shutil.which("sops", path=env["PATH"]) or "sops"
+    args = ["--encrypt", "--filename-override", f"manifests/{name}", "--input-type", "yaml", "--output-type", "yaml"]
+    encrypted = subprocess.run(
+        [sops, *args, "/dev/stdin"], input=text.encode(), capture_output=True, env=env, cwd=work, check=True
+    ).stdout
+    (work / "manifests" / name).write_bytes(encrypted)
+
+
+def shopify_product(endpoint: str, pid: str) -> dict[str, object] | None:
+    """The product published from ``pid``, read from the stand-in as any Admin API client would."""
+    query = (
+        "query($id: ProductIdentifierInput!) { productByIdentifier(identifier: $id) "
+        "{ id title status variants(first: 10) { nodes { sku price } } } }"
+    )
+    variables = {"id": {"customId": {"namespace": "cjrec", "key": "cj_pid", "value": pid}}}
+    request = urllib.request.Request(  # noqa: S310 - the sandbox's own http://127.0.0.1 URL
+        endpoint + "/admin/api/2026-01/graphql.json",
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json", "X-Shopify-Access-Token": SHOPIFY_TOKEN},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback only
+        found: dict[str, object] | None = json.loads(answer.read())["data"]["productByIdentifier"]
+        return found
+
+
+def store_demo(cjrec: list[str], *, env: dict[str, str], work: Path) -> bool:
+    """Publish the priced catalogue to the Shopify stand-in and connect it at CJ, in one apply."""
+    endpoint = env["CJREC_API_URL"].rsplit("/api2.0/v1", 1)[0]
+    step("The store: a Pricing rule (manifests/pricing.yaml) and a Store (manifests/store.sops.yaml, encrypted)")
+    (work / "manifests" / "pricing.yaml").write_text(PRICING)
+    print(PRICING, end="")
+    encrypt(STORE.format(endpoint=endpoint, token=SHOPIFY_TOKEN), "store.sops.yaml", env=env, work=work)
+    hidden = "<encrypted>"
+    print(STORE.format(endpoint=endpoint, token=hidden), end="")
+    steps = [
+        ("cjrec plan (+ publish to store.demo, connect at CJ, the estimated Shopify query cost)", ["plan"], 0),
+        ("cjrec apply --auto-approve (prices, publishes and connects in one apply)", ["apply", "--auto-approve"], 0),
+        (
+            "cjrec plan --detailed-exitcode (expect no changes, and no store call: exit 0)",
+            ["plan", "--detailed-exitcode"],
+            0,
+        ),
+    ]
+    if not run_steps(cjrec, steps, env=env, work=work):
+        return False
+    pid = "2503190327561613000"
+    step(f"In the store: product {pid}, read back from the Shopify stand-in by its cjrec.cj_pid metafield")
+    product = shopify_product(endpoint, pid)
+    print(json.dumps(product, indent=2))
+    listed = admin(env["CJREC_API_URL"], "/connections")["connections"]
+    assert isinstance(listed, list)
+    connections = [c for c in listed if isinstance(c, dict) and c.get("cjProductId") == pid]
+    step(f"At CJ: {len(connections)} variant connection(s) of {pid} (GET /__sandbox/connections)")
+    for row in connections:
+        print(f"  store variant {row['platformVariantId']} -> CJ variant {row['cjVariantId']} ({row['logistics']})")
+    if not product or product.get("status") != "ACTIVE" or not connections:
+        print("demo: the product is not live in the store or not connected at CJ", file=sys.stderr)
+        return False
+    return True
+
+
 def main() -> int:
     identity = x25519.Identity.generate()
     recipient = str(identity.to_public())
@@ -185,6 +276,8 @@ def main() -> int:
                 ("cjrec plan --detailed-exitcode (expect no changes: exit 0)", ["plan", "--detailed-exitcode"], 0),
             ]
             if not run_steps(cjrec, steps, env=env, work=work) or not sourcing_demo(cjrec, env=env, work=work):
+                return 1
+            if not store_demo(cjrec, env=env, work=work):
                 return 1
     finally:
         sandbox.terminate()

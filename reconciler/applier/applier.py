@@ -46,11 +46,20 @@ def executors(
     settings: Settings | None = None,
     now: Callable[[], datetime] | None = None,
     stores: StoreClients | None = None,
+    saved_plan: bool = False,
 ) -> tuple[Executor, ...]:
     """One executor per kind that has one, in plan order (the order their calls run). ``client``
     makes the calls (each kind declares the Protocol of those it needs); ``now`` is the clock a
-    kind counts daily limits by; ``stores`` the clients of the declared stores by name."""
-    deps = ApplyDeps(client=client, uploader=uploader, settings=settings or Settings(), now=now, stores=stores or {})
+    kind counts daily limits by; ``stores`` the clients of the declared stores by name;
+    ``saved_plan`` when the plan was saved earlier (kinds check what they see has not moved)."""
+    deps = ApplyDeps(
+        client=client,
+        uploader=uploader,
+        settings=settings or Settings(),
+        now=now,
+        stores=stores or {},
+        saved_plan=saved_plan,
+    )
     return tuple(kind.executor(deps) for kind in kinds() if kind.executor is not None)
 
 
@@ -83,8 +92,11 @@ class Applier:
         now: Callable[[], datetime] | None = None,
         uploader: Any = None,
         stores: StoreClients | None = None,
+        saved_plan: bool = False,
     ) -> None:
-        self.executors = executors(client, uploader=uploader, settings=settings, now=now, stores=stores or {})
+        self.executors = executors(
+            client, uploader=uploader, settings=settings, now=now, stores=stores or {}, saved_plan=saved_plan
+        )
         self.store = store
         self.qps = qps
         self.hooks = hooks or SilentHooks()

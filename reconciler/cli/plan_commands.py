@@ -480,6 +480,7 @@ def run_apply(
                     stop=connection.http.cancel,
                     settings=desired.settings,
                     stores=_store_clients(desired, connection),
+                    saved_plan=plan_file is not None,
                 )
                 result = applier.apply(the_plan, state or store.new_state())
             elapsed = time.monotonic() - started

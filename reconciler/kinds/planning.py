@@ -25,7 +25,7 @@ from datetime import datetime
 from reconciler.errors import Diagnostic
 from reconciler.models.desired import Desired
 from reconciler.models.observed import Observed
-from reconciler.models.plan import Change, Drift, Finding, RefreshSummary
+from reconciler.models.plan import Budget, Change, Drift, Finding, RefreshSummary
 from reconciler.models.state import SyncState
 
 REFRESH_DETAILS = "refresh-details"
@@ -86,3 +86,4 @@ class KindPlan:
     error_hint: str | None = None
     material: list[Finding] = field(default_factory=list)  # drift that should fail the daily drift job
     refresh: RefreshSummary | None = None  # what was checked at CJ (the product kind, in refresh modes)
+    budgets: list[Budget] = field(default_factory=list)  # estimated spend of other rate limits (a store's)

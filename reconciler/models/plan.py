@@ -179,14 +179,33 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Budget:
+    """What applying is estimated to spend of a rate limit other than CJ's: ``amount`` ``unit``
+    at ``what`` (``20 query cost points at store main (Shopify)``)."""
+
+    what: str
+    amount: int
+    unit: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"what": self.what, "amount": self.amount, "unit": self.unit}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Budget:
+        return cls(str(data["what"]), int(data["amount"]), str(data["unit"]))
+
+
+@dataclass(frozen=True, slots=True)
 class Cost:
-    """API calls and points: what planning spent and what applying will need."""
+    """API calls and points: what planning spent and what applying will need (``budgets``: of
+    the other services' rate limits, the stores')."""
 
     plan_calls: int
     plan_points: int
     apply_calls: int
     apply_points: int
     qps: float
+    budgets: tuple[Budget, ...] = ()
 
     @property
     def apply_seconds(self) -> float:
@@ -201,6 +220,7 @@ class Cost:
             "apply_points": self.apply_points,
             "qps": float(self.qps),  # an int qps (the Settings default `1`) prints as 1, but reads back as 1.0
             "apply_seconds": round(self.apply_seconds, 1),
+            **({"budgets": [b.to_dict() for b in self.budgets]} if self.budgets else {}),
         }
 
     @classmethod
@@ -211,6 +231,7 @@ class Cost:
             int(data["apply_calls"]),
             int(data["apply_points"]),
             float(data["qps"]),
+            tuple(Budget.from_dict(b) for b in data.get("budgets") or ()),
         )
 
 

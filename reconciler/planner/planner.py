@@ -94,6 +94,7 @@ def _assemble(context: PlanContext, found: list[KindPlan]) -> Plan:
             apply_calls=sum(c.cost()[0] for c in changes),
             apply_points=sum(c.cost()[1] for c in changes),
             qps=request.qps,
+            budgets=tuple(budget for kind_plan in found for budget in kind_plan.budgets),
         ),
         managed_before=managed,
         cjrec_version=__version__,

@@ -126,8 +126,11 @@ def summary_line(plan: Plan) -> str:
         duration = "under 1 s"
     else:
         duration = f"about {seconds:.0f} s" if seconds < 120 else f"about {seconds / 60:.1f} min"
+    others = "".join(
+        f" Apply also needs about {b.amount:,} {b.unit} at {for_terminal(b.what, limit=80)}." for b in cost.budgets
+    )
     return (
         f"Plan: {parts}. Apply needs {cost.apply_calls} call{'s' if cost.apply_calls != 1 else ''} "
-        f"({cost.apply_points} points), {duration} at {cost.qps:g} qps. "
+        f"({cost.apply_points} points), {duration} at {cost.qps:g} qps.{others} "
         f"Planning used {cost.plan_calls} call{'s' if cost.plan_calls != 1 else ''} and {cost.plan_points} points."
     )

@@ -19,6 +19,8 @@ logged or faulted, and are served on the same host and port as the API:
 - ``POST /__sandbox/webhook-target`` (``{"url": "http://127.0.0.1:PORT/cj/TOKEN"}``, null to
   reset): where webhook messages go instead of the public callback (a TLS proxy's stand-in);
   ``GET /__sandbox/deliveries`` → what was sent, retried and dropped (:mod:`.deliveries`)
+- ``GET /__sandbox/connections`` → ``{"connections": [...]}``: store variants connected to CJ
+  variants (``product/conn/connection``)
 - ``GET|POST /__sandbox/freight`` (``{"noStock": "empty"|"error", "routes": {"CN-US": [...]}}``)
 - ``POST /__sandbox/hostile`` (``{"pids": [...]}``, every product when absent): hostile
   names, SKUs, variant keys and image URLs, and hostile error messages from then on
@@ -212,6 +214,11 @@ class Admin:
                 state.deliveries.post(urls[0], str(state.account.open_id), "SOURCINGCREATE", "INSERT", params)
             return view
 
+    def connections(self) -> list[dict[str, object]]:
+        """The account's connections (store variant → CJ variant), as ``GET product/conn/connection`` lists them."""
+        with self._state.lock:
+            return self._state.connections.listed(shop_id=None, platform_product_id=None, platform_variant_id=None)
+
     def freight(self) -> dict[str, object]:
         with self._state.lock:
             return self._state.freight.as_dict()
@@ -296,6 +303,8 @@ class Admin:
                 return env.admin_json(self.sourcing())
             case "POST", ["sourcing", source_id]:
                 return env.admin_json(self.answer_sourcing(source_id, body))
+            case "GET", ["connections"]:
+                return env.admin_json({"connections": self.connections()})
             case "GET", ["freight"]:
                 return env.admin_json(self.freight())
             case "POST", ["freight"]:

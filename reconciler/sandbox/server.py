@@ -373,8 +373,7 @@ class Sandbox:
 
     def connections(self) -> list[dict[str, object]]:
         """The account's connections at CJ (store variant → CJ variant), as ``GET product/conn/connection`` lists them."""
-        with self._state.lock:
-            return self._state.connections.listed(shop_id=None, platform_product_id=None, platform_variant_id=None)
+        return self._admin.connections()
 
     def connect_by_hand(self, row: dict[str, object]) -> None:
         """A connection a person made in CJ's web UI (``shopId``, ``cjProductId``, ``cjVariantId``,

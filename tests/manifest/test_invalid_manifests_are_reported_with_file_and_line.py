@@ -528,7 +528,10 @@ def _old_sops_rules_leave_access_token_plain(ws: Workspace) -> None:
     rules = (
         (ws.root / ".sops.yaml")
         .read_text()
-        .replace("^(email|apiToken|accessToken|refreshToken|clientId|clientSecret|consumerKey|consumerSecret)$", "^(email|apiToken)$")
+        .replace(
+            "^(email|apiToken|accessToken|refreshToken|clientId|clientSecret|consumerKey|consumerSecret)$",
+            "^(email|apiToken)$",
+        )
     )
     (ws.root / ".sops.yaml").write_text(rules)
     ws.watch.secrets.add("plain-access-token-0123456789")

@@ -34,7 +34,7 @@ from reconciler.kinds.executing import Run
 from reconciler.kinds.listing.payload import listing_of
 from reconciler.kinds.product.record import products_of
 from reconciler.kinds.store.model import KIND
-from reconciler.kinds.store.platform import Listing, ListingStatus, Outcome, StoreClient, StoreClients
+from reconciler.kinds.store.platform import Listing, ListingStatus, Outcome, StoreClient, StoreClients, StoreProduct
 from reconciler.kinds.store.platforms import platform_named
 from reconciler.kinds.store.record import (
     ConnectionRecord,
@@ -55,6 +55,10 @@ class StoreRefusedError(ApiError):
     reach: ClassVar[Reach] = Reach.ITEM
 
 
+class StoreChangedError(StoreRefusedError):
+    """A saved plan's product changed in the store since the plan was made: not applied."""
+
+
 class ConnectionApi(Protocol):
     """CJ's connection calls (``adapters/cj_api.CjApi``): ids are the platform's as CJ takes them."""
 
@@ -70,10 +74,18 @@ class StoreExecutor:
 
     kind = KIND
 
-    def __init__(self, stores: StoreClients, *, now: Callable[[], str], cj: ConnectionApi | None = None) -> None:
+    def __init__(
+        self,
+        stores: StoreClients,
+        *,
+        now: Callable[[], str],
+        cj: ConnectionApi | None = None,
+        check_store: bool = False,
+    ) -> None:
         self.stores = stores
         self.cj = cj
         self.now = now
+        self.check_store = check_store
         self._prepared: set[str] = set()
 
     def record(self, state: SyncState, change: Change) -> SyncState:
@@ -81,6 +93,7 @@ class StoreExecutor:
         return without_listing(state, change.name)
 
     def execute(self, changes: Sequence[Change], run: Run) -> None:
+        moved = self._moved_underneath(changes) if self.check_store else {}
         pending = list(changes)
         while pending:
             if run.stop.is_set():
@@ -93,6 +106,13 @@ class StoreExecutor:
             change = pending.pop(0)
             run.begin(change)
             try:
+                if change.name in moved:
+                    raise StoreChangedError(
+                        f"the store changed since the plan was saved: {moved[change.name]}",
+                        call=f"{change.action.value} {change.address}",
+                        hint="run `cjrec plan --out FILE` again (with --refresh-details to see the store's side) "
+                        "and apply that",
+                    )
                 self._one(change, run)
             except CancelledError:
                 run.withdraw(change)
@@ -169,6 +189,33 @@ class StoreExecutor:
         if problems:
             raise StoreRefusedError(f"the store refused what publishing needs: {problems[0]}", call=call)
         self._prepared.add(api.store.name)
+
+    def _moved_underneath(self, changes: Sequence[Change]) -> dict[str, str]:
+        """For a saved plan: the changes whose product the store no longer holds as the plan saw
+        it (recorded), by record name, with what moved: a product deleted, a price cjrec set
+        edited. One read per store (a few products per query), and only of products it changes."""
+        wanted: dict[str, dict[str, tuple[str, dict[str, str] | None]]] = {}
+        for change in changes:
+            after = change.after or {}
+            if change.before is None or after.get("connect_only"):
+                continue
+            before = ListingRecord.from_dict(change.before)
+            # what the plan expected the store to hold: what it read (--refresh-details), else the record
+            expected = (
+                after["store_seen"] if "store_seen" in after else {v.sku: v.price for v in before.variants.values()}
+            )
+            wanted.setdefault(before.store, {})[before.product_id] = (before.key, expected)
+        moved: dict[str, str] = {}
+        for store_name, expecting in wanted.items():
+            api = self.stores.get(store_name)
+            if api is None:
+                continue
+            found = api.read(sorted(expecting))
+            for product_id, (key, expected) in expecting.items():
+                why = _difference(product_id, expected, found.get(product_id))
+                if why:
+                    moved[key] = why
+        return moved
 
     # -- one change ---------------------------------------------------------------------------
     def _one(self, change: Change, run: Run) -> None:
@@ -321,6 +368,21 @@ def _check(outcome: Outcome, call: str) -> Outcome:
             f"the store refused it: {shown}", call=call, hint="fix the product or its listing, then apply again"
         )
     return outcome
+
+
+def _difference(product_id: str, expected: dict[str, str] | None, now: StoreProduct | None) -> str | None:
+    """What moved in the store against what the plan expected (prices by SKU; None: deleted)."""
+    if expected is None:
+        return None if now is None else f"product {product_id} is back in the store"
+    if now is None:
+        return f"product {product_id} was deleted in the store"
+    prices = {v.sku: v.price for v in now.variants if v.sku is not None}
+    edited = [
+        f"{sku} {price} -> {prices[sku]}"
+        for sku, price in sorted(expected.items())
+        if sku in prices and prices[sku] != price
+    ]
+    return ("price edited in the store: " + "; ".join(edited)) if edited else None
 
 
 def _kept(record: ListingRecord | None) -> ConnectionRecord | None:

@@ -24,7 +24,9 @@ from reconciler.kinds.store.record import SECTIONS
 
 def _executor(deps: ApplyDeps) -> Executor:
     clock = deps.now or (lambda: datetime.now(UTC))
-    return StoreExecutor(deps.stores, now=lambda: clock().strftime("%Y-%m-%dT%H:%M:%SZ"), cj=deps.client)
+    return StoreExecutor(
+        deps.stores, now=lambda: clock().strftime("%Y-%m-%dT%H:%M:%SZ"), cj=deps.client, check_store=deps.saved_plan
+    )
 
 
 KIND = Kind(

@@ -24,6 +24,7 @@ reprices a product and publishes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.errors import Diagnostic
@@ -35,10 +36,11 @@ from reconciler.kinds.product.model import KIND as PRODUCT
 from reconciler.kinds.product.model import products
 from reconciler.kinds.product.record import ProductRecord, products_of
 from reconciler.kinds.store.model import KIND, Store, StoreSeen, cj_shop_matching, cj_shops_of, seen_of, stores
-from reconciler.kinds.store.platform import Listing
+from reconciler.kinds.store.platform import Listing, StoreOperation
+from reconciler.kinds.store.platforms import platform_named
 from reconciler.kinds.store.record import ListingRecord, listing_key, listings_of
 from reconciler.kinds.wording import short
-from reconciler.models.plan import Action, Change, Drift, Finding
+from reconciler.models.plan import Action, Budget, Change, Drift, Finding
 
 REMOVED_STATUS = {"archive": "archived", "draft": "draft"}
 
@@ -87,7 +89,48 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
             )
         elif before.pid not in wanted:
             _append(plan, _removal(owner, before, "removed from the manifests"))
+    plan.budgets.extend(_budgets(plan.changes, declared))
     return plan
+
+
+def _budgets(changes: list[Change], declared: dict[str, Store]) -> list[Budget]:
+    """The estimated cost of each store's changes against its platform's rate limit (Shopify:
+    calculated query cost points), for the plan's summary."""
+    spent: dict[str, int] = {}
+    for change in changes:
+        before, after = change.before or {}, change.after or {}
+        name = str(after.get("store") or before.get("store") or "")
+        store = declared.get(name)
+        if store is None:
+            continue
+        platform = platform_named(store.platform)
+        spent[name] = spent.get(name, 0) + _estimate(change, platform.cost, first=name not in spent)
+    return [
+        Budget(
+            f"store {name} ({platform_named(declared[name].platform).label})",
+            amount,
+            platform_named(declared[name].platform).cost_unit,
+        )
+        for name, amount in spent.items()
+        if amount
+    ]
+
+
+def _estimate(change: Change, cost: Callable[[StoreOperation, int], int], *, first: bool) -> int:
+    before, after = change.before or {}, change.after or {}
+    if change.action is Action.FORGET:
+        return cost("delete", 1)
+    if after.get("removed"):
+        return cost("status", 1)
+    if after.get("connect_only"):
+        return 0
+    count = len(after.get("variants") or {})
+    if change.action is Action.CREATE:
+        return cost("publish", count) + (cost("prepare", 1) if first else 0)
+    extra = cost("status", 1) if before.get("status") != after.get("status") else 0
+    if set(before.get("variants") or {}) == set(after.get("variants") or {}):
+        return extra + cost("prices", count)
+    return extra + cost("variants", count)
 
 
 def _goes_to(names: tuple[str, ...] | None, store: Store) -> bool:
@@ -224,6 +267,7 @@ def _restore(
     address = f"{KIND}.{before.key}"
     found = seen[before.key]
     after = _after(store, listing, before, connection)
+    after["store_seen"] = None if found is None else dict(found.prices)  # a saved plan checks it still holds
     if found is None:
         plan.drift.append(Drift(address, "product", before.product_id, None))
         return Change(
