@@ -49,7 +49,6 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from reconciler import __version__
-from reconciler.adapters.cj_http import is_loopback_host
 from reconciler.adapters.clock import Clock
 from reconciler.adapters.rate_limiter import RetryPolicy
 from reconciler.errors import (
@@ -61,6 +60,7 @@ from reconciler.errors import (
     TransientApiError,
     UsageError,
 )
+from reconciler.models.network import is_loopback
 from reconciler.models.secret import Secret
 from reconciler.safe_text import for_terminal
 
@@ -172,7 +172,7 @@ def check_store_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"the store URL {url[:100]!r} is not an http(s) URL", hint="give https://your-shop.example")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
             f"the store URL uses plain http to {parts.hostname[:60]}: the REST API keys would travel unencrypted",
             hint="use https://, or http:// only for a sandbox on 127.0.0.1/localhost",

@@ -15,20 +15,9 @@ import pytest
 from reconciler.sandbox.shopify.api import DEFAULT_TOKEN
 from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
 from tests.support.cj_workspace import CjWorkspace, on_sale
-from tests.support.store_platforms import PLATFORMS, StandIn
+from tests.support.store_platforms import DOCUMENTS, PLATFORMS, StandIn
 
-STORE = """\
-apiVersion: cjrec/v1
-kind: Store
-metadata:
-  name: main
-spec:
-  platform: shopify
-  domain: cjrec-sandbox.myshopify.com
-  cjShop: Sandbox Shop
-  endpoint: {endpoint}
-  accessToken: {token}
-"""
+STORE = DOCUMENTS["shopify"].replace("{name}", "main")  # .format(endpoint=…, token=…)
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

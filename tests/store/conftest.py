@@ -14,6 +14,16 @@ from tests.support.sandbox_wire import FAST
 from tests.support.store_platforms import PLATFORMS, StandIn
 
 
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """A sandbox on a hand-moved clock (``sandbox.fake_clock``): sleeps advance it."""
+    clock = FakeClock()
+    box = Sandbox(FAST, clock=SandboxClock(monotonic=clock.monotonic, wall=clock.monotonic)).start()
+    box.fake_clock = clock  # type: ignore[attr-defined]
+    yield box
+    box.stop()
+
+
 @pytest.fixture(params=PLATFORMS)
 def stand_in(request: pytest.FixtureRequest) -> Iterator[StandIn]:
     clock = FakeClock()

@@ -17,8 +17,6 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-import pytest
-
 from reconciler.adapters.rate_limiter import RetryPolicy
 from reconciler.adapters.woocommerce_http import WooHttp, WooKeys
 from reconciler.adapters.woocommerce_store import Publication, WooCommerceStore
@@ -28,10 +26,8 @@ from reconciler.kinds.store.platform import Listing
 from reconciler.models.declared import Source
 from reconciler.models.secret import Secret
 from reconciler.sandbox import Sandbox
-from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.woocommerce.api import DEFAULT_KEY, DEFAULT_SECRET
-from tests.store.test_publishing_keeps_identity_and_the_merchants_edits import PID, FakeClock, record
-from tests.support.sandbox_wire import FAST
+from tests.store.test_publishing_keeps_identity_and_the_merchants_edits import PID, record
 
 SINGLE = "2503190327561614000"
 
@@ -49,15 +45,6 @@ def woo_store(url: str, *, on_remove: str = "archive") -> Store:
         endpoint=url,
         source=Source("manifests/woo.sops.yaml", 1),
     )
-
-
-@pytest.fixture
-def sandbox() -> Sandbox:
-    clock = FakeClock()
-    box = Sandbox(FAST, clock=SandboxClock(monotonic=clock.monotonic, wall=clock.monotonic)).start()
-    box.fake_clock = clock  # type: ignore[attr-defined]
-    yield box  # type: ignore[misc]
-    box.stop()
 
 
 def connect(sandbox: Sandbox) -> WooCommerceStore:

@@ -22,10 +22,10 @@ from reconciler.kinds.declarations import Declarations
 from reconciler.kinds.document_parts import Document, Metadata, Strict, encrypted_and_unchecked, name_of
 from reconciler.kinds.documents import Collector, DocumentKind
 from reconciler.kinds.store.model import KIND, PublishDefaults, Store, StoreAuth
-from reconciler.kinds.store.platform import is_loopback
 from reconciler.kinds.store.platforms import platform_named, platform_names
 from reconciler.kinds.store.shopify import DEFAULT_API_VERSION, LOWEST_API_VERSION
 from reconciler.models.declared import Source
+from reconciler.models.network import is_loopback
 from reconciler.models.secret import Secret
 from reconciler.models.source_document import SourceDocument
 

@@ -26,7 +26,6 @@ a platform's own modules: what differs is behind these two types.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -220,13 +219,3 @@ class StorePlatform:
     cost_unit: str
     spec_rule: Callable[[Any], str | None] | None = None
     publish_batch: int = 1
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses: where plain http never leaves the machine (the sandbox)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

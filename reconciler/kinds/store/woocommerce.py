@@ -16,7 +16,8 @@ import math
 from typing import Any
 from urllib.parse import urlsplit
 
-from reconciler.kinds.store.platform import SpecCheck, StoreOperation, StorePlatform, is_loopback
+from reconciler.kinds.store.platform import SpecCheck, StoreOperation, StorePlatform
+from reconciler.models.network import is_loopback
 
 NAME = "woocommerce"
 API_VERSION = "wc/v3"
