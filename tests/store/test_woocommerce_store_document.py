@@ -115,6 +115,7 @@ def test_a_site_in_a_folder_and_a_loopback_sandbox_are_fine(valid_workspace: Wor
         ({"extra": "  domain: shop.example.com\n"}, "5: spec", "domain is not a field of a WooCommerce Store"),
         ({"extra": "  apiVersion: wc/v2\n"}, "11: spec.apiVersion", "wc/v3"),
         ({"extra": "  maxConcurrency: 0\n"}, "11: spec.maxConcurrency", "greater than or equal to 1"),
+        ({"extra": "  publish: {vendor: Acme}\n"}, "5: spec", "publish.vendor is Shopify's"),
     ],
 )
 def test_a_wrong_woocommerce_store_is_named_with_file_line_and_the_fix(

@@ -67,7 +67,7 @@ class StoreSpec(Strict):
     )
     url: StrictStr | None = Field(
         default=None,
-        description="WooCommerce: the site's address, https://shop.example.com (required; http:// only to a "
+        description="WooCommerce: the site's address, https:// and its host (required; http:// only to a "
         "loopback address); cjrec adds /wp-json/wc/v3",
     )
     api_version: StrictStr | None = Field(

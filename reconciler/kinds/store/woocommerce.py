@@ -66,6 +66,13 @@ def check_spec(spec: Any) -> str | None:
     for name, instead in OTHER_FIELDS.items():
         if getattr(spec, name, None) is not None:
             return f"{CAMEL.get(name, name)} is not a field of a WooCommerce Store: it takes {instead}"
+    publish = getattr(spec, "publish", None)
+    for name, field in (("vendor", "vendor"), ("product_type", "productType"), ("tags", "tags")):
+        if getattr(publish, name, None):
+            return (
+                f"publish.{field} is Shopify's: a WooCommerce Store publishes with status only (categories and "
+                "tags are the merchant's, set in WordPress)"
+            )
     missing = [CAMEL.get(name, name) for name in OWN_FIELDS if getattr(spec, name, None) is None]
     if missing:
         return (
