@@ -33,7 +33,12 @@ def test_every_platform_has_its_facts_and_a_connector() -> None:
     assert shopify.cost("publish", 5) == 10 and shopify.cost("prices", 251) == 20
     woo = platform_named("woocommerce")
     assert woo.cj_id("8123") == "8123"
-    assert (woo.cost("publish", 5), woo.cost("prices", 250), woo.cost("status", 1)) == (2, 3, 1)
+    assert (woo.cost("publish", 5), woo.cost("variants", 5), woo.cost("prices", 250), woo.cost("status", 1)) == (
+        1,
+        3,
+        3,
+        1,
+    )
     assert (shopify.publish_batch, woo.publish_batch) == (1, 100)
 
 
