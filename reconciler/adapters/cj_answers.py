@@ -72,9 +72,8 @@ def parse_subscriptions_page(raw: object, *, call: str) -> Page[str]:
     return Page(pids, total if isinstance(total, int) else None)
 
 
-def parse_shops_page(raw: object, *, call: str) -> Page[tuple[str, str, str]]:
-    """One page of ``/shop/getShops``: (id, name, type) of each store authorised to the account.
-    The rows' names are not documented: ``shopId``/``id``, ``shopName``/``name``, ``shopType``/``type``."""
+def _list_rows(raw: object, call: str) -> list[object]:
+    """The rows of a shop-side list page: ``data.list``, ``data.content`` or a bare list."""
     rows = None
     if isinstance(raw, dict):
         rows = raw.get("list") if raw.get("list") is not None else raw.get("content")
@@ -82,6 +81,13 @@ def parse_shops_page(raw: object, *, call: str) -> Page[tuple[str, str, str]]:
         rows = raw
     if not isinstance(rows, list):
         raise _shape(call, "data.list", "a list")
+    return rows
+
+
+def parse_shops_page(raw: object, *, call: str) -> Page[tuple[str, str, str]]:
+    """One page of ``/shop/getShops``: (id, name, type) of each store authorised to the account.
+    The rows' names are not documented: ``shopId``/``id``, ``shopName``/``name``, ``shopType``/``type``."""
+    rows = _list_rows(raw, call)
     shops = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
@@ -100,13 +106,7 @@ def parse_connections_page(raw: object, *, call: str) -> Page[CjConnection]:
     """One page of ``GET /product/conn/connection``: each store variant connected to a CJ variant.
     The rows' names are not documented (../shared/store-apis.md §3): ``cjProductId``/``pid``,
     ``cjVariantId``/``vid``, ``platformProductId``, ``platformVariantId``, ``shopId``."""
-    rows = None
-    if isinstance(raw, dict):
-        rows = raw.get("list") if raw.get("list") is not None else raw.get("content")
-    elif isinstance(raw, list):
-        rows = raw
-    if not isinstance(rows, list):
-        raise _shape(call, "data.list", "a list")
+    rows = _list_rows(raw, call)
     found = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):

@@ -9,10 +9,11 @@ page and batch sizes come from CJ's table in ``reconciler.models.cj_limits``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 from reconciler.adapters.cj_answers import (
+    Page,
     parse_account_settings,
     parse_connections_page,
     parse_freight_answer,
@@ -33,6 +34,8 @@ from reconciler.models.desired import WebhookSetting
 from reconciler.models.markets import FreightAnswer
 from reconciler.models.secret import Secret
 from reconciler.models.sourcing import SourcingStatus
+
+T = TypeVar("T")
 
 MAX_RENEWALS = 2  # refresh once, then re-authenticate once
 # The two ways CJ is asked where sourcing requests stand, in the order tried first: queryList
@@ -139,23 +142,17 @@ class CjApi:
 
     def cj_shops(self) -> tuple[tuple[str, str, str], ...]:
         """The stores authorised to the account, (id, name, type), all pages of ``shop/getShops`` (free)."""
-        found: list[tuple[str, str, str]] = []
-        page = 1
-        while page <= MAX_PAGES:
+
+        def one(page: int) -> Page[tuple[str, str, str]]:
             env = self._authed("GET", "/shop/getShops", params={"pageNum": page, "pageSize": SHOP_PAGE_SIZE})
-            listed = parse_shops_page(env.data, call=f"GET /shop/getShops?pageNum={page}")
-            new = [shop for shop in listed.rows if shop not in found]
-            found.extend(new)
-            if listed.is_last(page) or not new:
-                break
-            page += 1
-        return tuple(found)
+            return parse_shops_page(env.data, call=f"GET /shop/getShops?pageNum={page}")
+
+        return _every_page(one)
 
     def cj_connections(self, shop_id: str, platform_product_id: str) -> tuple[CjConnection, ...]:
         """The connections of one store product at CJ, every page of ``GET product/conn/connection``."""
-        found: list[CjConnection] = []
-        page = 1
-        while page <= MAX_PAGES:
+
+        def one(page: int) -> Page[CjConnection]:
             params: dict[str, str | int | list[str]] = {
                 "shopId": shop_id,
                 "platformProductId": platform_product_id,
@@ -163,13 +160,9 @@ class CjApi:
                 "pageSize": CONNECTION_PAGE_SIZE,
             }
             env = self._authed("GET", CONNECTION_PATH, params=params)
-            listed = parse_connections_page(env.data, call=f"GET {CONNECTION_PATH}?page={page}")
-            new = [row for row in listed.rows if row not in found]
-            found.extend(new)
-            if listed.is_last(page) or not new:
-                break
-            page += 1
-        return tuple(found)
+            return parse_connections_page(env.data, call=f"GET {CONNECTION_PATH}?page={page}")
+
+        return _every_page(one)
 
     def cj_connect(self, body: dict[str, Any]) -> None:
         """``POST product/conn/connection``: connect store variants to CJ variants. Not repeated
@@ -332,3 +325,15 @@ def _batch(pids: list[str]) -> list[str]:
     if not pids or len(pids) > SUBSCRIPTION_BATCH:
         raise ValueError(f"subscriptions change 1 to {SUBSCRIPTION_BATCH} products per call, not {len(pids)}")
     return list(pids)
+
+
+def _every_page(fetch: Callable[[int], Page[T]]) -> tuple[T, ...]:
+    """Every row of a paged list, page 1 on, until the last page (or a page with nothing new, or MAX_PAGES)."""
+    found: list[T] = []
+    for page in range(1, MAX_PAGES + 1):
+        listed = fetch(page)
+        new = [row for row in listed.rows if row not in found]
+        found.extend(new)
+        if listed.is_last(page) or not new:
+            break
+    return tuple(found)

@@ -20,6 +20,8 @@ from reconciler.kinds.store.model import Store, stores
 from reconciler.kinds.store.platform import StoreClient
 from reconciler.models.desired import Desired
 
+__all__ = ["ConnectDeps", "Connector", "StoreTokenCache", "connect_stores", "connector_names"]  # the cache type for connectors
+
 
 @dataclass(frozen=True)
 class ConnectDeps:

@@ -381,6 +381,13 @@ class Sandbox:
         with self._state.lock:
             self._state.connections.connect(row)
 
+    def disconnect_by_hand(self, shop_id: str, platform_product_id: str) -> int:
+        """A person removing a product's connections in CJ's web UI; how many were removed."""
+        with self._state.lock:
+            return self._state.connections.disconnect(
+                shop_id=shop_id, platform_product_id=platform_product_id, platform_variant_id=None
+            )
+
     def sourcing_requests(self) -> list[dict[str, object]]:
         """Every sourcing request filed, oldest first, with what was filed and its status."""
         requests = self._admin.sourcing()["requests"]

@@ -7,9 +7,7 @@ is applied as usual.
 
 from __future__ import annotations
 
-from reconciler.sandbox.shopify.api import DEFAULT_TOKEN
-from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
-from tests.e2e.test_publish_to_the_shopify_stand_in import STORE
+from tests.e2e.test_publish_to_the_shopify_stand_in import priced_store
 from tests.support.cj_workspace import CjWorkspace, on_sale
 
 
@@ -18,11 +16,8 @@ def by_pid(cjw: CjWorkspace) -> dict[str, dict[str, object]]:
 
 
 def test_a_saved_plan_skips_products_the_merchant_changed_and_applies_the_rest(cjw: CjWorkspace) -> None:
-    cjw.watch.secrets.add(DEFAULT_TOKEN)
     edited, deleted, untouched = pids = on_sale(cjw.sandbox, 3, start=30)
-    cjw.products(pids)
-    cjw.write("manifests/pricing.yaml", RULE)
-    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+    priced_store(cjw, pids)
     assert cjw.run("apply", "--auto-approve").exit_code == 0
 
     for pid in pids:  # CJ's costs move: every product is repriced, in CJ's records and in the store
@@ -55,11 +50,8 @@ def test_a_saved_plan_skips_products_the_merchant_changed_and_applies_the_rest(c
 
 
 def test_a_saved_plan_the_store_did_not_move_under_is_applied(cjw: CjWorkspace) -> None:
-    cjw.watch.secrets.add(DEFAULT_TOKEN)
     (pid,) = on_sale(cjw.sandbox, 1, start=40)
-    cjw.products([pid])
-    cjw.write("manifests/pricing.yaml", RULE)
-    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+    priced_store(cjw, [pid])
     assert cjw.run("apply", "--auto-approve").exit_code == 0
     variant = cjw.sandbox.product(pid)["variants"][0]  # type: ignore[index]
     cjw.sandbox.set_product(pid, variantPrices={variant["vid"]: float(variant["variantSellPrice"]) * 2})

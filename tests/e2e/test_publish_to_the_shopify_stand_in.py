@@ -20,14 +20,21 @@ from tests.support.store_platforms import DOCUMENTS, PLATFORMS, StandIn
 STORE = DOCUMENTS["shopify"].replace("{name}", "main")  # .format(endpoint=…, token=…)
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
-def test_a_priced_catalogue_is_published_repriced_and_archived(cjw: CjWorkspace, platform: str) -> None:
+def priced_store(cjw: CjWorkspace, pids: list[str], *, extra: str = "", platform: str = "shopify") -> StandIn:
+    """``pids`` in the manifests, the default Pricing rule, and the Store for the platform's stand-in
+    (``extra``: more lines of its spec), its secrets watched for."""
     store = StandIn(platform, cjw.sandbox, clock=None)
     cjw.watch.secrets.update(store.secrets)
-    pids = on_sale(cjw.sandbox, 2)
     cjw.products(pids)
     cjw.write("manifests/pricing.yaml", RULE)
-    cjw.encrypt("manifests/store.sops.yaml", store.document())
+    cjw.encrypt("manifests/store.sops.yaml", store.document() + extra)
+    return store
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_priced_catalogue_is_published_repriced_and_archived(cjw: CjWorkspace, platform: str) -> None:
+    pids = on_sale(cjw.sandbox, 2)
+    store = priced_store(cjw, pids, platform=platform)
 
     first = cjw.run("apply", "--auto-approve")
     assert first.exit_code == 0, first.output
@@ -61,12 +68,8 @@ def test_a_priced_catalogue_is_published_repriced_and_archived(cjw: CjWorkspace,
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_price_edited_or_a_product_deleted_in_the_store_is_set_back(cjw: CjWorkspace, platform: str) -> None:
-    store = StandIn(platform, cjw.sandbox, clock=None)
-    cjw.watch.secrets.update(store.secrets)
     pids = on_sale(cjw.sandbox, 2, start=8)
-    cjw.products(pids)
-    cjw.write("manifests/pricing.yaml", RULE)
-    cjw.encrypt("manifests/store.sops.yaml", store.document())
+    store = priced_store(cjw, pids, platform=platform)
     assert cjw.run("apply", "--auto-approve").exit_code == 0
     edited, deleted = sorted(store.products(), key=lambda p: str(p.pid))
     sku, published = sorted(edited.prices.items())[0]

@@ -12,9 +12,9 @@ import pytest
 from reconciler.sandbox.endpoints.shops import SANDBOX_SHOP, SANDBOX_WOO_SHOP
 from reconciler.sandbox.shopify.api import DEFAULT_TOKEN
 from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
-from tests.e2e.test_publish_to_the_shopify_stand_in import STORE
+from tests.e2e.test_publish_to_the_shopify_stand_in import STORE, priced_store
 from tests.support.cj_workspace import CjWorkspace, on_sale
-from tests.support.store_platforms import PLATFORMS, StandIn
+from tests.support.store_platforms import PLATFORMS
 
 SHOP_ID = SANDBOX_SHOP["shopId"]
 SHOP_IDS = {"shopify": SHOP_ID, "woocommerce": SANDBOX_WOO_SHOP["shopId"]}
@@ -33,14 +33,10 @@ def _numeric(gid: str) -> str:
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_published_variants_are_connected_and_removed_products_disconnected(cjw: CjWorkspace, platform: str) -> None:
-    stand_in = StandIn(platform, cjw.sandbox, clock=None)
     shop_id = SHOP_IDS[platform]
-    cjw.watch.secrets.update(stand_in.secrets)
     pids = on_sale(cjw.sandbox, 2, start=4)
-    cjw.products(pids)
-    cjw.write("manifests/pricing.yaml", RULE)
-    store = stand_in.document() + "  logistics: CJPacket Ordinary\n"
-    cjw.encrypt("manifests/store.sops.yaml", store + "  shipFrom: CN\n")
+    extra = "  logistics: CJPacket Ordinary\n  shipFrom: CN\n"
+    stand_in = priced_store(cjw, pids, extra=extra, platform=platform)
     cjw.sandbox.connect_by_hand({**HAND_MADE, "shopId": shop_id})
 
     applied = cjw.run("apply", "--auto-approve")  # one apply: added, priced, published and connected
@@ -88,3 +84,24 @@ def test_a_logistics_change_reconnects_without_a_store_call(cjw: CjWorkspace) ->
     assert cjw.run("apply", "--auto-approve").exit_code == 0
     assert len(cjw.sandbox.shopify.calls) == calls  # the store is not called: only CJ's connection moves
     assert {r["logistics"] for r in cjw.sandbox.connections()} == {"USPS+"}
+
+
+def test_a_connection_removed_at_cj_shows_in_a_refresh_and_is_made_again(cjw: CjWorkspace) -> None:
+    (pid,) = on_sale(cjw.sandbox, 1, start=9)
+    priced_store(cjw, [pid])
+    assert cjw.run("apply", "--auto-approve").exit_code == 0
+    connected = {r["platformVariantId"] for r in cjw.sandbox.connections()}
+    (product,) = cjw.sandbox.shopify.products()
+    assert cjw.sandbox.disconnect_by_hand(SHOP_ID, _numeric(product["id"])) == len(connected)
+
+    assert cjw.run("plan", "--detailed-exitcode").exit_code == 0  # CJ is read only in a refresh
+    shown = cjw.run("plan", "--refresh-details", "--detailed-exitcode")
+    assert shown.exit_code == 2, shown.output
+    assert f"connection removed at CJ for {len(connected)} variant(s): connect again" in shown.output
+    calls = len(cjw.sandbox.shopify.calls)
+    fixed = cjw.run("apply", "--refresh-details", "--auto-approve")
+    assert fixed.exit_code == 0, fixed.output
+    assert {r["platformVariantId"] for r in cjw.sandbox.connections()} == connected
+    operations = [str(c.get("operation")) for c in cjw.sandbox.shopify.calls[calls:]]
+    assert operations and all(op.startswith("query ") for op in operations)  # the store was read back, never written
+    assert cjw.run("plan", "--refresh-details", "--detailed-exitcode").exit_code == 0

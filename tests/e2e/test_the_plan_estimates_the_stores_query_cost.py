@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import json
 
-from reconciler.sandbox.shopify.api import DEFAULT_TOKEN
-from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
-from tests.e2e.test_publish_to_the_shopify_stand_in import STORE
+from tests.e2e.test_publish_to_the_shopify_stand_in import priced_store
 from tests.support.cj_workspace import CjWorkspace, on_sale
 
 FIRST = "Apply also needs about 40 query cost points at store main (Shopify)."  # definition + 3 products × 10
 
 
 def test_the_store_cost_is_in_every_plan_format(cjw: CjWorkspace) -> None:
-    cjw.watch.secrets.add(DEFAULT_TOKEN)
     pids = on_sale(cjw.sandbox, 3, start=20)
-    cjw.products(pids)
-    cjw.write("manifests/pricing.yaml", RULE)
-    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+    priced_store(cjw, pids)
 
     text = cjw.run("plan")
     assert text.exit_code == 0, text.output
@@ -29,6 +24,8 @@ def test_the_store_cost_is_in_every_plan_format(cjw: CjWorkspace) -> None:
     markdown = cjw.run("plan", "--format", "markdown")
     assert FIRST in markdown.output
     shown = json.loads(cjw.run("plan", "--format", "json").stdout)
+    stores = [c for c in shown["changes"] if c["address"].startswith("store.")]
+    assert len(stores) == 3
     assert shown["cost"]["budgets"] == [{"what": "store main (Shopify)", "amount": 40, "unit": "query cost points"}]
 
     assert cjw.run("apply", "--auto-approve").exit_code == 0

@@ -87,6 +87,22 @@ def spawn(ws: CjWorkspace, *args: str, **env: str) -> subprocess.Popen[str]:
     )
 
 
+def kill_when(
+    ws: CjWorkspace, done: Callable[[], bool], *args: str, meanwhile: Callable[[], None] = lambda: None
+) -> None:
+    """Start apply and SIGKILL it as soon as ``done()`` holds (the stand-in has acted, its answer pending)."""
+    proc = spawn(ws, "apply", "--auto-approve", *args)
+    deadline = time.monotonic() + 120
+    while not done():
+        meanwhile()
+        assert proc.poll() is None, f"apply ended before the kill: {proc.communicate()[1][-2000:]}"
+        assert time.monotonic() < deadline, "the write never came"
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the kill did not land mid-run"
+
+
 @dataclass
 class Finished:
     exit_code: int

@@ -12,10 +12,8 @@ one connection per published variant, the connection not posted again, and an em
 
 from __future__ import annotations
 
-import signal
-import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from reconciler.kinds.store.platforms import platform_named
 from reconciler.kinds.store.record import listings_of
 from reconciler.sandbox import Sandbox
 from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
-from tests.reliability.harness import load_state, new_sandbox, new_workspace, on_sale, spawn
+from tests.reliability.harness import kill_when, load_state, new_sandbox, new_workspace, on_sale
 from tests.support.cj_workspace import CjWorkspace
 from tests.support.secret_watch import SecretWatch
 from tests.support.sops_keys import AgeKey
@@ -33,32 +31,27 @@ from tests.support.store_platforms import PLATFORMS, StandIn
 CONNECTION = "/product/conn/connection"
 
 
-def store_repo(
-    tmp_path: Path, store: StandIn, age_key: AgeKey, watch: SecretWatch, mp: pytest.MonkeyPatch
-) -> CjWorkspace:
-    ws = new_workspace(tmp_path / "repo", store.sandbox, key=age_key, watch=watch, monkeypatch=mp)
-    watch.secrets.update(store.secrets)
-    ws.products(on_sale(store.sandbox, 1, start=12))
-    ws.write("manifests/pricing.yaml", RULE)
-    ws.encrypt("manifests/store.sops.yaml", store.document())
-    assert ws.run("token", "refresh").exit_code == 0
-    return ws
-
-
-def kill_when(
-    ws: CjWorkspace, done: Callable[[], bool], *args: str, meanwhile: Callable[[], None] = lambda: None
-) -> None:
-    """Start apply and SIGKILL it as soon as ``done()`` holds (the stand-in has acted, its answer pending)."""
-    proc = spawn(ws, "apply", "--auto-approve", *args)
-    deadline = time.monotonic() + 120
-    while not done():
-        meanwhile()
-        assert proc.poll() is None, f"apply ended before the kill: {proc.communicate()[1][-2000:]}"
-        assert time.monotonic() < deadline, "the write never came"
-        time.sleep(0.002)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL, "the kill did not land mid-run"
+@pytest.fixture(params=PLATFORMS)
+def shop_repo(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    age_key: AgeKey,
+    secret_watch: SecretWatch,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[CjWorkspace, StandIn]]:
+    """A repository with one priced product and the Store of a fresh sandbox's stand-in, once per platform."""
+    sandbox = new_sandbox()
+    try:
+        store = StandIn(str(request.param), sandbox, clock=None)
+        ws = new_workspace(tmp_path / "repo", sandbox, key=age_key, watch=secret_watch, monkeypatch=monkeypatch)
+        secret_watch.secrets.update(store.secrets)
+        ws.products(on_sale(sandbox, 1, start=12))
+        ws.write("manifests/pricing.yaml", RULE)
+        ws.encrypt("manifests/store.sops.yaml", store.document())
+        assert ws.run("token", "refresh").exit_code == 0
+        yield ws, store
+    finally:
+        sandbox.stop()
 
 
 def posts(sandbox: Sandbox) -> int:
@@ -80,84 +73,68 @@ def settled(ws: CjWorkspace, store: StandIn) -> None:
     assert quiet.exit_code == 0, quiet.output
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_kill_between_the_stores_answer_and_the_state_write_publishes_once(
-    tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch, platform: str
+    shop_repo: tuple[CjWorkspace, StandIn],
 ) -> None:
-    sandbox = new_sandbox()
-    try:
-        store = StandIn(platform, sandbox, clock=None)
-        ws = store_repo(tmp_path, store, age_key, secret_watch, monkeypatch)
-        store.set_latency(1.5)  # the shop creates the product at once and answers 1.5 s later
-        kill_when(ws, lambda: bool(store.products()))
-        state = load_state(ws)
-        assert state is not None and listings_of(state) == {}  # the state never heard of it
+    ws, store = shop_repo
+    store.set_latency(1.5)  # the shop creates the product at once and answers 1.5 s later
+    kill_when(ws, lambda: bool(store.products()))
+    state = load_state(ws)
+    assert state is not None and listings_of(state) == {}  # the state never heard of it
 
-        store.set_latency(0)
-        applied = ws.run("apply", "--auto-approve")
-        assert applied.exit_code == 0, applied.output
-        settled(ws, store)
-    finally:
-        sandbox.stop()
+    store.set_latency(0)
+    applied = ws.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    settled(ws, store)
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_kill_between_cjs_answer_to_the_connection_and_the_state_write_connects_once(
-    tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch, platform: str
+    shop_repo: tuple[CjWorkspace, StandIn],
 ) -> None:
-    sandbox = new_sandbox()
-    try:
-        store = StandIn(platform, sandbox, clock=None)
-        ws = store_repo(tmp_path, store, age_key, secret_watch, monkeypatch)
+    ws, store = shop_repo
+    sandbox = store.sandbox
 
-        def slow_cj_once_published() -> None:  # CJ answers late from the connection on
-            if store.products():
-                sandbox.set_faults(latency_ms=1500)
+    def slow_cj_once_published() -> None:  # CJ answers late from the connection on
+        if store.products():
+            sandbox.set_faults(latency_ms=1500)
 
-        kill_when(ws, lambda: bool(sandbox.connections()), meanwhile=slow_cj_once_published)
-        state = load_state(ws)
-        assert state is not None
-        (listing,) = listings_of(state).values()
-        assert listing.connection is None  # published and recorded; the connection never was
-        posted = posts(sandbox)
-        assert posted == 1
+    kill_when(ws, lambda: bool(sandbox.connections()), meanwhile=slow_cj_once_published)
+    state = load_state(ws)
+    assert state is not None
+    (listing,) = listings_of(state).values()
+    assert listing.connection is None  # published and recorded; the connection never was
+    posted = posts(sandbox)
+    assert posted == 1
 
-        sandbox.set_faults(latency_ms=0)
-        applied = ws.run("apply", "--auto-approve")
-        assert applied.exit_code == 0, applied.output
-        assert posts(sandbox) == posted  # CJ had every variant already: nothing posted again
-        settled(ws, store)
-    finally:
-        sandbox.stop()
+    sandbox.set_faults(latency_ms=0)
+    applied = ws.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert posts(sandbox) == posted  # CJ had every variant already: nothing posted again
+    settled(ws, store)
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_kill_while_a_removed_product_is_disconnected_and_archived_finishes_both_on_rerun(
-    tmp_path: Path, age_key: AgeKey, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPatch, platform: str
+    shop_repo: tuple[CjWorkspace, StandIn],
 ) -> None:
-    sandbox = new_sandbox()
-    try:
-        store = StandIn(platform, sandbox, clock=None)
-        ws = store_repo(tmp_path, store, age_key, secret_watch, monkeypatch)
-        applied = ws.run("apply", "--auto-approve")
-        assert applied.exit_code == 0, applied.output
-        assert sandbox.connections()
-        ws.products([])
-        sandbox.set_faults(latency_ms=1500)  # CJ deletes the connection at once and answers 1.5 s later
-        kill_when(ws, lambda: not sandbox.connections(), "--allow-mass-forget")
-        (product,) = store.products()
-        assert product.status == "active"  # killed before the store was told
+    ws, store = shop_repo
+    sandbox = store.sandbox
+    applied = ws.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert sandbox.connections()
+    ws.products([])
+    sandbox.set_faults(latency_ms=1500)  # CJ deletes the connection at once and answers 1.5 s later
+    kill_when(ws, lambda: not sandbox.connections(), "--allow-mass-forget")
+    (product,) = store.products()
+    assert product.status == "active"  # killed before the store was told
 
-        sandbox.set_faults(latency_ms=0)
-        again = ws.run("apply", "--auto-approve", "--allow-mass-forget")
-        assert again.exit_code == 0, again.output
-        (product,) = store.products()
-        assert product.status == "archived" and sandbox.connections() == []
-        state = load_state(ws)
-        assert state is not None
-        (listing,) = listings_of(state).values()
-        assert (listing.status, listing.connection) == ("archived", None)
-        quiet = ws.run("plan", "--detailed-exitcode")
-        assert quiet.exit_code == 0, quiet.output
-    finally:
-        sandbox.stop()
+    sandbox.set_faults(latency_ms=0)
+    again = ws.run("apply", "--auto-approve", "--allow-mass-forget")
+    assert again.exit_code == 0, again.output
+    (product,) = store.products()
+    assert product.status == "archived" and sandbox.connections() == []
+    state = load_state(ws)
+    assert state is not None
+    (listing,) = listings_of(state).values()
+    assert (listing.status, listing.connection) == ("archived", None)
+    quiet = ws.run("plan", "--detailed-exitcode")
+    assert quiet.exit_code == 0, quiet.output

@@ -14,8 +14,6 @@ create lands in the worst window: CJ filed it, cjrec never read the id. What mus
 
 from __future__ import annotations
 
-import signal
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -24,7 +22,7 @@ import pytest
 from reconciler.adapters.state_store import LocalStateStore
 from reconciler.kinds.sourcing.record import quota_of
 from reconciler.models.sourcing import PHASE_FILING, PHASE_OPEN
-from tests.reliability.harness import new_sandbox, new_workspace, spawn
+from tests.reliability.harness import kill_when, new_sandbox, new_workspace
 from tests.support.secret_watch import SecretWatch
 from tests.support.sops_keys import AgeKey
 
@@ -48,15 +46,7 @@ def creates(sandbox: object, start: int = 0) -> int:
 def kill_at_create(ws: object, sandbox: object, nth: int) -> None:
     """Start apply and SIGKILL it once the sandbox has received its ``nth`` create (and filed it)."""
     start = len(sandbox.calls())  # type: ignore[attr-defined]
-    proc = spawn(ws, "apply", "--auto-approve")  # type: ignore[arg-type]
-    deadline = time.monotonic() + 120
-    while creates(sandbox, start) < nth:
-        assert proc.poll() is None, f"apply ended before the kill: {proc.communicate()[1][-2000:]}"
-        assert time.monotonic() < deadline, "the create never came"
-        time.sleep(0.002)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL, "the kill did not land mid-run"
+    kill_when(ws, lambda: creates(sandbox, start) >= nth)  # type: ignore[arg-type]
 
 
 def test_a_kill_between_cjs_answer_and_the_state_write_never_files_that_url_again(

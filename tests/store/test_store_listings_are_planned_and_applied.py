@@ -126,7 +126,7 @@ def test_the_plan_publishes_updates_and_archives_and_a_no_op_costs_nothing() -> 
         "price": "19.99",
         "compare_at": "29.99",
     }
-    assert publish.cost() == (1, 0)
+    assert publish.cost() == (1, 0)  # the store call; no CJ shop was read, so no connection to make
 
     assert plan(desired(None, PID), state).changes == []  # no Store: nothing to publish
 

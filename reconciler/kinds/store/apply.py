@@ -243,9 +243,10 @@ class StoreExecutor:
 
     def _connect_change(self, api: StoreClient, change: Change, record: ListingRecord, call: str, run: Run) -> None:
         """The CJ connection ``change`` asks for, recorded when it moved."""
-        wanted = (change.after or {}).get("connection")
+        after = change.after or {}
+        wanted = after.get("connection")
         if isinstance(wanted, dict):
-            connected = self._connect(api, record, wanted, call)
+            connected = self._connect(api, record, wanted, call, force=bool(after.get("reconnect")))
             if connected != record.connection:
                 run.save(lambda state: with_listing(state, replace(record, connection=connected)))
 
@@ -266,7 +267,9 @@ class StoreExecutor:
         _check(api.set_status(current.product_id, status, call=call), call)
         run.save(lambda state: with_listing(state, _with_status(current, status, self.now())))
 
-    def _connect(self, api: StoreClient, record: ListingRecord, wanted: dict[str, Any], call: str) -> ConnectionRecord:
+    def _connect(
+        self, api: StoreClient, record: ListingRecord, wanted: dict[str, Any], call: str, *, force: bool = False
+    ) -> ConnectionRecord:
         """Connect every published variant at CJ, reading CJ's connections of the product first so
         that a rerun (after a crash between CJ's answer and the state write) posts only what is
         missing and removes connections of variants the store no longer has."""
@@ -276,7 +279,7 @@ class StoreExecutor:
         want = {vid: ids.cj_id(v.id) for vid, v in sorted(record.variants.items())}
         settings = {key: wanted.get(key) for key in ("logistics", "ship_from", "ship_to")}
         target = ConnectionRecord(shop_id=shop_id, variants=want, **settings)
-        if record.connection == target:
+        if record.connection == target and not force:
             return target
         cj = self._cj()
         existing = cj.cj_connections(shop_id, product_id)

@@ -8,7 +8,7 @@ secrets are :class:`~reconciler.models.secret.Secret` objects and never print.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from reconciler.models.declared import Source
@@ -105,12 +105,19 @@ class StoresObserved:
 
     seen: StoreSeen
     cj_shops: tuple[CjShop, ...] | None = None
+    connections: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)  # by record key: (vid, store vid)
 
 
 def seen_of(observed: Observed) -> StoreSeen:
     """What the stores showed this run (empty when they were not read)."""
     found = observed.of(KIND)
     return found.seen if isinstance(found, StoresObserved) else {}
+
+
+def connections_of(observed: Observed) -> dict[str, frozenset[tuple[str, str]]]:
+    """CJ's connections of the products cjrec connected, as read this run (``--refresh-details``)."""
+    found = observed.of(KIND)
+    return found.connections if isinstance(found, StoresObserved) else {}
 
 
 def cj_shops_of(observed: Observed) -> tuple[CjShop, ...] | None:

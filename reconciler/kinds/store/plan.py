@@ -35,7 +35,16 @@ from reconciler.kinds.planning import KindPlan, PlanContext
 from reconciler.kinds.product.model import KIND as PRODUCT
 from reconciler.kinds.product.model import products
 from reconciler.kinds.product.record import ProductRecord, products_of
-from reconciler.kinds.store.model import KIND, Store, StoreSeen, cj_shop_matching, cj_shops_of, seen_of, stores
+from reconciler.kinds.store.model import (
+    KIND,
+    Store,
+    StoreSeen,
+    cj_shop_matching,
+    cj_shops_of,
+    connections_of,
+    seen_of,
+    stores,
+)
 from reconciler.kinds.store.platform import Listing, StoreOperation
 from reconciler.kinds.store.platforms import platform_named
 from reconciler.kinds.store.record import ListingRecord, listing_key, listings_of
@@ -76,6 +85,8 @@ def plan_store_listings(context: PlanContext) -> KindPlan:
             change = _publish(store, listing, before, connection, source=str(wanted[pid].source))
             if change is None and before is not None and key in seen:
                 change = _restore(plan, store, listing, before, seen, connection, source=str(wanted[pid].source))
+            if change is None and before is not None:
+                change = _reconnect(plan, store, listing, before, connection, context, source=str(wanted[pid].source))
             _append(plan, change)
     for key, before in sorted(recorded.items()):
         owner = declared.get(before.store)
@@ -291,6 +302,32 @@ def _restore(
     )
 
 
+def _reconnect(
+    plan: KindPlan,
+    store: Store,
+    listing: Listing,
+    before: ListingRecord,
+    connection: dict[str, Any] | None,
+    context: PlanContext,
+    *,
+    source: str,
+) -> Change | None:
+    """CJ-side drift (``--refresh-details``): a connection cjrec made that CJ no longer lists
+    (removed in CJ's web UI) is made again."""
+    found = connections_of(context.observed).get(before.key)
+    if found is None or before.connection is None or connection is None:
+        return None
+    missing = sorted(set(before.connection.variants.items()) - found)
+    if not missing:
+        return None
+    address = f"{KIND}.{before.key}"
+    for vid, store_vid in missing:
+        plan.drift.append(Drift(address, f"connection.{vid}", store_vid, None))
+    after = {**_after(store, listing, before, connection), "connect_only": True, "reconnect": True}
+    why = f"connection removed at CJ for {len(missing)} variant(s): connect again"
+    return Change(address, Action.UPDATE, before.to_dict(), after, reason=why, source=source)
+
+
 def _why(before: ListingRecord, after: dict[str, Any]) -> str:
     parts = []
     old = {vid: v.price for vid, v in before.variants.items()}
@@ -320,5 +357,18 @@ def _removal(store: Store, before: ListingRecord, why: str) -> Change | None:
 
 
 def apply_cost(change: Change) -> tuple[int, int]:
-    """Store calls (no CJ points): one per change (publishing a first product also makes the identity definition)."""
-    return (1, 0)
+    """Calls a change makes (no CJ points; the store's query cost is the plan's budget): one to the
+    store (every store change calls out, so the applier runs it), and the CJ calls of the
+    connection — reading and posting it when the product is to be connected (again), deleting
+    it when the product leaves the store."""
+    before, after = change.before or {}, change.after or {}
+    if change.action is Action.FORGET or after.get("removed"):
+        return (1 + (1 if before.get("connection") else 0), 0)
+    wanted = after.get("connection")
+    if not isinstance(wanted, dict):
+        return (1, 0)
+    recorded = before.get("connection") or {}
+    same = {key: recorded.get(key) for key in wanted} == wanted
+    if same and set(recorded.get("variants") or {}) == set(after.get("variants") or {}) and not after.get("reconnect"):
+        return (1, 0)
+    return (2 if after.get("connect_only") else 3, 0)  # connect only: CJ's read and post, no store call

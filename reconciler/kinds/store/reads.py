@@ -17,13 +17,21 @@ from reconciler.kinds.contract import ReadBatch, ReadContext, Reads
 from reconciler.kinds.planning import REFRESH_DETAILS
 from reconciler.kinds.store.model import CjShop, SeenListing, StoreSeen, StoresObserved, stores
 from reconciler.kinds.store.platform import StoreProduct
+from reconciler.kinds.store.platforms import platform_named
 from reconciler.kinds.store.record import listings_of
+from reconciler.models.cj import CjConnection
 
 
 class ShopReader(Protocol):
     """The CJ read: the stores authorised to the account (``shop/getShops``, free)."""
 
     def cj_shops(self) -> tuple[CjShop, ...]: ...
+
+
+class ConnectionReader(Protocol):
+    """The CJ read: one store product's connections (``GET product/conn/connection``, free)."""
+
+    def cj_connections(self, shop_id: str, platform_product_id: str) -> tuple[CjConnection, ...]: ...
 
 
 def _prepare(context: ReadContext) -> ReadBatch | None:
@@ -33,8 +41,37 @@ def _prepare(context: ReadContext) -> ReadBatch | None:
     reader: ShopReader = context.reader
     tasks: list[Callable[[], None]] = [lambda: shops.append(reader.cj_shops())]
     seen: StoreSeen = {}
+    connected: dict[str, frozenset[tuple[str, str]]] = {}
     tasks += _read_back(context, seen)
-    return ReadBatch(tasks=tasks, result=lambda: StoresObserved(dict(seen), shops[0] if shops else None))
+    tasks += _read_connections(context, connected)
+    return ReadBatch(
+        tasks=tasks,
+        result=lambda: StoresObserved(dict(seen), shops[0] if shops else None, connections=dict(connected)),
+    )
+
+
+def _read_connections(
+    context: ReadContext, connected: dict[str, frozenset[tuple[str, str]]]
+) -> list[Callable[[], None]]:
+    """In ``--refresh-details``: CJ's connections of every product cjrec connected (free, one call
+    a product), as (CJ vid, store variant id) pairs by record key, so one removed at CJ shows."""
+    if context.mode != REFRESH_DETAILS or context.state is None:
+        return []
+    declared = {store.name: store for store in stores(context.desired)}
+    reader: ConnectionReader = context.reader
+
+    def read(key: str, shop_id: str, product_id: str) -> None:
+        rows = reader.cj_connections(shop_id, product_id)
+        connected[key] = frozenset((row.cj_vid, row.platform_variant_id) for row in rows)
+
+    tasks: list[Callable[[], None]] = []
+    for key, record in sorted(listings_of(context.state).items()):
+        owner = declared.get(record.store)
+        if owner is None or record.connection is None:
+            continue
+        product_id = platform_named(owner.platform).cj_id(record.product_id)
+        tasks.append(functools.partial(read, key, record.connection.shop_id, product_id))
+    return tasks
 
 
 def _read_back(context: ReadContext, seen: StoreSeen) -> list[Callable[[], None]]:

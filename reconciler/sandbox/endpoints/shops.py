@@ -16,7 +16,7 @@ documented (see ../shared/store-apis.md §3): a page like the other lists, each 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from reconciler.sandbox import envelope as env
 from reconciler.sandbox.endpoints.call import Call, page_param, param_error
@@ -40,21 +40,25 @@ SHOPS = (SANDBOX_SHOP, SANDBOX_WOO_SHOP)
 
 def get_shops(call: Call) -> Reply:
     """``GET /shop/getShops?pageNum&pageSize (≤ 50)&keyword``: the account's stores."""
-    number = page_param(call, "pageNum", 1)
+    keyword = (call.param("keyword") or "").lower()
+    return _page(call, [shop for shop in SHOPS if keyword in shop["shopName"].lower()], "pageNum", MAX_SHOP_PAGE)
+
+
+def _page(call: Call, listed: Sequence[Mapping[str, object]], numbered: str, most: int) -> Reply:
+    """The page the call asks for (its number in ``numbered``, ``pageSize`` at most ``most``) of
+    ``listed``, in the shape of CJ's shop lists (``pageNum``, ``total``, ``list``)."""
+    number = page_param(call, numbered, 1)
     size = page_param(call, "pageSize", 20)
     if number is None or size is None:
-        return param_error("pageNum and pageSize must be whole numbers of at least 1.")
-    size = min(size, MAX_SHOP_PAGE)
-    keyword = (call.param("keyword") or "").lower()
-    listed = [shop for shop in SHOPS if keyword in shop["shopName"].lower()]
-    page = listed[(number - 1) * size : number * size]
+        return param_error(f"{numbered} and pageSize must be whole numbers of at least 1.")
+    size = min(size, most)
     return env.success(
         {
             "pageNum": number,
             "pageSize": size,
             "total": len(listed),
             "totalPages": math.ceil(len(listed) / size),
-            "list": list(page),
+            "list": listed[(number - 1) * size : number * size],
         }
     )
 
@@ -103,26 +107,12 @@ def post_connection(call: Call) -> Reply:
 
 def get_connections(call: Call) -> Reply:
     """``GET /product/conn/connection?shopId&platformProductId&platformVariantId&page&pageSize (≤ 100)``."""
-    number = page_param(call, "page", 1)
-    size = page_param(call, "pageSize", 20)
-    if number is None or size is None:
-        return param_error("page and pageSize must be whole numbers of at least 1.")
-    size = min(size, MAX_CONNECTION_PAGE)
     listed = call.state.connections.listed(
         shop_id=call.param("shopId"),
         platform_product_id=call.param("platformProductId"),
         platform_variant_id=call.param("platformVariantId"),
     )
-    page = listed[(number - 1) * size : number * size]
-    return env.success(
-        {
-            "pageNum": number,
-            "pageSize": size,
-            "total": len(listed),
-            "totalPages": math.ceil(len(listed) / size),
-            "list": page,
-        }
-    )
+    return _page(call, listed, "page", MAX_CONNECTION_PAGE)
 
 
 def delete_connection(call: Call) -> Reply:
