@@ -282,3 +282,28 @@ def test_a_product_the_store_refuses_fails_alone_and_a_stale_plan_is_refused(san
     (other,) = sandbox.shopify.products()
     assert len(other["variants"]) == 2048
     assert Decimal(other["variants"][0]["price"]) == Decimal("10.00")
+
+
+def test_first_publishes_go_to_woocommerce_in_one_batch_and_a_refused_one_fails_alone(sandbox: Sandbox) -> None:
+    """WooCommerce takes up to 100 first publishes at once (StorePlatform.publish_batch): three new
+    products are one /products/batch; the one whose SKU a merchant's product holds fails alone, with
+    WooCommerce's reason, and the others are recorded."""
+    stand_in = StandIn("woocommerce", sandbox, sandbox.fake_clock)  # type: ignore[attr-defined]
+    shop = stand_in.store()
+    executor = StoreExecutor({shop.name: stand_in.client(shop)}, now=lambda: "2026-03-01T12:00:00Z")
+    products = [replace(record(), pid=pid) for pid in (PID, OTHER, "2503190327561613998")]
+    products = [
+        replace(p, snapshot=replace(p.snapshot, sku=f"SKU-{n}", variants=_skus(p.snapshot.variants, n)))  # type: ignore[arg-type]
+        for n, p in enumerate(products)
+    ]
+    sandbox.woocommerce.catalogue.create_product({"name": "The merchant's own", "sku": "SKU-1"})
+    state = state_with(*products)
+    changes = plan(desired(shop, *(p.pid for p in products)), state).changes
+    result = apply(changes, state, executor)
+    assert sorted(c.name for c in result.done) == [f"main/product.{PID}", "main/product.2503190327561613998"]
+    ((failed, error),) = result.failed
+    assert failed.name == f"main/product.{OTHER}"
+    assert "the SKU SKU-1 is already used by product" in str(error) and "not published by cjrec" in str(error)
+    assert set(listings_of(result.state)) == {f"main/product.{PID}", "main/product.2503190327561613998"}
+    batches = [c for c in sandbox.woocommerce.calls if c["path"].endswith("/wc/v3/products/batch")]
+    assert [c["items"] for c in batches] == [2]  # the refused one was found by SKU before the batch
