@@ -146,13 +146,7 @@ def s3_bucket(moto: Any, secret_watch: SecretWatch, monkeypatch: pytest.MonkeyPa
     from tests.support.s3_server import new_bucket
 
     bucket = new_bucket(moto)
-    for name in (
-        "AWS_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_SESSION_TOKEN",
-        "AWS_CONFIG_FILE",
-        "AWS_SHARED_CREDENTIALS_FILE",
-    ):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in bucket.env.items():
         monkeypatch.setenv(name, value)

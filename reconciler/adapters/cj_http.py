@@ -56,7 +56,6 @@ DUPLICATE_ADD_TEXT = "has been added"
 SOURCING_CREATE = "/product/sourcing/create"  # where 1600000 means the daily limit, not "busy" or "already added"
 SOURCING_LIMIT_TEXT = "daily source limit"
 
-
 def check_base_url(url: str) -> str:
     """Accept https URLs, and http only to a loopback host (the sandbox); return it without a trailing slash."""
     parts = urlsplit(url)

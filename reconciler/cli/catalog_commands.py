@@ -184,7 +184,6 @@ def _partition(
 def _warn_dropped(obj: AppContext, desired: Desired, target: Path, shown: str, imported: set[str]) -> None:
     """Say which products the replaced file listed that the new one will not (they are not in My Products)."""
     from reconciler.kinds.product.model import products as declared_products
-
     dropped = sorted(
         p.pid for p in declared_products(desired) if _same_file(p.source.file, target) and p.pid not in imported
     )

@@ -129,12 +129,8 @@ def template(name: str, install: InstallLine | None = None) -> str:
         if f'"{PACKAGE_PLACEHOLDER}"' in raw:
             indent = raw[: len(raw) - len(raw.lstrip())]
             if line.warning:
-                out.append(
-                    f"{indent}# CHECK THIS LINE: cjrec came from {line.origin}; a CI runner cannot install from there.\n"
-                )
-                out.append(
-                    f"{indent}# Set a requirement it can reach (cjrec==X.Y.Z, git+https://…@TAG, a wheel URL),\n"
-                )
+                out.append(f"{indent}# CHECK THIS LINE: cjrec came from {line.origin}; a CI runner cannot install from there.\n")
+                out.append(f"{indent}# Set a requirement it can reach (cjrec==X.Y.Z, git+https://…@TAG, a wheel URL),\n")
                 out.append(f"{indent}# or write this file again with `cjrec init --install SPEC`.\n")
             written = raw.replace(f'"{PACKAGE_PLACEHOLDER}"', json.dumps(line.spec))
         out.append(written)
@@ -152,10 +148,7 @@ CI_FILES = (".github/workflows/cjrec.yml", ".gitlab-ci.yml")
 def _report_schema_and_install(console: Console, root: Path, done: Scaffold, install: InstallLine) -> None:
     """Notes on a kept schema copy from another version, and on the install line the pipelines got (or not)."""
     schema_file = root / "schema" / "cjrec-v1.json"
-    if (
-        "schema/cjrec-v1.json" in done.kept
-        and schema_file.read_text(encoding="utf-8", errors="replace") != editor_schema()
-    ):
+    if "schema/cjrec-v1.json" in done.kept and schema_file.read_text(encoding="utf-8", errors="replace") != editor_schema():
         console.note(
             "schema/cjrec-v1.json differs from this cjrec's schema: refresh it with `cjrec schema --out schema/cjrec-v1.json`"
         )
@@ -303,10 +296,7 @@ def _account_names(text: str) -> list[str]:
 
 def account_sops_rules(names: list[str], recipient: str) -> str:
     """One rule per account path, so each account's files (and token cache) can have its own age key."""
-    rules = [
-        "# sops rules, one per account: give each account its own age key by changing its `age:`.",
-        "creation_rules:",
-    ]
+    rules = ["# sops rules, one per account: give each account its own age key by changing its `age:`.", "creation_rules:"]
     for name in names:
         rules += [
             f"  - path_regex: accounts/{name}/manifests/.*\\.sops\\.ya?ml$",
@@ -325,13 +315,8 @@ def _init_accounts(
     for name in names:
         base = f"accounts/{name}"
         schema_up = "../../../schema/cjrec-v1.json"
-        done.file(
-            root,
-            f"{base}/manifests/credentials.sops.yaml",
-            _reschema(CREDENTIALS_TEMPLATE, schema_up).replace(
-                "manifests/credentials.sops.yaml", f"{base}/manifests/credentials.sops.yaml"
-            ),
-        )
+        done.file(root, f"{base}/manifests/credentials.sops.yaml", _reschema(CREDENTIALS_TEMPLATE, schema_up).replace(
+            "manifests/credentials.sops.yaml", f"{base}/manifests/credentials.sops.yaml"))
         done.file(root, f"{base}/manifests/settings.yaml", _reschema(SETTINGS_TEMPLATE, schema_up))
         done.file(root, f"{base}/state/.gitignore", STATE_GITIGNORE)
     done.file(root, "common/products.yaml", PRODUCTS_TEMPLATE)
@@ -352,9 +337,7 @@ def _init_accounts(
     _report_schema_and_install(console, root, done, install)
     console.out(f"\nage key: {origin}" + (f"\n  public key {recipient}" if recipient else ""))
     console.success("\nNext:")
-    console.out(
-        "  1. fill in and encrypt each accounts/<name>/manifests/credentials.sops.yaml (sops --encrypt --in-place)"
-    )
+    console.out("  1. fill in and encrypt each accounts/<name>/manifests/credentials.sops.yaml (sops --encrypt --in-place)")
     console.out("  2. on GitHub, make one Environment per account, named after it, with its SOPS_AGE_KEY secret")
     console.out("  3. cjrec plan --all")
     return EXIT_OK

@@ -137,9 +137,7 @@ def _change_directory(directory: Path) -> None:
 
 
 @cli.command()
-@click.option(
-    "--all", "all_accounts", is_flag=True, help="Every account of accounts/<name>/ (many-account repository)."
-)
+@click.option("--all", "all_accounts", is_flag=True, help="Every account of accounts/<name>/ (many-account repository).")
 @click.option("--accounts", "account_names", metavar="A,B", default=None, help="These accounts of accounts/<name>/.")
 @click.pass_obj
 def validate(obj: AppContext, all_accounts: bool, account_names: str | None) -> int:

@@ -422,10 +422,7 @@ def run_apply(
 
     refreshing = refresh_details or refresh_only or refresh_budget is not None
     _check_apply_options(
-        saved=plan_file is not None,
-        refreshing=refreshing,
-        detailed_exitcode=detailed_exitcode,
-        refresh_only=refresh_only,
+        saved=plan_file is not None, refreshing=refreshing, detailed_exitcode=detailed_exitcode, refresh_only=refresh_only
     )
     loaded = obj.load(need_secrets=True)
     desired = loaded.desired

@@ -27,9 +27,7 @@ def _span(seconds: float) -> str:
 def _rate(status: TokenStatus) -> str:
     if status.qps_limit_at is None:
         return "- (read from CJ's setting/get on the next plan or apply)"
-    said = (
-        f"{status.qps_limit:g} requests/s" if status.qps_limit is not None else "not reported by CJ (1 request/s used)"
-    )
+    said = f"{status.qps_limit:g} requests/s" if status.qps_limit is not None else "not reported by CJ (1 request/s used)"
     return f"{said} (setting/get, {status.qps_limit_at.isoformat(timespec='seconds')}; `qps: auto` uses it)"
 
 

@@ -93,9 +93,7 @@ class ApplyDeps:
     settings: Settings
     now: Callable[[], datetime] | None = None
     stores: StoreClients = field(default_factory=dict)  # the declared stores' clients by name (the store interface)
-    saved_plan: bool = (
-        False  # applying a plan saved earlier (`cjrec apply FILE`): check the world did not move under it
-    )
+    saved_plan: bool = False  # applying a plan saved earlier (`cjrec apply FILE`): check the world did not move under it
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ class SyncState:
     serial: int
     records: Mapping[str, Any]
 
-    def __init__(self, lineage: str, serial: int, records: Mapping[str, Any] | None = None, **sections: Any) -> None:
+    def __init__(
+        self, lineage: str, serial: int, records: Mapping[str, Any] | None = None, **sections: Any
+    ) -> None:
         merged = {**(records or {}), **sections}
         object.__setattr__(self, "lineage", lineage)
         object.__setattr__(self, "serial", serial)

@@ -70,13 +70,7 @@ def _assemble(context: PlanContext, found: list[KindPlan]) -> Plan:
     )
     recorded, request, observed = context.recorded, context.request, context.observed
     warnings = [warning for kind_plan in found for warning in kind_plan.warnings]
-    managed = sum(
-        1
-        for kind in planned()
-        if kind.guarded
-        for section in kind.sections
-        for _ in recorded.section(section.key) or ()
-    )
+    managed = sum(1 for kind in planned() if kind.guarded for section in kind.sections for _ in recorded.section(section.key) or ())
     plan = Plan(
         created_at=request.now.isoformat(timespec="seconds"),
         mode=request.mode,

@@ -85,9 +85,7 @@ def apply_report(
     lines += _failures(result)
     if result.interrupted:
         lines.append(
-            ReportLine(
-                "warning", f"Interrupted: {line} Everything done is recorded; run `cjrec apply` again to finish."
-            )
+            ReportLine("warning", f"Interrupted: {line} Everything done is recorded; run `cjrec apply` again to finish.")
         )
         return ApplyReport(tuple(lines), EXIT_INTERRUPTED)
     if not result.ok:

@@ -72,9 +72,7 @@ def render_plan(plan: Plan, *, style: Style = plain) -> str:
     if plan.drift:
         lines += ["", style("Drift (CJ changed since the last apply):", "heading")]
         for drift in plan.drift:
-            lines.append(
-                f"  ~ {show_address(drift.address)}  {show(drift.field)}: {show(drift.before)} -> {show(drift.after)}"
-            )
+            lines.append(f"  ~ {show_address(drift.address)}  {show(drift.field)}: {show(drift.before)} -> {show(drift.after)}")
     if plan.material_drift:
         lines += ["", style(f"Material drift (fails the drift job): {len(plan.material_drift)}", "warning")]
         for item in plan.material_drift:

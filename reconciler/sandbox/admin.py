@@ -117,10 +117,7 @@ class Admin:
         if fields or before.get("availability") != after.get("availability"):
             changed = {"sellPrice": "productSellPrice", "productNameEn": "productNameEn", "status": "productStatus"}
             messages.append(
-                (
-                    "PRODUCT",
-                    {"pid": pid, "fields": [changed[f] for f in fields]} | {changed[f]: after.get(f) for f in fields},
-                )
+                ("PRODUCT", {"pid": pid, "fields": [changed[f] for f in fields]} | {changed[f]: after.get(f) for f in fields})
             )
         for variant in _variants(after):
             vid = str(variant["vid"])

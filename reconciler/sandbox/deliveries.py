@@ -66,7 +66,9 @@ class Deliveries:
             {"messageId": message_id, "type": type_, "messageType": message_type, "openId": open_id, "params": params}
         ).encode()
         with self._cond:
-            pending = _Pending(url, body, sign(body, open_id), message_id, type_, due=self.clock.wall())
+            pending = _Pending(
+                url, body, sign(body, open_id), message_id, type_, due=self.clock.wall()
+            )
             self._outbox.append(pending)
             self._start()
             self._cond.notify_all()

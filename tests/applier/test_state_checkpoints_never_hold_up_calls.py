@@ -21,9 +21,7 @@ PIDS = [f"25031903275616{i:02d}000" for i in range(10)]
 
 
 def product(pid: str) -> ProductRecord:
-    return ProductRecord.from_dict(
-        pid, {"url": f"https://cjdropshipping.com/product/x-p-{pid}.html", "origin": "added"}
-    )
+    return ProductRecord.from_dict(pid, {"url": f"https://cjdropshipping.com/product/x-p-{pid}.html", "origin": "added"})
 
 
 class SlowStore:

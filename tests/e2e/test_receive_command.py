@@ -71,13 +71,7 @@ def test_a_signed_message_reaches_the_state_folder_through_the_real_command(cjw:
                 time.sleep(0.05)
         open_id = str(open_id_for(cjw.sandbox.config.api_key))
         body = json.dumps(
-            {
-                "messageId": "e2e-1",
-                "type": "PRODUCT",
-                "messageType": "UPDATE",
-                "openId": open_id,
-                "params": {"pid": "7"},
-            }
+            {"messageId": "e2e-1", "type": "PRODUCT", "messageType": "UPDATE", "openId": open_id, "params": {"pid": "7"}}
         ).encode()
         assert _request(port, "POST", f"/cj/{TOKEN}", body, {"sign": signature(body, open_id)}) == 200
         assert _request(port, "POST", f"/cj/{TOKEN}", body, {"sign": signature(body, "other")}) == 401

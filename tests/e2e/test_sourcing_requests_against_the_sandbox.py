@@ -203,7 +203,9 @@ def test_a_cj_without_query_list_is_asked_by_the_post_route_and_throttles_of_eit
     sourcing = [(m, p, s) for m, p, s in asked if (m, p) in (("GET", "queryList"), ("POST", "query"))]
     assert sourcing == [("GET", "queryList", 404), ("POST", "query", 200)]
 
-    cjw.sandbox.set_faults(missing_paths=[], burst_429=1, throttle_http_200=True, paths=["/product/sourcing/queryList"])
+    cjw.sandbox.set_faults(
+        missing_paths=[], burst_429=1, throttle_http_200=True, paths=["/product/sourcing/queryList"]
+    )
     assert any(c["address"].startswith("product.") for c in plan_json(cjw)["changes"])
     throttled = [c for c in cjw.sandbox.calls() if c["code"] == 1600200]
     assert throttled and all(c["http_status"] == 200 for c in throttled)

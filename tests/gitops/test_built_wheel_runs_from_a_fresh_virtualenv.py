@@ -65,12 +65,7 @@ class Shop:
 
     def cjrec(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(self.venv.cjrec), *args],
-            cwd=cwd or self.root,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
+            [str(self.venv.cjrec), *args], cwd=cwd or self.root, env=self.env, capture_output=True, text=True, check=False
         )
 
 
@@ -92,9 +87,7 @@ def test_the_wheel_carries_its_templates_and_schema_and_installed_inits_validate
 
         creds = shop.root / "manifests" / "credentials.sops.yaml"
         creds.write_text(
-            creds.read_text()
-            .replace("you@example.com", DEMO_EMAIL)
-            .replace("REPLACE-WITH-YOUR-CJ-API-KEY", DEMO_API_KEY)
+            creds.read_text().replace("you@example.com", DEMO_EMAIL).replace("REPLACE-WITH-YOUR-CJ-API-KEY", DEMO_API_KEY)
         )
         encrypted = subprocess.run(
             [str(wheel_venv.bin / "sops"), "--encrypt", "--in-place", str(creds)],

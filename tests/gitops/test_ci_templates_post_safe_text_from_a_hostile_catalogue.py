@@ -115,9 +115,7 @@ def applied_then_drifted(repo: Repo, env: dict[str, str]) -> None:
     repo.sh("git", "add", "state/")
     repo.sh("git", "commit", "-q", "-m", "applied")
     repo.sh("git", "push", "-q")
-    managed = [
-        pid for pid in repo.sandbox.my_product_ids() if pid in (repo.path / "manifests" / "products.yaml").read_text()
-    ]
+    managed = [pid for pid in repo.sandbox.my_product_ids() if pid in (repo.path / "manifests" / "products.yaml").read_text()]
     repo.sandbox.set_product(managed[0], offline=True)
 
 
@@ -160,10 +158,5 @@ def run_gitlab_drift_job(repo: Repo, env: dict[str, str]) -> subprocess.Complete
         "CJREC_GITLAB_TOKEN": "test-token",
     }
     return subprocess.run(
-        ["bash", "-c", gitlab_script("drift", 0)],
-        cwd=repo.path,
-        env=job_env,
-        capture_output=True,
-        text=True,
-        check=False,
+        ["bash", "-c", gitlab_script("drift", 0)], cwd=repo.path, env=job_env, capture_output=True, text=True, check=False
     )

@@ -37,11 +37,7 @@ def test_a_git_install_gives_its_url_pinned_to_the_full_commit_not_the_branch_it
 
 def test_a_git_install_from_a_subdirectory_keeps_it() -> None:
     line = install_line(
-        {
-            "url": "https://example.org/mono.git",
-            "subdirectory": "tools/cjrec",
-            "vcs_info": {"vcs": "git", "commit_id": COMMIT},
-        },
+        {"url": "https://example.org/mono.git", "subdirectory": "tools/cjrec", "vcs_info": {"vcs": "git", "commit_id": COMMIT}},
         version="0.1.0",
     )
     assert line.spec == f"git+https://example.org/mono.git@{COMMIT}#subdirectory=tools/cjrec"
@@ -170,12 +166,7 @@ def test_pipelines_with_a_git_line_and_a_check_comment_still_pass_the_schemas_an
         (tmp_path / str(n) / ".github/workflows/cjrec.yml").write_text(template("github-workflow.yml", line))
         (tmp_path / str(n) / ".gitlab-ci.yml").write_text(template("gitlab-ci.yml", line))
         for args in (
-            [
-                str(bin_dir / "check-jsonschema"),
-                "--builtin-schema",
-                "vendor.github-workflows",
-                ".github/workflows/cjrec.yml",
-            ],
+            [str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", ".github/workflows/cjrec.yml"],
             [str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
             [str(bin_dir / "actionlint"), ".github/workflows/cjrec.yml"],
         ):

@@ -36,7 +36,9 @@ def test_each_workflow_validates_against_githubs_published_schema(relpath: str) 
 
 
 def test_the_workflows_pass_actionlint_including_deprecated_action_versions() -> None:
-    done = subprocess.run([str(BIN / "actionlint"), *FILES], cwd=REPO, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(BIN / "actionlint"), *FILES], cwd=REPO, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -49,16 +49,13 @@ def _notes(**texts: str) -> Desired:
     return Desired(credentials=None, settings=Settings(), resources={NAME: {n: Note(n, t) for n, t in texts.items()}})
 
 
-NOTE = (
-    SEALED_CREDENTIALS
-    + """\
+NOTE = SEALED_CREDENTIALS + """\
 ---
 apiVersion: cjrec/v1
 kind: Note
 metadata: {name: hello}
 spec: {text: Hi there}
 """
-)
 
 
 def _validated(text: str, folder: Path) -> Desired | None:
@@ -100,9 +97,7 @@ def test_the_toy_kind_shows_in_state_list_show_and_forget(tmp_path: Path, capsys
     state_dir.mkdir()
     with registered(KIND):
         store = LocalStateStore(state_dir)
-        recorded = new_state().with_record(
-            "notes", "hello", KIND.sections[0].decode({"x": {"text": "Hi", "pin": "p"}})["x"]
-        )
+        recorded = new_state().with_record("notes", "hello", KIND.sections[0].decode({"x": {"text": "Hi", "pin": "p"}})["x"])
         store.write(recorded, previous=None)
 
         assert main(["--state-dir", str(state_dir), "state", "list"]) == 0

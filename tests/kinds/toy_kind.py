@@ -147,9 +147,7 @@ SECTIONS = (Section(SECTION, _decode, _encode, position=100),)
 KIND = Kind(
     name=NAME,
     summary="Notes: short texts pinned at the remote (a toy kind for tests).",
-    documents=(
-        DocumentKind(kind="Note", model=NoteDocument, collector=_Notes, position=90, how_many="any", notes="toy"),
-    ),
+    documents=(DocumentKind(kind="Note", model=NoteDocument, collector=_Notes, position=90, how_many="any", notes="toy"),),
     sections=SECTIONS,
     plan=plan_notes,
     executor=_executor,

@@ -79,16 +79,13 @@ GADGET = Kind(
     ),
 )
 
-CREDENTIALS = (
-    SEALED_CREDENTIALS
-    + """\
+CREDENTIALS = SEALED_CREDENTIALS + """\
 ---
 apiVersion: cjrec/v1
 kind: Logo
 metadata: {name: brand}
 spec: {url: https://cdn.example.com/brand.png}
 """
-)
 
 
 def gadget(name: str, logo: str) -> str:

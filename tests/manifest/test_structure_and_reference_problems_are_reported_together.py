@@ -49,13 +49,9 @@ def test_a_bad_item_an_unknown_logo_and_a_duplicate_in_one_file_are_all_reported
     lines = problems(result.stderr)
     assert header(result.stderr) == len(lines) == 3, result.stderr
     assert any(line.startswith("manifests/shop.yaml:6: spec.items[0].productUrl:") for line in lines), lines
+    assert any(line.startswith("manifests/shop.yaml:8: spec.items[1].logo: no Logo named 'nosuchlogo'") for line in lines)
     assert any(
-        line.startswith("manifests/shop.yaml:8: spec.items[1].logo: no Logo named 'nosuchlogo'") for line in lines
-    )
-    assert any(
-        line.startswith(
-            "manifests/shop.yaml:10: spec.items[3].productUrl: product 2503190327561613002 is already listed"
-        )
+        line.startswith("manifests/shop.yaml:10: spec.items[3].productUrl: product 2503190327561613002 is already listed")
         for line in lines
     ), lines
 

@@ -29,11 +29,10 @@ def subscriptions_change(*, wanted: list[str], subscribe: bool, had: list[str], 
         source=Source(WEBHOOKS_FILE, 3),
     )
     want = desired([product(p) for p in wanted], webhooks=hooks)
-    recorded = with_webhooks(
-        state(),
+    recorded = with_webhooks(state(),
         WebhookRecord(
             topics={"product": {"enabled": True, "url": "https://hooks.example.com/cj"}}, subscriptions=tuple(had)
-        ),
+        )
     )
     seen = cj_said(
         my_products=None,

@@ -41,9 +41,7 @@ def post(url: str, body: bytes, headers: dict[str, str], path: str = "/cj/" + TO
 def oversized_post(url: str, body: bytes) -> bytes:
     """The status line a body refused by its Content-Length gets (the receiver may close before it is all sent)."""
     parts = urlsplit(url)
-    head = (
-        f"POST /cj/{TOKEN} HTTP/1.1\r\nHost: x\r\nsign: {signed(body)['sign']}\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
+    head = f"POST /cj/{TOKEN} HTTP/1.1\r\nHost: x\r\nsign: {signed(body)['sign']}\r\nContent-Length: {len(body)}\r\n\r\n"
     with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
         sock.sendall(head.encode())
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):

@@ -515,9 +515,7 @@ def edit_shard(c: Ctx) -> None:
     name = next(n for n in shard_files(c.ws.root / "state") if n.startswith("products/"))
     path = c.ws.root / "state" / name
     text = path.read_text()
-    path.write_text(
-        text.replace('"added"', '"adopted"', 1) if '"added"' in text else text.replace('"adopted"', '"added"', 1)
-    )
+    path.write_text(text.replace('"added"', '"adopted"', 1) if '"added"' in text else text.replace('"adopted"', '"added"', 1))
 
 
 def first_product(change: Callable[[dict[str, object]], object]) -> Callable[[Ctx], None]:

@@ -269,8 +269,7 @@ def valid_state() -> dict[str, Any]:
         state = with_product(state, ProductRecord(pid=pid, url=product_url(pid), origin="added", snapshot=None))
     lamp = "https://www.aliexpress.com/item/1.html"
     state = with_request(
-        state,
-        SourcingRecord(lamp, "open", "sha256:ab", third_product_id(lamp), "1890000000000000001", request={"a": 1}),
+        state, SourcingRecord(lamp, "open", "sha256:ab", third_product_id(lamp), "1890000000000000001", request={"a": 1})
     )
     state = with_quota(state, SourcingQuota("2026-03-01", 2))
     option = FreightOption("CN", "CJPacket Ordinary", Decimal("3.10"), 7, 12)

@@ -97,9 +97,7 @@ def _paid(context: ReadContext) -> PaidReads | None:
     points = quote_budget(context.desired, context.state, needed(context)) if markets(context.desired) else 0
     if not points:
         return None
-    return PaidReads(
-        points, f"up to {points // QUOTE_POINTS} freight quotes ({points} points)", "POST /logistic/freightCalculate"
-    )
+    return PaidReads(points, f"up to {points // QUOTE_POINTS} freight quotes ({points} points)", "POST /logistic/freightCalculate")
 
 
 def _prepare(context: ReadContext) -> ReadBatch | None:
@@ -109,7 +107,9 @@ def _prepare(context: ReadContext) -> ReadBatch | None:
     quotes: list[dict[tuple[str, str], MarketQuote]] = []
 
     def ask_all() -> None:
-        quotes.append(observe_freight(context.reader, requests, qps=context.qps, now=context.now(), stop=context.stop))
+        quotes.append(
+            observe_freight(context.reader, requests, qps=context.qps, now=context.now(), stop=context.stop)
+        )
 
     return ReadBatch(tasks=[ask_all], result=lambda: quotes[0])
 

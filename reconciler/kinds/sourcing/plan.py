@@ -365,11 +365,7 @@ def _status_line(
         why = "not checked (offline plan)" if listed(observed) is None else "CJ did not say"
         if status_error_of(observed):
             why = "CJ could not be asked"
-        elif (
-            (statuses := statuses_of(observed)) is not None
-            and record.sourcing_id
-            and record.sourcing_id not in statuses
-        ):
+        elif (statuses := statuses_of(observed)) is not None and record.sourcing_id and record.sourcing_id not in statuses:
             why = f"CJ's queryList does not return {ident}; is the id right?"
         plan.status.append(Finding(address, f"in progress{since} as last recorded ({why}); {ident}"))
         return

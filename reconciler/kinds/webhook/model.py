@@ -18,7 +18,6 @@ def webhooks(desired: Desired) -> Webhooks | None:
     found = desired.of(KIND).get(NAME)
     return found if isinstance(found, Webhooks) else None
 
-
 SUBSCRIPTIONS_ADDRESS = "webhook.subscriptions"
 
 
