@@ -30,6 +30,9 @@ from benchmarks.shopify_publish import row as shopify_row
 from benchmarks.sourcing import COLUMNS, SourcingScenario
 from benchmarks.startup import BASELINE, Startup
 from benchmarks.throughput import Row
+from benchmarks.woocommerce_publish import HEADER as WOO_HEADER
+from benchmarks.woocommerce_publish import WooPublishing
+from benchmarks.woocommerce_publish import row as woo_row
 
 FINDINGS = Path(__file__).with_name("findings.md")
 APPLY_TARGET = 0.95
@@ -61,6 +64,7 @@ class Results:
     s3: S3Results | None = None
     shopify: Publishing | None = None
     receiver: ReceiverResults | None = None
+    woocommerce: WooPublishing | None = None
 
 
 def _verdict(ok: bool) -> str:
@@ -93,6 +97,8 @@ def render(results: Results) -> str:
         parts.append(_shopify(results.shopify))
     if results.receiver is not None:
         parts.append(receiver_section(results.receiver))
+    if results.woocommerce is not None:
+        parts.append(_woocommerce(results.woocommerce))
     if FINDINGS.exists():
         parts.append(_findings(FINDINGS.read_text()))
     parts.append(_machine(results))
@@ -234,6 +240,16 @@ def _summary(results: Results) -> str:
                     "—",
                 )
             )
+    if results.woocommerce:
+        woo = results.woocommerce
+        rows.append(
+            (
+                "publish to WooCommerce: at most one batch per 100 objects",
+                f"{woo.batches:,} batches for a floor of {woo.floor:,} ({woo.products:,} × {woo.variants} in "
+                f"{_n(woo.wall_s, 1)} s, {woo.requests:,} requests)",
+                _verdict(woo.batches <= woo.floor and woo.largest_batch <= 100),
+            )
+        )
     if results.shopify:
         pub = results.shopify
         rows.append(
@@ -495,6 +511,22 @@ def _shopify(result: Publishing) -> str:
         "| products × variants | wall | points charged | points available | utilisation | THROTTLED | failed |",
         "|---|---:|---:|---:|---:|---:|---:|",
         shopify_row(result),
+    ]
+    return "\n".join(lines)
+
+
+def _woocommerce(result: WooPublishing) -> str:
+    lines = [
+        "## Publishing to WooCommerce",
+        "",
+        "`publish_all` of 100 products at a time through the store interface (as the store executor hands "
+        "them over), at most 2 requests in flight, to the WooCommerce stand-in of `cjrec sandbox`, real "
+        "clock, loopback HTTP. Requests by route from the stand-in's log; the floor is one batch per 100 "
+        "objects: products 100 to a `/products/batch`, and one `/products/<id>/variations/batch` per "
+        "product (WooCommerce has no variation batch across products).",
+        "",
+        WOO_HEADER,
+        woo_row(result),
     ]
     return "\n".join(lines)
 

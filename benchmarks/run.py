@@ -26,6 +26,7 @@ from benchmarks import (
     sourcing,
     startup,
     throughput,
+    woocommerce_publish,
     workspace,
 )
 from benchmarks.machine import describe, load_average
@@ -43,6 +44,7 @@ BENCHMARKS = (
     "s3state",
     "shopify",
     "receiver",
+    "woocommerce",
 )
 SMOKE_ROWS = ((10.0, 5.0),)
 
@@ -93,6 +95,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--receiver-rate", type=float, default=500, help="messages a second in the receiver's burst")
     p.add_argument("--receiver-seconds", type=float, default=10, help="seconds of the receiver's burst")
     p.add_argument("--receiver-duplicates", type=int, default=10_000, help="deliveries of one messageId")
+    p.add_argument(
+        "--woocommerce-products",
+        type=int,
+        default=woocommerce_publish.PRODUCTS,
+        help="products published to the WooCommerce stand-in",
+    )
     p.add_argument("--source", type=Path, help="run cjrec from this checkout (python -m reconciler) instead")
     p.add_argument("--smoke", action="store_true", help="toy sizes, a few seconds: checks the harness only")
     p.add_argument("--workdir", type=Path, help="keep the workspaces here instead of a temporary folder")
@@ -112,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.requests, args.market_products = 7, 3
         args.shopify_products = 5
         args.receiver_rate, args.receiver_seconds, args.receiver_duplicates = 50.0, 1.0, 100
+        args.woocommerce_products = 5
     if args.source is not None:
         workspace.use_command(workspace.Command.from_source(args.source))
     started = time.monotonic()
@@ -190,6 +199,12 @@ def _run(chosen: list[str], args: argparse.Namespace, results: Results, root: Pa
         results.receiver = receiver_report.run(
             rate=args.receiver_rate, seconds=args.receiver_seconds, duplicates=args.receiver_duplicates
         )
+    if "woocommerce" in chosen:
+        _say(
+            f"publishing {args.woocommerce_products} products x {woocommerce_publish.VARIANTS} variants "
+            "to the WooCommerce stand-in"
+        )
+        results.woocommerce = woocommerce_publish.run(products=args.woocommerce_products)
     if "s3state" in chosen:
         _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
         if args.smoke:

@@ -236,7 +236,7 @@ def main() -> int:
             (work / ".sops.yaml").write_text(
                 "creation_rules:\n"
                 "  - path_regex: manifests/.*\\.sops\\.ya?ml$\n"
-                "    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|clientId|clientSecret)$\n"
+                "    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|receiverToken|clientId|clientSecret|consumerKey|consumerSecret)$\n"
                 f"    age: {recipient}\n"
                 "  - path_regex: state/token\\.sops\\.json$\n"
                 f"    age: {recipient}\n"

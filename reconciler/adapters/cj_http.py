@@ -11,7 +11,6 @@ and no token appears in a URL, a log line, an error or a repr.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import random
 import threading
@@ -43,6 +42,7 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.models.cj_limits import points_for
+from reconciler.models.network import is_loopback
 from reconciler.models.secret import Secret
 from reconciler.safe_text import for_terminal
 
@@ -64,21 +64,12 @@ def check_base_url(url: str) -> str:
             f"CJREC_API_URL {url[:100]!r} is not an http(s) URL",
             hint="use https://developers.cjdropshipping.com/api2.0/v1, or the URL `cjrec sandbox` prints",
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
             f"CJREC_API_URL uses plain http to {parts.hostname}: tokens would travel unencrypted",
             hint="use https://, or http only for a sandbox on 127.0.0.1/localhost",
         )
     return url.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

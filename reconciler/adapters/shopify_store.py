@@ -166,6 +166,10 @@ class ShopifyStore:
         """``productSet`` by the ``cjrec.cj_pid`` identity: create, or upsert the product carrying it."""
         return self._set(identifier(listing.pid), create_input(listing, self._store), call=call)
 
+    def publish_all(self, listings: Sequence[Listing], *, call: str) -> list[Outcome]:
+        """One ``productSet`` per product (Shopify's platform hands over one at a time)."""
+        return [self.publish(listing, call=call) for listing in listings]
+
     def set_variants(self, product_id: str, listing: Listing, known: Mapping[str, str], *, call: str) -> Outcome:
         """``productSet`` by the product's id with its options and variants only."""
         return self._set({"id": product_id}, variants_input(listing, known), call=call)

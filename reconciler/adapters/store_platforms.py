@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reconciler.adapters import shopify_store
+from reconciler.adapters import shopify_store, woocommerce_store
 from reconciler.adapters.clock import Clock
 from reconciler.adapters.store_tokens import StoreTokenCache
 from reconciler.kinds.store.model import Store, stores
@@ -42,7 +42,11 @@ def _shopify(store: Store, deps: ConnectDeps) -> StoreClient:
     return shopify_store.connect(store, cancel=deps.cancel, clock=deps.clock, timeout=deps.timeout, tokens=deps.tokens)
 
 
-_CONNECTORS: dict[str, Connector] = {"shopify": _shopify}
+def _woocommerce(store: Store, deps: ConnectDeps) -> StoreClient:
+    return woocommerce_store.connect(store, cancel=deps.cancel, clock=deps.clock, timeout=deps.timeout)
+
+
+_CONNECTORS: dict[str, Connector] = {"shopify": _shopify, "woocommerce": _woocommerce}
 
 
 def connector_names() -> tuple[str, ...]:

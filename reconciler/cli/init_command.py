@@ -79,7 +79,7 @@ SOPS_RULES = """\
 # sops rules: the secret fields of the manifests, and the whole token cache in state/.
 creation_rules:
   - path_regex: manifests/.*\\.sops\\.ya?ml$
-    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|receiverToken|clientId|clientSecret)$
+    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|receiverToken|clientId|clientSecret|consumerKey|consumerSecret)$
     age: {recipient}
   - path_regex: state/token\\.sops\\.json$
     age: {recipient}

@@ -261,6 +261,8 @@ def sandbox(
     import dataclasses
 
     from reconciler.sandbox import Sandbox, SandboxConfig
+    from reconciler.sandbox.woocommerce.api import DEFAULT_KEY as WOO_DEMO_KEY
+    from reconciler.sandbox.woocommerce.api import DEFAULT_SECRET as WOO_DEMO_SECRET
 
     config = SandboxConfig(
         host=host,
@@ -283,6 +285,9 @@ def sandbox(
     )
     click.echo(f"  export CJREC_API_URL={server.base_url}")
     click.echo(f"  demo API key: {config.api_key}   account email: {config.email}")
+    click.echo(
+        f"  WooCommerce stand-in: url {server.woocommerce_url}   demo REST API key {WOO_DEMO_KEY} / {WOO_DEMO_SECRET}"
+    )
     click.echo(
         f"  admin: {server.admin_url}   (Ctrl-C to stop)",
     )

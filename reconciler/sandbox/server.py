@@ -26,6 +26,7 @@ from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.envelope import Delivery, Reply, Request
 from reconciler.sandbox.shopify.api import SHOPIFY_PREFIX, ShopifyApi, ShopifyConfig
 from reconciler.sandbox.state import SandboxState
+from reconciler.sandbox.woocommerce.api import MERCHANT_PREFIX, WOO_PREFIX, WooApi, WooConfig
 
 MAX_BODY = 1 << 20
 
@@ -34,11 +35,20 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, host: str, port: int, *, api: CjApi, admin: Admin, shopify: ShopifyApi, stopping: threading.Event
+        self,
+        host: str,
+        port: int,
+        *,
+        api: CjApi,
+        admin: Admin,
+        shopify: ShopifyApi,
+        woocommerce: WooApi,
+        stopping: threading.Event,
     ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.api = api
         self.shopify = shopify
+        self.woocommerce = woocommerce
         self.admin = admin
         self.stopping = stopping
         self._open: set[socket.socket] = set()
@@ -125,10 +135,14 @@ class _Handler(BaseHTTPRequestHandler):
             body=self._read_body(),
             client_ip=str(self.client_address[0]),
         )
-        if split.path == ADMIN_PREFIX or split.path.startswith(ADMIN_PREFIX + "/"):
+        if split.path.startswith(MERCHANT_PREFIX):
+            reply = server.woocommerce.handle_merchant(request)
+        elif split.path == ADMIN_PREFIX or split.path.startswith(ADMIN_PREFIX + "/"):
             reply = server.admin.handle(request)
         elif split.path.startswith(SHOPIFY_PREFIX):
             reply = server.shopify.handle(request)
+        elif split.path.startswith(WOO_PREFIX):
+            reply = server.woocommerce.handle(request)
         else:
             reply = server.api.handle(request)
         if reply.delay_s > 0:
@@ -151,7 +165,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class Sandbox:
     """A local stand-in for CJ's API; see ../shared/cj-api.md for what it imitates. It also plays
-    one Shopify shop (:attr:`shopify`, see ``sandbox/shopify/``) under ``/admin/`` on the same port.
+    one Shopify shop (:attr:`shopify`, see ``sandbox/shopify/``) under ``/admin/`` and one WooCommerce
+    shop (:attr:`woocommerce`, see ``sandbox/woocommerce/``) under ``/wp-json/`` on the same port.
 
     ``Sandbox(config).start()`` serves in a daemon thread (or use it as a context manager);
     ``serve_forever()`` serves in the foreground until Ctrl-C. Reading ``base_url`` binds the
@@ -166,6 +181,7 @@ class Sandbox:
         *,
         clock: SandboxClock | None = None,
         shopify: ShopifyConfig | None = None,
+        woocommerce: WooConfig | None = None,
     ) -> None:
         self.config = config or SandboxConfig()
         self._state = SandboxState(self.config, clock=clock)
@@ -174,6 +190,7 @@ class Sandbox:
         self.shopify = ShopifyApi(
             shopify or ShopifyConfig(), monotonic=self._state.clock.monotonic, wall=self._state.clock.wall
         )
+        self.woocommerce = WooApi(woocommerce or WooConfig(), wall=self._state.clock.wall)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
@@ -194,6 +211,7 @@ class Sandbox:
                     api=self._api,
                     admin=self._admin,
                     shopify=self.shopify,
+                    woocommerce=self.woocommerce,
                     stopping=self._state.stopping,
                 )
             return self._server
@@ -270,6 +288,11 @@ class Sandbox:
     @property
     def shopify_url(self) -> str:
         """What a Store's ``endpoint:`` is set to for the Shopify stand-in, e.g. ``http://127.0.0.1:54321``."""
+        return self.root_url
+
+    @property
+    def woocommerce_url(self) -> str:
+        """What a WooCommerce Store's ``url:`` is set to for the stand-in, e.g. ``http://127.0.0.1:54321``."""
         return self.root_url
 
     @property

@@ -31,6 +31,7 @@ SECTIONS = {
         "receiver killed (SIGKILL) mid-burst: no acknowledged message lost",
         "| 2,000 | the next drift job",
     ),
+    "woocommerce": ("## Publishing to WooCommerce", "| 5 × 5 |", "6 batches for a floor of 6", "**met**"),
 }
 
 

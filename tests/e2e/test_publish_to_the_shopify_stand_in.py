@@ -1,62 +1,53 @@
-"""From manifests to products live in the Shopify stand-in of ``cjrec sandbox``, through ``cjrec``:
+"""From manifests to products live in the Shopify and the WooCommerce stand-ins of ``cjrec sandbox``
+(each scenario runs once per platform), through ``cjrec``:
 a Store document (sops-encrypted, endpoint on loopback) next to priced Products. One apply adds,
 prices and publishes the products (the store is planned from what the product kind will
 record, and runs after it); then a plan is empty and costs no store call, a CJ cost change
 reaches the store price (the refresh records it, one apply reprices the product and the
-store), and a product removed from the manifests is archived. The store's token never shows.
+store), and a product removed from the manifests is archived; a price edited in the store and a
+product deleted there are set back. The store's token (or REST API keys) never shows.
 """
 
 from __future__ import annotations
 
+import pytest
+
 from reconciler.sandbox.shopify.api import DEFAULT_TOKEN
 from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
 from tests.support.cj_workspace import CjWorkspace, on_sale
+from tests.support.store_platforms import DOCUMENTS, PLATFORMS, StandIn
 
-STORE = """\
-apiVersion: cjrec/v1
-kind: Store
-metadata:
-  name: main
-spec:
-  platform: shopify
-  domain: cjrec-sandbox.myshopify.com
-  cjShop: Sandbox Shop
-  endpoint: {endpoint}
-  accessToken: {token}
-"""
+STORE = DOCUMENTS["shopify"].replace("{name}", "main")  # .format(endpoint=…, token=…)
 
 
-def priced_store(cjw: CjWorkspace, pids: list[str], *, extra: str = "") -> None:
-    """``pids`` in the manifests, the default Pricing rule, and the Store for the stand-in
-    (``extra``: more lines of its spec), its token watched for."""
-    cjw.watch.secrets.add(DEFAULT_TOKEN)
+def priced_store(cjw: CjWorkspace, pids: list[str], *, extra: str = "", platform: str = "shopify") -> StandIn:
+    """``pids`` in the manifests, the default Pricing rule, and the Store for the platform's stand-in
+    (``extra``: more lines of its spec), its secrets watched for."""
+    store = StandIn(platform, cjw.sandbox, clock=None)
+    cjw.watch.secrets.update(store.secrets)
     cjw.products(pids)
     cjw.write("manifests/pricing.yaml", RULE)
-    cjw.encrypt(
-        "manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN) + extra
-    )
+    cjw.encrypt("manifests/store.sops.yaml", store.document() + extra)
+    return store
 
 
-def test_a_priced_catalogue_is_published_repriced_and_archived(cjw: CjWorkspace) -> None:
-    cjw.watch.secrets.add(DEFAULT_TOKEN)
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_priced_catalogue_is_published_repriced_and_archived(cjw: CjWorkspace, platform: str) -> None:
     pids = on_sale(cjw.sandbox, 2)
-    cjw.products(pids)
-    cjw.write("manifests/pricing.yaml", RULE)
-    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+    store = priced_store(cjw, pids, platform=platform)
 
     first = cjw.run("apply", "--auto-approve")
     assert first.exit_code == 0, first.output
     assert f"+ product.{pids[0]}" in first.output and f"+ store.main/product.{pids[0]}" in first.output
 
-    live = cjw.sandbox.shopify.products()
-    assert sorted(p["metafields"][("cjrec", "cj_pid")]["value"] for p in live) == sorted(pids)
+    assert sorted(str(p.pid) for p in store.products()) == sorted(pids)
     listings = cjw.state()["store_listings"]
     assert isinstance(listings, dict) and set(listings) == {f"main/product.{pid}" for pid in pids}
 
-    calls = len(cjw.sandbox.shopify.calls)
+    calls = store.calls()
     empty = cjw.run("plan", "--detailed-exitcode")
     assert empty.exit_code == 0, empty.output
-    assert len(cjw.sandbox.shopify.calls) == calls
+    assert store.calls() == calls
 
     # CJ's cost moves: the next apply reprices the product and the store
     variant = cjw.sandbox.product(pids[0])["variants"][0]  # type: ignore[index]
@@ -66,47 +57,36 @@ def test_a_priced_catalogue_is_published_repriced_and_archived(cjw: CjWorkspace)
     again = cjw.run("apply", "--auto-approve")
     assert again.exit_code == 0, again.output
     listed = cjw.state()["products"][pids[0]]["listing"]["variants"][str(variant["vid"])]  # type: ignore[index]
-    in_store = {
-        v["sku"]: v["price"]
-        for p in cjw.sandbox.shopify.products()
-        if p["metafields"][("cjrec", "cj_pid")]["value"] == pids[0]
-        for v in p["variants"]
-    }
+    (in_store,) = [p.prices for p in store.products() if p.pid == pids[0]]
     assert in_store[str(variant["variantSku"])] == listed["price"] != old
 
     cjw.products(pids[:1])
     removed = cjw.run("apply", "--auto-approve")
     assert removed.exit_code == 0, removed.output
-    statuses = {p["metafields"][("cjrec", "cj_pid")]["value"]: p["status"] for p in cjw.sandbox.shopify.products()}
-    assert statuses == {pids[0]: "ACTIVE", pids[1]: "ARCHIVED"}
+    assert {p.pid: p.status for p in store.products()} == {pids[0]: "active", pids[1]: "archived"}
 
 
-def test_a_price_edited_or_a_product_deleted_in_the_store_is_set_back(cjw: CjWorkspace) -> None:
-    cjw.watch.secrets.add(DEFAULT_TOKEN)
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_price_edited_or_a_product_deleted_in_the_store_is_set_back(cjw: CjWorkspace, platform: str) -> None:
     pids = on_sale(cjw.sandbox, 2, start=8)
-    cjw.products(pids)
-    cjw.write("manifests/pricing.yaml", RULE)
-    cjw.encrypt("manifests/store.sops.yaml", STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN))
+    store = priced_store(cjw, pids, platform=platform)
     assert cjw.run("apply", "--auto-approve").exit_code == 0
-    edited, deleted = sorted(
-        cjw.sandbox.shopify.products(), key=lambda p: p["metafields"][("cjrec", "cj_pid")]["value"]
-    )
-    variant = edited["variants"][0]
-    published = variant["price"]
-    cjw.sandbox.shopify.merchant_edit(edited["id"], variant_price={variant["id"]: "1.00"})
-    cjw.sandbox.shopify.merchant_delete(deleted["id"])
+    edited, deleted = sorted(store.products(), key=lambda p: str(p.pid))
+    sku, published = sorted(edited.prices.items())[0]
+    store.merchant_price(edited, sku, "1.00")
+    store.merchant_delete(deleted)
 
     assert cjw.run("plan", "--detailed-exitcode").exit_code == 0  # without --refresh-details the stores are not read
     shown = cjw.run("plan", "--refresh-details", "--detailed-exitcode")
     assert shown.exit_code == 2, shown.output
-    assert f"price edited in the store: {variant['sku']} 1.00 -> {published}" in shown.output
+    assert f"price edited in the store: {sku} 1.00 -> {published}" in shown.output
     assert "deleted in the store: publish again" in shown.output
 
     fixed = cjw.run("apply", "--refresh-details", "--auto-approve")
     assert fixed.exit_code == 0, fixed.output
-    live = {p["metafields"][("cjrec", "cj_pid")]["value"]: p for p in cjw.sandbox.shopify.products()}
+    live = {p.pid: p for p in store.products()}
     assert len(live) == 2
-    assert live[edited["metafields"][("cjrec", "cj_pid")]["value"]]["variants"][0]["price"] == published
+    assert live[edited.pid].prices[sku] == published
     assert cjw.run("plan", "--refresh-details", "--detailed-exitcode").exit_code == 0
 
 

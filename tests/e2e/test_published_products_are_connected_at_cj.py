@@ -1,4 +1,4 @@
-"""CJ's connections through ``cjrec``: every variant published to the Shopify stand-in is
+"""CJ's connections through ``cjrec``: every variant published to the Shopify or the WooCommerce stand-in is
 connected at CJ (``product/conn/connection``) to its CJ variant, with the store's numeric ids,
 the CJ shop's id and the Store's logistics; a plan after that is empty; a connection a person
 made by hand for a product cjrec does not manage is left alone; a product removed from the
@@ -7,13 +7,17 @@ manifests is disconnected and archived; a variant dropped from the store is disc
 
 from __future__ import annotations
 
-from reconciler.sandbox.endpoints.shops import SANDBOX_SHOP
+import pytest
+
+from reconciler.sandbox.endpoints.shops import SANDBOX_SHOP, SANDBOX_WOO_SHOP
 from reconciler.sandbox.shopify.api import DEFAULT_TOKEN
 from tests.e2e.test_priced_catalogue_and_refresh_only import RULE
 from tests.e2e.test_publish_to_the_shopify_stand_in import STORE, priced_store
 from tests.support.cj_workspace import CjWorkspace, on_sale
+from tests.support.store_platforms import PLATFORMS
 
 SHOP_ID = SANDBOX_SHOP["shopId"]
+SHOP_IDS = {"shopify": SHOP_ID, "woocommerce": SANDBOX_WOO_SHOP["shopId"]}
 HAND_MADE = {
     "shopId": SHOP_ID,
     "cjProductId": "HAND-MADE-PID",
@@ -27,35 +31,34 @@ def _numeric(gid: str) -> str:
     return gid.rsplit("/", 1)[-1]
 
 
-def test_published_variants_are_connected_and_removed_products_disconnected(cjw: CjWorkspace) -> None:
-    cjw.watch.secrets.add(DEFAULT_TOKEN)
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_published_variants_are_connected_and_removed_products_disconnected(cjw: CjWorkspace, platform: str) -> None:
+    shop_id = SHOP_IDS[platform]
     pids = on_sale(cjw.sandbox, 2, start=4)
-    cjw.products(pids)
-    cjw.write("manifests/pricing.yaml", RULE)
-    store = STORE.format(endpoint=cjw.sandbox.shopify_url, token=DEFAULT_TOKEN) + "  logistics: CJPacket Ordinary\n"
-    cjw.encrypt("manifests/store.sops.yaml", store + "  shipFrom: CN\n")
-    cjw.sandbox.connect_by_hand(HAND_MADE)
+    extra = "  logistics: CJPacket Ordinary\n  shipFrom: CN\n"
+    stand_in = priced_store(cjw, pids, extra=extra, platform=platform)
+    cjw.sandbox.connect_by_hand({**HAND_MADE, "shopId": shop_id})
 
     applied = cjw.run("apply", "--auto-approve")  # one apply: added, priced, published and connected
     assert applied.exit_code == 0, applied.output
-    live = {p["metafields"][("cjrec", "cj_pid")]["value"]: p for p in cjw.sandbox.shopify.products()}
+    live = {p.pid: p for p in stand_in.products()}
     assert set(live) == set(pids)
     wanted = {
-        (pid, _numeric(product["id"]), _numeric(variant["id"]))
+        (pid, _numeric(product.id), _numeric(variant))
         for pid, product in live.items()
-        for variant in product["variants"]
+        for variant in product.variant_ids.values()
     }
     rows = [row for row in cjw.sandbox.connections() if row["cjProductId"] != "HAND-MADE-PID"]
     assert {(r["cjProductId"], r["platformProductId"], r["platformVariantId"]) for r in rows} == wanted
     assert {(r["shopId"], r["logistics"], r["sourceCountryCode"]) for r in rows} == {
-        (SHOP_ID, "CJPacket Ordinary", "CN")
+        (shop_id, "CJPacket Ordinary", "CN")
     }
     recorded = cjw.state()["store_listings"][f"main/product.{pids[0]}"]["connection"]  # type: ignore[index]
-    assert recorded["shop_id"] == SHOP_ID and len(recorded["variants"]) == len(live[pids[0]]["variants"])
+    assert recorded["shop_id"] == shop_id and len(recorded["variants"]) == len(live[pids[0]].variant_ids)
 
-    calls = len(cjw.sandbox.shopify.calls)
+    calls = stand_in.calls()
     assert cjw.run("plan", "--detailed-exitcode").exit_code == 0  # connected: nothing to do
-    assert len(cjw.sandbox.shopify.calls) == calls
+    assert stand_in.calls() == calls
 
     cjw.products(pids[:1])
     removed = cjw.run("apply", "--auto-approve")

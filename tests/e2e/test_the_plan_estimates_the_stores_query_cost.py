@@ -52,3 +52,20 @@ def test_repricing_costs_one_bulk_update_per_250_variants_and_a_removal_one_muta
     assert (budget.what, budget.amount, budget.unit) == ("store main (Shopify)", 10, "query cost points")
     (gone,) = plan(desired(main), state).budgets  # the product left the manifests: archived
     assert gone.amount == 10
+
+
+def test_a_woocommerce_plan_estimates_requests() -> None:
+    """WooCommerce counts requests: a first publish is its variations batch (its share of the products
+    batch left out) plus the one check before the first publish; a repricing, the variations batch."""
+    from reconciler.kinds.store.record import ListingRecord, StoreVariantRecord, with_listing
+    from tests.store.test_publishing_keeps_identity_and_the_merchants_edits import PID, record
+    from tests.store.test_store_listings_are_planned_and_applied import desired, plan, state_with
+    from tests.store.test_woocommerce_store_publishes_in_batches import woo_store
+
+    woo = woo_store("http://127.0.0.1:1")
+    (first,) = plan(desired(woo, PID), state_with(record())).budgets
+    assert (first.what, first.amount, first.unit) == ("store woo (WooCommerce)", 2, "requests")
+    old = {vid: StoreVariantRecord(str(100 + i), f"S{i}", "1.00") for i, vid in enumerate(("V1", "V2"))}
+    published = ListingRecord("woo", PID, "99", old, "sha256:old", "active", "2026-03-01T12:00:00Z")
+    (reprice,) = plan(desired(woo, PID), with_listing(state_with(record()), published)).budgets
+    assert reprice.amount == 1

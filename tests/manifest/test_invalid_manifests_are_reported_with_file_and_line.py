@@ -529,7 +529,8 @@ def _old_sops_rules_leave_access_token_plain(ws: Workspace) -> None:
         (ws.root / ".sops.yaml")
         .read_text()
         .replace(
-            "^(email|apiToken|accessToken|refreshToken|receiverToken|clientId|clientSecret)$", "^(email|apiToken)$"
+            "^(email|apiToken|accessToken|refreshToken|receiverToken|clientId|clientSecret|consumerKey|consumerSecret)$",
+            "^(email|apiToken)$",
         )
     )
     (ws.root / ".sops.yaml").write_text(rules)

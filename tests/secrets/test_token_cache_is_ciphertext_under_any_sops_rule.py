@@ -43,7 +43,7 @@ def plaintext_values(cached: CachedTokens) -> list[bytes]:
     return [v for v in values if len(v) >= 6]
 
 
-MANIFEST_FIELDS = "^(email|apiToken|accessToken|refreshToken|clientId|clientSecret)$"
+MANIFEST_FIELDS = "^(email|apiToken|accessToken|refreshToken|receiverToken|clientId|clientSecret|consumerKey|consumerSecret)$"
 
 SHAPES = {
     # the common shape: one rule for every *.sops.* file, written for the manifests' secret fields

@@ -180,7 +180,7 @@ def test_a_store_outside_a_sops_file_is_refused_and_its_token_named_plaintext(va
 
 def test_a_client_secret_left_plain_by_old_sops_rules_is_refused(valid_workspace: Workspace) -> None:
     rules = valid_workspace.root / ".sops.yaml"
-    rules.write_text(rules.read_text().replace("|clientId|clientSecret)$", ")$"))
+    rules.write_text(rules.read_text().replace("|clientId|clientSecret|consumerKey|consumerSecret)$", ")$"))
     write_store(valid_workspace, auth=f"  clientId: {CLIENT_ID}\n  clientSecret: {CLIENT_SECRET}\n")
     result = valid_workspace.cli("validate")
     assert result.exit_code == 1

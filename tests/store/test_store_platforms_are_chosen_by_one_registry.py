@@ -15,15 +15,31 @@ from tests.store.test_store_document import FILE, STORE, TOKEN
 from tests.support.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2] / "reconciler"
-PLATFORM_MODULES = {"kinds/store/shopify.py", "adapters/shopify_store.py", "adapters/shopify_http.py"}
+PLATFORM_MODULES = {
+    "kinds/store/shopify.py",
+    "adapters/shopify_store.py",
+    "adapters/shopify_http.py",
+    "kinds/store/woocommerce.py",
+    "adapters/woocommerce_store.py",
+    "adapters/woocommerce_http.py",
+}
 CSV_FORMATS = {"render/store_export.py"}  # the CSV export's own formats (shopify, woocommerce), not a store platform
 
 
 def test_every_platform_has_its_facts_and_a_connector() -> None:
-    assert platform_names() == connector_names() == ("shopify",)
+    assert platform_names() == connector_names() == ("shopify", "woocommerce")
     shopify = platform_named("shopify")
     assert shopify.cj_id("gid://shopify/Product/8123") == "8123"
     assert shopify.cost("publish", 5) == 10 and shopify.cost("prices", 251) == 20
+    woo = platform_named("woocommerce")
+    assert woo.cj_id("8123") == "8123"
+    assert (woo.cost("publish", 5), woo.cost("variants", 5), woo.cost("prices", 250), woo.cost("status", 1)) == (
+        1,
+        3,
+        3,
+        1,
+    )
+    assert (shopify.publish_batch, woo.publish_batch) == (1, 100)
 
 
 def test_a_store_on_a_platform_cjrec_does_not_know_is_refused_with_the_list(valid_workspace: Workspace) -> None:
@@ -33,7 +49,7 @@ def test_a_store_on_a_platform_cjrec_does_not_know_is_refused_with_the_list(vali
     result = valid_workspace.cli("validate")
     assert result.exit_code == 1, result.output
     assert f"{FILE}:6: spec.platform" in result.stderr
-    assert "'bigcartel' is not a platform cjrec publishes to: shopify" in result.stderr
+    assert "'bigcartel' is not a platform cjrec publishes to: shopify, woocommerce" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -32,7 +32,7 @@ def make_age_key() -> AgeKey:
 SOPS_RULES = """\
 creation_rules:
   - path_regex: manifests/.*\\.sops\\.ya?ml$
-    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|receiverToken|clientId|clientSecret)$
+    encrypted_regex: ^(email|apiToken|accessToken|refreshToken|receiverToken|clientId|clientSecret|consumerKey|consumerSecret)$
     age: {public}
   - path_regex: state/.*
     age: {public}

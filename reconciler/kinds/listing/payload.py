@@ -53,13 +53,16 @@ def listing_of(record: ProductRecord) -> Listing | None:
             compare_at=None if listed.compare_at is None else _money(listed.compare_at),
             cost=None if listed.cost is None else _money(Decimal(listed.cost) * rate),
             weight_grams=seen.weight,
+            image=http_url(seen.image),
         )
         for (vid, seen, listed), value in zip(priced, values, strict=True)
     )
     candidates = (snap.image, *(seen.image for _, seen, _ in priced))
     images = tuple(dict.fromkeys(url for url in map(http_url, candidates) if url is not None))
     title = _text(snap.name) or record.pid
-    return Listing(record.pid, title, tuple(map(_text, folded_names)), variants, images, snap.status == ON_SALE)
+    return Listing(
+        record.pid, title, tuple(map(_text, folded_names)), variants, images, snap.status == ON_SALE, _text(snap.sku)
+    )
 
 
 def handle_of(pid: str) -> str:

@@ -10,6 +10,9 @@ fingerprint the plan showed, or the change fails asking for a new plan.
 - **publish** (no product id recorded): the store prepared once per run (Shopify: the
   identity definition), then a publish keyed by the product's CJ pid — a rerun after a crash
   between the store's answer and the state write finds the same product, never a second one;
+  a platform that publishes many products in one request (``StorePlatform.publish_batch``,
+  WooCommerce's ``/products/batch``) is handed up to that many first publishes at once, and
+  each product is then recorded (and connected at CJ), or failed, on its own;
 - **update**: prices only → ``set_prices``; variants added or removed → ``set_variants``; a
   product the merchant deleted in the store is published again;
 - **removal**: ``archive``/``draft`` sets the status (the record stays, so the product comes
@@ -21,6 +24,7 @@ the apply goes on.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar, Protocol
@@ -90,9 +94,16 @@ class StoreExecutor:
 
     def execute(self, changes: Sequence[Change], run: Run) -> None:
         moved = self._moved_underneath(changes) if self.check_store else {}
-        for change in changes:
+        pending = list(changes)
+        while pending:
             if run.stop.is_set():
                 break
+            group = self._first_publishes(pending, run.result.state)
+            if len(group) > 1:
+                del pending[: len(group)]
+                self._publish_group(group, run)
+                continue
+            change = pending.pop(0)
             run.begin(change)
             try:
                 if change.name in moved:
@@ -110,6 +121,74 @@ class StoreExecutor:
                 run.failed(change, exc)
                 continue
             run.succeeded(change)
+
+    # -- first publishes, many at once (a platform whose publish_batch > 1: WooCommerce's batches) ----
+    def _first_publishes(self, pending: Sequence[Change], state: SyncState) -> list[Change]:
+        """The leading first publishes to one store, up to its platform's ``publish_batch``."""
+        head = pending[0]
+        api = self.stores.get(str((head.after or {}).get("store") or ""))
+        if api is None or not _first_publish(head, state):
+            return [head]
+        size = platform_named(api.store.platform).publish_batch
+        group = [head]
+        for change in pending[1 : max(1, size)]:
+            if not _first_publish(change, state) or (change.after or {}).get("store") != api.store.name:
+                break
+            group.append(change)
+        return group
+
+    def _publish_group(self, group: Sequence[Change], run: Run) -> None:
+        """Publish ``group`` in one :meth:`StoreClient.publish_all`; each product recorded, failed or
+        withdrawn on its own (the state written after the batch, product by product)."""
+        api = self.stores[str((group[0].after or {}).get("store"))]
+        call = f"publish {len(group)} products to {KIND}.{api.store.name}"
+        ready: list[tuple[Change, Listing]] = []
+        for change in group:
+            run.begin(change)
+            after = change.after or {}
+            try:
+                ready.append(
+                    (change, self._listing(run.result.state, str(after["pid"]), str(after["fingerprint"]), change))
+                )
+            except CjrecError as exc:
+                run.failed(change, exc)
+        if not ready:
+            return
+        try:
+            self._prepare(api, call)
+            outcomes = api.publish_all([listing for _, listing in ready], call=call)
+        except CancelledError:
+            for change, _ in ready:
+                run.withdraw(change)
+            return
+        except CjrecError as exc:
+            for change, _ in ready:
+                run.failed(change, exc)
+            return
+        for n, ((change, listing), outcome) in enumerate(zip(ready, outcomes, strict=True)):
+            status = _status((change.after or {}).get("status") or "active")
+            one = f"create {change.address}"
+            try:
+                record = _record(api.store.name, listing, _check(outcome, one), status, self.now(), connection=None)
+                run.save(functools.partial(with_listing, record=record))
+                self._connect_change(api, change, record, one, run)
+            except CancelledError:
+                for later, _ in ready[n:]:
+                    run.withdraw(later)
+                return
+            except CjrecError as exc:
+                run.failed(change, exc)
+                continue
+            run.succeeded(change)
+
+    def _prepare(self, api: StoreClient, call: str) -> None:
+        """What the store needs before the first publish of the run (once per store)."""
+        if api.store.name in self._prepared:
+            return
+        problems = api.prepare(call=call)
+        if problems:
+            raise StoreRefusedError(f"the store refused what publishing needs: {problems[0]}", call=call)
+        self._prepared.add(api.store.name)
 
     def _moved_underneath(self, changes: Sequence[Change]) -> dict[str, str]:
         """For a saved plan: the changes whose product the store no longer holds as the plan saw
@@ -160,6 +239,11 @@ class StoreExecutor:
             outcome = self._send(api, listing, current, status, call)
             record = _record(store_name, listing, outcome, status, self.now(), connection=_kept(current))
             run.save(lambda state: with_listing(state, record))
+        self._connect_change(api, change, record, call, run)
+
+    def _connect_change(self, api: StoreClient, change: Change, record: ListingRecord, call: str, run: Run) -> None:
+        """The CJ connection ``change`` asks for, recorded when it moved."""
+        after = change.after or {}
         wanted = after.get("connection")
         if isinstance(wanted, dict):
             connected = self._connect(api, record, wanted, call, force=bool(after.get("reconnect")))
@@ -261,12 +345,13 @@ class StoreExecutor:
             if not outcome.gone:
                 return _check(outcome, call)
             # the merchant deleted it in the store: publish it again
-        if api.store.name not in self._prepared:
-            problems = api.prepare(call=call)
-            if problems:
-                raise StoreRefusedError(f"the store refused what publishing needs: {problems[0]}", call=call)
-            self._prepared.add(api.store.name)
+        self._prepare(api, call)
         return _check(api.publish(listing, call=call), call)
+
+
+def _first_publish(change: Change, state: SyncState) -> bool:
+    """A publish of a product the state has no record of (a create, not a removal or a forget)."""
+    return change.action is Action.CREATE and change.name not in listings_of(state)
 
 
 def _status(value: object) -> ListingStatus:

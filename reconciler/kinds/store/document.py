@@ -11,7 +11,6 @@ no store, and whatever plans for stores must not read that as "every store is go
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -26,6 +25,7 @@ from reconciler.kinds.store.model import KIND, PublishDefaults, Store, StoreAuth
 from reconciler.kinds.store.platforms import platform_named, platform_names
 from reconciler.kinds.store.shopify import DEFAULT_API_VERSION, LOWEST_API_VERSION
 from reconciler.models.declared import Source
+from reconciler.models.network import is_loopback
 from reconciler.models.secret import Secret
 from reconciler.models.source_document import SourceDocument
 
@@ -61,8 +61,14 @@ class StoreSpec(Strict):
         description="the store's platform: " + ", ".join(platform_names()),
         json_schema_extra={"enum": list(platform_names())},
     )
-    domain: StrictStr = Field(
-        description="the shop's domain (Shopify: its permanent domain, NAME.myshopify.com)",
+    domain: StrictStr | None = Field(
+        default=None,
+        description="Shopify: the shop's permanent domain, NAME.myshopify.com (required)",
+    )
+    url: StrictStr | None = Field(
+        default=None,
+        description="WooCommerce: the site's address, https:// and its host (required; http:// only to a "
+        "loopback address); cjrec adds /wp-json/wc/v3",
     )
     api_version: StrictStr | None = Field(
         default=None,
@@ -80,6 +86,18 @@ class StoreSpec(Strict):
     )
     client_secret: StrictStr | None = Field(
         default=None, description="the app's client secret, for the client-credentials grant; must be sops-encrypted"
+    )
+    consumer_key: StrictStr | None = Field(
+        default=None, description="WooCommerce: the REST API consumer key (ck_…); must be sops-encrypted"
+    )
+    consumer_secret: StrictStr | None = Field(
+        default=None, description="WooCommerce: the REST API consumer secret (cs_…); must be sops-encrypted"
+    )
+    max_concurrency: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=16,
+        description="WooCommerce: requests in flight to the site at most (default 2: it is self-hosted)",
     )
     publish: PublishSpec = Field(default_factory=PublishSpec, description="what every published product gets")
     on_remove: Literal["archive", "draft", "delete"] = Field(
@@ -111,7 +129,7 @@ class StoreSpec(Strict):
             )
         return value
 
-    @field_validator("domain", "api_version")
+    @field_validator("domain", "api_version", "url")
     @classmethod
     def _platform_rule(cls, value: str | None, info: ValidationInfo) -> str | None:
         """The platform's own rule for the field (``kinds/store/<platform>.py``)."""
@@ -132,7 +150,7 @@ class StoreSpec(Strict):
             raise PydanticCustomError("cj_shop", "must name the CJ shop (its name or id in CJ's list of shops)")
         return text
 
-    @field_validator("access_token", "client_id", "client_secret")
+    @field_validator("access_token", "client_id", "client_secret", "consumer_key", "consumer_secret")
     @classmethod
     def _word(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or encrypted_and_unchecked(value, info):
@@ -147,20 +165,12 @@ class StoreSpec(Strict):
         return None if value is None else check_endpoint(value)
 
     @model_validator(mode="after")
-    def _auth(self) -> StoreSpec:
-        pair = (self.client_id is not None, self.client_secret is not None)
-        if self.access_token is not None and any(pair):
-            raise PydanticCustomError(
-                "auth", "give accessToken, or clientId + clientSecret (client-credentials grant), not both"
-            )
-        if self.access_token is None and not all(pair):
-            if any(pair):
-                raise PydanticCustomError("auth", "clientId and clientSecret must be given together")
-            raise PydanticCustomError(
-                "auth",
-                "missing the store's credentials: accessToken, or clientId + clientSecret for the "
-                "client-credentials grant (from the app in Shopify's Dev Dashboard)",
-            )
+    def _platform_spec(self) -> StoreSpec:
+        """The platform's rule for the spec as a whole: the fields it needs (its credentials) and those it has no use for."""
+        rule = platform_named(self.platform).spec_rule if self.platform in platform_names() else None
+        problem = rule(self) if rule is not None else None
+        if problem is not None:
+            raise PydanticCustomError("auth", problem)
         return self
 
 
@@ -175,7 +185,7 @@ def check_endpoint(value: str) -> str:
         raise PydanticCustomError("endpoint", f"{value[:80]!r} is not a URL") from None
     if parts.scheme not in ("http", "https") or not host:
         raise PydanticCustomError("endpoint", f"{value[:80]!r} is not an http(s) URL with a host")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise PydanticCustomError(
             "endpoint",
             f"plain http to {host[:60]}: the store's token would travel unencrypted; use https://, "
@@ -186,15 +196,6 @@ def check_endpoint(value: str) -> str:
             "endpoint", "only scheme, host and port: it replaces https://<domain> (the API path is added)"
         )
     return value.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class StoreDocument(Document):
@@ -216,17 +217,18 @@ class _Stores(Collector):
             return
         source = Source(doc.display, doc.line_of(()))
         ctx.declare(KIND, name, source)
+        field, shop = ("domain", spec.domain) if spec.domain is not None else ("url", _site(spec.url or ""))
         if ctx.declared_twice(
             doc,
-            ("spec", "domain"),
+            ("spec", field),
             DOMAINS,
-            spec.domain,
-            subject=f"the shop {spec.domain}",
+            shop,
+            subject=f"the shop {shop}",
             tail="; one Store per shop",
         ):
             ctx.broken(KIND, name)
             return
-        ctx.declare(DOMAINS, spec.domain, Source(doc.display, doc.line_of(("spec", "domain"))))
+        ctx.declare(DOMAINS, shop, Source(doc.display, doc.line_of(("spec", field))))
         self.stores[name] = _store(name, spec, source)
 
     def salvage(self, doc: SourceDocument, data: dict[str, Any], ctx: Declarations) -> None:
@@ -239,17 +241,25 @@ class _Stores(Collector):
         return {KIND: dict(self.stores)} if self.stores else {}
 
 
+def _site(url: str) -> str:
+    """A site's identity: its host and WordPress's folder (``shop.example.com/store``)."""
+    parts = urlsplit(url)
+    return f"{(parts.hostname or '').lower()}{parts.path.rstrip('/')}"
+
+
 def _store(name: str, spec: StoreSpec, source: Source) -> Store:
     return Store(
         name=name,
         platform=spec.platform,
-        domain=spec.domain,
+        domain=spec.domain if spec.domain is not None else _site(spec.url or ""),
         api_version=spec.api_version or platform_named(spec.platform).default_api_version,
         cj_shop=str(spec.cj_shop),
         auth=StoreAuth(
             access_token=_secret(spec.access_token),
             client_id=_secret(spec.client_id),
             client_secret=_secret(spec.client_secret),
+            consumer_key=_secret(spec.consumer_key),
+            consumer_secret=_secret(spec.consumer_secret),
         ),
         publish=PublishDefaults(
             status=spec.publish.status,
@@ -258,10 +268,11 @@ def _store(name: str, spec: StoreSpec, source: Source) -> Store:
             tags=tuple(spec.publish.tags),
         ),
         on_remove=spec.on_remove,
-        endpoint=spec.endpoint,
+        endpoint=spec.endpoint or spec.url,
         source=source,
         logistics=spec.logistics,
         ship_from=spec.ship_from,
+        max_concurrency=spec.max_concurrency,
     )
 
 
@@ -276,9 +287,9 @@ DOCUMENTS: tuple[DocumentKind, ...] = (
         collector=_Stores,
         position=7,
         how_many="any",
-        notes="must be in a sops-encrypted file; `accessToken` and `clientSecret` must be encrypted; "
-        "names and domains are unique",
+        notes="must be in a sops-encrypted file; `accessToken`, `clientSecret`, `consumerKey` and "
+        "`consumerSecret` must be encrypted; names and shops (domain or url) are unique",
         secret=True,
-        must_be_encrypted=("accessToken", "clientSecret"),
+        must_be_encrypted=("accessToken", "clientSecret", "consumerKey", "consumerSecret"),
     ),
 )

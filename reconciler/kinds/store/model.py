@@ -30,6 +30,8 @@ class StoreAuth:
     access_token: Secret | None = None
     client_id: Secret | None = None
     client_secret: Secret | None = None
+    consumer_key: Secret | None = None  # WooCommerce: the REST API key pair, sent as HTTP Basic
+    consumer_secret: Secret | None = None
 
     @property
     def grant(self) -> Literal["token", "client_credentials"]:
@@ -59,10 +61,11 @@ class Store:
     auth: StoreAuth
     publish: PublishDefaults
     on_remove: OnRemove
-    endpoint: str | None  # replaces https://<domain> (the sandbox and tests); http:// only on loopback
+    endpoint: str | None  # replaces https://<domain> (sandbox, tests; WooCommerce: its url); http only on loopback
     source: Source
     logistics: str | None = None  # CJ's shipping method for connections when no Market quote gives one
     ship_from: str | None = None  # the country CJ ships from for connections when no Market quote gives one
+    max_concurrency: int | None = None  # WooCommerce: requests in flight at most (None: the platform's default)
 
     @property
     def base_url(self) -> str:

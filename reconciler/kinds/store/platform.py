@@ -29,7 +29,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from reconciler.kinds.store.model import Store
@@ -49,6 +49,7 @@ class ListedVariant:
     compare_at: str | None
     cost: str | None
     weight_grams: str | None
+    image: str | None = None  # the variant's own image (an http(s) URL), for platforms that set one per variant
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Listing:
     variants: tuple[ListedVariant, ...]
     images: tuple[str, ...]
     active: bool  # CJ has it on sale
+    sku: str = ""  # the CJ product's SKU (WooCommerce finds a variable product by it after a lost state)
 
     @property
     def fingerprint(self) -> str:
@@ -157,6 +159,11 @@ class StoreClient(Protocol):
         first publish (title, images, the Store's publishing defaults)."""
         ...
 
+    def publish_all(self, listings: Sequence[Listing], *, call: str) -> list[Outcome]:
+        """:meth:`publish` of several products at once, one Outcome each in order; at most the
+        platform's ``publish_batch`` of them (WooCommerce sends them in one batch request)."""
+        ...
+
     def set_variants(self, product_id: str, listing: Listing, known: Mapping[str, str], *, call: str) -> Outcome:
         """Variants added or removed: options and variants only; the merchant's fields stay."""
         ...
@@ -196,7 +203,11 @@ class StorePlatform:
     - ``default_api_version``: the version cjrec speaks when the Store names none;
     - ``cj_id``: a product or variant id of the platform as CJ's connection endpoints take it;
     - ``cost`` and ``cost_unit``: what one write or read is estimated to cost against the
-      platform's rate limit (``StoreOperation``, number of variants or products), for the plan.
+      platform's rate limit (``StoreOperation``, number of variants or products), for the plan;
+    - ``spec_rule``: its rule for the Store document as a whole (which fields it needs and which
+      it has no use for); the message when the spec breaks it, else None;
+    - ``publish_batch``: how many first publishes the executor hands the client at once
+      (:meth:`StoreClient.publish_all`; 1: one at a time, the state written after each).
     """
 
     name: str
@@ -206,3 +217,5 @@ class StorePlatform:
     cj_id: Callable[[str], str]
     cost: Callable[[StoreOperation, int], int]
     cost_unit: str
+    spec_rule: Callable[[Any], str | None] | None = None
+    publish_batch: int = 1

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from reconciler.kinds.store.platform import StorePlatform
 from reconciler.kinds.store.shopify import SHOPIFY
+from reconciler.kinds.store.woocommerce import WOOCOMMERCE
 
-_PLATFORMS: dict[str, StorePlatform] = {platform.name: platform for platform in (SHOPIFY,)}
+_PLATFORMS: dict[str, StorePlatform] = {platform.name: platform for platform in (SHOPIFY, WOOCOMMERCE)}
 
 
 def platform_names() -> tuple[str, ...]:

@@ -72,6 +72,32 @@ def check_api_version(value: str) -> str | None:
     return None
 
 
+WOO_FIELDS = {"url": "domain (and endpoint)", "consumer_key": "accessToken", "consumer_secret": "accessToken"}
+CAMEL = {"url": "url", "consumer_key": "consumerKey", "consumer_secret": "consumerSecret"}
+
+
+def check_spec(spec: Any) -> str | None:
+    """A Shopify Store names its ``domain`` and gives ``accessToken``, or ``clientId`` + ``clientSecret``
+    for the client-credentials grant; another platform's fields are refused."""
+    for name, instead in WOO_FIELDS.items():
+        if getattr(spec, name, None) is not None:
+            return f"{CAMEL[name]} is not a field of a Shopify Store: it takes {instead}"
+    if getattr(spec, "domain", None) is None:
+        return "missing domain: the shop's permanent domain, NAME.myshopify.com"
+    token = getattr(spec, "access_token", None)
+    pair = (getattr(spec, "client_id", None) is not None, getattr(spec, "client_secret", None) is not None)
+    if token is not None and any(pair):
+        return "give accessToken, or clientId + clientSecret (client-credentials grant), not both"
+    if token is None and not all(pair):
+        if any(pair):
+            return "clientId and clientSecret must be given together"
+        return (
+            "missing the store's credentials: accessToken, or clientId + clientSecret for the "
+            "client-credentials grant (from the app in Shopify's Dev Dashboard)"
+        )
+    return None
+
+
 def cj_id(gid: str) -> str:
     """A Shopify global id as CJ takes it: ``gid://shopify/Product/123`` → ``123``."""
     return gid.rsplit("/", 1)[-1]
@@ -95,6 +121,7 @@ SHOPIFY = StorePlatform(
     cj_id=cj_id,
     cost=cost,
     cost_unit="query cost points",
+    spec_rule=check_spec,
 )
 
 

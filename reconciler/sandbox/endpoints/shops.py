@@ -7,8 +7,8 @@ own client (../shared/store-apis.md §3; no official page): the POST takes ``cjP
 ``logistics`` and the ship-from/to country codes, and connects each listed variant (a variant
 posted again is replaced, never doubled: ``sandbox/connections.py``); the GET lists them by
 shop, product and variant, ``pageSize`` ≤ 100; the DELETE removes a product's connections, or
-one variant's. The sandbox account has one Shopify store, the one the
-Shopify stand-in of the same sandbox plays (``SANDBOX_SHOP``). CJ's answer shape is not
+one variant's. The sandbox account has one Shopify store and one WooCommerce store, the ones
+the Shopify and WooCommerce stand-ins of the same sandbox play (``SANDBOX_SHOP``, ``SANDBOX_WOO_SHOP``). CJ's answer shape is not
 documented (see ../shared/store-apis.md §3): a page like the other lists, each row with
 ``shopId``, ``shopName``, ``shopType`` and ``shopUrl``; cjrec reads ``id``/``name`` too.
 """
@@ -29,7 +29,13 @@ SANDBOX_SHOP = {
     "shopType": "shopify",
     "shopUrl": "cjrec-sandbox.myshopify.com",
 }
-SHOPS = (SANDBOX_SHOP,)
+SANDBOX_WOO_SHOP = {
+    "shopId": "1690000000000000002",
+    "shopName": "Sandbox Woo Shop",
+    "shopType": "woocommerce",
+    "shopUrl": "127.0.0.1",
+}
+SHOPS = (SANDBOX_SHOP, SANDBOX_WOO_SHOP)
 
 
 def get_shops(call: Call) -> Reply:
