@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli.account_scope import one_account
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_ERROR, EXIT_OK, StateError, UsageError
 from reconciler.models.secret import Secret
@@ -57,6 +58,7 @@ def _open_id(obj: AppContext, desired: Desired) -> tuple[Secret | None, str]:
 @click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
 @click.option("--check", is_flag=True, help="Only report whether the receiver can start: token, openId, event log.")
 @click.pass_obj
+@one_account
 def receive(obj: AppContext, host: str, port: int, check: bool) -> int:
     """Receive CJ's webhook messages (POST /cj/$CJREC_RECEIVER_TOKEN) into the state's events/ log."""
     from reconciler.adapters.clock import SystemClock
