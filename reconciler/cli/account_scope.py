@@ -81,12 +81,16 @@ _ONE = click.option(
 )
 
 
-def per_account(*, paths: tuple[str, ...] = (), check: Check | None = None) -> Callable[[F], F]:
+def per_account(
+    *, paths: tuple[str, ...] = (), check: Check | None = None, report: str | None = None
+) -> Callable[[F], F]:
     """Give a command ``--all/--accounts/--parallel``; run its body once per chosen account.
 
     ``paths``: the parameters naming a file each account writes or reads; with several
     accounts their value must hold ``{account}``. ``check`` runs once, before any account,
     with the selection and the command's other arguments (to refuse a combination).
+    ``report``: the parameter naming the file for the accounts' one Markdown comment (each
+    account's body leaves its part in ``AppContext.report``; the file is written once, after all).
     """
 
     def decorate(body: F) -> F:
@@ -104,7 +108,13 @@ def per_account(*, paths: tuple[str, ...] = (), check: Check | None = None) -> C
                 return _code(body(context, *args, **_for_account(kwargs, paths, account)))
 
             fmt = kwargs.get("fmt")
-            return run_for_accounts(obj, selection, work, fmt=fmt if fmt in ("json", "markdown") else "text")
+            return run_for_accounts(
+                obj,
+                selection,
+                work,
+                fmt=fmt if fmt in ("json", "markdown") else "text",
+                report_file=kwargs.get(report) if report is not None else None,
+            )
 
         setattr(command, SCOPE, "many")
         return _PARALLEL(_ACCOUNTS(_ALL(command)))  # type: ignore[return-value]
@@ -138,7 +148,14 @@ def one_account(body: F) -> F:
     return _ONE(command)  # type: ignore[return-value]
 
 
-def run_for_accounts(obj: AppContext, selection: Selection, work: Callable[[AppContext], int], *, fmt: str) -> int:
+def run_for_accounts(
+    obj: AppContext,
+    selection: Selection,
+    work: Callable[[AppContext], int],
+    *,
+    fmt: str,
+    report_file: Path | None = None,
+) -> int:
     """Run ``work`` for each account chosen, at most ``selection.parallel`` at once (``cli/many_accounts.py``)."""
     if selection.all_accounts and selection.names is not None:
         raise UsageError("--all and --accounts exclude each other", hint="give one of them")
@@ -154,7 +171,7 @@ def run_for_accounts(obj: AppContext, selection: Selection, work: Callable[[AppC
     layout = require_layout()
     chosen = layout.select(None if selection.all_accounts else selection.names)
     with sigterm_as_interrupt():  # a cancelled CI job stops every account as Ctrl-C does, releasing their locks
-        return run_accounts(obj, layout, chosen, work, parallel=selection.parallel, fmt=fmt)
+        return run_accounts(obj, layout, chosen, work, parallel=selection.parallel, fmt=fmt, report_file=report_file)
 
 
 def require_account(obj: AppContext) -> None:

@@ -23,6 +23,7 @@ class AppContext:
         self.console = Console(color=options.color)
         self._store: StateStore | None = None
         self.outcome = ""  # one line for the many-account summary table (plan and apply set it)
+        self.report = ""  # the plan in Markdown, for the many-account comment (plan sets it when asked)
         self.connections: list[Connection] = []  # so a many-account run can stop them all on Ctrl-C
         self.interrupted = False
 

@@ -152,10 +152,16 @@ _REFRESH_BUDGET = click.option(
     "--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for `cjrec apply FILE`."
 )
 @click.option(
+    "--out-markdown",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the plan in Markdown, ready for a pull-request comment; with --all/--accounts, "
+    "one comment with a section per account.",
+)
+@click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are, 1 on error."
 )
 @click.pass_obj
-@per_account(paths=("out",))
+@per_account(paths=("out",), report="out_markdown")
 def plan(
     obj: AppContext,
     refresh_details: bool,
@@ -164,6 +170,7 @@ def plan(
     offline: bool,
     fmt: str,
     out: Path | None,
+    out_markdown: Path | None,
     detailed_exitcode: bool,
 ) -> int:
     """Show what apply would change, against the state and CJ's live API (of every account with --all)."""
@@ -175,6 +182,7 @@ def plan(
         offline=offline,
         fmt=fmt,
         out=out,
+        out_markdown=out_markdown,
         detailed_exitcode=detailed_exitcode,
     )
 
@@ -189,8 +197,13 @@ def run_plan(
     fmt: str,
     out: Path | None,
     detailed_exitcode: bool,
+    out_markdown: Path | None = None,
 ) -> int:
-    """``cjrec plan`` for the account of ``obj``."""
+    """``cjrec plan`` for the account of ``obj``.
+
+    ``out_markdown``: the Markdown plan is kept in ``obj.report`` for the many-account comment,
+    and written to that file when this is a single account's run.
+    """
     from reconciler.adapters.plan_file import save_plan
     from reconciler.observe.refresh import refresh_points
 
@@ -219,8 +232,15 @@ def run_plan(
     finally:
         if connection is not None:
             connection.close()
-    click.echo(render(obj, result, fmt), nl=False, color=obj.console.color)
+    shown = render(obj, result, fmt)
+    click.echo(shown, nl=False, color=obj.console.color)
     obj.outcome = _summary(result)
+    if fmt == "markdown" or out_markdown is not None:
+        obj.report = shown if fmt == "markdown" else render(obj, result, "markdown")
+        if out_markdown is not None and obj.options.account is None:
+            from reconciler.adapters.atomic_file import write_atomic
+
+            write_atomic(out_markdown, obj.report.encode("utf-8"), mode=0o644, keep_backup=False)
     if out is not None:
         save_plan(out, result)
         if fmt == "text":

@@ -2,14 +2,16 @@
 
 The GitHub workflow's shell steps run with the test's workflow runner (tests/gitops/ci_runner.py)
 against two sandbox accounts behind one CJ address: the `changes` job lists the accounts a pull
-request touches with `cjrec accounts list --changed-since`, and one plan job runs per account
-with only that account's age key (its GitHub Environment's secret). Both files pass actionlint
-and the published schemas.
+request touches with `cjrec accounts list --changed-since`, one plan job runs per account
+with only that account's age key (its GitHub Environment's secret) and uploads its part of the
+comment, and the `comment` job puts the parts together as one pull-request comment, updated in
+place on the next push. Both files pass actionlint and the published schemas.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -62,7 +64,7 @@ class Pipeline:
                 "NO_COLOR": "1",
                 "HOME": str(self.root.parent / "home"),
                 "GITHUB_REPOSITORY": "owner/stores",
-                "GH_STUB_STORE": str(tools / "comments.json"),
+                "GH_STUB_STORE": str(self.root.parent / "comments.json"),  # the pull request's, across runs
             },
             expressions={**base, **expressions},
         )
@@ -73,6 +75,19 @@ class Pipeline:
         self.ws.watch.record("\n".join(step.output for step in job.steps))
         names: list[str] = json.loads(job.outputs["accounts"])
         return names
+
+    def comment(self, tools: Path, accounts: list[str]) -> str:
+        """Run the comment job after the plan jobs of this run; the pull request's one comment."""
+        shutil.rmtree(self.root / "cjrec-comment", ignore_errors=True)  # the plan jobs ran on other machines
+        job = self.runner(tools, **{"needs.changes.outputs.accounts": json.dumps(accounts)}).run_job("comment")
+        output = "\n".join(f"[{step.name}] {step.output}" for step in job.steps)
+        self.ws.watch.record(output + job.summary)
+        assert job.ok, output
+        comments = json.loads((self.root.parent / "comments.json").read_text())
+        assert len(comments) == 1, [c["body"][:80] for c in comments]
+        body: str = comments[0]["body"]
+        self.ws.watch.record(body)
+        return body
 
     def plan(self, tools: Path, account: str) -> tuple[int, str]:
         runner = self.runner(tools, **{"matrix.account": account, "secrets.SOPS_AGE_KEY": self.keys[account].private})
@@ -173,8 +188,8 @@ def test_one_accounts_change_plans_only_it_and_a_common_change_plans_both(pipeli
     code, report = pipeline.plan(tmp_path / "one", "south")
     assert code == 0, report
     assert "## Account `south`" in report and "2 to create" in report
-    comments = json.loads((tmp_path / "one" / "comments.json").read_text())
-    assert len(comments) == 1 and comments[0]["body"].startswith("<!-- cjrec-plan:south -->")
+    body = pipeline.comment(tmp_path / "one", ["south"])
+    assert body.startswith("<!-- cjrec-plan -->") and "## Account `south`" in body and "north" not in body
     _git(pipeline.root, "commit", "-q", "-am", "south only")
     common = pipeline.root / "common/products.yaml"
     common.write_text(common.read_text() + "# edited\n")
@@ -183,6 +198,10 @@ def test_one_accounts_change_plans_only_it_and_a_common_change_plans_both(pipeli
         code, report = pipeline.plan(tmp_path / "two", name)
         assert code == 0, report
         assert f"## Account `{name}`" in report
+    body = pipeline.comment(tmp_path / "two", ["north", "south"])  # the same comment, updated: still one
+    assert body.count("<!-- cjrec-plan -->") == 1
+    assert body.index("## Account `north`") < body.index("## Account `south`")
+    assert "| `north` | 2 | 2 to create |" in body and "| `south` | 2 | 2 to create |" in body
 
 
 def test_an_accounts_key_opens_only_its_own_files(pipeline: Pipeline, tmp_path: Path) -> None:
@@ -196,6 +215,9 @@ def test_an_accounts_key_opens_only_its_own_files(pipeline: Pipeline, tmp_path: 
     assert "Traceback" not in output
     pipeline.ws.watch.record(output)
     assert pipeline.sandboxes["south"].calls() == []
+    body = pipeline.comment(tmp_path, ["north", "south"])  # north's plan job never ran
+    assert "| `south` | 1 |" in body and "**Failed:**" in body
+    assert "| `north` | – | no plan: its plan job wrote none" in body
 
 
 def test_sops_rules_give_each_account_its_own_rule() -> None:
