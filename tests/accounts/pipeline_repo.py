@@ -45,6 +45,15 @@ class Pipeline:
         self.ws, self.keys, self.router, self.sandboxes = ws, keys, router, sandboxes
         self.root = ws.root
 
+    def job_env(self) -> dict[str, str]:
+        """What every CI job of the tests gets: the sandboxes' address, no colour, a home of its own."""
+        return {
+            "CJREC_API_URL": self.router.base_url,
+            "SOPS_DISABLE_VERSION_CHECK": "1",
+            "NO_COLOR": "1",
+            "HOME": str(self.root.parent / "home"),
+        }
+
     def runner(self, tools: Path, **expressions: str) -> WorkflowRunner:
         base = {
             "github.event_name": "pull_request",
@@ -58,10 +67,7 @@ class Pipeline:
             repo=self.root,
             tools=tools,
             env={
-                "CJREC_API_URL": self.router.base_url,
-                "SOPS_DISABLE_VERSION_CHECK": "1",
-                "NO_COLOR": "1",
-                "HOME": str(self.root.parent / "home"),
+                **self.job_env(),
                 "GITHUB_REPOSITORY": "owner/stores",
                 "GH_STUB_STORE": str(self.root.parent / "comments.json"),  # the pull request's, across runs
             },

@@ -40,10 +40,7 @@ def _gitlab(pipeline: Pipeline, tools: Path, **variables: str) -> GitLabPipeline
         repo=pipeline.root,
         tools=tools,
         variables={
-            "CJREC_API_URL": pipeline.router.base_url,
-            "SOPS_DISABLE_VERSION_CHECK": "1",
-            "NO_COLOR": "1",
-            "HOME": str(pipeline.root.parent / "home"),
+            **pipeline.job_env(),
             "CI_SERVER_HOST": HOST,
             "CI_PROJECT_PATH": PROJECT,
             "CI_API_V4_URL": f"https://{HOST}/api/v4",
