@@ -17,6 +17,7 @@ from pathlib import Path
 from benchmarks import (
     auto_rate,
     calls_points,
+    many_accounts,
     offline_scale,
     pricing_export,
     reference,
@@ -31,7 +32,18 @@ from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing", "rate", "s3state", "shopify")
+BENCHMARKS = (
+    "throughput",
+    "calls",
+    "offline",
+    "startup",
+    "pricing",
+    "sourcing",
+    "rate",
+    "s3state",
+    "shopify",
+    "accounts",
+)
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -78,6 +90,9 @@ def parser() -> argparse.ArgumentParser:
         default=shopify_publish.PRODUCTS,
         help="products published to the Shopify stand-in",
     )
+    p.add_argument("--accounts", type=int, default=20, help="accounts applied at once in the accounts benchmark")
+    p.add_argument("--account-products", type=int, default=50, help="new products per account there")
+    p.add_argument("--account-qps", type=float, default=2.0, help="each account's rate limit there")
     p.add_argument("--source", type=Path, help="run cjrec from this checkout (python -m reconciler) instead")
     p.add_argument("--smoke", action="store_true", help="toy sizes, a few seconds: checks the harness only")
     p.add_argument("--workdir", type=Path, help="keep the workspaces here instead of a temporary folder")
@@ -96,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.pricing_products = 50
         args.requests, args.market_products = 7, 3
         args.shopify_products = 5
+        args.accounts, args.account_products, args.account_qps = 2, 3, 10.0
     if args.source is not None:
         workspace.use_command(workspace.Command.from_source(args.source))
     started = time.monotonic()
@@ -108,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "offline runs": str(args.runs),
         "start-up runs": str(args.startup_runs),
         "pricing products": f"{args.pricing_products:,} x {pricing_export.VARIANTS} variants",
+        "accounts": f"{args.accounts} x {args.account_products} products at {args.account_qps:g}/s",
     }
     key = workspace.AgeKey.generate()
     with tempfile.TemporaryDirectory(prefix="cjrec-bench-") as tmp:
@@ -169,6 +186,11 @@ def _run(chosen: list[str], args: argparse.Namespace, results: Results, root: Pa
             f"publishing {args.shopify_products} products x {shopify_publish.VARIANTS} variants to the Shopify stand-in"
         )
         results.shopify = shopify_publish.run(products=args.shopify_products)
+    if "accounts" in chosen:
+        _say(f"{args.accounts} accounts x {args.account_products} new products at {args.account_qps:g}/s each")
+        results.accounts = many_accounts.run(
+            root / "accounts", accounts=args.accounts, products=args.account_products, qps=args.account_qps
+        )
     if "s3state" in chosen:
         _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
         if args.smoke:

@@ -24,6 +24,7 @@ SECTIONS = {
     "rate": ("## 7. Request rate with no Settings", "| no Settings (`qps: auto`) | 4 |", "apply ≥ 0.9 × its limit"),
     "s3state": ("## 8. State on S3", "| 100 products |", "`cjrec state list` wall", "held 5 ms"),
     "shopify": ("## 9. Publishing to Shopify", "| 5 × 5 |", "publish to Shopify at 100 points/s"),
+    "accounts": ("## 11. Many accounts in parallel", "| 2 accounts at once, wall |", "each ≥ 0.9 × its own rate"),
 }
 
 
