@@ -44,8 +44,6 @@ INTERFACE_NOT_FOUND = 1600101
 def interface_missing(error: ApiError) -> bool:
     """True when CJ says the route itself does not exist (1600101, or HTTP 404), not that the call was bad."""
     return error.code == INTERFACE_NOT_FOUND or (error.code is None and error.http_status == 404)
-
-
 SHOP_PAGE_SIZE = 50  # shop/getShops takes at most 50 a page
 
 
@@ -259,7 +257,7 @@ class CjApi:
                 if not interface_missing(exc) or (method, path) == routes[-1]:
                     if interface_missing(exc):
                         raise ApiError(
-                            'CJ answered "interface not found" to both ways of asking where sourcing requests '
+                            "CJ answered \"interface not found\" to both ways of asking where sourcing requests "
                             f"stand ({' and '.join(f'{m} {p}' for m, p in SOURCING_ROUTES)})",
                             call=exc.call,
                             code=exc.code,

@@ -25,16 +25,16 @@ def changed_files(folder: Path, since: str) -> list[str]:
     if git is None:
         raise UsageError("--changed-since needs git, which is not on PATH", hint="install git, or list --all accounts")
     base = _git(git, folder, "merge-base", since, "HEAD", what=f"the merge base of {since} and HEAD").strip()
-    listed = _git(
-        git, folder, "diff", "--name-only", "--no-renames", "--relative", "-z", base, "--", ".", what="git diff"
-    )
+    listed = _git(git, folder, "diff", "--name-only", "--no-renames", "--relative", "-z", base, "--", ".", what="git diff")
     untracked = _git(git, folder, "ls-files", "--others", "--exclude-standard", "-z", what="git ls-files")
     return sorted({path for path in (listed + untracked).split("\0") if path})
 
 
 def _git(git: str, folder: Path, *args: str, what: str) -> str:
     try:
-        done = subprocess.run([git, *args], cwd=folder, capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [git, *args], cwd=folder, capture_output=True, text=True, timeout=120, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"{what} failed: {type(exc).__name__}", hint="check that git works in this folder") from None
     if done.returncode != 0:

@@ -363,11 +363,7 @@ class TokenManager:
             if self.account is not None:
                 return True, self.account.qps_limit
             cache = self._load_cache()
-            if (
-                cache is not None
-                and cache.qps_limit_at is not None
-                and self.clock.now() - cache.qps_limit_at <= max_age
-            ):
+            if cache is not None and cache.qps_limit_at is not None and self.clock.now() - cache.qps_limit_at <= max_age:
                 return True, cache.qps_limit
             return False, None
 
