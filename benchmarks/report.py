@@ -17,6 +17,8 @@ from pathlib import Path
 from benchmarks.auto_rate import RateRow
 from benchmarks.calls_points import Scenario
 from benchmarks.machine import Machine
+from benchmarks.many_accounts import ManyAccounts
+from benchmarks.many_accounts import section as accounts_section
 from benchmarks.offline_scale import Point
 from benchmarks.pricing_export import PricingPoint
 from benchmarks.process import RSS_METHOD
@@ -65,6 +67,7 @@ class Results:
     shopify: Publishing | None = None
     receiver: ReceiverResults | None = None
     woocommerce: WooPublishing | None = None
+    accounts: ManyAccounts | None = None
 
 
 def _verdict(ok: bool) -> str:
@@ -99,6 +102,8 @@ def render(results: Results) -> str:
         parts.append(receiver_section(results.receiver))
     if results.woocommerce is not None:
         parts.append(_woocommerce(results.woocommerce))
+    if results.accounts is not None:
+        parts.append(accounts_section(results.accounts))
     if FINDINGS.exists():
         parts.append(_findings(FINDINGS.read_text()))
     parts.append(_machine(results))
@@ -262,6 +267,22 @@ def _summary(results: Results) -> str:
         )
     if results.receiver:
         rows += receiver_rows(results.receiver)
+    if results.accounts:
+        many = results.accounts
+        rows.append(
+            (
+                f"{many.accounts} accounts at once: wall ≤ 1.2 × one account alone",
+                f"{_n(many.ratio, 2)}× ({_n(many.together.wall_s, 1)} s vs {_n(many.alone.wall_s, 1)} s)",
+                _verdict(many.ratio <= 1.2),
+            )
+        )
+        rows.append(
+            (
+                f"{many.accounts} accounts at once: each ≥ 0.9 × its own rate",
+                f"lowest {_n(many.slowest.utilisation, 3)}, median {_n(many.median, 3)}",
+                _verdict(many.slowest.utilisation >= 0.9),
+            )
+        )
     lines = ["## Summary", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)

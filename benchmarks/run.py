@@ -17,6 +17,7 @@ from pathlib import Path
 from benchmarks import (
     auto_rate,
     calls_points,
+    many_accounts,
     offline_scale,
     pricing_export,
     receiver_report,
@@ -45,6 +46,7 @@ BENCHMARKS = (
     "shopify",
     "receiver",
     "woocommerce",
+    "accounts",
 )
 SMOKE_ROWS = ((10.0, 5.0),)
 
@@ -101,6 +103,9 @@ def parser() -> argparse.ArgumentParser:
         default=woocommerce_publish.PRODUCTS,
         help="products published to the WooCommerce stand-in",
     )
+    p.add_argument("--accounts", type=int, default=20, help="accounts applied at once in the accounts benchmark")
+    p.add_argument("--account-products", type=int, default=50, help="new products per account there")
+    p.add_argument("--account-qps", type=float, default=2.0, help="each account's rate limit there")
     p.add_argument("--source", type=Path, help="run cjrec from this checkout (python -m reconciler) instead")
     p.add_argument("--smoke", action="store_true", help="toy sizes, a few seconds: checks the harness only")
     p.add_argument("--workdir", type=Path, help="keep the workspaces here instead of a temporary folder")
@@ -121,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.shopify_products = 5
         args.receiver_rate, args.receiver_seconds, args.receiver_duplicates = 50.0, 1.0, 100
         args.woocommerce_products = 5
+        args.accounts, args.account_products, args.account_qps = 2, 3, 10.0
     if args.source is not None:
         workspace.use_command(workspace.Command.from_source(args.source))
     started = time.monotonic()
@@ -133,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "offline runs": str(args.runs),
         "start-up runs": str(args.startup_runs),
         "pricing products": f"{args.pricing_products:,} x {pricing_export.VARIANTS} variants",
+        "accounts": f"{args.accounts} x {args.account_products} products at {args.account_qps:g}/s",
     }
     key = workspace.AgeKey.generate()
     with tempfile.TemporaryDirectory(prefix="cjrec-bench-") as tmp:
@@ -205,6 +212,11 @@ def _run(chosen: list[str], args: argparse.Namespace, results: Results, root: Pa
             "to the WooCommerce stand-in"
         )
         results.woocommerce = woocommerce_publish.run(products=args.woocommerce_products)
+    if "accounts" in chosen:
+        _say(f"{args.accounts} accounts x {args.account_products} new products at {args.account_qps:g}/s each")
+        results.accounts = many_accounts.run(
+            root / "accounts", accounts=args.accounts, products=args.account_products, qps=args.account_qps
+        )
     if "s3state" in chosen:
         _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
         if args.smoke:

@@ -5,9 +5,14 @@ start ``1/qps`` after the previous one *actually* started: the gap is measured f
 release times, not from planned slots, so a thread that overslept on a loaded machine
 pushes the next start back instead of squeezing two starts into CJ's one-second window.
 Threads wait outside the lock, so several requests may be in flight at once. A small
-safety margin absorbs the difference between our clock and CJ's. When CJ still answers 429, the
-rate is halved (multiplicative decrease) and then creeps back to the target (additive
-increase). Time and sleep come from an injected Clock, so tests never sleep.
+safety margin absorbs the difference between our clock and CJ's. CJ counts its window on its
+own clock, so a client at the limit sometimes trips it (the calls' delays on their way there
+vary more than the margin allows): a lone 429 (none in the last :data:`LONE_429_S` seconds)
+pushes the next start one interval away and widens the margin by :data:`DEFAULT_MARGIN` (up to
+:data:`MAX_MARGIN`; it narrows again by as much every :data:`MARGIN_RELAX_S` without a 429),
+keeping the pace. A 429 that follows another
+one means the account really is over its rate (another process on it, a lower limit): the rate
+is halved (multiplicative decrease) and then creeps back to the target (additive increase). Time and sleep come from an injected Clock, so tests never sleep.
 """
 
 from __future__ import annotations
@@ -19,6 +24,13 @@ from dataclasses import dataclass
 from reconciler.adapters.clock import Clock
 
 DEFAULT_MARGIN = 0.03
+# A 429 with none in this many seconds before it is taken for CJ's clock catching a call at the
+# edge of its window, not for a rate that is too high (an account really over its rate, e.g.
+# shared with another client, meets 429s every few calls). Halving for each cost the slowest of
+# 20 accounts at 2/s 3 to 6 s of a 25 s apply, from one or two 429s (BENCHMARKS.md §11).
+LONE_429_S = 5.0
+MAX_MARGIN = 0.15  # each lone 429 widens the margin by DEFAULT_MARGIN, up to this
+MARGIN_RELAX_S = 60.0  # and each such stretch without a 429 narrows it by as much again
 
 
 class RateLimiter:
@@ -42,12 +54,16 @@ class RateLimiter:
         """
         self._clock = clock
         self._margin, self._floor_fraction, self._recovery_per_s = margin, floor_fraction, recovery_per_s
+        self._base_margin = margin
         self._configure(qps)
         self._rate = self._target
         self._last_release = clock.monotonic() if assume_recent_call else float("-inf")
         self._last_adjust = clock.monotonic()
+        self._last_penalty = float("-inf")
+        self._margin_since = float("-inf")  # when the margin last widened or narrowed
         self._lock = threading.Lock()
         self.penalties = 0
+        self.forgiven = 0  # lone 429s, which did not slow the pace
 
     def _configure(self, qps: float) -> None:
         if qps <= 0:
@@ -83,16 +99,38 @@ class RateLimiter:
             self._clock.sleep(wait)
             waited += wait
 
+    def started_at(self, moment: float) -> None:
+        """Count the last start as made at ``moment`` at the latest (its answer came then: CJ saw it before)."""
+        with self._lock:
+            self._last_release = max(self._last_release, moment)
+
     def penalize(self) -> None:
-        """CJ said 429: halve the pace and push the next slot one new interval away."""
+        """CJ said 429: push the next slot one interval away and, unless the 429 is a lone one, halve the pace."""
         with self._lock:
             now = self._clock.monotonic()
-            self._rate = max(self._floor, self._rate / 2.0)
+            lone = now - self._last_penalty > LONE_429_S
+            self._last_penalty = now
             self._last_release = max(self._last_release, now)
-            self._last_adjust = now
             self.penalties += 1
+            if lone:  # keep the pace, but leave CJ's window more room from now on
+                self.forgiven += 1
+                self._margin = min(MAX_MARGIN, self._margin + DEFAULT_MARGIN)
+                self._margin_since = now
+                self._configure(self.qps)
+                self._rate = min(self._rate, self._target)
+                return
+            self._recover(now)
+            self._rate = max(self._floor, self._rate / 2.0)
+            self._last_adjust = now
 
     def _recover(self, now: float) -> None:
+        if self._margin > self._base_margin and now - self._margin_since >= MARGIN_RELAX_S:
+            at_target = self._rate >= self._target
+            self._margin = max(self._base_margin, self._margin - DEFAULT_MARGIN)
+            self._margin_since = now  # the next step down is one more clean stretch away
+            self._configure(self.qps)
+            if at_target:
+                self._rate = self._target
         elapsed = now - self._last_adjust
         if elapsed > 0 and self._rate < self._target:
             self._rate = min(self._target, self._rate + self._recovery * elapsed)

@@ -200,3 +200,56 @@ def list_accounts(obj: AppContext, changed_since: str | None, as_json: bool) -> 
         return
     for name in names:
         obj.console.out(name)
+
+
+@accounts.command("comment")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--expect",
+    metavar="JSON|A,B",
+    default=None,
+    help="The accounts that should have a plan (the changes job's list): one without a file is shown as missing.",
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write it here.")
+@click.pass_obj
+def comment(obj: AppContext, folder: Path, expect: str | None, out: Path | None) -> None:
+    """Put the plan jobs' Markdown (FOLDER/*.md from plan --out-markdown) together as one pull-request comment."""
+    from reconciler.render.plan_comment import AccountSection, combined_comment, read_sections
+
+    sections: dict[str, AccountSection] = {}
+    files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise UsageError(
+                f"cannot read {path}: {exc.strerror or exc}", hint="check the downloaded artifacts"
+            ) from None
+        found = read_sections(text)
+        if not found:
+            obj.console.warning(f"{path} holds no account's plan (not written by `cjrec plan --out-markdown`)")
+        for section in found:
+            sections.setdefault(section.name, section)
+    text = combined_comment(sections.values(), missing=_expected(expect))
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from reconciler.adapters.atomic_file import write_atomic
+
+    write_atomic(out, text.encode("utf-8"), mode=0o644, keep_backup=False)
+    obj.console.success(f"wrote {out}: {len(sections)} account(s)")
+
+
+def _expected(text: str | None) -> list[str]:
+    """``["a","b"]`` (a CI matrix list) or ``a,b``: account names, checked."""
+    if text is None or not text.strip():
+        return []
+    try:
+        names = json.loads(text) if text.lstrip().startswith("[") else text.split(",")
+    except ValueError:
+        raise UsageError(f"--expect {text[:60]!r} is not a JSON list", hint='give ["a", "b"] or a,b') from None
+    names = [str(name).strip() for name in names if str(name).strip()]
+    bad = [name for name in names if not valid_account_name(name)]
+    if bad:
+        raise UsageError(f"--expect: {bad[0][:60]!r} is not an account name", hint="use the names of accounts/<name>/")
+    return names

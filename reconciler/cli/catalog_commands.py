@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli.account_scope import one_account, per_account
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_OK, CjrecError, ManifestError, StateError, UsageError
 
@@ -41,6 +42,7 @@ DEFAULT_IMPORT_FILE = "imported.yaml"
 @click.option("--name", default="imported", show_default=True, help="metadata.name of the Products document.")
 @click.option("--force", is_flag=True, help="Replace --out when it exists (only if it holds only Products documents).")
 @click.pass_obj
+@one_account
 def import_command(obj: AppContext, out: Path | None, name: str, force: bool) -> int:
     """Write a Products manifest for the products already in My Products (free: no points).
 
@@ -184,6 +186,7 @@ def _partition(
 def _warn_dropped(obj: AppContext, desired: Desired, target: Path, shown: str, imported: set[str]) -> None:
     """Say which products the replaced file listed that the new one will not (they are not in My Products)."""
     from reconciler.kinds.product.model import products as declared_products
+
     dropped = sorted(
         p.pid for p in declared_products(desired) if _same_file(p.source.file, target) and p.pid not in imported
     )
@@ -244,9 +247,11 @@ def _check_manifest(manifests: Path, target: Path, text: str, *, expected: set[s
     default="-",
     show_default=True,
     type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    help="File to write (replaced atomically), or - for standard output.",
+    help="File to write (replaced atomically), or - for standard output. With --all/--accounts: one file "
+    "per account, {account} in the name (e.g. exports/{account}.csv).",
 )
 @click.pass_obj
+@per_account(paths=("out",))
 def export(obj: AppContext, fmt: str, out: Path) -> int:
     """Write the synced catalog for a store to import, from the state alone (no API call, no key).
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.cli.console import Console
@@ -24,21 +23,17 @@ class AppContext:
         self.console = Console(color=options.color)
         self._store: StateStore | None = None
         self.outcome = ""  # one line for the many-account summary table (plan and apply set it)
+        self.report = ""  # the plan in Markdown, for the many-account comment (plan sets it when asked)
         self.connections: list[Connection] = []  # so a many-account run can stop them all on Ctrl-C
         self.interrupted = False
 
     def load(self, *, need_secrets: bool, quiet: bool = False) -> ValidationResult:
         """Load and validate the manifests; raise ManifestError listing every problem."""
+        from reconciler.cli.account_scope import require_account
         from reconciler.cli.heap import collector_paused
         from reconciler.cli.wiring import load_configuration
 
-        if self.options.account is None and not self.options.manifests.exists() and Path("accounts").is_dir():
-            from reconciler.errors import UsageError
-
-            raise UsageError(
-                f"{self.options.manifests} does not exist: this is a many-account repository (accounts/<name>/manifests)",
-                hint="name the accounts: --all or --accounts NAME (`cjrec accounts list` shows them)",
-            )
+        require_account(self)
 
         with collector_paused():
             result = load_configuration(
@@ -71,6 +66,10 @@ class AppContext:
         """
         if self._store is None:
             from reconciler.adapters.clock import SystemClock
+            from reconciler.cli.account_scope import require_account
+
+            if not self.options.state_explicit:
+                require_account(self)
             from reconciler.cli.wiring import open_store, state_location
 
             location = state_location(self.options, desired)

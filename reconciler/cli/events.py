@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli.account_scope import per_account, require_account
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_OK
 from reconciler.models.events import EventHint
@@ -67,6 +68,8 @@ def _state_events(obj: AppContext) -> int:
     from reconciler.adapters.event_log import DEDUP_WINDOW, KNOWN_TYPES
     from reconciler.cli.wiring import state_location
 
+    if not obj.options.state_explicit:
+        require_account(obj)
     log = open_event_log(state_location(obj.options, None))
     pending = log.pending()
     if not pending:
@@ -91,6 +94,7 @@ def _state_events(obj: AppContext) -> int:
 
 @click.command("events")
 @click.pass_obj
+@per_account()
 def state_events(obj: AppContext) -> int:
     """Count CJ's webhook messages waiting in the state's event log, by type."""
     return _state_events(obj)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reconciler import __version__
+from reconciler.cli.account_scope import not_scoped_message, one_account, per_account
 from reconciler.cli.console import Console, colour_wanted
 from reconciler.cli.context import AppContext
 from reconciler.cli.run_options import RunOptions
@@ -137,18 +138,10 @@ def _change_directory(directory: Path) -> None:
 
 
 @cli.command()
-@click.option("--all", "all_accounts", is_flag=True, help="Every account of accounts/<name>/ (many-account repository).")
-@click.option("--accounts", "account_names", metavar="A,B", default=None, help="These accounts of accounts/<name>/.")
 @click.pass_obj
-def validate(obj: AppContext, all_accounts: bool, account_names: str | None) -> int:
+@per_account()
+def validate(obj: AppContext) -> int:
     """Check the manifests: structure, URLs, logos and (with a sops key) the secrets."""
-    from reconciler.cli.plan_commands import run_for_accounts
-
-    many = run_for_accounts(obj, all_accounts, account_names, 4, _validate, "text")
-    return _validate(obj) if many is None else many
-
-
-def _validate(obj: AppContext) -> int:
     from reconciler.kinds.logo.model import logos
     from reconciler.kinds.product.model import products
 
@@ -188,6 +181,7 @@ def token() -> None:
 
 @token.command("status")
 @click.pass_obj
+@per_account()
 def token_status(obj: AppContext) -> None:
     """Show which token would be used, where it comes from, and when each expires (never the token)."""
     from reconciler.cli.token_view import render_status
@@ -198,6 +192,7 @@ def token_status(obj: AppContext) -> None:
 
 @token.command("refresh")
 @click.pass_obj
+@per_account()
 def token_refresh(obj: AppContext) -> None:
     """Refresh the access token now (authenticating with the API key if no refresh token is usable)."""
     from reconciler.cli.token_view import render_status
@@ -210,6 +205,7 @@ def token_refresh(obj: AppContext) -> None:
 
 @cli.command()
 @click.pass_obj
+@one_account
 def logout(obj: AppContext) -> None:
     """Revoke the tokens at CJ and clear the token cache."""
     with obj.connect(obj.desired()) as connection:
@@ -365,8 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return EXIT_OK if exc.exit_code == 0 else EXIT_ERROR
     except click.ClickException as exc:
+        scoped = not_scoped_message(exc) if isinstance(exc, click.NoSuchOption) else None
         Console(color=colour_wanted(sys.stderr, no_color_flag="--no-color" in args)).error(
-            UsageError(exc.format_message(), hint="see `cjrec --help`")
+            scoped or UsageError(exc.format_message(), hint="see `cjrec --help`")
         )
         return EXIT_ERROR
     except CjrecError as exc:

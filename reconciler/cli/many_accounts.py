@@ -6,7 +6,8 @@ its own manifests (plus ``common/``), state store and lock, token cache, HTTP cl
 limiter and points budget — nothing is shared but the process. What an account prints is
 kept apart (:class:`_Streams`) and shown as one block per account when it finishes, then a
 summary table; the exit code is the worst account's (error 1 over changes 2 over 0). An
-account that fails is reported with its reason and does not stop the others.
+account that fails is reported with its reason and does not stop the others. In Markdown the
+accounts make one pull-request comment (``render/plan_comment.py``), printed or written to a file.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TextIO
 
 import click
@@ -41,6 +43,7 @@ class AccountRun:
     stdout: str
     stderr: str
     seconds: float
+    report: str = ""  # its plan in Markdown, when the command made one
 
 
 class _Streams(io.TextIOBase):
@@ -106,13 +109,21 @@ def account_context(obj: AppContext, account: Account, layout: Layout) -> AppCon
 
 
 def run_accounts(
-    obj: AppContext, layout: Layout, chosen: list[Account], work: Work, *, parallel: int, fmt: str = "text"
+    obj: AppContext,
+    layout: Layout,
+    chosen: list[Account],
+    work: Work,
+    *,
+    parallel: int,
+    fmt: str = "text",
+    report_file: Path | None = None,
 ) -> int:
     """Run ``work`` for every chosen account, at most ``parallel`` at once; print the reports and the table.
 
-    ``fmt`` is how the accounts' standard output is put together: ``text`` and ``markdown``
-    print each report under a heading as it finishes; ``json`` prints, at the end, one object
-    ``{"accounts": {name: plan}, "summary": [...]}``.
+    ``fmt`` is how the accounts' standard output is put together: ``text`` prints each report
+    under a heading as it finishes; ``markdown`` prints, at the end, one comment with a section
+    per account; ``json`` prints, at the end, one object ``{"accounts": {name: plan}, "summary": [...]}``.
+    ``report_file``: the comment is written there too (whatever ``fmt``).
     """
     local = threading.local()
     contexts: list[AppContext] = []
@@ -145,6 +156,7 @@ def run_accounts(
             buffers["out"].getvalue(),
             buffers["err"].getvalue(),
             time.monotonic() - started,
+            context.report,
         )
 
     runs: list[AccountRun] = []
@@ -170,17 +182,21 @@ def run_accounts(
             for account in chosen[len(futures) :]:
                 runs.append(AccountRun(account.name, EXIT_INTERRUPTED, "not started: interrupted", "", "", 0.0))
             obj.console.warning("Interrupted: no account sent another call to CJ after Ctrl-C.")
-    _finish(obj, runs, out, fmt=fmt)
+    _finish(obj, runs, out, fmt=fmt, report_file=report_file)
     return EXIT_INTERRUPTED if interrupted.is_set() else worst(run.code for run in runs)
 
 
-def _finish(obj: AppContext, runs: list[AccountRun], out: TextIO, *, fmt: str) -> None:
-    """The summary (text table, Markdown table or the JSON document) and the failed accounts."""
+def _finish(obj: AppContext, runs: list[AccountRun], out: TextIO, *, fmt: str, report_file: Path | None) -> None:
+    """The summary (text table, the Markdown comment or the JSON document) and the failed accounts."""
     runs.sort(key=lambda run: run.name)
+    if report_file is not None:
+        from reconciler.adapters.atomic_file import write_atomic
+
+        write_atomic(report_file, markdown_comment(runs).encode("utf-8"), mode=0o644, keep_backup=False)
     if fmt == "json":
         out.write(json_report(runs))
     elif fmt == "markdown":
-        out.write(markdown_table(runs))
+        out.write(markdown_comment(runs))
     else:
         click.echo(summary_table(runs), file=out, color=obj.console.color)
     out.flush()
@@ -205,9 +221,7 @@ def _default_outcome(code: int) -> str:
 
 
 def _print_run(obj: AppContext, run: AccountRun, out: TextIO, err: TextIO, *, fmt: str) -> None:
-    if fmt == "markdown":
-        out.write(f"## Account `{run.name}`\n\n{run.stdout}\n")
-    elif fmt == "text":
+    if fmt == "text":
         heading = f"=== account {run.name} ({run.outcome}, {run.seconds:.1f} s) ==="
         click.echo(
             obj.console.role_style(for_terminal(heading, limit=None), "heading"), file=out, color=obj.console.color
@@ -228,12 +242,11 @@ def summary_table(runs: list[AccountRun]) -> str:
     return "\n".join(lines)
 
 
-def markdown_table(runs: list[AccountRun]) -> str:
-    """The summary as a Markdown table (account names are [a-z0-9_-], outcomes made safe)."""
-    from reconciler.safe_text import for_markdown_inline
+def markdown_comment(runs: list[AccountRun]) -> str:
+    """One pull-request comment: the summary table, then each account's plan in its own section."""
+    from reconciler.render.plan_comment import combined_comment, section_of
 
-    rows = [f"| `{run.name}` | {run.code} | {for_markdown_inline(run.outcome)} |" for run in runs]
-    return "## Summary\n\n| account | exit | result |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+    return combined_comment(section_of(run.name, run.code, run.outcome, run.report) for run in runs)
 
 
 def json_report(runs: list[AccountRun]) -> str:

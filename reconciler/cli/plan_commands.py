@@ -12,13 +12,14 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli.account_scope import Selection, per_account
 from reconciler.cli.context import AppContext
 from reconciler.cli.heap import collector_paused
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, CjrecError, StateError, UsageError
@@ -147,44 +148,6 @@ _REFRESH_EVENTS = click.option(
 )
 
 
-# --all / --accounts / --parallel: the same for plan and apply (cli/many_accounts.py runs them)
-_ALL = click.option(
-    "--all", "all_accounts", is_flag=True, help="Every account of accounts/<name>/ (many-account repository)."
-)
-_ACCOUNTS = click.option(
-    "--accounts", "account_names", metavar="A,B", default=None, help="These accounts of accounts/<name>/."
-)
-_PARALLEL = click.option(
-    "--parallel",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="With --all/--accounts: how many accounts run at once (each at its own account's rate).",
-)
-
-
-def run_for_accounts(
-    obj: AppContext, all_accounts: bool, names: str | None, parallel: int, work: Callable[[AppContext], int], fmt: str
-) -> int | None:
-    """Run ``work`` per account when --all or --accounts was given; None for a single-account run."""
-    if not all_accounts and names is None:
-        return None
-    if all_accounts and names is not None:
-        raise UsageError("--all and --accounts exclude each other", hint="give one of them")
-    if obj.options.manifests != Path("manifests") and obj.options.manifests != Path("./manifests"):
-        raise UsageError(
-            "--manifests does not go with --all/--accounts: each account's are accounts/<name>/manifests",
-            hint="drop --manifests (and CJREC_MANIFESTS), or run one account with -C or --manifests alone",
-        )
-    from reconciler.cli.accounts import require_layout
-    from reconciler.cli.many_accounts import run_accounts
-
-    layout = require_layout()
-    chosen = layout.select(None if all_accounts else names)
-    with sigterm_as_interrupt():  # a cancelled CI job stops every account as Ctrl-C does, releasing their locks
-        return run_accounts(obj, layout, chosen, work, parallel=parallel, fmt=fmt)
-
-
 @click.command()
 @click.option(
     "--refresh-details", is_flag=True, help="Re-query every managed product (10 points each) and report drift."
@@ -199,13 +162,17 @@ def run_for_accounts(
     "--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for `cjrec apply FILE`."
 )
 @click.option(
+    "--out-markdown",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the plan in Markdown, ready for a pull-request comment; with --all/--accounts, "
+    "one comment with a section per account.",
+)
+@click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are, 1 on error."
 )
 @_REFRESH_EVENTS
-@_ALL
-@_ACCOUNTS
-@_PARALLEL
 @click.pass_obj
+@per_account(paths=("out",), report="out_markdown")
 def plan(
     obj: AppContext,
     refresh_details: bool,
@@ -215,31 +182,22 @@ def plan(
     offline: bool,
     fmt: str,
     out: Path | None,
+    out_markdown: Path | None,
     detailed_exitcode: bool,
-    all_accounts: bool,
-    account_names: str | None,
-    parallel: int,
 ) -> int:
     """Show what apply would change, against the state and CJ's live API (of every account with --all)."""
-    several = all_accounts or "," in (account_names or "").strip(",")
-    if several and out is not None:
-        raise UsageError("--out saves one account's plan", hint="plan that account alone: --accounts NAME --out FILE")
-
-    def work(context: AppContext) -> int:
-        return run_plan(
-            context,
-            refresh_details=refresh_details or refresh_events,
-            refresh_budget=refresh_budget,
-            refresh_events=refresh_events,
-            refresh_only=refresh_only,
-            offline=offline,
-            fmt=fmt,
-            out=out,
-            detailed_exitcode=detailed_exitcode,
-        )
-
-    many = run_for_accounts(obj, all_accounts, account_names, parallel, work, fmt)
-    return work(obj) if many is None else many
+    return run_plan(
+        obj,
+        refresh_details=refresh_details or refresh_events,
+        refresh_budget=refresh_budget,
+        refresh_events=refresh_events,
+        refresh_only=refresh_only,
+        offline=offline,
+        fmt=fmt,
+        out=out,
+        out_markdown=out_markdown,
+        detailed_exitcode=detailed_exitcode,
+    )
 
 
 def run_plan(
@@ -253,8 +211,13 @@ def run_plan(
     out: Path | None,
     detailed_exitcode: bool,
     refresh_events: bool = False,
+    out_markdown: Path | None = None,
 ) -> int:
-    """``cjrec plan`` for the account of ``obj``."""
+    """``cjrec plan`` for the account of ``obj``.
+
+    ``out_markdown``: the Markdown plan is kept in ``obj.report`` for the many-account comment,
+    and written to that file when this is a single account's run.
+    """
     from reconciler.adapters.plan_file import save_plan
     from reconciler.observe.refresh import refresh_points
 
@@ -284,8 +247,15 @@ def run_plan(
     finally:
         if connection is not None:
             connection.close()
-    click.echo(render(obj, result, fmt), nl=False, color=obj.console.color)
+    shown = render(obj, result, fmt)
+    click.echo(shown, nl=False, color=obj.console.color)
     obj.outcome = _summary(result)
+    if fmt == "markdown" or out_markdown is not None:
+        obj.report = shown if fmt == "markdown" else render(obj, result, "markdown")
+        if out_markdown is not None and obj.options.account is None:
+            from reconciler.adapters.atomic_file import write_atomic
+
+            write_atomic(out_markdown, obj.report.encode("utf-8"), mode=0o644, keep_backup=False)
     if out is not None:
         save_plan(out, result)
         if fmt == "text":
@@ -342,6 +312,15 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _check_many_apply(selection: Selection, args: dict[str, object]) -> None:
+    """apply --all/--accounts asks no questions: the accounts run at once."""
+    if selection.given and not args["auto_approve"]:
+        raise UsageError(
+            "apply --all/--accounts asks no questions: the accounts run at once",
+            hint="review `cjrec plan --all` first, then run again with --auto-approve",
+        )
+
+
 @click.command()
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
@@ -364,10 +343,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
 @click.option(
     "--lock-timeout", default="0s", callback=parse_duration, help="Wait this long for the state lock (e.g. 2m)."
 )
-@_ALL
-@_ACCOUNTS
-@_PARALLEL
 @click.pass_obj
+@per_account(paths=("plan_file",), check=_check_many_apply)
 def apply(
     obj: AppContext,
     plan_file: Path | None,
@@ -379,9 +356,6 @@ def apply(
     refresh_events: bool,
     detailed_exitcode: bool,
     lock_timeout: float,
-    all_accounts: bool,
-    account_names: str | None,
-    parallel: int,
 ) -> int:
     """Make CJ match the manifests (or apply exactly a saved PLAN_FILE); every account's with --all.
 
@@ -389,31 +363,18 @@ def apply(
     `apply -refresh-only`): nothing is added or set at CJ, prices and selections are not
     recomputed (the next apply does that, as `~ update` with old -> new prices).
     """
-    if all_accounts or account_names is not None:
-        if plan_file is not None and (all_accounts or "," in (account_names or "").strip(",")):
-            raise UsageError("a saved plan is one account's", hint="apply it with --accounts NAME PLAN_FILE")
-        if not auto_approve:
-            raise UsageError(
-                "apply --all/--accounts asks no questions: the accounts run at once",
-                hint="review `cjrec plan --all` first, then run again with --auto-approve",
-            )
-
-    def work(context: AppContext) -> int:
-        return run_apply(
-            context,
-            plan_file=plan_file,
-            auto_approve=auto_approve,
-            allow_mass_forget=allow_mass_forget,
-            refresh_details=refresh_details or refresh_events,
-            refresh_only=refresh_only,
-            refresh_budget=refresh_budget,
-            refresh_events=refresh_events,
-            detailed_exitcode=detailed_exitcode,
-            lock_timeout=lock_timeout,
-        )
-
-    many = run_for_accounts(obj, all_accounts, account_names, parallel, work, "text")
-    return work(obj) if many is None else many
+    return run_apply(
+        obj,
+        plan_file=plan_file,
+        auto_approve=auto_approve,
+        allow_mass_forget=allow_mass_forget,
+        refresh_details=refresh_details or refresh_events,
+        refresh_only=refresh_only,
+        refresh_budget=refresh_budget,
+        refresh_events=refresh_events,
+        detailed_exitcode=detailed_exitcode,
+        lock_timeout=lock_timeout,
+    )
 
 
 def run_apply(
@@ -440,7 +401,10 @@ def run_apply(
 
     refreshing = refresh_details or refresh_only or refresh_budget is not None
     _check_apply_options(
-        saved=plan_file is not None, refreshing=refreshing, detailed_exitcode=detailed_exitcode, refresh_only=refresh_only
+        saved=plan_file is not None,
+        refreshing=refreshing,
+        detailed_exitcode=detailed_exitcode,
+        refresh_only=refresh_only,
     )
     loaded = obj.load(need_secrets=True)
     desired = loaded.desired

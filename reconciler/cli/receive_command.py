@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli.account_scope import one_account
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_ERROR, EXIT_OK, StateError, UsageError
 from reconciler.models.receiver_url import MAKE_ONE, token_problem
@@ -100,6 +101,7 @@ def _open_id(obj: AppContext, desired: Desired) -> tuple[Secret | None, str]:
     help="Start the drift job at most once every SECONDS (a failed start is tried again after as long).",
 )
 @click.pass_obj
+@one_account
 def receive(obj: AppContext, host: str, port: int, check: bool, dispatch: str | None, dispatch_interval: int) -> int:
     """Receive CJ's webhook messages (POST /cj/$CJREC_RECEIVER_TOKEN) into the state's events/ log."""
     from reconciler.adapters.clock import SystemClock

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from reconciler.cli.account_scope import one_account, per_account
 from reconciler.cli.context import AppContext
 from reconciler.errors import EXIT_OK, StateError, UsageError
 
@@ -23,6 +24,7 @@ def state() -> None:
 
 @state.command("list")
 @click.pass_obj
+@per_account()
 def state_list(obj: AppContext) -> int:
     """List every resource the state records."""
     recorded = obj.store().load()
@@ -38,6 +40,7 @@ def state_list(obj: AppContext) -> int:
 @state.command("show")
 @click.argument("address")
 @click.pass_obj
+@per_account()
 def state_show(obj: AppContext, address: str) -> int:
     """Show one resource's record (JSON)."""
     recorded = obj.store().load()
@@ -69,6 +72,7 @@ def _record_at(recorded: SyncState, address: str) -> dict[str, Any] | None:
 @state.command("forget")
 @click.argument("address")
 @click.pass_obj
+@one_account
 def state_forget(obj: AppContext, address: str) -> int:
     """Stop tracking a resource without touching CJ (the next plan may adopt it again)."""
     from reconciler.adapters.clock import SystemClock
@@ -105,6 +109,7 @@ def _forms() -> list[tuple[str, ...]]:
 @click.command("force-unlock")
 @click.argument("lock_id")
 @click.pass_obj
+@one_account
 def force_unlock(obj: AppContext, lock_id: str) -> int:
     """Break a stuck state lock (give the ID from the lock error)."""
     info = obj.store().force_unlock(lock_id)
@@ -116,6 +121,7 @@ def force_unlock(obj: AppContext, lock_id: str) -> int:
 @click.argument("destination")
 @click.option("--force", is_flag=True, help="Replace a state of another lineage, or a newer one, at DESTINATION.")
 @click.pass_obj
+@one_account
 def state_push(obj: AppContext, destination: str, force: bool) -> int:
     """Copy the state (and the token cache) to DESTINATION: a folder or s3://BUCKET/PREFIX.
 
@@ -131,6 +137,7 @@ def state_push(obj: AppContext, destination: str, force: bool) -> int:
 @click.option("--to", "to", default="state", show_default=True, help="The folder (or s3:// prefix) to copy into.")
 @click.option("--force", is_flag=True, help="Replace a state of another lineage, or a newer one, at --to.")
 @click.pass_obj
+@one_account
 def state_pull(obj: AppContext, source: str | None, to: str, force: bool) -> int:
     """Copy the state (and the token cache) from SOURCE (default: the configured state location) into --to.
 

@@ -2,131 +2,30 @@
 
 The GitHub workflow's shell steps run with the test's workflow runner (tests/gitops/ci_runner.py)
 against two sandbox accounts behind one CJ address: the `changes` job lists the accounts a pull
-request touches with `cjrec accounts list --changed-since`, and one plan job runs per account
-with only that account's age key (its GitHub Environment's secret). Both files pass actionlint
-and the published schemas.
+request touches with `cjrec accounts list --changed-since`, one plan job runs per account
+with only that account's age key (its GitHub Environment's secret) and uploads its part of the
+comment, and the `comment` job puts the parts together as one pull-request comment, updated in
+place on the next push. Both files pass actionlint and the published schemas.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from reconciler.sandbox import Sandbox, SandboxConfig
-from tests.accounts.conftest import EMAILS, KEYS
-from tests.gitops.ci_runner import WorkflowRunner
-from tests.support.account_router import AccountRouter
-from tests.support.sops_keys import AgeKey, make_age_key
+from tests.accounts.pipeline_repo import BIN, NAMES, Pipeline, git, pipeline_repo
 from tests.support.workspace import Workspace
-
-BIN = Path(sys.executable).parent
-NAMES = ("north", "south")
-
-
-def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
-
-
-class Pipeline:
-    def __init__(self, ws: Workspace, keys: dict[str, AgeKey], router: AccountRouter, sandboxes: dict[str, Sandbox]):
-        self.ws, self.keys, self.router, self.sandboxes = ws, keys, router, sandboxes
-        self.root = ws.root
-
-    def runner(self, tools: Path, **expressions: str) -> WorkflowRunner:
-        base = {
-            "github.event_name": "pull_request",
-            "github.base_ref": "main",
-            "github.event.before": "",
-            "github.event.pull_request.number": "7",
-            "github.token": "not-a-real-token",
-        }
-        return WorkflowRunner(
-            self.root / ".github/workflows/cjrec.yml",
-            repo=self.root,
-            tools=tools,
-            env={
-                "CJREC_API_URL": self.router.base_url,
-                "SOPS_DISABLE_VERSION_CHECK": "1",
-                "NO_COLOR": "1",
-                "HOME": str(self.root.parent / "home"),
-                "GITHUB_REPOSITORY": "owner/stores",
-                "GH_STUB_STORE": str(tools / "comments.json"),
-            },
-            expressions={**base, **expressions},
-        )
-
-    def changed(self, tools: Path) -> list[str]:
-        job = self.runner(tools).run_job("changes")
-        assert job.ok, [step.output for step in job.steps]
-        self.ws.watch.record("\n".join(step.output for step in job.steps))
-        names: list[str] = json.loads(job.outputs["accounts"])
-        return names
-
-    def plan(self, tools: Path, account: str) -> tuple[int, str]:
-        runner = self.runner(tools, **{"matrix.account": account, "secrets.SOPS_AGE_KEY": self.keys[account].private})
-        job = runner.run_job("plan")
-        output = "\n".join(f"[{step.name}] {step.output}" for step in job.steps)
-        self.ws.watch.record(output + job.summary)
-        return (0 if job.ok else 1), job.summary + output
 
 
 @pytest.fixture
-def pipeline(workspace: Workspace) -> object:
-    keys = {name: make_age_key() for name in NAMES}
-    workspace.watch.secrets.update(key.private for key in keys.values())
-    (workspace.root / ".sops.yaml").unlink()  # init writes the per-account rules
-    result = workspace.cli("init", "--accounts", ",".join(NAMES), "--age-recipient", keys["north"].public)
-    assert result.exit_code == 0, result.output
-    rules = (workspace.root / ".sops.yaml").read_text()
-    # south gets its own key: replace the recipient of its two rules
-    head, _, south = rules.partition("accounts/south/")
-    (workspace.root / ".sops.yaml").write_text(
-        head + "accounts/south/" + south.replace(keys["north"].public, keys["south"].public)
-    )
-    for name in NAMES:
-        workspace.key = keys[name]
-        workspace.credentials(
-            email=EMAILS[name], token=KEYS[name], relpath=f"accounts/{name}/manifests/credentials.sops.yaml"
-        )
-        workspace.write(
-            f"accounts/{name}/manifests/settings.yaml",
-            "apiVersion: cjrec/v1\nkind: Settings\nspec: {qps: 10, pointsBudget: 20000}\n",
-        )
-    with (
-        Sandbox(SandboxConfig(qps=10, products=80, seed=3, api_key=KEYS["north"], email=EMAILS["north"])) as north,
-        Sandbox(SandboxConfig(qps=10, products=80, seed=3, api_key=KEYS["south"], email=EMAILS["south"])) as south,
-        AccountRouter([north, south]) as router,
-    ):
-        pids = north.catalog_pids("on_sale")[3:6]
-        from reconciler.models.product_url import product_url
-
-        items = "\n".join(f"    - productUrl: {product_url(pid, 'item')}" for pid in pids[:2])
-        workspace.write(
-            "common/products.yaml",
-            f"apiVersion: cjrec/v1\nkind: Products\nmetadata: {{name: storefront}}\nspec:\n  items:\n{items}\n",
-        )
-        (workspace.root / "common/logos.yaml").unlink()
-        _git(workspace.root, "init", "-q", "-b", "main")
-        _git(workspace.root, "add", "-A")
-        _git(workspace.root, "commit", "-q", "-m", "start")
-        origin = workspace.root.parent / "origin.git"
-        _git(workspace.root.parent, "init", "-q", "--bare", "-b", "main", str(origin))
-        _git(workspace.root, "remote", "add", "origin", str(origin))
-        _git(workspace.root, "push", "-q", "-u", "origin", "main")  # actions/checkout tracks the branch too
-        _git(workspace.root, "checkout", "-q", "-b", "change")
-        yield Pipeline(workspace, keys, router, {"north": north, "south": south})
+def pipeline(workspace: Workspace) -> Iterator[Pipeline]:
+    with pipeline_repo(workspace) as made:
+        yield made
 
 
 @pytest.mark.parametrize(
@@ -173,9 +72,9 @@ def test_one_accounts_change_plans_only_it_and_a_common_change_plans_both(pipeli
     code, report = pipeline.plan(tmp_path / "one", "south")
     assert code == 0, report
     assert "## Account `south`" in report and "2 to create" in report
-    comments = json.loads((tmp_path / "one" / "comments.json").read_text())
-    assert len(comments) == 1 and comments[0]["body"].startswith("<!-- cjrec-plan:south -->")
-    _git(pipeline.root, "commit", "-q", "-am", "south only")
+    body = pipeline.comment(tmp_path / "one", ["south"])
+    assert body.startswith("<!-- cjrec-plan -->") and "## Account `south`" in body and "north" not in body
+    git(pipeline.root, "commit", "-q", "-am", "south only")
     common = pipeline.root / "common/products.yaml"
     common.write_text(common.read_text() + "# edited\n")
     assert pipeline.changed(tmp_path / "two") == ["north", "south"]
@@ -183,6 +82,10 @@ def test_one_accounts_change_plans_only_it_and_a_common_change_plans_both(pipeli
         code, report = pipeline.plan(tmp_path / "two", name)
         assert code == 0, report
         assert f"## Account `{name}`" in report
+    body = pipeline.comment(tmp_path / "two", ["north", "south"])  # the same comment, updated: still one
+    assert body.count("<!-- cjrec-plan -->") == 1
+    assert body.index("## Account `north`") < body.index("## Account `south`")
+    assert "| `north` | 2 | 2 to create |" in body and "| `south` | 2 | 2 to create |" in body
 
 
 def test_an_accounts_key_opens_only_its_own_files(pipeline: Pipeline, tmp_path: Path) -> None:
@@ -196,6 +99,9 @@ def test_an_accounts_key_opens_only_its_own_files(pipeline: Pipeline, tmp_path: 
     assert "Traceback" not in output
     pipeline.ws.watch.record(output)
     assert pipeline.sandboxes["south"].calls() == []
+    body = pipeline.comment(tmp_path, ["north", "south"])  # north's plan job never ran
+    assert "| `south` | 1 |" in body and "**Failed:**" in body
+    assert "| `north` | – | no plan: its plan job wrote none" in body
 
 
 def test_sops_rules_give_each_account_its_own_rule() -> None:
@@ -218,8 +124,8 @@ def test_init_refuses_an_unusable_account_name(workspace: Workspace) -> None:
 
 
 def test_on_merge_only_the_touched_account_is_applied_and_its_state_pushed(pipeline: Pipeline, tmp_path: Path) -> None:
-    _git(pipeline.root, "checkout", "-q", "main")
-    before = _git(pipeline.root, "rev-parse", "HEAD").strip()
+    git(pipeline.root, "checkout", "-q", "main")
+    before = git(pipeline.root, "rev-parse", "HEAD").strip()
     own = pipeline.root / "accounts/south/manifests/own.yaml"
     pid = pipeline.sandboxes["south"].catalog_pids("on_sale")[10]
     from reconciler.models.product_url import product_url
@@ -228,9 +134,9 @@ def test_on_merge_only_the_touched_account_is_applied_and_its_state_pushed(pipel
         "apiVersion: cjrec/v1\nkind: Products\nmetadata: {name: own}\nspec:\n"
         f"  items:\n    - productUrl: {product_url(pid, 'item')}\n"
     )
-    _git(pipeline.root, "add", "-A")
-    _git(pipeline.root, "commit", "-q", "-m", "south sells one more")
-    _git(pipeline.root, "push", "-q", "origin", "main")
+    git(pipeline.root, "add", "-A")
+    git(pipeline.root, "commit", "-q", "-m", "south sells one more")
+    git(pipeline.root, "push", "-q", "origin", "main")
     push = {"github.event_name": "push", "github.event.before": before}
     changes = pipeline.runner(tmp_path, **push).run_job("changes")
     assert changes.ok and json.loads(changes.outputs["accounts"]) == ["south"]
@@ -245,7 +151,7 @@ def test_on_merge_only_the_touched_account_is_applied_and_its_state_pushed(pipel
     assert len(added) == 3  # the two common products and its own
     assert [c for c in pipeline.sandboxes["north"].calls() if str(c.get("path", "")).endswith("/addToMyProduct")] == []
     origin = pipeline.root.parent / "origin.git"
-    log = _git(origin, "log", "--format=%s", "-n", "1", "main")
+    log = git(origin, "log", "--format=%s", "-n", "1", "main")
     assert log.strip() == "cjrec: record the state of south after apply [skip ci]"
-    files = _git(origin, "ls-tree", "-r", "--name-only", "main", "accounts/")
+    files = git(origin, "ls-tree", "-r", "--name-only", "main", "accounts/")
     assert "accounts/south/state/sync.json" in files and "accounts/north/state/sync.json" not in files

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 from tests.accounts.conftest import KEYS, Accounts
@@ -99,3 +100,19 @@ def test_swapped_keys_are_refused_by_the_account_check_and_nothing_is_written(tw
         ).stdout
         # only the attempt is remembered (CJ's 300 s rule); no token of the other account is kept
         assert set(json.loads(cache)) == {"api_key_fingerprint", "format_version", "last_get_access_token_at", "source"}
+
+
+def test_plan_all_writes_one_comment_with_a_section_per_account(two_accounts: Accounts) -> None:
+    pids = _pids(two_accounts, 3)
+    two_accounts.products("common/products.yaml", pids[:2])
+    two_accounts.products("accounts/south/manifests/own.yaml", pids[2:], name="south-only")
+    result = two_accounts.run("plan", "--all", "--detailed-exitcode", "--out-markdown", "comment.md")
+    assert result.exit_code == 2, result.output
+    assert "=== account north" in result.stdout  # the text report on the terminal, the comment in the file
+    comment = (two_accounts.ws.root / "comment.md").read_text()
+    assert comment.startswith("<!-- cjrec-plan -->") and comment.count("<!-- cjrec-plan -->") == 1
+    assert "| `north` | 2 | 2 to create |" in comment and "| `south` | 2 | 3 to create |" in comment
+    assert comment.index("## Account `north`") < comment.index("## Account `south`")
+    printed = two_accounts.run("plan", "--all", "--detailed-exitcode", "--format", "markdown")
+    calls = re.compile(r"used \d+ calls")  # the second plan finds the tokens cached: fewer calls
+    assert calls.sub("", printed.stdout) == calls.sub("", comment)  # --format markdown prints the same comment

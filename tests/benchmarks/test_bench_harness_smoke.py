@@ -32,6 +32,7 @@ SECTIONS = {
         "| 2,000 | the next drift job",
     ),
     "woocommerce": ("## Publishing to WooCommerce", "| 5 × 5 |", "6 batches for a floor of 6", "**met**"),
+    "accounts": ("## 11. Many accounts in parallel", "| 2 accounts at once, wall |", "each ≥ 0.9 × its own rate"),
 }
 
 

@@ -6,7 +6,14 @@ import itertools
 import random
 import threading
 
-from reconciler.adapters.rate_limiter import RateLimiter, RetryPolicy
+from reconciler.adapters.rate_limiter import (
+    DEFAULT_MARGIN,
+    LONE_429_S,
+    MARGIN_RELAX_S,
+    MAX_MARGIN,
+    RateLimiter,
+    RetryPolicy,
+)
 from tests.support.client_fakes import FakeClock
 
 
@@ -41,10 +48,40 @@ def test_a_limiter_that_assumes_a_recent_call_paces_its_first_request_too() -> N
     assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(starts))
 
 
-def test_a_429_halves_the_rate_and_it_recovers_additively() -> None:
+def test_a_lone_429_pushes_the_next_start_back_and_widens_the_margin_instead_of_halving() -> None:
+    # CJ counts its window on its own clock: a client at the limit sometimes trips it
+    clock = FakeClock()
+    limiter = RateLimiter(qps=2, clock=clock)
+    assert abs(limiter.rate - 2 / (1 + DEFAULT_MARGIN)) < 1e-9
+    limiter.acquire()
+    clock.advance(0.2)
+    limiter.penalize()
+    assert abs(limiter.rate - 2 / (1 + 2 * DEFAULT_MARGIN)) < 1e-9 and limiter.forgiven == 1
+    assert limiter.acquire() >= 1 / limiter.rate - 1e-9  # one whole interval after the 429, not after the last start
+    for _ in range(10):  # lone again each time: the last one is long past
+        clock.advance(LONE_429_S + 1)
+        limiter.penalize()
+    assert abs(limiter.rate - 2 / (1 + MAX_MARGIN)) < 1e-9 and limiter.forgiven == 11
+    clock.advance(MARGIN_RELAX_S)  # a clean minute: one step narrower
+    limiter.acquire()
+    assert abs(limiter.rate - 2 / (1 + MAX_MARGIN - DEFAULT_MARGIN)) < 1e-9
+    clock.advance(10 * MARGIN_RELAX_S)
+    limiter.acquire()
+    clock.advance(10 * MARGIN_RELAX_S)
+    limiter.acquire()
+    for _ in range(5):
+        clock.advance(MARGIN_RELAX_S)
+        limiter.acquire()
+    assert abs(limiter.rate - 2 / (1 + DEFAULT_MARGIN)) < 1e-9  # back to the margin it started with
+
+
+def test_a_429_soon_after_another_halves_the_rate_and_it_recovers_additively() -> None:
     clock = FakeClock()
     limiter = RateLimiter(qps=4, clock=clock)
+    limiter.penalize()  # lone: the margin widens, the pace stays
     full = limiter.rate
+    assert abs(full - 4 / (1 + 2 * DEFAULT_MARGIN)) < 1e-9
+    clock.advance(LONE_429_S - 1)
     limiter.penalize()
     assert abs(limiter.rate - full / 2) < 1e-9
     limiter.penalize()
@@ -52,6 +89,7 @@ def test_a_429_halves_the_rate_and_it_recovers_additively() -> None:
     limiter.penalize()
     assert limiter.rate >= 4 * 0.25  # never below the floor
     assert abs(limiter.rate - 1.0) < 1e-9  # at the floor (a quarter of qps)
+    assert limiter.penalties == 5 and limiter.forgiven == 1
     clock.advance(5)
     limiter.acquire()
     assert abs(limiter.rate - 2.0) < 1e-9  # part-way: 5 s at 0.2 requests/s per s (5% of qps)
@@ -60,7 +98,7 @@ def test_a_429_halves_the_rate_and_it_recovers_additively() -> None:
     assert abs(limiter.rate - 3.0) < 1e-9
     clock.advance(60)
     limiter.acquire()
-    assert abs(limiter.rate - full) < 1e-9
+    assert abs(limiter.rate - 4 / (1 + DEFAULT_MARGIN)) < 1e-9  # all the way, the lone 429's margin relaxed too
 
 
 def test_concurrent_threads_share_one_schedule() -> None:

@@ -1,7 +1,9 @@
 """Run the shell steps of the GitHub workflow `cjrec init` writes, as a runner would, on this machine.
 
 `uses:` steps are stood in for: checkout is the test's git work tree, setup-python is this
-interpreter, upload-artifact checks its files exist (``if-no-files-found: error``). A stub
+interpreter, upload-artifact checks its files exist (``if-no-files-found: error``) and keeps a
+copy under ``tools/artifacts/<name>``, where download-artifact (``pattern``, ``merge-multiple``)
+finds them for a later job of the same run. A stub
 `gh` keeps pull-request comments in a JSON file. Given a ``python`` (a fresh virtualenv's), the
 jobs run with it first on PATH and the "Install cjrec" step really runs ``pip install
 "$CJREC_PACKAGE"`` with it, once per distinct line (a GitHub runner is fresh every job; this one
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -146,6 +149,10 @@ class WorkflowRunner:
 
         return re.sub(r"\$\{\{(.*?)\}\}", value, text)
 
+    def new_run(self) -> None:
+        """A new workflow run (a new push): the artifacts of the last one are gone."""
+        shutil.rmtree(self.tools / "artifacts", ignore_errors=True)
+
     def run_job(self, name: str, *, extra_env: dict[str, str] | None = None) -> JobResult:
         job = self.workflow["jobs"][name]
         result = JobResult(name)
@@ -190,9 +197,27 @@ class WorkflowRunner:
 
     def _uses(self, step: dict[str, Any]) -> tuple[int, str]:
         action = str(step["uses"])
+        if not action.startswith(("actions/upload-artifact", "actions/download-artifact")):
+            return 0, f"({action} stood in for by the test)"
+        given = {key: self.substitute(str(value)) for key, value in (step.get("with") or {}).items()}
+        artifacts = self.tools / "artifacts"
         if action.startswith("actions/upload-artifact"):
-            path = self.repo / step["with"]["path"]
-            if not path.exists() and step["with"].get("if-no-files-found") == "error":
-                return 1, f"no file found at {path}"
+            path = self.repo / given["path"]
+            if not path.exists():
+                if given.get("if-no-files-found") == "error":
+                    return 1, f"no file found at {path}"
+                return 0, f"no file at {path}: nothing uploaded"
+            kept = artifacts / given["name"]
+            shutil.rmtree(kept, ignore_errors=True)
+            if path.is_dir():
+                shutil.copytree(path, kept)
+            else:
+                kept.mkdir(parents=True)
+                shutil.copy2(path, kept / path.name)
             return 0, f"uploaded {path.name}"
-        return 0, f"({action} stood in for by the test)"
+        target = self.repo / given.get("path", ".")
+        found = sorted(artifacts.glob(given.get("pattern") or given["name"])) if artifacts.is_dir() else []
+        merge = given.get("merge-multiple", "").lower() == "true"
+        for kept in found:
+            shutil.copytree(kept, target if merge else target / kept.name, dirs_exist_ok=True)
+        return 0, f"downloaded {', '.join(kept.name for kept in found) or 'nothing'}"

@@ -100,7 +100,7 @@ def slowed_down_after_the_burst(calls: Calls) -> str | None:
         return "no call met the burst of 429s"
     after = [float(str(c["t"])) for c in calls[limited[-1] + 1 :] if c.get("code") == 200][:6]
     gaps = [b - a for a, b in itertools.pairwise(after)]
-    # CJ's spacing at qps 10 is 0.1 s; cjrec halves its rate per 429 and recovers slowly
+    # CJ's spacing at qps 10 is 0.1 s; cjrec halves its rate per 429 after the first (a lone one is forgiven) and recovers slowly
     if len(gaps) < 5 or min(gaps) < 0.2:
         return f"no visible slow-down after the burst of 429s: next calls {[round(g, 2) for g in gaps]} s apart"
     return None
