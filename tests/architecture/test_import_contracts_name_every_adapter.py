@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # contract section -> the adapters allowed to import its library
 ALLOWED = {
-    "importlinter:contract:requests-only-in-api-client": {"cj_http", "shopify_http"},
+    "importlinter:contract:requests-only-in-api-client": {"cj_http", "shopify_http", "woocommerce_http", "pipeline_trigger"},
     "importlinter:contract:subprocess-only-in-sops": {"sops", "git_changes"},
     "importlinter:contract:boto3-only-in-s3-adapter": {"s3_objects"},
 }
