@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from reconciler.errors import StateError
+from reconciler.kinds import state_codec
 from reconciler.kinds.contract import Section
 from reconciler.kinds.registry import sections
 from reconciler.models.state import RecordError, SyncState
@@ -227,25 +229,7 @@ def read_tree(
     ``display`` names the root in messages, ``place`` is prefixed to a shard's name (the folder
     or bucket prefix).
     """
-    unknown = sorted(set(root) - ROOT_KEYS)
-    if unknown:
-        raise StateError(
-            f"{display}: the state root has an entry cjrec does not write ({unknown[0]!r}); records live in the "
-            "shard files it names",
-            hint=hint,
-        )
-    try:
-        serial, lineage = root["serial"], str(root["lineage"])
-        present = [str(key) for key in root["sections"]]
-        hashes = {str(name): str(sha) for name, sha in dict(root["shards"]).items()}
-    except (KeyError, TypeError, ValueError) as exc:
-        raise StateError(
-            f"{display}: the state root fails validation ({type(exc).__name__}: {exc})", hint=hint
-        ) from None
-    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
-        raise StateError(
-            f"{display}: the state root fails validation (serial must be a non-negative integer)", hint=hint
-        )
+    serial, lineage, present, hashes = _root_header(root, display=display, hint=hint)
     by_key = {section.key: section for section in sections()}
     raw: dict[str, dict[str, Any]] = {}
     whole: dict[str, Any] = {}
@@ -286,6 +270,34 @@ def read_tree(
     return state, tree
 
 
+def _root_header(root: Mapping[str, Any], *, display: str, hint: str) -> tuple[int, str, list[str], dict[str, str]]:
+    """The root's serial, lineage, sections and shard hashes, validated; StateError naming ``display`` otherwise."""
+    unknown = sorted(set(root) - ROOT_KEYS)
+    if unknown:
+        raise StateError(
+            f"{display}: the state root has an entry cjrec does not write ({unknown[0]!r}); records live in the "
+            "shard files it names",
+            hint=hint,
+        )
+    try:
+        serial, lineage = root["serial"], str(root["lineage"])
+        present = [str(key) for key in root["sections"]]
+        hashes = {str(name): str(sha) for name, sha in dict(root["shards"]).items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StateError(
+            f"{display}: the state root fails validation ({type(exc).__name__}: {exc})", hint=hint
+        ) from None
+    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+        raise StateError(
+            f"{display}: the state root fails validation (serial must be a non-negative integer)", hint=hint
+        )
+    try:
+        uuid.UUID(lineage)
+    except ValueError:
+        raise StateError(f"{display}: the state root fails validation (lineage)", hint=hint) from None
+    return serial, lineage, present, hashes
+
+
 def _read_shard(files: TreeFiles, name: str, sha: str, *, place: str, hint: str) -> Any:
     """A shard's JSON once its bytes match ``sha``; StateError naming the file otherwise."""
     data = files.read(name)
@@ -301,6 +313,56 @@ def _read_shard(files: TreeFiles, name: str, sha: str, *, place: str, hint: str)
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise StateError(f"{place}{name}: the shard is not valid JSON", hint=hint) from None
+
+
+def parse_root(raw: bytes) -> dict[str, Any] | None:
+    """The parsed root when ``raw`` is a format-2 root, else None (format 1, or not parseable: the caller says why)."""
+    if b'"format_version": 2' not in raw[:200] and b'"format_version":2' not in raw[:200]:
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    return data if isinstance(data, dict) and is_tree_root(data) else None
+
+
+def root_names(raw: bytes | None) -> set[str]:
+    """The shards a root's bytes name (none when missing or not a format-2 root)."""
+    root = parse_root(raw) if raw is not None else None
+    shards = root.get("shards") if root is not None else None
+    return {str(name) for name in shards} if isinstance(shards, dict) else set()
+
+
+@dataclass(frozen=True)
+class TreeWrite:
+    """What one checkpoint writes: the new tree (its root), the shards it adds, and the tree it was made from."""
+
+    tree: Tree
+    new_files: dict[str, bytes]
+    base: Tree | None
+
+
+def plan_write(state: SyncState, *, previous: SyncState | None, base: Tree | None) -> TreeWrite | None:
+    """The checkpoint that records ``state`` over ``previous``, or None when it holds nothing new.
+
+    ``base`` is the tree the store last read or wrote; it is used (only the changed shards are
+    encoded) when it is the tree of ``previous``, else every shard is encoded. Both stores (a
+    folder, a bucket) write the result the same way: the new shards, then the root.
+    """
+    if base is not None and (previous is None or (previous.serial, previous.lineage) != (base.serial, base.lineage)):
+        base = None  # not the state this store last read or wrote: encode everything
+    if base is None and previous is not None and unchanged(state, previous):
+        return None
+    serial = (previous.serial + 1) if previous is not None else max(state.serial, 1)
+    tree, new_files = render_tree(state, base, serial=serial)
+    if base is not None and previous is not None and same_content(tree, base):
+        return None
+    return TreeWrite(tree, new_files, base)
+
+
+def unchanged(state: SyncState, previous: SyncState) -> bool:
+    """True when ``state`` records what ``previous`` does (same lineage, same content)."""
+    return previous.lineage == state.lineage and state_codec.content(previous) == state_codec.content(state)
 
 
 def unreferenced(candidates: Iterable[str], *keep: Tree | None) -> list[str]:

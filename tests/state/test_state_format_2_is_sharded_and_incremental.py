@@ -23,22 +23,11 @@ from reconciler.errors import StateError
 from reconciler.kinds import state_codec
 from reconciler.kinds.product.record import ProductRecord, products_of, with_product
 from reconciler.models.product_url import product_url
-from reconciler.models.state import SyncState
-from tests.support.state_files import root_document, shard_files, state_document
+from tests.support import state_files
+from tests.support.state_files import catalogue, pid, root_document, shard_files, state_document
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "release-0.1").glob("*.json"))
-LINEAGE = "6f1f5f7e-0b7e-4c55-9d59-2d2c1e0b0a11"
-
-
-def pid(i: int) -> str:
-    return f"17000000000{i:08d}"
-
-
-def catalogue(count: int) -> SyncState:
-    state = SyncState(lineage=LINEAGE, serial=0)
-    for i in range(count):
-        state = with_product(state, ProductRecord(pid(i), product_url(pid(i), "mug"), "added", None))
-    return state
+LINEAGE = state_files.LINEAGE
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
