@@ -39,6 +39,17 @@ def state_document(folder: Path) -> dict[str, Any]:
     return json.loads(json.dumps(state_codec.encode(state)))
 
 
+def bucket_state_document(url: str) -> dict[str, Any]:
+    """The state at ``s3://BUCKET/PREFIX`` as one document, read and checked by the S3 store (the test's AWS environment)."""
+    from reconciler.adapters.clock import SystemClock
+    from reconciler.adapters.s3_state import S3StateStore
+    from reconciler.models.state_location import parse_s3_url
+
+    state = S3StateStore(parse_s3_url(url), clock=SystemClock()).load()
+    assert state is not None, f"no state at {url}"
+    return json.loads(json.dumps(state_codec.encode(state)))
+
+
 def root_document(folder: Path) -> dict[str, Any]:
     """The root file ``sync.json`` as it is on disk."""
     data = json.loads((folder / "sync.json").read_text())
