@@ -192,7 +192,13 @@ class _Products:
             )
             if record.snapshot is not None:
                 snapshot = _with_status(record.snapshot, "unavailable")
-        if record is not None and record.snapshot is not None and snapshot is not None and snapshot != record.snapshot:
+        if (
+            record is not None
+            and record.snapshot is not None
+            and snapshot is not None
+            and snapshot is not record.snapshot
+            and snapshot != record.snapshot
+        ):
             self.found.drift.extend(drift_between(address, record.snapshot, snapshot))
         if record is not None and checked_now is not None:
             self._material(product, record, snapshot, detail is not None, unavailable)
