@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import state_scale
 from benchmarks.auto_rate import RateRow
 from benchmarks.calls_points import Scenario
 from benchmarks.machine import Machine
@@ -57,6 +58,7 @@ class Results:
     rate: list[RateRow] | None = None
     s3: S3Results | None = None
     shopify: Publishing | None = None
+    state_scale: list[state_scale.ScalePoint] | None = None
 
 
 def _verdict(ok: bool) -> str:
@@ -87,6 +89,8 @@ def render(results: Results) -> str:
         parts.append(_s3(results.s3))
     if results.shopify is not None:
         parts.append(_shopify(results.shopify))
+    if results.state_scale is not None:
+        parts.append(state_scale.section(results.state_scale))
     if FINDINGS.exists():
         parts.append(_findings(FINDINGS.read_text()))
     parts.append(_machine(results))
@@ -238,6 +242,7 @@ def _summary(results: Results) -> str:
                 _verdict(pub.utilisation >= SHOPIFY_GOAL),
             )
         )
+    rows += state_scale.summary_rows(results.state_scale or [])
     lines = ["## Summary", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from benchmarks import (
     shopify_publish,
     sourcing,
     startup,
+    state_scale,
     throughput,
     workspace,
 )
@@ -31,7 +32,18 @@ from benchmarks.machine import describe, load_average
 from benchmarks.report import Results, render
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("throughput", "calls", "offline", "startup", "pricing", "sourcing", "rate", "s3state", "shopify")
+BENCHMARKS = (
+    "throughput",
+    "calls",
+    "offline",
+    "startup",
+    "pricing",
+    "sourcing",
+    "rate",
+    "s3state",
+    "shopify",
+    "statescale",
+)
 SMOKE_ROWS = ((10.0, 5.0),)
 
 
@@ -63,6 +75,13 @@ def parser() -> argparse.ArgumentParser:
         type=lambda s: [int(x) for x in s.split(",")],
         default=list(offline_scale.SIZES),
         help="offline sizes, comma-separated",
+    )
+    p.add_argument(
+        "--state-sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=list(state_scale.SIZES),
+        help="state format 2 sizes (products x 5 variants), comma-separated; the issue's: "
+        + ",".join(map(str, state_scale.ISSUE_SIZES)),
     )
     p.add_argument("--runs", type=int, default=5, help="measured runs per offline command")
     p.add_argument(
@@ -96,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.pricing_products = 50
         args.requests, args.market_products = 7, 3
         args.shopify_products = 5
+        args.state_sizes = [50]
     if args.source is not None:
         workspace.use_command(workspace.Command.from_source(args.source))
     started = time.monotonic()
@@ -108,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "offline runs": str(args.runs),
         "start-up runs": str(args.startup_runs),
         "pricing products": f"{args.pricing_products:,} x {pricing_export.VARIANTS} variants",
+        "state sizes": ", ".join(f"{n:,}" for n in args.state_sizes),
     }
     key = workspace.AgeKey.generate()
     with tempfile.TemporaryDirectory(prefix="cjrec-bench-") as tmp:
@@ -169,6 +190,9 @@ def _run(chosen: list[str], args: argparse.Namespace, results: Results, root: Pa
             f"publishing {args.shopify_products} products x {shopify_publish.VARIANTS} variants to the Shopify stand-in"
         )
         results.shopify = shopify_publish.run(products=args.shopify_products)
+    if "statescale" in chosen:
+        _say(f"state format 2 at {', '.join(map(str, args.state_sizes))} products x 5 variants")
+        results.state_scale = state_scale.run(root, sizes=args.state_sizes, runs=min(args.runs, 3), key=key)
     if "s3state" in chosen:
         _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
         if args.smoke:

@@ -24,6 +24,7 @@ SECTIONS = {
     "rate": ("## 7. Request rate with no Settings", "| no Settings (`qps: auto`) | 4 |", "apply ≥ 0.9 × its limit"),
     "s3state": ("## 8. State on S3", "| 100 products |", "`cjrec state list` wall", "held 5 ms"),
     "shopify": ("## 9. Publishing to Shopify", "| 5 × 5 |", "publish to Shopify at 100 points/s"),
+    "statescale": ("## 11. State format 2 at scale", "| `plan --offline` | 50 |", "checkpoint after one change ≤ 50 ms"),
 }
 
 
