@@ -17,7 +17,6 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +25,12 @@ import pytest
 from reconciler.adapters.s3_state import S3StateStore
 from reconciler.adapters.state_store import render_state
 from reconciler.kinds import state_codec
-from reconciler.kinds.product.record import ProductRecord, with_product
-from reconciler.models.product_url import product_url
 from reconciler.models.state import SyncState
 from reconciler.models.state_location import parse_s3_url
-from tests import figures
 from tests.support.client_fakes import FakeClock
+from tests.support.kill_points import after_kill, kill_everywhere, left_unnamed
 from tests.support.s3_server import S3Bucket
+from tests.support.state_files import catalogue
 
 CHILD = r"""
 import os, signal, sys, threading
@@ -70,16 +68,7 @@ if len(points) + 1 == kill_at:  # killed after the run returned
 print(" ".join(p.replace(" ", "") for p in points))
 """
 
-LINEAGE = "6f1f5f7e-0b7e-4c55-9d59-2d2c1e0b0a11"
-
-
-def state_with(count: int, *, serial: int = 0, changed: int | None = None) -> SyncState:
-    state = SyncState(lineage=LINEAGE, serial=serial)
-    for i in range(count):
-        pid = f"17000000000000{i:05d}"
-        origin = "adopted" if i == changed else "added"
-        state = with_product(state, ProductRecord(pid=pid, url=product_url(pid, "mug"), origin=origin, snapshot=None))
-    return state
+state_with = catalogue  # a numbered catalogue; product ``changed`` differs
 
 
 def open_store(bucket: S3Bucket, prefix: str) -> S3StateStore:
@@ -153,12 +142,9 @@ def test_every_kill_point_of_an_s3_checkpoint_leaves_the_state_before_or_after(
         fresh(prefix)
         result = child(s3_bucket, prefix, files, n)
         where = f"at {steps[n - 1]}" if n <= len(steps) else "after the run"
-        if result.returncode != -9:
-            return f"kill {where}: the child was not killed ({result.returncode}): {result.stderr[-500:]}"
-        try:
-            loaded = open_store(s3_bucket, prefix).load()
-        except Exception as exc:  # any failure to load is the finding
-            return f"kill {where}: the state does not load: {exc}"
+        problem, loaded = after_kill(result, where, open_store(s3_bucket, prefix).load)
+        if problem is not None:
+            return problem
         if content(loaded) not in allowed:
             return f"kill {where}: the state is neither the one before nor one the run wrote"
         store = open_store(s3_bucket, prefix)
@@ -170,13 +156,6 @@ def test_every_kill_point_of_an_s3_checkpoint_leaves_the_state_before_or_after(
         if "sync.json.backup" in names:
             backup = json.loads(s3_bucket.get(f"{prefix}sync.json.backup"))
             named |= set(backup.get("shards", {}))
-        extra = {name for name in names if "/" in name} - named
-        if extra:
-            return f"kill {where}: shards no root names were left: {sorted(extra)}"
-        return None
+        return left_unnamed(where, {name for name in names if "/" in name}, named)
 
-    points = range(1, len(steps) + 2)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        problems = [p for p in pool.map(kill_at, points) if p]
-    assert problems == []
-    figures.add("atomic_write_kills", len(points))
+    kill_everywhere(kill_at, len(steps))

@@ -24,11 +24,12 @@ def pid(i: int) -> str:
     return f"17000000000{i:08d}"
 
 
-def catalogue(count: int) -> SyncState:
-    """A state of ``count`` added products (no snapshots), lineage ``LINEAGE``."""
-    state = SyncState(lineage=LINEAGE, serial=0)
+def catalogue(count: int, *, serial: int = 0, changed: int | None = None) -> SyncState:
+    """A state of ``count`` added products (no snapshots), lineage ``LINEAGE``; product ``changed`` is adopted."""
+    state = SyncState(lineage=LINEAGE, serial=serial)
     for i in range(count):
-        state = with_product(state, ProductRecord(pid(i), product_url(pid(i), "mug"), "added", None))
+        origin = "adopted" if i == changed else "added"
+        state = with_product(state, ProductRecord(pid(i), product_url(pid(i), "mug"), origin, None))
     return state
 
 
