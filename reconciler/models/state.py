@@ -101,8 +101,9 @@ class Section(dict[str, Any]):
 
     It remembers the section it was first derived from (``anchor``) and the names changed
     since, so a checkpoint finds the records to write again among a few names instead of
-    comparing all 100,000 (``changed_since``). Past ``TRACKED`` changes it stops counting and
-    a checkpoint compares everything, as for any other mapping.
+    comparing all 100,000 (``changed_since``). Past ``TRACKED`` changes it stops counting (a
+    checkpoint then compares everything, as for any other mapping) and the next change starts
+    counting again from it.
     """
 
     __slots__ = ("anchor", "changed")
@@ -114,12 +115,11 @@ class Section(dict[str, Any]):
     @classmethod
     def derived(cls, before: Mapping[str, Any], items: dict[str, Any], name: str) -> Section:
         section = cls(items)
-        if isinstance(before, Section):
-            section.anchor = before.anchor
-            section.changed = before.changed | {name}
-        else:
+        if isinstance(before, Section) and before.anchor is not None:
+            section.anchor, section.changed = before.anchor, before.changed | {name}
+        else:  # a plain map (as loaded), or a section that stopped counting: counting starts again from it
             section.anchor, section.changed = before, frozenset((name,))
-        if section.anchor is None or len(section.changed) > cls.TRACKED:
+        if len(section.changed) > cls.TRACKED:
             section.anchor, section.changed = None, frozenset()
         return section
 

@@ -186,7 +186,7 @@ def test_checkpoints_of_tracked_changes_write_what_a_full_comparison_writes(tmp_
     assert LocalStateStore(tmp_path / "tracked").load() == previous_t
 
 
-def test_a_section_stops_tracking_its_changes_past_the_limit() -> None:
+def test_a_section_stops_tracking_its_changes_past_the_limit_then_starts_again() -> None:
     state = catalogue(3)
     state = replace(state, products=dict(state.products))  # as loaded: a plain map
     first = state.products
@@ -195,3 +195,6 @@ def test_a_section_stops_tracking_its_changes_past_the_limit() -> None:
         if i == 0:
             assert changed_since(state.products, first) == {pid(10)}
     assert changed_since(state.products, first) is None
+    untracked = state.products
+    state = with_product(state, ProductRecord(pid(1), product_url(pid(1), "mug"), "adopted", None))
+    assert changed_since(state.products, untracked) == {pid(1)}  # counting starts again
