@@ -560,6 +560,7 @@ def _reproduce(results: Results) -> str:
 ```sh
 make bench                                    # installs, runs every benchmark, writes BENCHMARKS.md
 .venv/bin/python -m benchmarks --help         # options: --only, --seconds, --runs, --sizes, --out
+.venv/bin/python -m benchmarks --only statescale --state-sizes 10000,50000,100000   # state at the sizes
 .venv/bin/python -m benchmarks --only offline,startup --source /path/to/other/checkout   # compare commits
 ```
 
