@@ -63,7 +63,6 @@ class S3StateStore:
         self.objects = objects or S3Objects(location, clock=clock)
         self._etag: str | None = None  # the version of sync.json last read or written; None: there was none
         self._tree: state_tree.Tree | None = None  # the format-2 tree last read or written by this store
-        self._found: set[str] = set()  # the shards the root this run read names
         self._kept: set[str] | None = None  # the shards the backup names, once this run has copied it
         self._swept = False  # shards no root names have been looked for (once a run, after its first write)
 
@@ -80,7 +79,6 @@ class S3StateStore:
         self._tree = None
         if found is None:
             self._etag = None
-            self._found = set()
             return None
         self._etag = found.etag
         hint = (
@@ -88,11 +86,10 @@ class S3StateStore:
             "earlier object version, then run again"
         )
         root = state_tree.parse_root(found.data)
-        self._found = state_tree.root_names(found.data)
         if root is None:
             return parse_state(found.data, self.display, hint)
         shards = _BucketShards(self.objects)
-        shards.fetch(self._found)
+        shards.fetch(state_tree.root_names(found.data))
         state, self._tree = state_tree.read_tree(
             root, shards, display=self.display, place=self.location.url(), hint=hint
         )
@@ -109,7 +106,8 @@ class S3StateStore:
             return previous
         if self._etag is not None and self._kept is None:
             self.objects.copy(STATE_NAME, BACKUP_NAME)
-            self._kept = set(self._found)  # the backup is the root this run read: its shards stay
+            # the backup is the root this store last read or wrote (the one at its ETag): its shards stay
+            self._kept = self._tree.names() if self._tree is not None else set()
         shards = _BucketShards(self.objects)
         self.objects.put_many(planned.new_files)
         root = planned.tree.root()

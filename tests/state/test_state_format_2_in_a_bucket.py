@@ -182,3 +182,20 @@ def test_a_folder_state_moves_to_a_bucket_and_back_as_the_same_tree(s3_bucket: S
     back.write(open_store(s3_bucket).load() or old, previous=None)
     assert shard_files(tmp_path / "back") == sorted(root(s3_bucket)["shards"])
     assert (tmp_path / "back" / "sync.json").read_bytes() == (tmp_path / "sync.json").read_bytes()
+
+
+def test_the_backup_root_only_names_shards_that_exist(s3_bucket: S3Bucket) -> None:
+    """Whatever the run: its first write ever, or later ones, the backup can be restored."""
+    first_run = open_store(s3_bucket)
+    assert first_run.load() is None
+    state = first_run.write(catalogue(30), previous=None)  # the first write ever: no backup yet
+    for i in (3, 4, 5):
+        state = first_run.write(changed(state, i), previous=state)
+        backup = json.loads(s3_bucket.get(PREFIX + "sync.json.backup"))
+        assert set(backup["shards"]) <= shards_of(s3_bucket), "the backup names a deleted shard"
+    second_run = open_store(s3_bucket)
+    state = second_run.load() or state
+    for i in (6, 7):
+        state = second_run.write(changed(state, i), previous=state)
+        backup = json.loads(s3_bucket.get(PREFIX + "sync.json.backup"))
+        assert set(backup["shards"]) <= shards_of(s3_bucket), "the backup names a deleted shard"
