@@ -7,6 +7,7 @@ import subprocess
 
 from tests.accounts.conftest import KEYS, Accounts
 from tests.support.sops_keys import SOPS
+from tests.support.state_files import state_document
 
 
 def _pids(accounts: Accounts, count: int) -> list[str]:
@@ -36,7 +37,7 @@ def test_apply_all_applies_both_accounts_each_with_its_own_state(two_accounts: A
     assert len(two_accounts.added("north")) == 2
     assert len(two_accounts.added("south")) == 4
     for name, count in (("north", 2), ("south", 4)):
-        state = json.loads((two_accounts.ws.root / f"accounts/{name}/state/sync.json").read_text())
+        state = state_document(two_accounts.ws.root / f"accounts/{name}/state")  # the root and its shards
         assert len(state["products"]) == count
     assert not (two_accounts.ws.root / "state").exists()
     again = two_accounts.run("plan", "--all", "--detailed-exitcode", "--format", "json")
