@@ -79,11 +79,7 @@ def message(message_id: str) -> bytes:
         "type": "PRODUCT",
         "messageType": "UPDATE",
         "openId": OPEN_ID,
-        "params": {
-            "pid": str(10**18 + hash(message_id) % 1000),
-            "productSellPrice": "9.99",
-            "fields": ["productSellPrice"],
-        },
+        "params": {"pid": str(10**18 + hash(message_id) % 1000), "productSellPrice": "9.99", "fields": ["productSellPrice"]},
     }
     return json.dumps(body).encode()
 
@@ -113,9 +109,7 @@ async def _one(port: int, ids: asyncio.Queue[str | None], out: list[Sent], pace:
             status_line = await asyncio.wait_for(reader.readline(), 5)
             headers = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
             length = next(
-                int(line.split(b":")[1])
-                for line in headers.split(b"\r\n")
-                if line.lower().startswith(b"content-length")
+                int(line.split(b":")[1]) for line in headers.split(b"\r\n") if line.lower().startswith(b"content-length")
             )
             await reader.readexactly(length)
             status = int(status_line.split()[1])

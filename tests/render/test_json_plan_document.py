@@ -85,9 +85,7 @@ def test_the_schema_describes_every_field_the_plan_emits() -> None:
         listing["properties"]["variants"]["additionalProperties"]["properties"]
     )
     logo = next(c["after"] for c in document["changes"] if c["address"].startswith("logo.") and c["after"])
-    assert (
-        set(defs["logoRecord"]["required"]) <= set(logo) <= set(defs["logoRecord"]["properties"])
-    )  # `hosted` is optional
+    assert set(defs["logoRecord"]["required"]) <= set(logo) <= set(defs["logoRecord"]["properties"])  # `hosted` is optional
     assert set(document["drift"][0]) == set(defs["drift"]["properties"])
     assert set(document["warnings"][0]) == set(defs["finding"]["properties"])
 
