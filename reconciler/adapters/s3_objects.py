@@ -73,7 +73,7 @@ CREDENTIAL_CODES = frozenset(
     {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "TokenRefreshRequired"}
 )
 _LOADER: list[Any] = []
-PARALLEL = 16  # requests in flight for the many objects of one state (its shards); S3 serves them side by side
+PARALLEL = 32  # requests in flight for the many objects of one state (its shards); S3 serves them side by side
 PERMISSIONS = "s3:GetObject, s3:PutObject and s3:DeleteObject on the prefix, s3:ListBucket on the bucket"
 
 
@@ -103,6 +103,7 @@ def make_client() -> S3Client:
     """A boto3 S3 client from the standard AWS environment, with botocore's retries off (we retry)."""
     config = Config(
         retries={"total_max_attempts": 1, "mode": "standard"},
+        max_pool_connections=PARALLEL,  # botocore's default of 10 would hold back the shard transfers
         connect_timeout=5,
         read_timeout=30,
         # S3-compatible services (R2, older MinIO and Ceph) refuse the CRC32 checksums newer botocore sends by default
