@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import state_scale
 from benchmarks.auto_rate import RateRow
 from benchmarks.calls_points import Scenario
 from benchmarks.machine import Machine
@@ -68,6 +69,7 @@ class Results:
     receiver: ReceiverResults | None = None
     woocommerce: WooPublishing | None = None
     accounts: ManyAccounts | None = None
+    state_scale: list[state_scale.ScalePoint] | None = None
 
 
 def _verdict(ok: bool) -> str:
@@ -104,6 +106,8 @@ def render(results: Results) -> str:
         parts.append(_woocommerce(results.woocommerce))
     if results.accounts is not None:
         parts.append(accounts_section(results.accounts))
+    if results.state_scale is not None:
+        parts.append(state_scale.section(results.state_scale))
     if FINDINGS.exists():
         parts.append(_findings(FINDINGS.read_text()))
     parts.append(_machine(results))
@@ -283,6 +287,7 @@ def _summary(results: Results) -> str:
                 _verdict(many.slowest.utilisation >= 0.9),
             )
         )
+    rows += state_scale.summary_rows(results.state_scale or [])
     lines = ["## Summary", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)
@@ -538,7 +543,7 @@ def _shopify(result: Publishing) -> str:
 
 def _woocommerce(result: WooPublishing) -> str:
     lines = [
-        "## Publishing to WooCommerce",
+        "## 13. Publishing to WooCommerce",
         "",
         "`publish_all` of 100 products at a time through the store interface (as the store executor hands "
         "them over), at most 2 requests in flight, to the WooCommerce stand-in of `cjrec sandbox`, real "
@@ -616,6 +621,7 @@ def _reproduce(results: Results) -> str:
 ```sh
 make bench                                    # installs, runs every benchmark, writes BENCHMARKS.md
 .venv/bin/python -m benchmarks --help         # options: --only, --seconds, --runs, --sizes, --out
+.venv/bin/python -m benchmarks --only statescale --state-sizes 10000,50000,100000   # state at the sizes
 .venv/bin/python -m benchmarks --only offline,startup --source /path/to/other/checkout   # compare commits
 ```
 

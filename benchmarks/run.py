@@ -26,6 +26,7 @@ from benchmarks import (
     shopify_publish,
     sourcing,
     startup,
+    state_scale,
     throughput,
     woocommerce_publish,
     workspace,
@@ -47,6 +48,7 @@ BENCHMARKS = (
     "receiver",
     "woocommerce",
     "accounts",
+    "statescale",
 )
 SMOKE_ROWS = ((10.0, 5.0),)
 
@@ -79,6 +81,13 @@ def parser() -> argparse.ArgumentParser:
         type=lambda s: [int(x) for x in s.split(",")],
         default=list(offline_scale.SIZES),
         help="offline sizes, comma-separated",
+    )
+    p.add_argument(
+        "--state-sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=list(state_scale.SIZES),
+        help="state format 2 sizes (products x 5 variants), comma-separated; the issue's: "
+        + ",".join(map(str, state_scale.ISSUE_SIZES)),
     )
     p.add_argument("--runs", type=int, default=5, help="measured runs per offline command")
     p.add_argument(
@@ -127,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.receiver_rate, args.receiver_seconds, args.receiver_duplicates = 50.0, 1.0, 100
         args.woocommerce_products = 5
         args.accounts, args.account_products, args.account_qps = 2, 3, 10.0
+        args.state_sizes = [50]
     if args.source is not None:
         workspace.use_command(workspace.Command.from_source(args.source))
     started = time.monotonic()
@@ -140,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "start-up runs": str(args.startup_runs),
         "pricing products": f"{args.pricing_products:,} x {pricing_export.VARIANTS} variants",
         "accounts": f"{args.accounts} x {args.account_products} products at {args.account_qps:g}/s",
+        "state sizes": ", ".join(f"{n:,}" for n in args.state_sizes),
     }
     key = workspace.AgeKey.generate()
     with tempfile.TemporaryDirectory(prefix="cjrec-bench-") as tmp:
@@ -217,6 +228,9 @@ def _run(chosen: list[str], args: argparse.Namespace, results: Results, root: Pa
         results.accounts = many_accounts.run(
             root / "accounts", accounts=args.accounts, products=args.account_products, qps=args.account_qps
         )
+    if "statescale" in chosen:
+        _say(f"state format 2 at {', '.join(map(str, args.state_sizes))} products x 5 variants")
+        results.state_scale = state_scale.run(root, sizes=args.state_sizes, runs=min(args.runs, 3), key=key)
     if "s3state" in chosen:
         _say("state on S3 (moto_server on loopback): checkpoints, apply at qps 4, loading 10,000 products")
         if args.smoke:

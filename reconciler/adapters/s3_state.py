@@ -2,11 +2,21 @@
 
 Chosen by the CLI wiring for a state location ``s3://BUCKET/PREFIX``. Under PREFIX:
 
-- ``sync.json``: the state, the same bytes as a local ``state/sync.json``. Every write is
-  conditional on the version this run last read or wrote (``If-Match`` its ETag, or
+- ``sync.json``: the root of state format 2 (``reconciler/adapters/state_tree.py``), the same
+  bytes as a local ``state/sync.json``, naming every shard with its SHA-256. Every write of
+  it is conditional on the version this run last read or wrote (``If-Match`` its ETag, or
   ``If-None-Match: *`` when there was none), so a run whose lock was forced away cannot
   overwrite newer state: its next write fails and it stops.
-- ``sync.json.backup``: the state as it was before this run's first write (a server-side copy).
+- ``<section>/<prefix>-<hash>.json``: the shards, the same bytes as in a folder. A shard's
+  name is its content hash, so writing one again is harmless; a checkpoint puts the shards
+  it adds (side by side), and only once they have all landed the root. Loading checks every
+  shard against the root's hash (a mismatch is an error naming the object).
+- ``sync.json.backup``: the root as it was before this run's first write (a server-side
+  copy); a format-1 object found there is migrated by that write and kept as the backup.
+  The shards the backup names stay. Shards that neither the root nor the backup names
+  (those a later checkpoint of the same run dropped, those of the backup before, those a
+  killed run wrote) are deleted only after a root that drops them has been written: the
+  ones this run dropped after each checkpoint, the others once per run after its first.
 - ``cjrec.lock``: the lock, created with ``If-None-Match: *`` and holding the holder's
   details; removed on release only while it is still this run's (same ID, same ETag).
 - ``token.sops.json``: the sops-encrypted token cache.
@@ -26,19 +36,14 @@ from pathlib import Path
 from types import TracebackType
 
 from reconciler import __version__
+from reconciler.adapters import state_tree
 from reconciler.adapters.clock import Clock
 from reconciler.adapters.s3_objects import PreconditionFailed, S3Objects
 from reconciler.adapters.state_lock import LOCK_NAME, LockInfo, age_text, holder
-from reconciler.adapters.state_store import (
-    BACKUP_NAME,
-    STATE_NAME,
-    new_state,
-    next_version,
-    parse_state,
-    render_state,
-)
+from reconciler.adapters.state_store import BACKUP_NAME, STATE_NAME, new_state, parse_state
 from reconciler.adapters.token_store import CACHE_NAME
 from reconciler.errors import LockError, StateError
+from reconciler.kinds.registry import sections
 from reconciler.models.state import SyncState
 from reconciler.models.state_location import S3Location
 
@@ -57,7 +62,9 @@ class S3StateStore:
         self.clock = clock
         self.objects = objects or S3Objects(location, clock=clock)
         self._etag: str | None = None  # the version of sync.json last read or written; None: there was none
-        self._backed_up = False
+        self._tree: state_tree.Tree | None = None  # the format-2 tree last read or written by this store
+        self._kept: set[str] | None = None  # the shards the backup names, once this run has copied it
+        self._swept = False  # shards no root names have been looked for (once a run, after its first write)
 
     @property
     def display(self) -> str:
@@ -69,33 +76,46 @@ class S3StateStore:
 
     def load(self) -> SyncState | None:
         found = self.objects.get(STATE_NAME)
+        self._tree = None
         if found is None:
             self._etag = None
             return None
         self._etag = found.etag
-        return parse_state(
-            found.data,
-            self.display,
+        hint = (
             f"restore it from {self.location.url(BACKUP_NAME)} (the version before the last run) or from an "
-            "earlier object version, then run again",
+            "earlier object version, then run again"
         )
+        root = state_tree.parse_root(found.data)
+        if root is None:
+            return parse_state(found.data, self.display, hint)
+        shards = _BucketShards(self.objects)
+        shards.fetch(state_tree.root_names(found.data))
+        state, self._tree = state_tree.read_tree(
+            root, shards, display=self.display, place=self.location.url(), hint=hint
+        )
+        return state
 
     def new_state(self) -> SyncState:
         return new_state()
 
     def write(self, state: SyncState, *, previous: SyncState | None) -> SyncState:
-        stored = next_version(state, previous)
-        if stored is None:
+        """Write the shards ``state`` adds, then the root (conditionally); then remove the shards nothing names."""
+        planned = state_tree.plan_write(state, previous=previous, base=self._tree)
+        if planned is None:
             assert previous is not None
             return previous
-        if self._etag is not None and not self._backed_up:
+        if self._etag is not None and self._kept is None:
             self.objects.copy(STATE_NAME, BACKUP_NAME)
-            self._backed_up = True
+            # the backup is the root this store last read or wrote (the one at its ETag): its shards stay
+            self._kept = self._tree.names() if self._tree is not None else set()
+        shards = _BucketShards(self.objects)
+        self.objects.put_many(planned.new_files)
+        root = planned.tree.root()
         try:
             if self._etag is None:
-                etag = self.objects.put(STATE_NAME, render_state(stored), if_none_match=True)
+                etag = self.objects.put(STATE_NAME, root, if_none_match=True)
             else:
-                etag = self.objects.put(STATE_NAME, render_state(stored), if_match=self._etag)
+                etag = self.objects.put(STATE_NAME, root, if_match=self._etag)
         except PreconditionFailed:
             raise StaleStateError(
                 f"{self.display}: the state changed since this run read it (another run wrote it, or this run's "
@@ -104,7 +124,24 @@ class S3StateStore:
                 "apply, not added twice",
             ) from None
         self._etag = etag
-        return stored
+        self._tree = planned.tree
+        keep = planned.tree.names() | (self._kept or set())
+        dropped = planned.base.names() - keep if planned.base is not None else set()
+        if not self._swept:
+            self._swept = True
+            dropped |= {name for name in self._shard_objects() if name not in keep}
+        for name in sorted(dropped):
+            shards.delete(name)
+        return state.renumbered(planned.tree.serial)
+
+    def _shard_objects(self) -> list[str]:
+        """The shard objects under the prefix: those in a folder named after a state section."""
+        return [
+            name
+            for section in sections()
+            for name in self.objects.names(section.key + "/")
+            if name.endswith(".json") and "/" not in name[len(section.key) + 1 :]
+        ]
 
     def lock(self, *, operation: str, clock: Clock, timeout_s: float = 0.0) -> S3Lock:
         return S3Lock(self.objects, operation=operation, clock=clock, timeout_s=timeout_s)
@@ -134,6 +171,30 @@ class S3StateStore:
 
     def token_cache(self) -> S3CacheFile:
         return S3CacheFile(self.objects)
+
+
+class _BucketShards:
+    """The shard objects under the prefix (``state_tree.TreeFiles``), fetched side by side before they are read."""
+
+    def __init__(self, objects: S3Objects) -> None:
+        self.objects = objects
+        self._fetched: dict[str, bytes | None] = {}
+
+    def fetch(self, names: set[str]) -> None:
+        found = self.objects.get_many(sorted(names))
+        self._fetched = {name: None if stored is None else stored.data for name, stored in found.items()}
+
+    def read(self, name: str) -> bytes | None:
+        if name in self._fetched:
+            return self._fetched.pop(name)
+        stored = self.objects.get(name)
+        return None if stored is None else stored.data
+
+    def write_new(self, name: str, data: bytes) -> None:
+        self.objects.put(name, data)
+
+    def delete(self, name: str) -> None:
+        self.objects.delete(name)
 
 
 class S3Lock:

@@ -145,11 +145,7 @@ def parse_document(data: dict[str, object], display: str, hint: str) -> SyncStat
 
 def next_version(state: SyncState, previous: SyncState | None) -> SyncState | None:
     """``state`` with its new serial, or None when it holds nothing new (no write needed)."""
-    if (
-        previous is not None
-        and state_codec.content(previous) == state_codec.content(state)
-        and previous.lineage == state.lineage
-    ):
+    if previous is not None and state_tree.unchanged(state, previous):
         return None
     serial = (previous.serial + 1) if previous is not None else max(state.serial, 1)
     return state.renumbered(serial)
@@ -188,16 +184,12 @@ class LocalStateStore:
     def parse(self, raw: bytes) -> SyncState:
         """Validate the bytes of a state file: a format-1 document, or a format-2 root and the shards it names."""
         self._tree = None
-        root = _root_of(raw)
+        root = state_tree.parse_root(raw)
         if root is None:
             return parse_state(raw, self.display, self._hint())
         state, self._tree = state_tree.read_tree(
             root, _FolderFiles(self.dir), display=self.display, place=f"{self.dir}/", hint=self._hint()
         )
-        try:
-            uuid.UUID(state.lineage)
-        except ValueError:
-            raise StateError(f"{self.display}: the state root fails validation (lineage)", hint=self._hint()) from None
         return state
 
     def _hint(self) -> str:
@@ -214,18 +206,11 @@ class LocalStateStore:
 
         Only the shards whose records changed are written, then the root.
         """
-        base = self._tree
-        if base is not None and (
-            previous is None or (previous.serial, previous.lineage) != (base.serial, base.lineage)
-        ):
-            base = None  # not the state this store last read or wrote: encode everything
-        if base is None and next_version(state, previous) is None:
+        planned = state_tree.plan_write(state, previous=previous, base=self._tree)
+        if planned is None:
             assert previous is not None
             return previous
-        serial = (previous.serial + 1) if previous is not None else max(state.serial, 1)
-        tree, new_files = state_tree.render_tree(state, base, serial=serial)
-        if base is not None and previous is not None and state_tree.same_content(tree, base):
-            return previous
+        tree, new_files, base = planned.tree, planned.new_files, planned.base
         if not self._swept:
             self._sweep()
         files = _FolderFiles(self.dir, durable=len(new_files) <= MANY_SHARDS)
@@ -241,7 +226,7 @@ class LocalStateStore:
             files.delete(name)
         self._older = base.names() if base is not None else set()
         self._tree = tree
-        return state.renumbered(serial)
+        return state.renumbered(tree.serial)
 
     def lock(self, *, operation: str, clock: Clock, timeout_s: float = 0.0) -> StateLock:
         return StateLock(self.dir, operation=operation, clock=clock, timeout_s=timeout_s)
@@ -313,25 +298,12 @@ class _FolderFiles:
         (self.folder / name).unlink(missing_ok=True)
 
 
-def _root_of(raw: bytes) -> dict[str, object] | None:
-    """The parsed root when ``raw`` is a format-2 root, else None (format 1, or not parseable: parse_state says why)."""
-    if b'"format_version": 2' not in raw[:200] and b'"format_version":2' not in raw[:200]:
-        return None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return None
-    return data if isinstance(data, dict) and state_tree.is_tree_root(data) else None
-
-
 def _root_names(path: Path) -> set[str]:
     """The shards a root file names (none when it is missing or not a format-2 root)."""
     try:
-        root = _root_of(path.read_bytes())
+        return state_tree.root_names(path.read_bytes())
     except OSError:
         return set()
-    shards = root.get("shards") if root is not None else None
-    return {str(name) for name in shards} if isinstance(shards, dict) else set()
 
 
 def _shard_folders(folder: Path) -> set[str]:

@@ -190,7 +190,7 @@ def _settings_state(manifests: Path) -> tuple[str, str] | None:
     """Settings ``spec.state`` read from the manifests without decrypting or validating the rest."""
     if not manifests.exists():
         return None
-    for doc in load_manifests(manifests).documents:
+    for doc in load_manifests(manifests, mentioning="Settings").documents:
         data = doc.data
         if isinstance(data, dict) and data.get("kind") == "Settings" and isinstance(data.get("spec"), dict):
             value = data["spec"].get("state")

@@ -83,14 +83,40 @@ BOOKKEEPING = frozenset({"checked_at"})  # recorded, but not worth a diff line (
 
 
 def field_diff(change: Change) -> list[tuple[str, Any, Any]]:
-    """``(field, before, after)`` for every field an update changes (bookkeeping fields aside)."""
-    before = flatten(change.before or {})
-    after = flatten(change.after or {})
-    return [
-        (key, before.get(key), after.get(key))
-        for key in sorted(set(before) | set(after))
-        if before.get(key) != after.get(key) and key not in BOOKKEEPING
-    ]
+    """``(field, before, after)`` for every field an update changes (bookkeeping fields aside).
+
+    The fields of ``flatten(before)`` and ``flatten(after)`` that differ; parts that are equal
+    as a whole are skipped without being flattened (a product's snapshot, when only its
+    listing changed: 10,000 first pricings spent half their plan flattening them).
+    """
+    pairs: dict[str, tuple[Any, Any]] = {}
+    _differing(change.before or {}, change.after or {}, "", pairs)
+    return [(key, *pairs[key]) for key in sorted(pairs) if key not in BOOKKEEPING]
+
+
+_ABSENT: dict[str, Any] = {}
+
+
+def _differing(before: Any, after: Any, prefix: str, pairs: dict[str, tuple[Any, Any]]) -> None:
+    """Add to ``pairs`` the flattened fields under ``prefix`` whose values differ."""
+    if before is not _ABSENT and after is not _ABSENT and before == after:
+        return
+    if _branch(before, prefix) and _branch(after, prefix):
+        for key in before.keys() | after.keys():
+            child = f"{prefix}.{key}" if prefix else str(key)
+            _differing(before.get(key, _ABSENT), after.get(key, _ABSENT), child, pairs)
+        return
+    old = {} if before is _ABSENT else flatten(before, prefix)
+    new = {} if after is _ABSENT else flatten(after, prefix)
+    for key in old.keys() | new.keys():
+        was, now = old.get(key), new.get(key)
+        if was != now:
+            pairs[key] = (was, now)
+
+
+def _branch(value: Any, prefix: str) -> bool:
+    """A map ``flatten`` descends into (at the top, or not empty: an empty map below the top is a value)."""
+    return value is _ABSENT or (isinstance(value, dict) and bool(value or not prefix))
 
 
 def show(value: Any) -> str:

@@ -32,6 +32,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from reconciler.kinds.listing.options import MAX_SHOPIFY_OPTIONS, fold, store_options
 from reconciler.kinds.listing.payload import handle_of
@@ -199,10 +200,18 @@ def _text(value: object, *, woo: bool) -> str:
 
 
 def _write(columns: Sequence[str], rows: list[dict[str, str]]) -> str:
+    """The CSV text: the columns, then each row's values in their order ("" for a column a row lacks).
+
+    A row's keys are all columns (``csv.DictWriter`` checked that for every row, a fifth of an export).
+    """
+    extra = set().union(*rows) - set(columns)
+    if extra:
+        raise ValueError(f"rows with keys that are no column: {sorted(extra)}")
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n", restval="")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    blank, in_order = dict.fromkeys(columns, ""), itemgetter(*columns)
+    writer.writerows(in_order({**blank, **row}) for row in rows)
     return buffer.getvalue()
 
 

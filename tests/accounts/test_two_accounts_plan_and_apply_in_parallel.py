@@ -38,7 +38,7 @@ def test_apply_all_applies_both_accounts_each_with_its_own_state(two_accounts: A
     assert len(two_accounts.added("north")) == 2
     assert len(two_accounts.added("south")) == 4
     for name, count in (("north", 2), ("south", 4)):
-        state = state_document(two_accounts.ws.root / f"accounts/{name}/state")
+        state = state_document(two_accounts.ws.root / f"accounts/{name}/state")  # the root and its shards
         assert len(state["products"]) == count
     assert not (two_accounts.ws.root / "state").exists()
     again = two_accounts.run("plan", "--all", "--detailed-exitcode", "--format", "json")

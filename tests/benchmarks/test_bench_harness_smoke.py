@@ -31,8 +31,9 @@ SECTIONS = {
         "receiver killed (SIGKILL) mid-burst: no acknowledged message lost",
         "| 2,000 | the next drift job",
     ),
-    "woocommerce": ("## Publishing to WooCommerce", "| 5 × 5 |", "6 batches for a floor of 6", "**met**"),
+    "woocommerce": ("## 13. Publishing to WooCommerce", "| 5 × 5 |", "6 batches for a floor of 6", "**met**"),
     "accounts": ("## 11. Many accounts in parallel", "| 2 accounts at once, wall |", "each ≥ 0.9 × its own rate"),
+    "statescale": ("## 12. State format 2 at scale", "| `plan --offline` | 50 |", "checkpoint after one change ≤ 50 ms"),
 }
 
 

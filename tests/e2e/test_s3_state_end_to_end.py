@@ -26,6 +26,7 @@ from reconciler.models.state import SyncState
 from reconciler.models.state_location import parse_s3_url
 from tests.support.cj_workspace import CjWorkspace, on_sale
 from tests.support.s3_server import Fault, FaultProxy, free_port
+from tests.support.state_files import bucket_state_document
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def s3w(cjw: CjWorkspace, s3_bucket: Any, monkeypatch: pytest.MonkeyPatch) -> Cj
 
 
 def recorded(bucket: Any) -> set[str]:
-    return set(json.loads(bucket.get("prod/sync.json"))["products"])
+    return set(bucket_state_document(bucket.url("prod/"))["products"])
 
 
 def test_apply_records_in_the_bucket_and_every_state_command_reads_it_there(s3w: CjWorkspace, s3_bucket: Any) -> None:
@@ -45,7 +46,10 @@ def test_apply_records_in_the_bucket_and_every_state_command_reads_it_there(s3w:
     applied = s3w.run("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert recorded(s3_bucket) == set(pids)
-    assert s3_bucket.key_names() == ["prod/sync.json", "prod/sync.json.backup", "prod/token.sops.json"]
+    keys = s3_bucket.key_names()
+    assert [k for k in keys if k.count("/") == 1] == ["prod/sync.json", "prod/sync.json.backup", "prod/token.sops.json"]
+    shards = {f"prod/{name}" for name in json.loads(s3_bucket.get("prod/sync.json"))["shards"]}
+    assert {k for k in keys if k.count("/") == 2} == shards  # the state's shards, and nothing else
     assert not (s3w.root / "state").exists()  # nothing local, and no folder named "s3:"
     assert not (s3w.root / "s3:").exists()
 

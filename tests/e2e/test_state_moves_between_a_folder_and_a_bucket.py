@@ -27,7 +27,9 @@ def test_push_to_a_bucket_then_runs_there_carry_on_and_pull_brings_it_back(cjw: 
     pushed = cjw.run("state", "push", s3_bucket.url("prod"))
     assert pushed.exit_code == 0, pushed.output
     assert f"to s3://{s3_bucket.name}/prod/sync.json with the token cache" in pushed.stdout
-    assert s3_bucket.get("prod/sync.json") == render_state(local_state)  # the same records (one object on S3)
+    assert s3_bucket.get("prod/sync.json") == local  # the same root: the whole tree moved
+    for name in shard_files(cjw.root / "state"):  # and every shard it names, byte for byte
+        assert s3_bucket.get(f"prod/{name}") == (cjw.root / "state" / name).read_bytes()
     assert s3_bucket.get("prod/token.sops.json") == (cjw.root / "state" / "token.sops.json").read_bytes()
 
     on_s3 = cjw.cli(

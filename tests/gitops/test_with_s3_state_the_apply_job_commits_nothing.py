@@ -7,7 +7,6 @@ and moto_server on loopback, with the AWS environment a job would get from its s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from reconciler.sandbox import DEMO_API_KEY, DEMO_EMAIL, Sandbox, SandboxConfig
 from tests.gitops.installs import GitInstall
 from tests.gitops.test_pipeline_from_init_to_second_run import Repo, initialised_repo
 from tests.support.secret_watch import SecretWatch
+from tests.support.state_files import bucket_state_document
 
 
 @pytest.fixture
@@ -47,6 +47,6 @@ def test_the_apply_job_records_state_in_the_bucket_and_pushes_no_commit(repo: Re
     assert apply.ok, [(s.name, s.output[-800:]) for s in apply.steps if s.exit_code]
     assert "state/ is unchanged" in apply.step("Commit the state").output
     assert repo.sh("git", "rev-parse", "main", cwd=repo.origin).stdout == head  # nothing pushed
-    assert set(json.loads(s3_bucket.get("shop/sync.json"))["products"]) == set(pids)
+    assert set(bucket_state_document(s3_bucket.url("shop/"))["products"]) == set(pids)
     assert "shop/token.sops.json" in s3_bucket.key_names()
     assert "shop/cjrec.lock" not in s3_bucket.key_names()

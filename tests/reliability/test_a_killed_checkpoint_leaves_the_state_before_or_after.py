@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,11 +24,10 @@ import pytest
 from reconciler.adapters import atomic_file, state_store
 from reconciler.adapters.state_store import LocalStateStore, render_state
 from reconciler.kinds import state_codec
-from reconciler.kinds.product.record import ProductRecord, products_of, with_product
-from reconciler.models.product_url import product_url
+from reconciler.kinds.product.record import products_of, with_product
 from reconciler.models.state import SyncState
-from tests import figures
-from tests.support.state_files import shard_files
+from tests.support.kill_points import after_kill, kill_everywhere, left_unnamed
+from tests.support.state_files import catalogue, shard_files
 
 CHILD = r"""
 import os, signal, sys
@@ -62,16 +60,7 @@ if len(executed) + 1 == kill_at:  # killed after the write returned
 print(" ".join(executed))
 """
 
-LINEAGE = "6f1f5f7e-0b7e-4c55-9d59-2d2c1e0b0a11"
-
-
-def state_with(count: int, *, serial: int = 0, changed: int | None = None) -> SyncState:
-    state = SyncState(lineage=LINEAGE, serial=serial)
-    for i in range(count):
-        pid = f"17000000000000{i:05d}"
-        origin = "adopted" if i == changed else "added"
-        state = with_product(state, ProductRecord(pid=pid, url=product_url(pid, "mug"), origin=origin, snapshot=None))
-    return state
+state_with = catalogue  # a numbered catalogue; product ``changed`` differs
 
 
 def child(folder: Path, new_file: Path, kill_at: int) -> subprocess.CompletedProcess[str]:
@@ -135,12 +124,9 @@ def test_every_kill_point_of_a_checkpoint_leaves_the_state_before_or_after(tmp_p
         folder, _ = fresh(f"kill-{n}")
         result = child(folder, new_file, n)
         where = f"before {steps[n - 1]}" if n <= len(steps) else "after the write"
-        if result.returncode != -9:
-            return f"kill {where}: the child was not killed ({result.returncode}): {result.stderr[-500:]}"
-        try:
-            loaded = LocalStateStore(folder).load()
-        except Exception as exc:  # any failure to load is the finding
-            return f"kill {where}: the state does not load: {exc}"
+        problem, loaded = after_kill(result, where, LocalStateStore(folder).load)
+        if problem is not None:
+            return problem
         if loaded != before and loaded != after:
             return f"kill {where}: the state is neither the one before nor the one after"
         store = LocalStateStore(folder)
@@ -155,16 +141,9 @@ def test_every_kill_point_of_a_checkpoint_leaves_the_state_before_or_after(tmp_p
         backup = folder / "sync.json.backup"
         if backup.exists() and b'"format_version": 2' in backup.read_bytes():
             named |= set(json.loads(backup.read_bytes())["shards"])
-        extra = set(shard_files(folder)) - named
-        if extra:
-            return f"kill {where}: shards no root names were left: {sorted(extra)}"
-        return None
+        return left_unnamed(where, set(shard_files(folder)), named)
 
-    points = range(1, len(steps) + 2)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        problems = [p for p in pool.map(kill_at, points) if p]
-    assert problems == []
-    figures.add("atomic_write_kills", len(points))
+    kill_everywhere(kill_at, len(steps))
 
 
 def test_the_one_record_case_writes_one_product_shard(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ back-off is recorded, never slept.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,14 +29,6 @@ def product(pid: str) -> ProductRecord:
     return ProductRecord.from_dict(
         pid, {"url": f"https://cjdropshipping.com/product/x-p-{pid}.html", "origin": "added"}
     )
-
-
-@pytest.fixture
-def proxy(s3_bucket: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    faults = FaultProxy(upstream=s3_bucket.server.url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", faults.url)
-    yield faults
-    faults.close()
 
 
 def open_store(bucket: Any, clock: FakeClock | None = None) -> S3StateStore:

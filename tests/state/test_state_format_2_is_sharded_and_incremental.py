@@ -11,6 +11,7 @@ file as ``sync.json.backup``. A state from a newer format names the cjrec it nee
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -21,24 +22,14 @@ from reconciler.adapters.state_store import LocalStateStore, parse_state
 from reconciler.adapters.state_tree import TREE_FORMAT
 from reconciler.errors import StateError
 from reconciler.kinds import state_codec
-from reconciler.kinds.product.record import ProductRecord, products_of, with_product
+from reconciler.kinds.product.record import ProductRecord, products_of, with_product, without_product
 from reconciler.models.product_url import product_url
-from reconciler.models.state import SyncState
-from tests.support.state_files import root_document, shard_files, state_document
+from reconciler.models.state import Section, changed_since
+from tests.support import state_files
+from tests.support.state_files import catalogue, pid, root_document, shard_files, state_document
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "release-0.1").glob("*.json"))
-LINEAGE = "6f1f5f7e-0b7e-4c55-9d59-2d2c1e0b0a11"
-
-
-def pid(i: int) -> str:
-    return f"17000000000{i:08d}"
-
-
-def catalogue(count: int) -> SyncState:
-    state = SyncState(lineage=LINEAGE, serial=0)
-    for i in range(count):
-        state = with_product(state, ProductRecord(pid(i), product_url(pid(i), "mug"), "added", None))
-    return state
+LINEAGE = state_files.LINEAGE
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -164,3 +155,46 @@ def test_shards_of_a_killed_write_that_no_root_names_are_swept_by_the_next(tmp_p
     again.write(with_product(first, ProductRecord(pid(9), product_url(pid(9), "mug"), "added", None)), previous=first)
     assert not (tmp_path / "products" / "abc-0000000000000000.json").exists()
     assert not list((tmp_path / "products").glob(".*.tmp"))
+
+
+def test_the_root_is_the_indented_json_of_its_content(tmp_path: Path) -> None:
+    LocalStateStore(tmp_path).write(catalogue(40), previous=None)
+    raw = (tmp_path / "sync.json").read_bytes()
+    assert raw == (json.dumps(json.loads(raw), indent=2) + "\n").encode()
+
+
+def test_checkpoints_of_tracked_changes_write_what_a_full_comparison_writes(tmp_path: Path) -> None:
+    """with_record/without_record remember the names they changed, so a checkpoint compares only those."""
+    rng = random.Random(21)
+    tracked, compared = LocalStateStore(tmp_path / "tracked"), LocalStateStore(tmp_path / "compared")
+    state = catalogue(150)
+    previous_t = tracked.write(state, previous=None)
+    previous_c = compared.write(state, previous=None)
+    for _ in range(12):
+        for _ in range(rng.randrange(1, 6)):
+            i = rng.randrange(170)
+            if pid(i) in products_of(state) and rng.random() < 0.3:
+                state = without_product(state, pid(i))
+            else:
+                origin = rng.choice(["added", "adopted"])
+                state = with_product(state, ProductRecord(pid(i), product_url(pid(i), "mug"), origin, None))
+        assert changed_since(state.products, previous_t.products) is not None  # the tracked path is taken
+        plain = replace(state, products=dict(state.products))  # the same records, no record of what changed
+        previous_t = tracked.write(state, previous=previous_t)
+        previous_c = compared.write(plain, previous=previous_c)
+        assert files_of(tmp_path / "tracked") == files_of(tmp_path / "compared")
+    assert LocalStateStore(tmp_path / "tracked").load() == previous_t
+
+
+def test_a_section_stops_tracking_its_changes_past_the_limit_then_starts_again() -> None:
+    state = catalogue(3)
+    state = replace(state, products=dict(state.products))  # as loaded: a plain map
+    first = state.products
+    for i in range(Section.TRACKED + 1):
+        state = with_product(state, ProductRecord(pid(10 + i), product_url(pid(10 + i), "mug"), "added", None))
+        if i == 0:
+            assert changed_since(state.products, first) == {pid(10)}
+    assert changed_since(state.products, first) is None
+    untracked = state.products
+    state = with_product(state, ProductRecord(pid(1), product_url(pid(1), "mug"), "adopted", None))
+    assert changed_since(state.products, untracked) == {pid(1)}  # counting starts again

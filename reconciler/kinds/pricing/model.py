@@ -20,5 +20,8 @@ def pricing_rule(desired: Desired, name: str) -> PricingRule | None:
 
 
 def default_pricing(desired: Desired) -> PricingRule | None:
-    """The Pricing rule products that name none use."""
-    return next((rule for rule in pricing_rules(desired) if rule.default), None)
+    """The Pricing rule products that name none use (asked once a product: a plain loop)."""
+    for rule in desired.of(KIND).values():
+        if rule.default:
+            return rule  # type: ignore[no-any-return]
+    return None

@@ -23,6 +23,7 @@ sold and nothing is priced, as before pricing existed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -185,7 +186,7 @@ def _matches(match: re.Pattern[str], variant: VariantSnapshot) -> bool:
 
 
 def _matches_nothing(
-    product: DesiredProduct, pattern: VariantPattern, variants: dict[str, VariantSnapshot]
+    product: DesiredProduct, pattern: VariantPattern, variants: Mapping[str, VariantSnapshot]
 ) -> Diagnostic:
     names = [f"{v.variant_key} ({v.sku})" if v.variant_key else v.sku for _vid, v in sorted(variants.items())]
     shown = ", ".join(names[:SHOWN_VARIANTS]) + (

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC
 from decimal import Decimal
+from typing import Any
 
 from reconciler.errors import Diagnostic
 from reconciler.kinds.logo.model import default_logo, logo_named
@@ -194,7 +195,13 @@ class _Products:
             )
             if record.snapshot is not None:
                 snapshot = _with_status(record.snapshot, "unavailable")
-        if record is not None and record.snapshot is not None and snapshot is not None and snapshot != record.snapshot:
+        if (
+            record is not None
+            and record.snapshot is not None
+            and snapshot is not None
+            and snapshot is not record.snapshot
+            and snapshot != record.snapshot
+        ):
             self.found.drift.extend(drift_between(address, record.snapshot, snapshot))
         if record is not None and checked_now is not None:
             self._material(product, record, snapshot, detail is not None, unavailable)
@@ -241,19 +248,34 @@ class _Products:
                     "remove it from the manifests",
                 )
             )
-        if not _same(after, record):
-            self.found.changes.append(
-                Change(
-                    address,
-                    Action.UPDATE,
-                    record.to_dict(),
-                    replace(after, checked_at=checked_at).to_dict(),
-                    _why(record, after),
-                    str(product.source),
-                )
-            )
-        else:
+        self._update(product, record, after, checked_at, checked_now)
+
+    def _update(
+        self,
+        product: DesiredProduct,
+        record: ProductRecord,
+        after: ProductRecord,
+        checked_at: str | None,
+        checked_now: str | None,
+    ) -> None:
+        """An update when ``after`` differs from ``record`` as recorded, else at most a new check time."""
+        differing = _differing(after, record)
+        if differing is None:
             self._checked_only(product, record, checked_now)
+            return
+        before_dict, after_dict = differing
+        if checked_at != after.checked_at:
+            after_dict = replace(after, checked_at=checked_at).to_dict()
+        self.found.changes.append(
+            Change(
+                f"product.{product.pid}",
+                Action.UPDATE,
+                before_dict,
+                after_dict,
+                _why(record, after),
+                str(product.source),
+            )
+        )
 
     def _checked_only(self, product: DesiredProduct, record: ProductRecord, checked_now: str | None) -> None:
         """Points spent leave their check time, or a --refresh-budget rotation would check the same ones again."""
@@ -365,6 +387,14 @@ class _Products:
             )
             return logo.name, None
         return logo.name, pod_properties(url)
+
+
+def _differing(after: ProductRecord, before: ProductRecord) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The two records as recorded (``before``, ``after``) when they differ, else None (see ``_same``)."""
+    if after == before:
+        return None
+    before_dict, after_dict = before.to_dict(), after.to_dict()
+    return None if before_dict == after_dict else (before_dict, after_dict)
 
 
 def _same(a: ProductRecord, b: ProductRecord) -> bool:
