@@ -249,6 +249,23 @@ def section(result: ManyAccounts, *, title: str = "## 11. Many accounts in paral
     )
 
 
+def summary_rows(result: ManyAccounts) -> list[tuple[str, str, str]]:
+    """The two rows of BENCHMARKS.md's summary: wall against one account, and the slowest account's rate."""
+    n = result.accounts
+    return [
+        (
+            f"{n} accounts at once: wall ≤ 1.2 × one account alone",
+            f"{result.ratio:.2f}× ({result.together.wall_s:.1f} s vs {result.alone.wall_s:.1f} s)",
+            _verdict(result.ratio <= 1.2),
+        ),
+        (
+            f"{n} accounts at once: each ≥ 0.9 × its own rate",
+            f"lowest {result.slowest.utilisation:.3f}, median {result.median:.3f}",
+            _verdict(result.slowest.utilisation >= 0.9),
+        ),
+    ]
+
+
 def _verdict(ok: bool) -> str:
     return "**met**" if ok else "**missed**"
 

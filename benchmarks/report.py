@@ -20,6 +20,7 @@ from benchmarks.calls_points import Scenario
 from benchmarks.machine import Machine
 from benchmarks.many_accounts import ManyAccounts
 from benchmarks.many_accounts import section as accounts_section
+from benchmarks.many_accounts import summary_rows as accounts_rows
 from benchmarks.offline_scale import Point
 from benchmarks.pricing_export import PricingPoint
 from benchmarks.process import RSS_METHOD
@@ -272,21 +273,7 @@ def _summary(results: Results) -> str:
     if results.receiver:
         rows += receiver_rows(results.receiver)
     if results.accounts:
-        many = results.accounts
-        rows.append(
-            (
-                f"{many.accounts} accounts at once: wall ≤ 1.2 × one account alone",
-                f"{_n(many.ratio, 2)}× ({_n(many.together.wall_s, 1)} s vs {_n(many.alone.wall_s, 1)} s)",
-                _verdict(many.ratio <= 1.2),
-            )
-        )
-        rows.append(
-            (
-                f"{many.accounts} accounts at once: each ≥ 0.9 × its own rate",
-                f"lowest {_n(many.slowest.utilisation, 3)}, median {_n(many.median, 3)}",
-                _verdict(many.slowest.utilisation >= 0.9),
-            )
-        )
+        rows += accounts_rows(results.accounts)
     rows += state_scale.summary_rows(results.state_scale or [])
     lines = ["## Summary", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
