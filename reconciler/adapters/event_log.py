@@ -124,6 +124,19 @@ def record_name(message_id: str) -> str:
     return hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()[:40] + ".json"
 
 
+def tombstone(message: Message, now: datetime) -> bytes:
+    """What a settled message's record becomes: its identity and when it was settled, kept for the 48 h dedup."""
+    return _render(
+        {
+            "format_version": FORMAT_VERSION,
+            "messageId": message.message_id,
+            "type": message.type,
+            "received": message.received.isoformat(),
+            "settled": now.isoformat(),
+        }
+    )
+
+
 def _render(body: dict[str, Any]) -> bytes:
     return (json.dumps(body, sort_keys=True, ensure_ascii=True) + "\n").encode()
 
@@ -246,14 +259,9 @@ class LocalEventLog:
     def settle(self, messages: list[Message], *, now: datetime) -> None:
         self._prepare()
         for message in messages:
-            tombstone = {
-                "format_version": FORMAT_VERSION,
-                "messageId": message.message_id,
-                "type": message.type,
-                "received": message.received.isoformat(),
-                "settled": now.isoformat(),
-            }
-            write_atomic(self.dir / record_name(message.message_id), _render(tombstone), mode=0o644, keep_backup=False)
+            write_atomic(
+                self.dir / record_name(message.message_id), tombstone(message, now), mode=0o644, keep_backup=False
+            )
         for path, body in self._records():
             if body is not None and body.get("settled") and expired(body, now):
                 path.unlink(missing_ok=True)

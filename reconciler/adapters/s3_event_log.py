@@ -13,7 +13,6 @@ from datetime import datetime
 
 from reconciler.adapters.event_log import (
     EVENTS_FOLDER,
-    FORMAT_VERSION,
     Message,
     Stored,
     _message,
@@ -21,6 +20,7 @@ from reconciler.adapters.event_log import (
     _render,
     expired,
     record_name,
+    tombstone,
 )
 from reconciler.adapters.s3_objects import PreconditionFailed, S3Objects
 
@@ -71,14 +71,7 @@ class S3EventLog:
 
     def settle(self, messages: list[Message], *, now: datetime) -> None:
         for message in messages:
-            tombstone = {
-                "format_version": FORMAT_VERSION,
-                "messageId": message.message_id,
-                "type": message.type,
-                "received": message.received.isoformat(),
-                "settled": now.isoformat(),
-            }
-            self.objects.put(f"{EVENTS_FOLDER}/{record_name(message.message_id)}", _render(tombstone))
+            self.objects.put(f"{EVENTS_FOLDER}/{record_name(message.message_id)}", tombstone(message, now))
         for name, body in self._records():
             if body is not None and body.get("settled") and expired(body, now):
                 self.objects.delete(name)
