@@ -49,8 +49,8 @@ class Section:
     and ``webhooks`` always were), else left out so states of earlier versions keep their bytes.
     ``position`` orders the entries in the file. ``shard_digits``: in state format 2
     (``reconciler/adapters/state_tree.py``) a map section's records are spread over up to
-    16**n shard files by a hash of their name (0: the section is one shard); a section that can
-    grow with the catalogue sets it so that a shard stays small.
+    16**n shard files by a hash of their name (fewer while the section is small; 0: the section
+    is one shard); a section that can grow with the catalogue sets it so that a shard stays small.
     """
 
     key: str

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.adapters.state_store import LocalStateStore, parse_state
-from reconciler.adapters.state_tree import TREE_FORMAT
+from reconciler.adapters.state_tree import TREE_FORMAT, shard_digits
 from reconciler.errors import StateError
 from reconciler.kinds import state_codec
 from reconciler.kinds.product.record import ProductRecord, products_of, with_product, without_product
@@ -44,7 +44,7 @@ def test_records_are_spread_over_shards_the_root_names_with_their_hashes(tmp_pat
     assert root["needs_cjrec"] and root["sections"] == ["products", "logos", "webhooks"]
     assert set(root["shards"]) == set(shard_files(tmp_path))
     product_shards = [name for name in root["shards"] if name.startswith("products/")]
-    assert 250 <= len(product_shards) <= 300  # 4096 possible: nearly one product a shard at 300
+    assert len(product_shards) == 16  # 300 records: one hex digit, about 19 a shard (state_tree.SHARD_RECORDS)
     assert LocalStateStore(tmp_path).load() == written
     assert state_document(tmp_path)["products"].keys() == {pid(i) for i in range(300)}
 
@@ -198,3 +198,38 @@ def test_a_section_stops_tracking_its_changes_past_the_limit_then_starts_again()
     untracked = state.products
     state = with_product(state, ProductRecord(pid(1), product_url(pid(1), "mug"), "adopted", None))
     assert changed_since(state.products, untracked) == {pid(1)}  # counting starts again
+
+
+def test_a_section_is_split_into_as_few_shards_as_keep_each_near_its_aim() -> None:
+    assert [shard_digits(n, most=3, current=None) for n in (0, 1, 4096, 4097, 65536, 65537, 100_000)] == [
+        1,
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
+    ]
+    # a section keeps its split until a shard would hold twice the aim, or half of it one digit down
+    assert shard_digits(100_000, most=3, current=2) == 2  # 390 a shard: kept
+    assert shard_digits(140_000, most=3, current=2) == 3  # 547 a shard: split further
+    assert shard_digits(65_537, most=3, current=3) == 3  # 16 a shard, 256 one digit down: kept
+    assert shard_digits(1_000, most=3, current=3) == 1  # 4,096 shards of 0.2: back to 16
+    assert shard_digits(10_000, most=3, current=3) == 2
+
+
+def test_a_catalogue_that_shrinks_is_re_split_and_the_old_shards_removed(tmp_path: Path) -> None:
+    store = LocalStateStore(tmp_path)
+    big = catalogue(4_200)  # two digits: 256 shards
+    written = store.write(big, previous=None)
+    assert len([n for n in shard_files(tmp_path) if n.startswith("products/")]) == 256
+    small = written
+    for i in range(4_200, 300, -1):
+        small = small.without_record("products", pid(i - 1))
+    small = store.write(small, previous=written)
+    smaller = small.without_record("products", pid(0))
+    smaller = store.write(smaller, previous=small)  # removes the shards only the old backup named
+    names = [n for n in shard_files(tmp_path) if n.startswith("products/")]
+    assert all(len(n.split("/")[1].split("-")[0]) == 1 for n in names)  # no shard of the 256-way split left
+    assert len([n for n in root_document(tmp_path)["shards"] if n.startswith("products/")]) == 16
+    assert LocalStateStore(tmp_path).load() == smaller
