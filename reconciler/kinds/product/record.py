@@ -283,5 +283,6 @@ def _encode(records: Mapping[str, ProductRecord]) -> dict[str, Any]:
     return {pid: record.to_dict() for pid, record in sorted(records.items())}
 
 
-# 16**3 = 4096 shards: about 25 products (~90 KB) a shard at 100,000 products
+# at most 16**3 = 4,096 shards (about 25 products, ~50 KB, a shard at 100,000 products); fewer while
+# the catalogue is small (state_tree.shard_digits: 16 shards up to 4,096 products, 256 up to 65,536)
 SECTIONS = (Section(SECTION, _decode, _encode, position=10, always=True, shard_digits=3),)
