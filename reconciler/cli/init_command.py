@@ -147,6 +147,18 @@ def editor_schema() -> str:
 CI_FILES = (".github/workflows/cjrec.yml", ".gitlab-ci.yml")
 
 
+def _report_scaffold(
+    console: Console, root: Path, done: Scaffold, install: InstallLine, *, origin: str, recipient: str | None
+) -> None:
+    """What init wrote and kept, the notes on the schema and the install line, and the age key it used."""
+    for path in done.written:
+        console.out(f"  created  {path}")
+    for path in done.kept:
+        console.out(f"  kept     {path} (exists)")
+    _report_schema_and_install(console, root, done, install)
+    console.out(f"\nage key: {origin}" + (f"\n  public key {recipient}" if recipient else ""))
+
+
 def _report_schema_and_install(console: Console, root: Path, done: Scaffold, install: InstallLine) -> None:
     """Notes on a kept schema copy from another version, and on the install line the pipelines got (or not)."""
     schema_file = root / "schema" / "cjrec-v1.json"
@@ -267,12 +279,7 @@ def init(
     done.file(root, ".pre-commit-config.yaml", template("pre-commit-config.yaml"))
     done.file(root, ".gitignore", ROOT_GITIGNORE)
     console = obj.console
-    for path in done.written:
-        console.out(f"  created  {path}")
-    for path in done.kept:
-        console.out(f"  kept     {path} (exists)")
-    _report_schema_and_install(console, root, done, install)
-    console.out(f"\nage key: {origin}" + (f"\n  public key {recipient}" if recipient else ""))
+    _report_scaffold(console, root, done, install, origin=origin, recipient=recipient)
     where = "" if root.resolve() == Path.cwd().resolve() else f"cd {directory} && "
     console.success("\nNext:")
     console.out(
@@ -332,12 +339,7 @@ def _init_accounts(
     done.file(root, ".pre-commit-config.yaml", template("pre-commit-config.yaml"))
     done.file(root, ".gitignore", ROOT_GITIGNORE)
     console = obj.console
-    for path in done.written:
-        console.out(f"  created  {path}")
-    for path in done.kept:
-        console.out(f"  kept     {path} (exists)")
-    _report_schema_and_install(console, root, done, install)
-    console.out(f"\nage key: {origin}" + (f"\n  public key {recipient}" if recipient else ""))
+    _report_scaffold(console, root, done, install, origin=origin, recipient=recipient)
     console.success("\nNext:")
     console.out("  1. fill in and encrypt each accounts/<name>/manifests/credentials.sops.yaml (sops --encrypt --in-place)")
     console.out("  2. on GitHub, make one Environment per account, named after it, with its SOPS_AGE_KEY secret")
